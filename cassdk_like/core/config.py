@@ -1,0 +1,144 @@
+"""Credentials and endpoint settings, resolved from arguments, then environment, then a profile file.
+
+The order is the one users of cloud SDKs expect: an explicit argument always wins, the environment
+comes next (CI and containers), and an INI profile file (``~/.cassdk/config``, or the path in
+``CASSDK_CONFIG``) is the fallback for interactive use. Secrets never appear in a repr or str.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from pathlib import Path
+from typing import Mapping, Optional
+
+import attrs
+
+from cassdk_like.core.exceptions import MissingCredentialsError
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_PATH",
+    "Credentials",
+    "EndpointSettings",
+    "load_profile",
+    "resolve_credentials",
+    "resolve_endpoint",
+]
+
+DEFAULT_CONFIG_PATH = Path("~/.cassdk/config")
+CONFIG_ENV = "CASSDK_CONFIG"
+
+_ENV_NAMES = {
+    "cas": ("CAS_SECRET_ID", "CAS_SECRET_KEY", None),
+    "glacier": ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"),
+}
+
+
+@attrs.frozen(repr=False)
+class Credentials:
+    """A key pair (and optional session token). Thread-safe: immutable."""
+
+    secret_id: str
+    secret_key: str
+    session_token: Optional[str] = None
+
+    def __repr__(self) -> str:
+        token = ", session_token=<hidden>" if self.session_token else ""
+        return f"Credentials(secret_id={self.secret_id!r}, secret_key=<hidden>{token})"
+
+    __str__ = __repr__
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must be scrubbed from any log line."""
+        return tuple(v for v in (self.secret_key, self.session_token) if v)
+
+
+@attrs.frozen
+class EndpointSettings:
+    """Where the service is and whose account to use."""
+
+    endpoint: Optional[str] = None
+    appid: Optional[str] = None
+    region: Optional[str] = None
+
+
+def _config_path(path: Optional[os.PathLike[str] | str], environ: Mapping[str, str]) -> Path:
+    if path is not None:
+        return Path(path).expanduser()
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV]).expanduser()
+    return DEFAULT_CONFIG_PATH.expanduser()
+
+
+def load_profile(
+    profile: str = "default",
+    path: Optional[os.PathLike[str] | str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> dict[str, str]:
+    """Return the keys of one INI section, or an empty dict when the file or section is absent.
+
+    Recognised keys: ``secret_id``, ``secret_key``, ``session_token``, ``appid``, ``endpoint``,
+    ``region``. A file readable by other users is still read (we only warn in the CLI).
+    """
+    env = os.environ if environ is None else environ
+    file = _config_path(path, env)
+    if not file.is_file():
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(file, encoding="utf-8")
+    if not parser.has_section(profile):
+        return {}
+    return {k.strip().lower(): v.strip() for k, v in parser.items(profile)}
+
+
+def resolve_credentials(
+    secret_id: Optional[str] = None,
+    secret_key: Optional[str] = None,
+    session_token: Optional[str] = None,
+    *,
+    dialect: str = "cas",
+    profile: str = "default",
+    config_path: Optional[os.PathLike[str] | str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> Credentials:
+    """Arguments, then environment, then the profile file; raise when no complete pair is found."""
+    env = os.environ if environ is None else environ
+    if dialect not in _ENV_NAMES:
+        raise MissingCredentialsError(f"unknown dialect {dialect!r}", operation="resolve_credentials")
+    id_var, key_var, token_var = _ENV_NAMES[dialect]
+    if secret_id and secret_key:
+        return Credentials(secret_id, secret_key, session_token)
+    env_id, env_key = env.get(id_var), env.get(key_var)
+    if env_id and env_key:
+        token = session_token or (env.get(token_var) if token_var else None)
+        return Credentials(env_id, env_key, token or None)
+    prof = load_profile(profile, config_path, env)
+    if prof.get("secret_id") and prof.get("secret_key"):
+        return Credentials(prof["secret_id"], prof["secret_key"], session_token or prof.get("session_token"))
+    where = _config_path(config_path, env)
+    raise MissingCredentialsError(
+        f"no credentials: pass secret_id and secret_key, set {id_var} and {key_var}, "
+        f"or add them to profile [{profile}]",
+        operation="resolve_credentials",
+        local_path=str(where),
+    )
+
+
+def resolve_endpoint(
+    endpoint: Optional[str] = None,
+    appid: Optional[str] = None,
+    region: Optional[str] = None,
+    *,
+    profile: str = "default",
+    config_path: Optional[os.PathLike[str] | str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> EndpointSettings:
+    """Fill endpoint, appid and region from ``CAS_ENDPOINT`` / ``CAS_APPID`` / the profile file."""
+    env = os.environ if environ is None else environ
+    prof = load_profile(profile, config_path, env)
+    return EndpointSettings(
+        endpoint=endpoint or env.get("CAS_ENDPOINT") or prof.get("endpoint"),
+        appid=appid or env.get("CAS_APPID") or prof.get("appid"),
+        region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or prof.get("region"),
+    )
