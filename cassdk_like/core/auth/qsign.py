@@ -1,0 +1,336 @@
+"""Tencent CAS ``q-sign`` request signing (HMAC-SHA1), byte-exact with cas-protocol.md section 2.
+
+CAS does not use AWS SigV4: a client declares which headers and query parameters it signs
+(``q-header-list`` / ``q-url-param-list``) and a validity window (``q-sign-time``). The server
+recomputes the signature over exactly the declared lists, so the client may add unsigned headers
+(``User-Agent``, ``Content-Range``, ...) after signing. The same code serves the SDK (``QSigner``)
+and the emulator (``verify_qsign``), so the two cannot drift apart.
+
+Choices where the protocol is silent or sources disagree:
+
+* an empty value is written ``key=`` (as the documentation's example does), not a bare ``key``
+  (as the original SDK does); CAS has no value-less parameters, so this only matters for callers
+  who send some anyway;
+* parameter *values* are lowercased before encoding (the documentation and the original SDK do
+  this), header values are not;
+* duplicate parameter keys are all signed, sorted by (key, encoded value); each key is listed once
+  in ``q-url-param-list``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import quote
+
+from cassdk_like.core.exceptions import InvalidArgumentError
+
+__all__ = [
+    "DEFAULT_EXPIRES",
+    "QSignParts",
+    "QSigner",
+    "build_authorization",
+    "compute_qsign",
+    "format_headers",
+    "format_parameters",
+    "parse_authorization",
+    "qsign_encode",
+    "verify_qsign",
+]
+
+#: validity window of a signature in seconds (the original SDK's ``DefaultAuthTimeout``)
+DEFAULT_EXPIRES = 1200
+
+_FIELDS = (
+    "q-sign-algorithm",
+    "q-ak",
+    "q-sign-time",
+    "q-key-time",
+    "q-header-list",
+    "q-url-param-list",
+    "q-signature",
+)
+_TIME_RE = re.compile(r"^(\d{10});(\d{10})$")
+_HEX40_RE = re.compile(r"^[0-9a-fA-F]{40}$")
+
+_MISSING = "MissingAuthenticationTokenException"
+_UNRECOGNIZED = "UnrecognizedClientException"
+_INVALID = "InvalidSignatureException"
+
+
+def qsign_encode(value: str) -> str:
+    """RFC 3986 percent-encoding: keep ``A-Za-z0-9-_.~``, ``%XX`` upper case, space as ``%20``."""
+    return quote(value, safe="")
+
+
+def format_parameters(params: Sequence[Tuple[str, str]]) -> Tuple[str, str]:
+    """Return (FormatParameters, q-url-param-list); keys and values are lowercased first."""
+    pairs = sorted((key.strip().lower(), qsign_encode(str(value).lower())) for key, value in params)
+    text = "&".join(f"{qsign_encode(key)}={value}" for key, value in pairs)
+    names = sorted({key for key, _ in pairs})
+    return text, ";".join(names)
+
+
+def format_headers(headers: Mapping[str, str]) -> Tuple[str, str]:
+    """Return (FormatHeaders, q-header-list); names are lowercased, values are kept as given."""
+    lowered: Dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.strip().lower()
+        if key in lowered:
+            raise InvalidArgumentError(f"header {key!r} is given twice (names are case-insensitive)")
+        lowered[key] = str(value)
+    keys = sorted(lowered)
+    text = "&".join(f"{key}={qsign_encode(lowered[key])}" for key in keys)
+    return text, ";".join(keys)
+
+
+@dataclass(frozen=True)
+class QSignParts:
+    """Every intermediate value of one q-sign computation (tests and debugging compare these).
+
+    ``sign_key``, ``signature`` and ``authorization`` are derived from the secret key and stay out
+    of the repr.
+    """
+
+    format_parameters: str
+    url_param_list: str
+    format_headers: str
+    header_list: str
+    format_string: str
+    format_string_sha1: str
+    string_to_sign: str
+    sign_key: str = field(repr=False)
+    signature: str = field(repr=False)
+    authorization: str = field(repr=False)
+
+
+def _hmac_sha1_hex(key: bytes, message: str) -> str:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha1).hexdigest()
+
+
+def compute_qsign(
+    *,
+    secret_id: str,
+    secret_key: str,
+    method: str,
+    path: str,
+    params: Sequence[Tuple[str, str]],
+    headers: Mapping[str, str],
+    sign_time: str,
+    key_time: Optional[str] = None,
+) -> QSignParts:
+    """Compute the q-sign over exactly ``params`` and ``headers``; ``path`` is raw (not encoded)."""
+    key_time = sign_time if key_time is None else key_time
+    fmt_params, param_list = format_parameters(params)
+    fmt_headers, header_list = format_headers(headers)
+    format_string = f"{method.lower()}\n{path}\n{fmt_params}\n{fmt_headers}\n"
+    digest = hashlib.sha1(format_string.encode("utf-8")).hexdigest()
+    string_to_sign = f"sha1\n{sign_time}\n{digest}\n"
+    sign_key = _hmac_sha1_hex(secret_key.encode("utf-8"), key_time)
+    # the key of the second HMAC is the *hex text* of SignKey, not its raw bytes
+    signature = _hmac_sha1_hex(sign_key.encode("ascii"), string_to_sign)
+    authorization = (
+        f"q-sign-algorithm=sha1&q-ak={secret_id}&q-sign-time={sign_time}&q-key-time={key_time}"
+        f"&q-header-list={header_list}&q-url-param-list={param_list}&q-signature={signature}"
+    )
+    return QSignParts(
+        format_parameters=fmt_params,
+        url_param_list=param_list,
+        format_headers=fmt_headers,
+        header_list=header_list,
+        format_string=format_string,
+        format_string_sha1=digest,
+        string_to_sign=string_to_sign,
+        sign_key=sign_key,
+        signature=signature,
+        authorization=authorization,
+    )
+
+
+def build_authorization(
+    *,
+    secret_id: str,
+    secret_key: str,
+    method: str,
+    path: str,
+    params: Sequence[Tuple[str, str]],
+    headers: Mapping[str, str],
+    start: int,
+    end: int,
+) -> str:
+    """The ``Authorization`` value for a request signed for ``start``..``end`` (Unix seconds)."""
+    if not 0 <= start <= end <= 9_999_999_999:
+        raise InvalidArgumentError(f"bad q-sign validity window {start};{end}")
+    window = f"{start:010d};{end:010d}"
+    return compute_qsign(
+        secret_id=secret_id,
+        secret_key=secret_key,
+        method=method,
+        path=path,
+        params=params,
+        headers=headers,
+        sign_time=window,
+    ).authorization
+
+
+class QSigner:
+    """Signs CAS requests; the SDK's transport calls ``sign`` before every attempt.
+
+    The window starts at ``clock()`` (injectable, so tests can freeze time) and lasts ``expires``
+    seconds. The secret key never appears in the repr.
+    """
+
+    __slots__ = ("_clock", "_secret_key", "expires", "secret_id")
+
+    def __init__(
+        self,
+        secret_id: str,
+        secret_key: str,
+        *,
+        expires: int = DEFAULT_EXPIRES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not secret_id or not secret_key:
+            raise InvalidArgumentError("q-sign needs a non-empty secret id and secret key")
+        if expires <= 0:
+            raise InvalidArgumentError(f"expires must be positive, got {expires}")
+        self.secret_id = secret_id
+        self._secret_key = secret_key
+        self.expires = expires
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"QSigner(secret_id={self.secret_id!r}, secret_key=<hidden>, expires={self.expires})"
+
+    def sign(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[Tuple[str, str]],
+        headers: Mapping[str, str],
+    ) -> str:
+        """Return the ``Authorization`` value; signs exactly the headers given (caller chooses)."""
+        start = int(self._clock())
+        return build_authorization(
+            secret_id=self.secret_id,
+            secret_key=self._secret_key,
+            method=method,
+            path=path,
+            params=params,
+            headers=headers,
+            start=start,
+            end=start + self.expires,
+        )
+
+
+def parse_authorization(value: str) -> Dict[str, str]:
+    """Split a q-sign ``Authorization`` value into its seven fields; ``ValueError`` if garbled."""
+    fields: Dict[str, str] = {}
+    for item in value.strip().split("&"):
+        name, sep, val = item.partition("=")
+        name = name.strip()
+        if not sep or name not in _FIELDS or name in fields:
+            raise ValueError("malformed q-sign Authorization field")
+        fields[name] = val.strip()
+    missing = [name for name in _FIELDS if name not in fields]
+    if missing:
+        raise ValueError(f"q-sign Authorization lacks {', '.join(missing)}")
+    return fields
+
+
+def _parse_window(value: str) -> Optional[Tuple[int, int]]:
+    match = _TIME_RE.match(value)
+    if match is None:
+        return None
+    start, end = int(match.group(1)), int(match.group(2))
+    return (start, end) if start <= end else None
+
+
+def _split_list(value: str) -> List[str]:
+    return sorted({item.strip().lower() for item in value.split(";") if item.strip()})
+
+
+def _select_signed(
+    fields: Dict[str, str],
+    params: Sequence[Tuple[str, str]],
+    headers: Mapping[str, str],
+) -> Tuple[Optional[str], List[Tuple[str, str]], Dict[str, str]]:
+    """Pick the declared headers/params from the request; first element is an error message."""
+    by_name = {name.strip().lower(): value for name, value in headers.items()}
+    chosen_headers: Dict[str, str] = {}
+    for name in _split_list(fields["q-header-list"]):
+        if name not in by_name:
+            return f"header {name!r} is listed in q-header-list but absent from the request", [], {}
+        chosen_headers[name] = by_name[name]
+    chosen_params: List[Tuple[str, str]] = []
+    for name in _split_list(fields["q-url-param-list"]):
+        found = [(key, value) for key, value in params if key.strip().lower() == name]
+        if not found:
+            return f"parameter {name!r} is listed in q-url-param-list but absent from the request", [], {}
+        chosen_params.extend(found)
+    return None, chosen_params, chosen_headers
+
+
+def verify_qsign(
+    authorization: Optional[str],
+    *,
+    method: str,
+    path: str,
+    params: Sequence[Tuple[str, str]],
+    headers: Mapping[str, str],
+    secret_for: Callable[[str], Optional[str]],
+    now: float,
+    max_skew: int = 900,
+) -> Optional[Tuple[str, str]]:
+    """Check a q-sign request for the emulator: ``None`` when valid, else (error code, message).
+
+    ``path`` is the decoded request path, ``params`` the decoded query pairs. The window is
+    expired once ``now`` passes its end; its start may be at most ``max_skew`` seconds ahead of
+    ``now`` (client clocks run fast). Messages never include the secret or the expected signature.
+    """
+    if not authorization or not authorization.strip():
+        return _MISSING, "Missing Authorization header (q-sign)"
+    try:
+        fields = parse_authorization(authorization)
+    except ValueError as exc:
+        return _MISSING, f"Malformed Authorization header: {exc}"
+    if fields["q-sign-algorithm"].lower() != "sha1":
+        return _MISSING, "Unsupported q-sign-algorithm (only sha1 is accepted)"
+    sign_window = _parse_window(fields["q-sign-time"])
+    key_window = _parse_window(fields["q-key-time"])
+    if sign_window is None or key_window is None:
+        return _MISSING, "Malformed q-sign-time or q-key-time (expected '<start>;<end>' in seconds)"
+    if not _HEX40_RE.match(fields["q-signature"]):
+        return _MISSING, "Malformed q-signature (expected 40 hex digits)"
+    secret = secret_for(fields["q-ak"])
+    if secret is None:
+        return _UNRECOGNIZED, "The q-ak in the request is not a known secret id"
+    if not key_window[0] <= sign_window[0] <= sign_window[1] <= key_window[1]:
+        return _INVALID, "q-sign-time is not within q-key-time"
+    if now > sign_window[1]:
+        return _INVALID, f"Signature expired: q-sign-time ended {int(now - sign_window[1])} s ago"
+    if sign_window[0] > now + max_skew:
+        return _INVALID, (
+            f"Signature not yet valid: q-sign-time starts {int(sign_window[0] - now)} s in the "
+            f"future (more than the {max_skew} s allowed for clock skew)"
+        )
+    error, chosen_params, chosen_headers = _select_signed(fields, params, headers)
+    if error is not None:
+        return _INVALID, error
+    parts = compute_qsign(
+        secret_id=fields["q-ak"],
+        secret_key=secret,
+        method=method,
+        path=path,
+        params=chosen_params,
+        headers=chosen_headers,
+        sign_time=fields["q-sign-time"],
+        key_time=fields["q-key-time"],
+    )
+    if not hmac.compare_digest(parts.signature, fields["q-signature"].lower()):
+        return _INVALID, "The request signature we calculated does not match the signature you provided"
+    return None
