@@ -1,0 +1,337 @@
+"""What the Transport hands back: status, headers, request id, and a body that is bytes or a stream.
+
+A streamed body (job output) is read straight from the socket into the caller's buffer. Every
+failure while reading it -- urllib3, http.client or socket errors, or a body shorter than its
+Content-Length -- surfaces as one of our TransportError subclasses, so download loops catch a
+single family of exceptions (the aws-cli ``ProtocolError`` escape is the bug this prevents).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+import weakref
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Protocol, Set, Union
+
+import requests.exceptions
+import urllib3.exceptions
+from requests.structures import CaseInsensitiveDict
+
+from cassdk_like.core.exceptions import (
+    BadResponseError,
+    CASError,
+    CASServerError,
+    ConnectionFailed,
+    InvalidArgumentError,
+    TimedOut,
+    TransportError,
+)
+
+__all__ = [
+    "BodyStream",
+    "HttpResponse",
+    "RawBody",
+    "describe_cause",
+    "exception_chain",
+    "translate_read_error",
+    "translate_send_error",
+]
+
+Buffer = Union[bytearray, memoryview]
+
+
+class RawBody(Protocol):
+    """The part of urllib3's HTTPResponse (1.26 and 2.x) that BodyStream uses."""
+
+    def read(self, amt: Optional[int] = None, decode_content: Optional[bool] = None) -> bytes: ...
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, what it wraps (args, reason, cause, context), depth-limited."""
+    seen: Set[int] = set()
+    todo = [exc]
+    while todo and len(seen) < 16:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            nested.append(reason)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                nested.append(linked)
+        todo.extend(nested)
+
+
+def translate_read_error(
+    exc: BaseException,
+    *,
+    bytes_read: int,
+    attempts: int = 1,
+    operation: Optional[str] = None,
+    resource: Optional[str] = None,
+) -> TransportError:
+    """Map an error raised while reading a body to TimedOut / BadResponseError / ConnectionFailed."""
+    ctx: Dict[str, Any] = {"attempts": attempts, "operation": operation, "resource": resource}
+    chain = list(exception_chain(exc))
+    if any(isinstance(e, (urllib3.exceptions.ReadTimeoutError, socket.timeout)) for e in chain):
+        return TimedOut(f"timed out reading the response body after {bytes_read} bytes", **ctx)
+    if any(isinstance(e, http.client.IncompleteRead) for e in chain):
+        return BadResponseError(f"response body ended early after {bytes_read} bytes", **ctx)
+    if any(isinstance(e, (OSError, urllib3.exceptions.SSLError)) for e in chain):
+        root = type(chain[-1]).__name__
+        return ConnectionFailed(
+            f"connection broken while reading the response body after {bytes_read} bytes ({root})", **ctx
+        )
+    return BadResponseError(f"malformed response body after {bytes_read} bytes ({type(exc).__name__})", **ctx)
+
+
+def describe_cause(exc: BaseException) -> str:
+    """A short cause for messages: the innermost exception's type and text."""
+    root = list(exception_chain(exc))[-1]
+    text = getattr(root, "strerror", None) or str(root)
+    return f"{type(root).__name__}: {text}"[:300]
+
+
+_BAD_REQUEST_ERRORS = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.URLRequired,
+)
+
+
+def translate_send_error(
+    exc: BaseException,
+    *,
+    host: str,
+    redact: Callable[[str], str],
+    attempts: int = 1,
+    operation: Optional[str] = None,
+    resource: Optional[str] = None,
+) -> CASError:
+    """Map a requests (or socket) exception raised before any answer arrived to one of ours."""
+    cause = redact(describe_cause(exc))
+    if isinstance(exc, _BAD_REQUEST_ERRORS):
+        return InvalidArgumentError(
+            f"cannot send the request: {cause}", operation=operation, resource=resource
+        )
+    ctx: Dict[str, Any] = {"attempts": attempts, "operation": operation, "resource": resource}
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TimedOut(f"timed out connecting to {host} ({cause})", **ctx)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return TimedOut(f"timed out waiting for {host} to answer ({cause})", **ctx)
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return BadResponseError(f"malformed answer from {host} ({cause})", **ctx)
+    failure = ConnectionFailed(f"could not talk to {host} ({cause})", **ctx)
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in exception_chain(exc)):
+        failure.retryable = False  # a bad certificate will not fix itself on retry
+    return failure
+
+
+_READ_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+
+
+class BodyStream:
+    """A response body still on the socket; checks it against Content-Length. Not thread-safe."""
+
+    def __init__(
+        self,
+        raw: RawBody,
+        *,
+        expected_length: Optional[int],
+        closer: Callable[[], None],
+        attempts: int = 1,
+        operation: str = "",
+        resource: str = "",
+    ) -> None:
+        self._raw = raw
+        self._expected = expected_length
+        self._attempts = attempts
+        self._operation = operation or None
+        self._resource = resource or None
+        self.bytes_read = 0
+        self._eof = False
+        # a stream dropped without close() must still give its pooled connection back
+        self._finalizer = weakref.finalize(self, closer)
+
+    def _fail(self, exc: BaseException) -> TransportError:
+        self.close()
+        return translate_read_error(
+            exc,
+            bytes_read=self.bytes_read,
+            attempts=self._attempts,
+            operation=self._operation,
+            resource=self._resource,
+        )
+
+    def _bad(self, message: str) -> BadResponseError:
+        self.close()
+        return BadResponseError(
+            message, attempts=self._attempts, operation=self._operation, resource=self._resource
+        )
+
+    def _account(self, count: int, wanted: int) -> None:
+        self.bytes_read += count
+        if self._expected is not None and self.bytes_read > self._expected:
+            raise self._bad(f"response body is longer than its Content-Length ({self._expected})")
+        if count == 0 and wanted != 0:
+            self._eof = True
+            if self._expected is not None and self.bytes_read < self._expected:
+                raise self._bad(f"response body ended after {self.bytes_read} of {self._expected} bytes")
+
+    def read(self, amt: Optional[int] = None, *, decode_content: bool = False) -> bytes:
+        """Up to ``amt`` bytes (all the rest when None); b"" at the end."""
+        if self._eof:
+            return b""
+        try:
+            data = self._raw.read(amt, decode_content=decode_content)
+        except _READ_ERRORS as exc:
+            raise self._fail(exc) from exc
+        self._account(len(data), 1 if amt is None else amt)
+        if amt is None and data:
+            self._account(0, 1)  # a read-all has reached the end: check the length now
+        return data
+
+    def readinto(self, buf: Buffer) -> int:
+        """Fill ``buf`` from the socket; 0 at the end (urllib3's readinto when it has one)."""
+        if self._eof:
+            return 0
+        view = memoryview(buf).cast("B")
+        readinto = getattr(self._raw, "readinto", None)
+        try:
+            if readinto is not None:
+                count = int(readinto(view))
+            else:
+                data = self._raw.read(len(view), decode_content=False)
+                count = len(data)
+                view[:count] = data
+        except _READ_ERRORS as exc:
+            raise self._fail(exc) from exc
+        self._account(count, len(view))
+        return count
+
+    def close(self) -> None:
+        """Release the connection (returned to the pool if the body was fully read)."""
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+
+class HttpResponse:
+    """One HTTP answer; never raises on status (call :meth:`raise_for_status` or :meth:`to_error`).
+
+    ``body`` holds the bytes unless the request asked to stream a 2xx answer; then use
+    :meth:`read` / :meth:`readinto` / :meth:`iter_chunks` and :meth:`close` (or ``with``).
+    A 404 is still truthy: test ``ok``, not the object.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        headers: Optional[Mapping[str, str]] = None,
+        body: bytes = b"",
+        *,
+        request_id: Optional[str] = None,
+        stream: Optional[BodyStream] = None,
+        attempts: int = 1,
+        operation: str = "",
+        resource: str = "",
+    ) -> None:
+        self.status = status
+        self.headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(headers or {})
+        self.body = body
+        self.request_id = request_id
+        self.attempts = attempts
+        self.operation = operation
+        self.resource = resource
+        self._stream = stream
+        self._offset = 0  # read position in ``body`` when not streaming
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def streaming(self) -> bool:
+        return self._stream is not None
+
+    @property
+    def error_code(self) -> Optional[str]:
+        """The service error code of a non-2xx answer (JSON ``code`` or x-amzn-ErrorType), else None."""
+        if self.ok or self._stream is not None:
+            return None
+        return self.to_error().code
+
+    def to_error(self) -> CASServerError:
+        """The typed exception for this (non-2xx) answer."""
+        return CASServerError.from_response(
+            self.status,
+            self.headers,
+            self.body,
+            request_id=self.request_id,
+            operation=self.operation or None,
+            resource=self.resource or None,
+        )
+
+    def raise_for_status(self) -> None:
+        if not self.ok:
+            raise self.to_error()
+
+    def json(self) -> Any:
+        """The body parsed as JSON; BadResponseError when it is not JSON."""
+        data = self.read() if self._stream is not None else self.body
+        try:
+            return json.loads(data.decode("utf-8")) if data else None
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadResponseError(
+                f"response body is not valid JSON ({len(data)} bytes)",
+                attempts=self.attempts,
+                operation=self.operation or None,
+                resource=self.resource or None,
+            ) from exc
+
+    def read(self, amt: Optional[int] = None) -> bytes:
+        if self._stream is not None:
+            return self._stream.read(amt)
+        end = len(self.body) if amt is None or amt < 0 else min(len(self.body), self._offset + amt)
+        data = self.body[self._offset : end]
+        self._offset = end
+        return data
+
+    def readinto(self, buf: Buffer) -> int:
+        if self._stream is not None:
+            return self._stream.readinto(buf)
+        view = memoryview(buf).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def iter_chunks(self, size: int = 256 * 1024) -> Iterator[bytes]:
+        while True:
+            chunk = self.read(size)
+            if not chunk:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+    def __enter__(self) -> HttpResponse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        size = "streaming" if self._stream is not None else f"{len(self.body)} bytes"
+        return f"<HttpResponse {self.status} request_id={self.request_id!r} {size}>"

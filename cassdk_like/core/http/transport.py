@@ -1,0 +1,396 @@
+"""The one place that talks HTTP: pooled connections, signing, retries and error translation.
+
+One ``requests.Session`` per Transport with a blocking pool sized for the client's worker count,
+so parallel part transfers reuse warm connections. Every attempt is built and signed afresh
+(signatures carry a timestamp), bodies are re-read from their source rather than buffered, and
+every failure leaves here as a CASError subclass -- never a requests/urllib3/socket exception.
+Thread-safe: many workers may call :meth:`Transport.send` at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Type, Union
+
+import requests
+import requests.adapters
+import requests.exceptions
+import urllib3.poolmanager
+from requests.utils import get_environ_proxies
+
+from cassdk_like._version import __version__
+from cassdk_like.core.exceptions import (
+    CASClientError,
+    CASError,
+    InvalidArgumentError,
+    LocalFileError,
+    TimedOut,
+    TransportError,
+)
+from cassdk_like.core.http.request import (
+    BodyReader,
+    HttpRequest,
+    RequestBody,
+    merge_headers,
+    parse_endpoint,
+    wire_target,
+)
+from cassdk_like.core.http.response import BodyStream, HttpResponse, translate_send_error
+from cassdk_like.core.http.retry import RetryBudget, RetryPolicy, parse_retry_after
+from cassdk_like.core.redact import Redactor
+
+__all__ = ["SEND_BLOCKSIZE", "SignFn", "Transport", "default_user_agent"]
+
+logger = logging.getLogger("cassdk_like.http")
+
+#: called before every attempt with the final headers; adds Authorization (and X-Amz-Date, ...)
+SignFn = Callable[[HttpRequest, Dict[str, str]], None]
+
+#: socket send size for request bodies (urllib3 2.x only; 1.26 has no pool-level knob)
+SEND_BLOCKSIZE = 256 * 1024
+_HAS_BLOCKSIZE = "key_blocksize" in urllib3.poolmanager.PoolKey._fields
+_insecure_lock = threading.Lock()
+_insecure_warned = False
+
+
+def default_user_agent() -> str:
+    """``cassdk_like/<version> python/<major>.<minor>``."""
+    return f"cassdk_like/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _warn_insecure_once() -> None:
+    global _insecure_warned  # noqa: PLW0603 -- a process-wide "said it already" flag
+    with _insecure_lock:
+        if _insecure_warned:
+            return
+        _insecure_warned = True
+    logger.warning("TLS certificate verification is disabled (verify=False); use only for testing")
+
+
+def _check_timeout(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise InvalidArgumentError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+class _PooledAdapter(requests.adapters.HTTPAdapter):
+    """HTTPAdapter with a blocking pool and, on urllib3 2.x, a large socket send block."""
+
+    def __init__(self, pool_size: int) -> None:
+        super().__init__(pool_connections=pool_size, pool_maxsize=pool_size, pool_block=True, max_retries=0)
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        if _HAS_BLOCKSIZE:
+            pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+
+
+class Transport:
+    """Sends HttpRequests to one endpoint with pooling, fresh signatures and bounded retries.
+
+    Low-level: an HTTP error status is returned, not raised (also when retries ran out on a
+    retryable status); only transport failures raise (ConnectionFailed / TimedOut /
+    BadResponseError, with ``attempts``). Thread-safe. Close it, or use it as a context manager.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        sign: Optional[SignFn] = None,
+        retry_policy: Optional[RetryPolicy] = None,
+        retry_budget: Optional[RetryBudget] = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_pool_size: int = 10,
+        verify: Union[bool, str] = True,
+        user_agent: Optional[str] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        request_id_headers: Sequence[str] = ("x-cas-requestid", "x-amzn-requestid"),
+        secrets: Iterable[str] = (),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._base_url, self.host_header = parse_endpoint(endpoint)
+        self.timeouts = (
+            _check_timeout("connect_timeout", connect_timeout),
+            _check_timeout("read_timeout", read_timeout),
+        )
+        if isinstance(max_pool_size, bool) or not isinstance(max_pool_size, int) or max_pool_size < 1:
+            raise InvalidArgumentError(f"max_pool_size must be an int >= 1, got {max_pool_size!r}")
+        if verify is False:
+            _warn_insecure_once()
+        self._sign = sign
+        self.retry_policy = retry_policy if retry_policy is not None else RetryPolicy()
+        self.retry_budget = retry_budget if retry_budget is not None else RetryBudget()
+        self._verify = verify
+        self.user_agent = user_agent or default_user_agent()
+        self._default_headers = dict(default_headers or {})
+        self._request_id_headers = tuple(request_id_headers)
+        self.redactor = Redactor(secrets)
+        self._sleep = sleep
+        self._rng = rng
+        self._proxies: Dict[str, str] = dict(get_environ_proxies(self._base_url))
+        self._session = requests.Session()
+        self._adapter = _PooledAdapter(max_pool_size)
+        self._session.mount("http://", self._adapter)
+        self._session.mount("https://", self._adapter)
+        self._lock = threading.Lock()
+        self._request_count = 0
+        self._closed = False
+
+    # -- public helpers -------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        return self._base_url
+
+    @property
+    def request_count(self) -> int:
+        """HTTP attempts sent so far (retries included)."""
+        with self._lock:
+            return self._request_count
+
+    def register_secret(self, *values: str) -> None:
+        """Scrub these values from every log line from now on."""
+        self.redactor.register(*values)
+
+    def url_for(self, request: HttpRequest) -> str:
+        """The wire URL of ``request`` (see :func:`wire_target` for the encoding)."""
+        return self._base_url + wire_target(request.path, request.query)
+
+    def build_headers(self, request: HttpRequest) -> Dict[str, str]:
+        """The headers of one attempt before signing: exactly what will go on the wire."""
+        headers = {
+            "Host": self.host_header,
+            "User-Agent": self.user_agent,
+            "Accept": "*/*",
+            "Accept-Encoding": "identity",
+        }
+        merge_headers(headers, self._default_headers)
+        merge_headers(headers, request.headers)
+        if request.body is not None or request.method.upper() not in ("GET", "HEAD"):
+            merge_headers(headers, {"Content-Length": str(request.content_length)})
+        return headers
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        """Send with retries; returns the final answer, raises only when the transport gives up."""
+        if self._closed:
+            raise CASClientError("the transport is closed", operation=request.operation or None)
+        reader = BodyReader(request.body) if isinstance(request.body, RequestBody) else None
+        policy = self.retry_policy
+        attempt = 0
+        last_cost: Optional[int] = None
+        while True:
+            attempt += 1
+            try:
+                response = self._attempt(request, reader, attempt)
+            except TransportError as exc:
+                cost = self._retry_cost(exc, attempt)
+                if cost is None:
+                    raise
+                delay = policy.backoff(attempt, None, self._rng)
+                reason = type(exc).__name__
+            else:
+                code = response.error_code
+                if not policy.should_retry_status(response.status, code):
+                    if response.ok:
+                        self.retry_budget.refund(last_cost)
+                    return response
+                cost = self.retry_budget.acquire() if policy.has_attempts_left(attempt) else None
+                if cost is None:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                delay = policy.backoff(attempt, retry_after, self._rng)
+                reason = f"HTTP {response.status}" + (f" {code}" if code else "")
+                response.close()
+            last_cost = cost
+            logger.debug(
+                "retrying %s %s in %.3fs after %s (attempt %d of %d)",
+                request.method,
+                self.redactor.text(request.path),
+                delay,
+                reason,
+                attempt,
+                policy.total_attempts,
+            )
+            self._sleep(delay)
+
+    def _retry_cost(self, exc: TransportError, attempt: int) -> Optional[int]:
+        """Tokens paid for retrying after a transport error, or None to give up."""
+        if not self.retry_policy.should_retry_error(exc):
+            return None
+        if not self.retry_policy.has_attempts_left(attempt):
+            return None
+        return self.retry_budget.acquire(timeout=isinstance(exc, TimedOut))
+
+    def _attempt(self, request: HttpRequest, reader: Optional[BodyReader], attempt: int) -> HttpResponse:
+        if reader is not None:
+            try:
+                reader.rewind()
+            except (OSError, ValueError) as exc:
+                raise self._local_error(request, exc) from exc
+        headers = self.build_headers(request)
+        if self._sign is not None:
+            self._sign(request, headers)
+        prepared = self._prepare(request, headers, reader)
+        with self._lock:
+            self._request_count += 1
+        started = time.monotonic()
+        try:
+            raw = self._adapter.send(
+                prepared, stream=True, timeout=self.timeouts, verify=self._verify, proxies=self._proxies
+            )
+        except (requests.exceptions.RequestException, OSError) as exc:
+            self._log_attempt(request, headers, type(exc).__name__, attempt, started)
+            raise self._send_error(request, reader, exc, attempt) from exc
+        try:
+            response = self._receive(request, raw, attempt)
+        except TransportError as exc:
+            raw.close()
+            self._log_attempt(request, headers, type(exc).__name__, attempt, started)
+            raise
+        self._log_attempt(request, headers, str(response.status), attempt, started)
+        return response
+
+    def _prepare(
+        self, request: HttpRequest, headers: Dict[str, str], reader: Optional[BodyReader]
+    ) -> requests.PreparedRequest:
+        for name, value in headers.items():
+            try:
+                value.encode("latin-1")
+            except (AttributeError, UnicodeEncodeError):
+                raise InvalidArgumentError(
+                    f"header {name!r} must be latin-1 text (encode it before sending)",
+                    operation=request.operation or None,
+                    resource=request.resource or None,
+                ) from None
+        body = request.body
+        data: Any
+        if reader is not None:
+            data = reader if len(reader) else None
+        elif isinstance(body, memoryview):
+            data = body.cast("B") if body.nbytes else None
+        else:
+            data = body or None
+        try:
+            return requests.Request(
+                request.method, self.url_for(request), headers=headers, data=data
+            ).prepare()
+        except requests.exceptions.RequestException as exc:
+            raise InvalidArgumentError(
+                self.redactor.text(f"cannot build the request: {exc}"),
+                operation=request.operation or None,
+                resource=request.resource or None,
+            ) from None
+
+    def _receive(self, request: HttpRequest, raw: requests.Response, attempt: int) -> HttpResponse:
+        """Wrap the answer; read the body now unless a 2xx answer was asked to stream."""
+        status = raw.status_code
+        headers = raw.headers
+        request_id = next((headers[h] for h in self._request_id_headers if h in headers), None)
+        stream = BodyStream(
+            raw.raw,
+            expected_length=self._expected_length(request, status, headers),
+            closer=raw.close,
+            attempts=attempt,
+            operation=request.operation,
+            resource=request.resource,
+        )
+        streamed = request.stream and 200 <= status < 300
+        body = b""
+        if not streamed:
+            body = stream.read(decode_content=True)
+            stream.close()
+        return HttpResponse(
+            status,
+            headers,
+            body,
+            request_id=request_id,
+            stream=stream if streamed else None,
+            attempts=attempt,
+            operation=request.operation,
+            resource=request.resource,
+        )
+
+    @staticmethod
+    def _expected_length(request: HttpRequest, status: int, headers: Mapping[str, str]) -> Optional[int]:
+        """Content-Length to check the body against; None when it does not describe the bytes read."""
+        if request.method.upper() == "HEAD" or status in (204, 304) or status < 200:
+            return None
+        if headers.get("Content-Encoding", "identity").lower() != "identity":
+            return None  # urllib3 may decode it; the header counts encoded bytes
+        value = headers.get("Content-Length", "")
+        return int(value) if value.isdigit() else None
+
+    def _send_error(
+        self,
+        request: HttpRequest,
+        reader: Optional[BodyReader],
+        exc: BaseException,
+        attempt: int,
+    ) -> CASError:
+        if reader is not None and reader.failure is not None:
+            return self._local_error(request, reader.failure)
+        return translate_send_error(
+            exc,
+            host=self.host_header,
+            redact=self.redactor.text,
+            attempts=attempt,
+            operation=request.operation or None,
+            resource=request.resource or None,
+        )
+
+    def _local_error(self, request: HttpRequest, exc: BaseException) -> LocalFileError:
+        return LocalFileError(
+            f"could not read the request body: {type(exc).__name__}: {exc}",
+            operation=request.operation or None,
+            resource=request.resource or None,
+        )
+
+    def _log_attempt(
+        self, request: HttpRequest, headers: Mapping[str, str], outcome: str, attempt: int, started: float
+    ) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return
+        logger.debug(
+            "%s %s -> %s (attempt %d of %d, %.3fs)",
+            request.method,
+            self.redactor.text(request.path),
+            outcome,
+            attempt,
+            self.retry_policy.total_attempts,
+            time.monotonic() - started,
+        )
+        logger.debug("request headers: %s", self.redactor.headers(headers))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close pooled connections; further sends raise."""
+        self._closed = True
+        self._session.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Transport {self._base_url} requests={self.request_count}>"

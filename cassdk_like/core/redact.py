@@ -1,0 +1,94 @@
+"""Scrub credentials out of text before it reaches a log line, a repr or an error message.
+
+Signatures, session tokens and registered secret values are replaced by ``***``. Access-key ids
+(``q-ak=``, ``Credential=``/``X-Amz-Credential=``) are kept on purpose: they identify the key without
+granting anything and are what an operator needs to debug a signature mismatch.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Dict, Iterable, Mapping, Tuple
+
+__all__ = [
+    "REDACTED",
+    "SENSITIVE_HEADERS",
+    "Redactor",
+    "redact_headers",
+    "redact_text",
+]
+
+#: what every scrubbed value becomes
+REDACTED = "***"
+
+#: headers whose whole value is secret (compared lower-case)
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-amz-security-token",
+        "x-cas-security-token",
+        "cookie",
+        "set-cookie",
+    }
+)
+
+# key=value fields that carry a signature or a token, wherever they appear (query strings,
+# Authorization values, exception texts). ``Signature=`` also matches q-signature and X-Amz-Signature.
+_SECRET_FIELDS = re.compile(
+    r"(?i)((?:q-|x-amz-)?signature=|x-amz-security-token=)[^&\s,;\"'<>]+",
+)
+# Authorization schemes whose non-signature fields are safe to show
+_SIGNED_SCHEME = re.compile(r"(?i)(q-sign-algorithm=|AWS4-HMAC-SHA256\s)")
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask signature/token fields and every occurrence of a registered secret in ``text``."""
+    result = _SECRET_FIELDS.sub(lambda m: m.group(1) + REDACTED, text)
+    # longest first, so a secret that contains another one is masked whole
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        result = result.replace(secret, REDACTED)
+    return result
+
+
+def _redact_header_value(name: str, value: str, secrets: Iterable[str]) -> str:
+    lowered = name.lower()
+    if lowered in ("authorization", "proxy-authorization") and _SIGNED_SCHEME.search(value):
+        # keep the key id, times and signed-header list; hide only the signature
+        return redact_text(value, secrets)
+    if lowered in SENSITIVE_HEADERS:
+        return REDACTED
+    return redact_text(value, secrets)
+
+
+def redact_headers(headers: Mapping[str, str], secrets: Iterable[str] = ()) -> Dict[str, str]:
+    """A copy of ``headers`` that is safe to log."""
+    secrets = tuple(secrets)
+    return {name: _redact_header_value(name, value, secrets) for name, value in headers.items()}
+
+
+class Redactor:
+    """Holds the secret values of one client; thread-safe, values can be added at any time.
+
+    The Transport owns one, and credential providers register refreshed tokens with it.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: Tuple[str, ...] = tuple(s for s in secrets if s)
+
+    def register(self, *values: str) -> None:
+        """Scrub these values from now on (empty values are ignored)."""
+        with self._lock:
+            known = set(self._secrets)
+            self._secrets += tuple(v for v in values if v and v not in known)
+
+    def text(self, text: str) -> str:
+        return redact_text(text, self._secrets)
+
+    def headers(self, headers: Mapping[str, str]) -> Dict[str, str]:
+        return redact_headers(headers, self._secrets)
+
+    def __repr__(self) -> str:
+        return f"<Redactor with {len(self._secrets)} secret(s)>"
