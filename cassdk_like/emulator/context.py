@@ -1,0 +1,92 @@
+"""What an operation handler gets: the request, its dialect and route, and the emulator's services.
+
+Kept apart from the handlers so the three operation modules share one small interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
+
+from cassdk_like.emulator.cos import CosStore
+from cassdk_like.emulator.jobs import JobManager
+from cassdk_like.emulator.jobspec import JobRules
+from cassdk_like.emulator.protocol import Dialect, Request, Response
+from cassdk_like.emulator.routes import Route
+from cassdk_like.emulator.store import Store
+from cassdk_like.emulator.uploads import Uploads
+
+__all__ = ["DEFAULT_TIER_DELAYS", "Context", "Operation", "Services", "Settings"]
+
+#: seconds before a job of each tier completes, before job_delay_scale (the real service: minutes to hours)
+DEFAULT_TIER_DELAYS: Mapping[str, float] = {"Expedited": 1.0, "Standard": 5.0, "Bulk": 10.0}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The emulator's fixed options (see ``Emulator`` for their meaning)."""
+
+    appid: str
+    region: str
+    glacier_region: str
+    max_vaults: int
+    max_tags: int
+    max_skew: int
+    job_delay_scale: float
+    tier_delays: Mapping[str, float]
+    expedited_max_bytes: Optional[int]
+    retention: float
+    allow_empty_archives: bool
+
+    def qcs(self, vault: str, dialect: Dialect) -> str:
+        """``VaultQCS`` (``qcs:id/0:cas:<region>:uid/<appid>:vaults/<name>``) or Glacier's ``VaultARN``."""
+        if dialect.name == "glacier":
+            return f"arn:aws:glacier:{self.glacier_region}:{self.appid}:vaults/{vault}"
+        return f"qcs:id/0:cas:{self.region}:uid/{self.appid}:vaults/{vault}"
+
+    def job_rules(self, dialect: Dialect) -> JobRules:
+        return JobRules(
+            tier_delays=self.tier_delays,
+            scale=self.job_delay_scale,
+            expedited_max_bytes=self.expedited_max_bytes,
+            callback_field=dialect.callback_field,
+            cos_jobs=dialect.name == "cas",
+        )
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    uploads: Uploads
+    jobs: JobManager
+    cos: CosStore
+    clock: Callable[[], float]
+
+
+@dataclass
+class Context:
+    request: Request
+    dialect: Dialect
+    route: Route
+    services: Services
+    extra_headers: List[Tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def vault(self) -> str:
+        return self.route.vault
+
+    def h(self, suffix: str) -> str:
+        return self.dialect.h(suffix)
+
+    def location(self, *segments: str) -> Tuple[str, str]:
+        """A ``Location`` header; the real service writes the numeric account id there."""
+        path = "/".join((f"/{self.services.settings.appid}/vaults", *segments))
+        return ("Location", path)
+
+    def now(self) -> float:
+        return self.services.clock()
+
+
+Operation = Callable[[Context], Response]
+OperationTable = Dict[str, Operation]

@@ -1,0 +1,252 @@
+"""The HTTP/1.1 side: parse a request off the socket, hand it to the app, write the response.
+
+Why here and nowhere else: keep-alive bookkeeping (draining unread bodies or hanging up), the
+sendfile fast path for job output, and the two socket-level faults (send-rate cap and cutting a
+body short) all need the raw connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Mapping, Optional, Set, Tuple
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from cassdk_like.emulator.admin import Admin
+from cassdk_like.emulator.app import App
+from cassdk_like.emulator.auth import detect_dialect
+from cassdk_like.emulator.db import CHUNK, IncompleteBody
+from cassdk_like.emulator.errors import ApiError, missing_value
+from cassdk_like.emulator.faults import Decision
+from cassdk_like.emulator.protocol import CAS, BodyReader, Request, Response, error_response, new_request_id
+from cassdk_like.emulator.routes import ADMIN_PREFIX
+
+__all__ = ["EmulatorHTTPServer", "Handler"]
+
+_log = logging.getLogger("cassdk_like.emulator")
+
+#: an unread request body up to this size is drained to keep the connection; larger ones hang up
+DRAIN_LIMIT = 256 * 1024 * 1024
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A threading server that knows its open connections, so stop() can close idle keep-alives."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address: Tuple[str, int], app: App, admin: Admin, socket_timeout: float) -> None:
+        self.app = app
+        self.admin = admin
+        self.socket_timeout = socket_timeout
+        self._open: Set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        self._idle = threading.Condition(self._open_lock)
+        super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log instead of printing to stderr (a handler bug must not spam a test run)."""
+        _log.exception("error while serving %s", client_address)
+
+    def track(self, conn: socket.socket) -> None:
+        with self._open_lock:
+            self._open.add(conn)
+
+    def untrack(self, conn: socket.socket) -> None:
+        with self._open_lock:
+            self._open.discard(conn)
+            self._idle.notify_all()
+
+    def close_connections(self, wait: float = 5.0) -> None:
+        """Shut every open connection down and wait for their handler threads to finish."""
+        with self._open_lock:
+            for conn in list(self._open):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+            self._idle.wait_for(lambda: not self._open, timeout=wait)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One connection; requests on it are served in order (HTTP/1.1 keep-alive)."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "cassdk_like-emulator"
+    sys_version = ""
+    server: EmulatorHTTPServer
+    _counted = True
+
+    def setup(self) -> None:
+        self.request.settimeout(self.server.socket_timeout)
+        with contextlib.suppress(OSError):  # headers and body go out as separate writes: no Nagle stall
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.server.untrack(self.connection)
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """Errors found by http.server itself (bad request line, unknown method) get the JSON shape too."""
+        self.close_connection = True
+        text = message or explain or HTTPStatus(code).phrase
+        if code in (HTTPStatus.NOT_IMPLEMENTED, HTTPStatus.HTTP_VERSION_NOT_SUPPORTED):
+            code = HTTPStatus.BAD_REQUEST  # an unknown method or version is the client's mistake
+        code_name = "ServiceUnavailableException" if code >= 500 else "BadRequest"
+        response = self._early_error(ApiError(code_name, text, status=code))
+        self._send(response, Decision())
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        _log.debug("%s - %s", self.address_string(), format % args)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
+
+    def _serve(self) -> None:
+        split = urlsplit(self.path)
+        raw_headers = list(self.headers.items())
+        headers = {name.lower(): value for name, value in raw_headers}
+        reader, problem = self._body_reader(headers)
+        request = Request(
+            self.command, unquote(split.path), parse_qsl(split.query, keep_blank_values=True), headers, reader
+        )
+        decision = Decision()
+        self._counted = not request.path.startswith(ADMIN_PREFIX)
+        try:
+            if problem is not None:
+                response = self._early_error(problem, headers)
+            elif not self._counted:
+                response = self.server.admin.handle(request)
+            else:
+                response, decision = self.server.app.handle(request, split.path, raw_headers)
+        except IncompleteBody:
+            self.close_connection = True
+            return
+        except (socket.timeout, TimeoutError):
+            self.close_connection = True
+            error = ApiError("RequestTimeoutException", "timed out reading the request body")
+            response = self._early_error(error, headers)
+        except ConnectionError:
+            self.close_connection = True
+            return
+        self._settle_body(reader)
+        self._send(response, decision)
+
+    def _body_reader(self, headers: Mapping[str, str]) -> Tuple[BodyReader, Optional[ApiError]]:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            self.close_connection = True
+            return BodyReader(self.rfile, 0), missing_value(
+                "Content-Length is required (chunked bodies are refused)"
+            )
+        raw = headers.get("content-length", "0").strip() or "0"
+        if not raw.isdigit():
+            self.close_connection = True
+            return BodyReader(self.rfile, 0), ApiError("BadRequest", f"invalid Content-Length {raw[:40]!r}")
+        return BodyReader(self.rfile, int(raw)), None
+
+    def _early_error(self, error: ApiError, headers: Optional[Mapping[str, str]] = None) -> Response:
+        """An error decided before the pipeline ran, in the request's dialect when it is known."""
+        dialect = detect_dialect(headers) if headers is not None else CAS
+        response = error_response(error, dialect)
+        response.headers.append((dialect.request_id_header, new_request_id()))
+        return response
+
+    def _settle_body(self, reader: BodyReader) -> None:
+        """Drain what the operation did not read (keeps keep-alive in sync), or hang up if large."""
+        if self.close_connection or reader.remaining <= 0:
+            return
+        if reader.remaining > DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        try:
+            while reader.remaining > 0:
+                if not reader.read(CHUNK):
+                    self.close_connection = True
+                    return
+        except OSError:
+            self.close_connection = True
+
+    def _send(self, response: Response, decision: Decision) -> None:
+        length = response.length
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(length))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            limit = length if decision.cut_after is None else min(decision.cut_after, length)
+            self._write_body(response, limit, decision.rate)
+            if limit < length:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.close_connection = True
+
+    def count_sent(self, nbytes: int, job_output: bool) -> None:
+        if self._counted:
+            self.server.app.stats.add_sent(nbytes, job_output=job_output)
+
+    def _write_body(self, response: Response, limit: int, rate: Optional[float]) -> None:
+        job_output = response.job_output
+        if response.file is None:
+            sender = _Sender(self, rate, job_output)
+            sender.write(memoryview(response.body)[:limit])
+            return
+        with open(response.file.path, "rb") as source:
+            if rate is None and limit == response.file.length:
+                sent = self.connection.sendfile(source, response.file.offset, limit)
+                self.count_sent(sent, job_output)
+                if sent != limit:
+                    raise ConnectionError("sendfile stopped early")
+                return
+            source.seek(response.file.offset)
+            sender = _Sender(self, rate, job_output)
+            remaining = limit
+            while remaining > 0:
+                chunk = source.read(min(CHUNK, remaining))
+                if not chunk:
+                    raise OSError("job output shorter than recorded")
+                sender.write(memoryview(chunk))
+                remaining -= len(chunk)
+
+
+class _Sender:
+    """Writes body bytes, paced to ``rate`` bytes/s when a cap is set, counting what was sent."""
+
+    def __init__(self, handler: Handler, rate: Optional[float], job_output: bool) -> None:
+        self.handler = handler
+        self.rate = rate
+        self.job_output = job_output
+        self.started = time.monotonic()
+        self.sent = 0
+        self.piece = CHUNK if rate is None else max(1024, min(64 * 1024, int(rate / 50)))
+
+    def write(self, data: memoryview) -> None:
+        for pos in range(0, len(data), self.piece):
+            piece = data[pos : pos + self.piece]
+            self.handler.wfile.write(piece)
+            self.sent += len(piece)
+            self.handler.count_sent(len(piece), self.job_output)
+            if self.rate is not None:
+                delay = self.started + self.sent / self.rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
