@@ -29,8 +29,15 @@ __all__ = ["CASResponse"]
 def _is_json(content_type: str, body: bytes) -> bool:
     if "json" in content_type:
         return True
-    # no declared type: accept an object, as some peers omit the header on small JSON answers
-    return not content_type and body.lstrip()[:1] == b"{"
+    # Peers mislabel small JSON answers (no type, or moto's text/html on Describe Job): an
+    # in-memory body that is a JSON object is parsed whatever its label. Bodies that are not
+    # objects (CSV, archive bytes) stay raw, and streamed output is never sniffed.
+    if body.lstrip()[:1] != b"{":
+        return False
+    try:
+        return isinstance(json.loads(body.decode("utf-8")), dict)
+    except (UnicodeDecodeError, ValueError):
+        return "octet-stream" not in content_type and not content_type
 
 
 def _parse_json(response: HttpResponse, body: bytes) -> Any:

@@ -35,8 +35,9 @@ def check_vault_name(name: Any, operation: str) -> str:
     """1-255 characters of ``a-z A-Z 0-9 _ - .``."""
     if not isinstance(name, str) or not _VAULT_NAME.fullmatch(name):
         raise InvalidVaultNameError(
-            f"invalid vault name {name!r}: use 1-255 characters of a-z, A-Z, 0-9, '_', '-', '.'",
+            "invalid vault name: use 1-255 characters of a-z, A-Z, 0-9, '_', '-', '.'",
             operation=operation,
+            resource=f"vault {name!r}",
         )
     return name
 
@@ -61,10 +62,14 @@ def check_description(desc: Any, operation: str, resource: str) -> Optional[str]
 
 
 def check_id(value: Any, kind: str, operation: str, resource: str) -> str:
-    """A non-empty id that cannot escape its path segment (ids may start with '-' or '_')."""
-    if not isinstance(value, str) or not _ID.fullmatch(value):
+    """A non-empty id that cannot escape its path segment (ids may start with '-' or '_').
+
+    ``.`` and ``..`` are refused too: URL normalisation would turn ``.../jobs/..`` into the vault.
+    """
+    if not isinstance(value, str) or not _ID.fullmatch(value) or value in (".", ".."):
         raise InvalidArgumentError(
-            f"invalid {kind} id {value!r}: expected a non-empty string without '/', '?', '#', '%' or spaces",
+            f"invalid {kind} id {value!r}: expected a non-empty string without '/', '?', '#', '%' or spaces"
+            " (and not '.' or '..')",
             operation=operation,
             resource=resource,
         )

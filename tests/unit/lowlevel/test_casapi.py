@@ -116,6 +116,20 @@ def test_json_inventory_output_is_parsed(mock: responses.RequestsMock, cas_api: 
     assert resp == inventory
 
 
+def test_mislabelled_json_object_is_parsed(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
+    # moto answers Describe Job with its JSON labelled text/html
+    mock.add("GET", ANY_URL, body=json.dumps({"JobId": "J1", "Completed": True}), content_type="text/html")
+    resp = cas_api.describe_job("v1", "J1")
+    assert resp["JobId"] == "J1"
+
+
+def test_mislabelled_non_json_stays_raw(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
+    mock.add("GET", ANY_URL, body=b"{not json at all", content_type="text/html")
+    resp = cas_api.describe_job("v1", "J1")
+    assert dict(resp) == {}
+    assert resp.text == "{not json at all"
+
+
 def test_partial_json_output_is_not_parsed(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
     mock.add(
         "GET",

@@ -1,0 +1,357 @@
+"""Parallel ranged download of a whole output to a local path, verified and resumable.
+
+Why it is built this way (cas-protocol §3.4, anchors §2.3/§6):
+
+* pieces are 1 MiB x 2^n bytes laid out from output offset 0, so the pieces' tree hashes combine
+  into the output's tree hash, and each piece is tree-aligned whenever the job is;
+* workers ``pwrite`` at their own offsets into ``<dest>.cassdk-partial`` (created at full size),
+  so there is no writer thread and no reordering buffer; memory is one ``io_chunk_size`` buffer per
+  worker whatever the file size;
+* the destination never holds partial bytes: the partial file is fsync'ed and renamed over it
+  only after every piece and the whole-output tree hash check passed;
+* on failure, cancel or Ctrl-C the partial file and its journal stay (``keep_partial=True``), and
+  a later call -- in this process or a new one after kill -9 -- fetches only the missing pieces.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import sys
+import threading
+from typing import Dict, List, Optional, Tuple, Union
+
+import attrs
+
+from cassdk_like.core.exceptions import (
+    CASError,
+    HashDoesNotMatchError,
+    LocalFileError,
+    TransferCancelledError,
+)
+from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes, is_valid_part_size
+from cassdk_like.engine.cancel import CancelToken
+from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
+from cassdk_like.engine.interfaces import DownloadSource
+from cassdk_like.engine.journal import (
+    JOURNAL_SUFFIX,
+    PARTIAL_SUFFIX,
+    DownloadJournal,
+    JournalPiece,
+    JournalWriter,
+    fsync_folder,
+    load_journal,
+    remove_quietly,
+    write_journal,
+)
+from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
+from cassdk_like.engine.ratelimit import BandwidthLimiter, limiter_for
+from cassdk_like.engine.runner import Runner
+
+__all__ = ["DownloadResult", "download_to_path", "partial_paths"]
+
+_OPERATION = "download"
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+@attrs.frozen
+class DownloadResult:
+    """What a finished download did; ``verified``: the whole output matched the expected tree hash."""
+
+    path: str
+    size: int
+    tree_hash: str
+    verified: bool
+    pieces_fetched: int
+    pieces_resumed: int
+    bytes_fetched: int
+    requests: int
+
+
+def partial_paths(path: Union[str, os.PathLike[str]]) -> Tuple[str, str]:
+    """(partial file, journal) used while downloading to ``path``."""
+    temp = os.fspath(path) + PARTIAL_SUFFIX
+    return temp, temp + JOURNAL_SUFFIX
+
+
+def download_to_path(
+    source: DownloadSource,
+    path: Union[str, os.PathLike[str]],
+    *,
+    config: Optional[TransferConfig] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel_token: Optional[CancelToken] = None,
+    limiter: Optional[BandwidthLimiter] = None,
+    resume: bool = True,
+    keep_partial: bool = True,
+) -> DownloadResult:
+    """Download all of ``source`` to ``path``; blocks, safe to run in a background thread.
+
+    ``resume``: continue from a matching partial file + journal left by an earlier attempt.
+    ``keep_partial``: on failure/cancel keep them for a later resume (else delete them).
+    Raises ``HashDoesNotMatchError`` (nothing at ``path``), ``TransferCancelledError`` after
+    ``cancel_token.cancel()``, ``KeyboardInterrupt`` after Ctrl-C, or the source's
+    ``CASServerError`` / ``TransportError`` once retries are spent (``local_path`` set).
+    """
+    job = _Download(source, os.fspath(path), config or TransferConfig(), cancel_token, keep_partial)
+    job.limiter = limiter
+    return job.run(progress, resume=resume)
+
+
+class _FileSink:
+    """pwrite into the partial file from per-thread reusable buffers."""
+
+    def __init__(self, fd: int, chunk_size: int, write_size: int, path: str) -> None:
+        self._fd = fd
+        self._chunk = chunk_size
+        self._write = write_size
+        self._path = path
+        self._local = threading.local()
+
+    def buffer(self, offset: int, size: int) -> memoryview:
+        buf: Optional[memoryview] = getattr(self._local, "buf", None)
+        if buf is None:
+            buf = self._local.buf = memoryview(bytearray(self._chunk))
+        return buf[:size]
+
+    def commit(self, view: memoryview, offset: int) -> None:
+        try:
+            while view:
+                written = os.pwrite(self._fd, view[: self._write], offset)
+                view, offset = view[written:], offset + written
+        except OSError as exc:
+            raise _local_error("cannot write the partial file", self._path, exc) from exc
+
+
+class _Download:
+    """State of one download call."""
+
+    def __init__(
+        self,
+        source: DownloadSource,
+        path: str,
+        config: TransferConfig,
+        cancel_token: Optional[CancelToken],
+        keep_partial: bool,
+    ) -> None:
+        self.source = source
+        self.path = path
+        self.config = config
+        self.user_token = cancel_token
+        self.token = cancel_token.child() if cancel_token is not None else CancelToken()
+        self.keep_partial = keep_partial
+        self.limiter: Optional[BandwidthLimiter] = None
+        self.temp, self.journal_path = partial_paths(path)
+        self.size = source.size
+        self.expected = (source.expected_tree_hash or "").strip().lower() or None
+        self.results: Dict[int, PieceResult] = {}
+        self.counters = FetchCounters()
+        self.pieces_fetched = 0
+        self.refetched = False
+        self.runner: Optional[Runner] = None
+        self.fd_closed = False
+
+    def run(self, progress: Optional[ProgressCallback], *, resume: bool) -> DownloadResult:
+        try:
+            self._check_destination()
+            fd, journal = self._open_partial(resume)
+            pieces = plan_pieces(0, self.size - 1, journal.piece_size) if self.size else []
+            for piece in pieces:
+                done = journal.pieces.get(piece.start)
+                if done is not None:
+                    self.results[piece.index] = PieceResult(piece, done.tree_hash, done.verified)
+            resumed = len(self.results)
+            initial = sum(self.results[i].piece.length for i in self.results)
+            self.tracker = ProgressTracker(
+                self.size, progress, initial=initial, min_interval=self.config.progress_interval
+            )
+            self.writer = JournalWriter(self.journal_path, journal, fd, interval=self.config.journal_interval)
+            self.writer.start()
+            try:
+                self._fetch([p for p in pieces if p.index not in self.results], fd)
+                tree_hash, verified = self._verify(pieces, fd)
+                self._finish(fd)
+            except BaseException:
+                self._abandon(fd)
+                raise
+            self.tracker.finish()
+        except BaseException as exc:
+            translated = self._translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
+        finally:
+            self.token.detach()
+        return DownloadResult(
+            path=self.path,
+            size=self.size,
+            tree_hash=tree_hash,
+            verified=verified,
+            pieces_fetched=self.pieces_fetched,
+            pieces_resumed=resumed,
+            bytes_fetched=self.counters.bytes_fetched,
+            requests=self.counters.requests,
+        )
+
+    def _check_destination(self) -> None:
+        if os.path.isdir(self.path):
+            raise LocalFileError("the destination is a folder", operation=_OPERATION, local_path=self.path)
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise LocalFileError(
+                "the destination's folder does not exist", operation=_OPERATION, local_path=self.path
+            )
+
+    def _open_partial(self, resume: bool) -> Tuple[int, DownloadJournal]:
+        """Reopen a matching partial file + journal, or start a fresh one at full size.
+
+        The partial file is locked (``flock``) so two downloads to one path cannot mix their bytes.
+        """
+        try:
+            fd = os.open(self.temp, os.O_RDWR | os.O_CREAT | _O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise _local_error("cannot create the partial file", self.temp, exc) from exc
+        try:
+            _lock(fd, self.temp)
+            journal = load_journal(self.journal_path) if resume else None
+            if journal is not None and self._usable(journal):
+                return fd, journal
+            journal = DownloadJournal(
+                self.source.identity, self.size, self.config.piece_size_for(self.size), self.expected
+            )
+            os.ftruncate(fd, 0)  # drop stale bytes, then allocate the full size (sparse)
+            os.ftruncate(fd, self.size)
+            write_journal(self.journal_path, journal.to_json())
+            return fd, journal
+        except BaseException as exc:
+            os.close(fd)
+            if isinstance(exc, OSError):
+                raise _local_error("cannot prepare the partial file", self.temp, exc) from exc
+            raise
+
+    def _usable(self, journal: DownloadJournal) -> bool:
+        if not journal.matches(self.source.identity, self.size, self.expected):
+            return False
+        if not is_valid_part_size(journal.piece_size):
+            return False
+        try:
+            return os.stat(self.temp).st_size == self.size
+        except OSError:
+            return False
+
+    def _fetch(self, pieces: List[Piece], fd: int) -> None:
+        if not pieces:
+            return
+        cfg = self.config
+        fetcher = PieceFetcher(
+            source=self.source,
+            policy=cfg.retry_policy,
+            token=self.token,
+            tracker=self.tracker,
+            counters=self.counters,
+            chunk_size=cfg.io_chunk_size,
+            hash_attempts=cfg.hash_attempts,
+            limiter=limiter_for(cfg.bandwidth_limit, self.limiter),
+            local_path=self.path,
+        )
+        sink = _FileSink(fd, cfg.io_chunk_size, cfg.write_chunk_size, self.temp)
+        queue = collections.deque(pieces)
+        workers = min(cfg.max_workers, len(pieces))
+        with Runner(workers, self.token, self.tracker, poll_interval=cfg.poll_interval) as runner:
+            self.runner = runner
+            while queue or runner.in_flight:
+                # two tasks per worker queued: a worker picks its next piece without waiting for us
+                while queue and runner.in_flight < 2 * workers:
+                    runner.submit(fetcher.fetch, queue.popleft(), sink)
+                runner.collect(self._on_piece)
+
+    def _on_piece(self, result: PieceResult) -> None:
+        self.results[result.piece.index] = result
+        self.pieces_fetched += 1
+        piece = result.piece
+        self.writer.record(JournalPiece(piece.start, piece.length, result.tree_hash, result.verified))
+
+    def _verify(self, pieces: List[Piece], fd: int) -> Tuple[str, bool]:
+        """Whole-output check; pieces no server header vouched for are refetched once on a mismatch."""
+        hashes = [self.results[p.index].tree_hash for p in pieces]
+        actual = combine_tree_hashes(hashes) if hashes else TreeHasher().hexdigest()
+        if self.expected is None:
+            return actual, False
+        if actual == self.expected:
+            return actual, True
+        suspects = [p for p in pieces if not self.results[p.index].verified]
+        self.writer.forget([p.start for p in suspects])
+        if suspects and not self.refetched:
+            self.refetched = True
+            self.tracker.retract(sum(p.length for p in suspects))
+            self._fetch(suspects, fd)
+            return self._verify(pieces, fd)
+        self.writer.commit(force=True)
+        raise HashDoesNotMatchError(
+            "downloaded bytes do not match the source's tree hash",
+            expected=self.expected,
+            actual=actual,
+            operation=_OPERATION,
+            local_path=self.path,
+        )
+
+    def _finish(self, fd: int) -> None:
+        """fsync, then atomically put the bytes at the destination; the journal is no longer needed."""
+        self.writer.close(commit=False)
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            raise _local_error("cannot flush the partial file", self.temp, exc) from exc
+        self.fd_closed = True
+        os.close(fd)
+        try:
+            os.replace(self.temp, self.path)
+        except OSError as exc:
+            raise _local_error("cannot move the download into place", self.path, exc) from exc
+        fsync_folder(self.path)
+        remove_quietly(self.journal_path)
+
+    def _abandon(self, fd: int) -> None:
+        """After a failure: keep a resumable partial file + journal, or remove both."""
+        self.writer.close(commit=self.keep_partial and not self.fd_closed)
+        if self.runner is not None and not self.runner.joined:
+            return  # a worker may still write: never close an fd number it could reuse
+        if not self.fd_closed:
+            self.fd_closed = True
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if not self.keep_partial:
+            remove_quietly(self.temp, self.journal_path)
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        if self.user_token is not None and self.user_token.cancelled:
+            kept = f"; partial file kept for resume: {self.temp}" if self.keep_partial else ""
+            reason = self.user_token.reason
+            return TransferCancelledError(
+                f"download cancelled ({reason}){kept}", operation=_OPERATION, local_path=self.path
+            )
+        if isinstance(exc, CASError) and exc.local_path is None:
+            exc.local_path = self.path
+        return exc
+
+
+def _lock(fd: int, path: str) -> None:
+    if sys.platform == "win32":  # pragma: no cover - no flock there
+        return
+    import fcntl  # noqa: PLC0415 - POSIX only
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise LocalFileError(
+            "another download to this destination is running", operation=_OPERATION, local_path=path
+        ) from None
+
+
+def _local_error(message: str, path: str, exc: OSError) -> LocalFileError:
+    return LocalFileError(f"{message}: {exc.strerror or exc}", operation=_OPERATION, local_path=path)
+

@@ -1,0 +1,271 @@
+"""A JSON journal beside a partial download, so a new process resumes without refetching.
+
+Layout: ``<dest>.cassdk-partial`` holds the bytes (created at full size), and
+``<dest>.cassdk-partial.json`` lists finished pieces (offset, length, tree hash, whether the
+server's per-piece hash confirmed it) plus what identifies the download (source identity, size,
+piece size, expected tree hash).  A journal that does not parse, or names another source or size,
+is ignored and the download starts over: resuming someone else's bytes would be worse than
+refetching.
+
+Durability rule: a piece is written to the journal only after the partial file was fdatasync'ed,
+so every piece the journal names is on disk even after a power loss.  Commits run on one
+background thread, batched every ``interval`` seconds (default 1 s): a 1 GiB download makes about
+as many commits as it lasts seconds, each costing one fdatasync of the partial file (data the
+final fsync would have written anyway, now written earlier and off the workers' path) plus an
+fsync'ed rewrite of a small JSON file.  A kill -9 loses at most the last ``interval`` of pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from typing import Any, Dict, List, Optional
+
+import attrs
+
+__all__ = [
+    "JOURNAL_SUFFIX",
+    "PARTIAL_SUFFIX",
+    "DownloadJournal",
+    "JournalPiece",
+    "JournalWriter",
+    "fsync_folder",
+    "load_journal",
+    "remove_quietly",
+    "write_journal",
+]
+
+PARTIAL_SUFFIX = ".cassdk-partial"
+JOURNAL_SUFFIX = ".json"
+_FORMAT = "cassdk_like/download-journal"
+_VERSION = 1
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_fdatasync = getattr(os, "fdatasync", os.fsync)
+log = logging.getLogger("cassdk_like.engine")
+
+
+@attrs.frozen
+class JournalPiece:
+    """A finished piece: its bytes are durable in the partial file."""
+
+    offset: int
+    length: int
+    tree_hash: str
+    verified: bool = False
+
+
+@attrs.define
+class DownloadJournal:
+    """What a partial download has finished. Not thread-safe (JournalWriter serialises access)."""
+
+    identity: str
+    size: int
+    piece_size: int
+    expected_tree_hash: Optional[str] = None
+    pieces: Dict[int, JournalPiece] = attrs.Factory(dict)
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "identity": self.identity,
+            "size": self.size,
+            "piece_size": self.piece_size,
+            "expected_tree_hash": self.expected_tree_hash,
+            "pieces": [
+                [p.offset, p.length, p.tree_hash, p.verified]
+                for p in sorted(self.pieces.values(), key=lambda p: p.offset)
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, doc: Any) -> DownloadJournal:
+        """Parse and check every field; ValueError when anything is off."""
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT or doc.get("version") != _VERSION:
+            raise ValueError("not a cassdk_like download journal of a known version")
+        identity: Any = doc.get("identity")
+        size: Any = doc.get("size")
+        piece_size: Any = doc.get("piece_size")
+        expected: Any = doc.get("expected_tree_hash")
+        if not isinstance(identity, str) or not _is_count(size) or not _is_count(piece_size):
+            raise ValueError("bad identity, size or piece size")
+        if piece_size < 1:
+            raise ValueError("bad identity, size or piece size")
+        if expected is not None and not isinstance(expected, str):
+            raise ValueError("bad expected tree hash")
+        journal = cls(identity, size, piece_size, expected)
+        raw_pieces = doc.get("pieces")
+        if not isinstance(raw_pieces, list):
+            raise ValueError("bad piece list")
+        for item in raw_pieces:
+            journal.add(_parse_piece(item, size, piece_size))
+        return journal
+
+    def add(self, piece: JournalPiece) -> None:
+        self.pieces[piece.offset] = piece
+
+    def matches(self, identity: str, size: int, expected_tree_hash: Optional[str]) -> bool:
+        return (
+            self.identity == identity
+            and self.size == size
+            and (self.expected_tree_hash or "").lower() == (expected_tree_hash or "").lower()
+        )
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _parse_piece(item: Any, size: int, piece_size: int) -> JournalPiece:
+    if not isinstance(item, list) or len(item) != 4:
+        raise ValueError("bad piece entry")
+    offset, length, tree_hash, verified = item
+    if not _is_count(offset) or not _is_count(length) or offset % piece_size or offset >= size:
+        raise ValueError(f"bad piece offset {offset!r}")
+    if length != min(piece_size, size - offset):
+        raise ValueError(f"bad piece length {length!r} at offset {offset}")
+    if not isinstance(tree_hash, str) or not _HEX64.fullmatch(tree_hash) or not isinstance(verified, bool):
+        raise ValueError(f"bad piece hash at offset {offset}")
+    return JournalPiece(offset, length, tree_hash, verified)
+
+
+def load_journal(path: str) -> Optional[DownloadJournal]:
+    """The journal at ``path``, or None if it is missing or unusable (logged, never raised)."""
+    try:
+        with open(path, "rb") as handle:
+            doc = json.loads(handle.read().decode("utf-8"))
+        return DownloadJournal.from_json(doc)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        log.warning("ignoring unusable download journal %s: %s", path, exc)
+        return None
+
+
+def write_journal(path: str, doc: Dict[str, Any]) -> None:
+    """Atomic rewrite of ``DownloadJournal.to_json()``: temp file, fsync, rename, fsync the folder."""
+    data = json.dumps(doc, separators=(",", ":")).encode("utf-8")
+    tmp = f"{path}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_folder(path)
+
+
+def fsync_folder(path: str) -> None:
+    """Make a rename in the folder of ``path`` durable (best effort: not every OS allows it)."""
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_quietly(*paths: str) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.warning("could not remove %s: %s", path, exc)
+
+
+class JournalWriter:
+    """Commits finished pieces from a background thread (fdatasync data, then rewrite the journal).
+
+    ``record()`` never blocks on disk, so workers keep the network busy; ``close()`` stops the
+    thread and can make a final commit.  Journal write errors are logged, not raised: they only
+    cost the ability to resume.
+    """
+
+    def __init__(self, path: str, journal: DownloadJournal, data_fd: int, *, interval: float) -> None:
+        self.path = path
+        self.journal = journal
+        self._fd = data_fd
+        self._interval = interval
+        self._cond = threading.Condition()
+        self._commit_lock = threading.Lock()
+        self._pending: List[JournalPiece] = []
+        self._closing = False
+        self.commits = 0
+        self._thread = threading.Thread(target=self._run, name="cassdk-journal", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def record(self, piece: JournalPiece) -> None:
+        with self._cond:
+            self._pending.append(piece)
+            self._cond.notify()
+
+    def forget(self, offsets: List[int]) -> None:
+        """Drop pieces (e.g. ones that failed the whole-output check); takes effect at the next commit."""
+        with self._commit_lock, self._cond:
+            for offset in offsets:
+                self.journal.pieces.pop(offset, None)
+            self._pending = [p for p in self._pending if p.offset not in offsets]
+
+    def _run(self) -> None:
+        last = 0.0
+        while True:
+            with self._cond:
+                while not self._closing and not self._pending:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                delay = last + self._interval - time.monotonic()
+                if delay > 0 and self._wait_closing(delay):
+                    return
+            self.commit()
+            last = time.monotonic()
+
+    def _wait_closing(self, timeout: float) -> bool:
+        """Wait (lock held) for ``timeout`` or ``close()``; True when closing."""
+        self._cond.wait(timeout)
+        return self._closing
+
+    def commit(self, *, force: bool = False) -> None:
+        """fdatasync the partial file, then write every recorded piece; disk I/O outside ``record``'s lock.
+
+        ``force`` rewrites the journal even with nothing new (after ``forget``, or to start one).
+        """
+        with self._commit_lock:
+            with self._cond:
+                pending, self._pending = self._pending, []
+            if not pending and not force:
+                return
+            try:
+                _fdatasync(self._fd)
+                with self._cond:
+                    for piece in pending:
+                        self.journal.add(piece)
+                    doc = self.journal.to_json()
+                write_journal(self.path, doc)
+                self.commits += 1
+            except OSError as exc:
+                log.warning("could not update download journal %s: %s", self.path, exc)
+
+    def close(self, *, commit: bool) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join()
+        if commit:
+            self.commit()

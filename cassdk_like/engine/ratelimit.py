@@ -1,0 +1,91 @@
+"""A bandwidth limit shared by every worker: a token bucket in its GCRA form.
+
+Why this shape: each consumer reserves its bytes under a lock (O(1), no queue) and then sleeps
+*outside* the lock exactly until its reservation is due.  Reservations are spaced ``n / rate``
+apart on one shared timeline, so competing workers queue one after another instead of all
+waking at once, and the long-run rate is exact whatever the number of workers.  Workers pay
+after receiving a chunk (a download learns its size only then): the sleep after a chunk lasts
+until that chunk's share of time on the shared timeline has passed.  Sleeps wait on the
+transfer's cancel token, so ``cancel()`` wakes them immediately.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Callable, Optional
+
+from cassdk_like.core.exceptions import InvalidArgumentError
+from cassdk_like.engine.cancel import CancelToken
+
+__all__ = ["BandwidthLimiter", "limiter_for"]
+
+
+class BandwidthLimiter:
+    """Limit the combined rate of several threads to ``rate`` bytes/s. Thread-safe.
+
+    ``burst`` bytes may pass without waiting after an idle period (0: strict pacing).
+    One limiter can be shared by several transfers to cap them together.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        burst: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Optional[Callable[[float], None]] = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep or time.sleep
+        self._tat = clock()  # theoretical arrival time of the next byte
+        self._rate = 1.0
+        self._burst = 0
+        self.set_rate(rate, burst=burst)
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def set_rate(self, rate: float, *, burst: Optional[int] = None) -> None:
+        """Change the limit; takes effect for the next reservation."""
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf:
+            raise InvalidArgumentError(f"bandwidth limit must be a positive number of bytes/s, got {rate!r}")
+        if burst is not None and (isinstance(burst, bool) or not isinstance(burst, int) or burst < 0):
+            raise InvalidArgumentError(f"burst must be a non-negative integer, got {burst!r}")
+        with self._lock:
+            self._rate = float(rate)
+            if burst is not None:
+                self._burst = burst
+
+    def reserve(self, nbytes: int) -> float:
+        """Book ``nbytes`` on the shared timeline; returns the seconds to wait before going on."""
+        with self._lock:
+            now = self._clock()
+            tolerance = self._burst / self._rate
+            self._tat = max(self._tat, now) + nbytes / self._rate
+            return self._tat - tolerance - now
+
+    def consume(self, nbytes: int, token: Optional[CancelToken] = None) -> None:
+        """Account for ``nbytes`` and sleep as needed; ``TransferCancelledError`` if cancelled meanwhile."""
+        if nbytes <= 0:
+            return
+        delay = self.reserve(nbytes)
+        if token is not None:
+            token.sleep(delay)
+        elif delay > 0:
+            self._sleep(delay)
+
+    def __repr__(self) -> str:
+        return f"<BandwidthLimiter {self._rate:.0f} B/s burst={self._burst}>"
+
+
+def limiter_for(
+    rate: Optional[float], shared: Optional[BandwidthLimiter] = None
+) -> Optional[BandwidthLimiter]:
+    """The caller's shared limiter, else a new one for ``rate`` bytes/s, else None (unlimited)."""
+    if shared is not None:
+        return shared
+    return BandwidthLimiter(rate) if rate else None

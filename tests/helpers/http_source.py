@@ -1,0 +1,122 @@
+"""A ``DownloadSource`` over plain HTTP with ``requests``, for the engine's integration tests.
+
+It stands in for the high level's job-output adapter: ranged GETs, non-2xx answers raised as
+``CASServerError``, body errors translated by ``core.http.response.translate_read_error``.
+One ``requests.Session`` per thread keeps connections alive without sharing a session.
+
+``direct=True`` (default) reads the body with ``http.client``'s own ``readinto`` -- straight from
+the socket into the engine's buffer -- and hands a fully read connection back to the pool.
+``direct=False`` wraps the body in the core ``HttpResponse``/``BodyStream`` instead, which goes
+through urllib3's ``read`` (one temporary ``bytes`` and one extra copy per read) and closes the
+connection; measured on the 2-core box, that path costs about 0.4 CPU s/GiB more.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from typing import Any, Optional, Tuple, Union
+
+import requests
+import urllib3.exceptions
+
+from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.exceptions import BadResponseError, CASServerError, ConnectionFailed, TimedOut
+from cassdk_like.core.http.response import BodyStream, HttpResponse, translate_read_error
+
+__all__ = ["DirectBody", "HttpRangeSource"]
+
+_READ_ERRORS = (OSError, http.client.HTTPException, urllib3.exceptions.HTTPError, ValueError)
+
+
+class DirectBody:
+    """A ranged GET's body read with ``http.client.HTTPResponse.readinto`` (no temporary copies)."""
+
+    def __init__(self, resp: requests.Response) -> None:
+        self.status = resp.status_code
+        self.headers = resp.headers
+        self._resp = resp
+        self._fp: Any = resp.raw._fp  # the http.client response under urllib3
+        length = resp.headers.get("Content-Length")
+        self._remaining = int(length) if length is not None else None
+        self._read = 0
+
+    def readinto(self, buf: memoryview) -> int:
+        try:
+            count = int(self._fp.readinto(buf) or 0)
+        except _READ_ERRORS as exc:
+            self.close()
+            raise translate_read_error(exc, bytes_read=self._read) from exc
+        self._read += count
+        if self._remaining is not None:
+            self._remaining -= count
+            if count == 0 and self._remaining > 0 and len(buf):
+                self.close()
+                raise BadResponseError(f"body ended after {self._read} bytes")
+        return count
+
+    def close(self) -> None:
+        raw = self._resp.raw
+        if self._remaining == 0 and self._fp.isclosed():
+            raw.release_conn()  # fully read: keep the connection alive for the next range
+        else:
+            raw.close()
+
+
+class HttpRangeSource:
+    def __init__(
+        self,
+        url: str,
+        size: int,
+        *,
+        expected_tree_hash: Optional[str] = None,
+        identity: Optional[str] = None,
+        tree_hash_header: str = "x-cas-sha256-tree-hash",
+        timeout: Tuple[float, float] = (5.0, 30.0),
+        direct: bool = True,
+    ) -> None:
+        self.direct = direct
+        self.url = url
+        self.size = size
+        self.expected_tree_hash = expected_tree_hash
+        self.identity = identity or f"{url}#{size}#{expected_tree_hash}"
+        self.tree_hash_header = tree_hash_header
+        self.timeout = timeout
+        self._local = threading.local()
+        self._sessions: list = []
+        self._lock = threading.Lock()
+
+    def _session(self) -> requests.Session:
+        session: Optional[requests.Session] = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def open_range(self, byte_range: ByteRange) -> Union[DirectBody, HttpResponse]:
+        try:
+            resp = self._session().get(
+                self.url, headers={"Range": byte_range.to_header()}, stream=True, timeout=self.timeout
+            )
+        except requests.Timeout as exc:
+            raise TimedOut(f"GET {byte_range}: {exc}") from exc
+        except requests.RequestException as exc:
+            raise ConnectionFailed(f"GET {byte_range}: {exc}") from exc
+        if not 200 <= resp.status_code < 300:
+            body = resp.content
+            resp.close()
+            raise CASServerError.from_response(
+                resp.status_code, resp.headers, body, operation="get_job_output"
+            )
+        if self.direct:
+            return DirectBody(resp)
+        length = resp.headers.get("Content-Length")
+        stream = BodyStream(resp.raw, expected_length=int(length) if length else None, closer=resp.close)
+        return HttpResponse(resp.status_code, dict(resp.headers), stream=stream)
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()

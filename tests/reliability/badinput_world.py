@@ -1,0 +1,193 @@
+"""The world the bad-input table runs in: emulators, vaults, a finished job, fake servers, snapshots.
+
+One ``World`` per dialect is shared by every case of the module (building it costs a few requests);
+each case gets fresh ``Folders`` (a source folder, and a destination folder holding one existing
+file with known bytes and an old mtime) and may start its own misbehaving servers, which the
+world stops after the case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+
+import attrs
+
+from cassdk_like import CasAPI, CASClient, Job, RetryPolicy, TransferConfig, Vault, tree_hash
+from cassdk_like.emulator import Emulator
+from cassdk_like.engine import partial_paths
+from tests.reliability.badinput_servers import Answer, ScriptedServer
+
+MiB = 1024 * 1024
+#: archive size in the world: not a multiple of 1 MiB, so "past the end" and alignment matter
+ARCHIVE_SIZE = 2 * MiB + 100
+#: retries are few and instant in the table: every "after retries" case stays fast
+QUICK_RETRY = RetryPolicy(total_attempts=2, backoff_base=0.0, backoff_cap=0.0)
+QUICK = TransferConfig(retry_policy=QUICK_RETRY, hash_attempts=2, poll_interval=0.01, journal_interval=0)
+#: an mtime far in the past: a rewrite of the existing destination file could not keep it by chance
+OLD_MTIME_NS = 1_500_000_000 * 10**9
+
+
+def pattern(size: int, seed: int = 7) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+@attrs.define
+class Folders:
+    """Per-case folders: ``src`` for inputs, ``dest`` for outputs (holding ``existing``)."""
+
+    src: Path
+    dest: Path
+    existing: Path
+    existing_bytes: bytes
+
+    @classmethod
+    def make(cls, root: Path) -> Folders:
+        src, dest = root / "src", root / "dest"
+        src.mkdir()
+        dest.mkdir()
+        (dest / "sub").mkdir()
+        existing = dest / "existing.bin"
+        data = b"the bytes a failed download must not touch\n" * 100
+        existing.write_bytes(data)
+        os.utime(existing, ns=(OLD_MTIME_NS, OLD_MTIME_NS))
+        return cls(src, dest, existing, data)
+
+    def file(self, name: str, size: int, seed: int = 3) -> Path:
+        path = self.src / name
+        path.write_bytes(pattern(size, seed))
+        return path
+
+
+Snapshot = Dict[str, Tuple[str, int, int, str]]
+
+
+def snapshot(folder: Path) -> Snapshot:
+    """Every entry under ``folder``: kind, size, mtime (ns) and, for files, the SHA-256 of the bytes."""
+    found: Snapshot = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            info = path.lstat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+            kind = "dir" if path.is_dir() else "file" if path.is_file() else "other"
+            found[str(path.relative_to(folder))] = (kind, info.st_size, info.st_mtime_ns, digest)
+    return found
+
+
+def resumable_leftovers(folder: Path, dest: Optional[Path]) -> List[str]:
+    """Names a failed download may leave for a later resume: ``<dest>.cassdk-partial`` and its journal."""
+    if dest is None:
+        return []
+    return [str(Path(p).relative_to(folder)) for p in partial_paths(dest)]
+
+
+@attrs.define
+class World:
+    """Shared state of one dialect; ``stack`` holds the current case's servers and clients."""
+
+    dialect: str
+    emu: Emulator
+    slow: Emulator
+    api: CasAPI
+    slow_api: CasAPI
+    vault: Vault
+    slow_vault: Vault
+    archive_id: str
+    archive_data: bytes
+    job: Job
+    servers: List[ScriptedServer] = attrs.Factory(list)
+    stack: contextlib.ExitStack = attrs.Factory(contextlib.ExitStack)
+
+    @property
+    def h(self) -> Callable[[str], str]:
+        return self.api.dialect.h
+
+    def sent(self) -> int:
+        """Requests that reached any server of this world so far."""
+        total = self.emu.stats.total_requests + self.slow.stats.total_requests
+        return total + sum(server.count for server in self.servers)
+
+    def client(self, emu: Optional[Emulator] = None, **kwargs: Any) -> CasAPI:
+        """A CasAPI on an emulator (default: the main one) with quick retries; overrides in kwargs."""
+        target = emu or self.emu
+        options: Dict[str, Any] = {
+            "secret_id": target.secret_id,
+            "secret_key": target.secret_key,
+            "retry_policy": QUICK_RETRY,
+            "dialect": self.dialect,
+        }
+        options.update(kwargs)
+        endpoint = options.pop("endpoint", target.endpoint)
+        client = CASClient(endpoint, target.appid, **options)
+        self.stack.callback(client.close)
+        return CasAPI(client)
+
+    def fake(self, answer: Answer) -> CasAPI:
+        """A CasAPI whose every request goes to a scripted server answering with ``answer``."""
+        server = self.stack.enter_context(ScriptedServer(answer))
+        self.servers.append(server)
+        return self.client(endpoint=server.endpoint)
+
+    def end_case(self) -> None:
+        self.stack.close()
+        self.stack = contextlib.ExitStack()
+        self.servers.clear()
+        for emu in (self.emu, self.slow):
+            emu.faults.reset()
+
+
+def local_vault(api: CasAPI, name: str = "v1") -> Vault:
+    """A Vault object built without a request (the fake servers know no vaults)."""
+    return Vault(api, {"VaultName": name})
+
+
+def finished_job(vault: Vault, data: bytes, job_id: str = "job-1", **props: Any) -> Job:
+    """A Succeeded archive-retrieval job of ``data``, built without a request."""
+    doc: Dict[str, Any] = {
+        "JobId": job_id,
+        "Action": "ArchiveRetrieval",
+        "StatusCode": "Succeeded",
+        "Completed": True,
+        "ArchiveId": "archive-1",
+        "ArchiveSizeInBytes": len(data),
+        "ArchiveSHA256TreeHash": tree_hash(data),
+        "SHA256TreeHash": tree_hash(data),
+        "RetrievalByteRange": f"0-{len(data) - 1}",
+    }
+    doc.update(props)
+    return Job(vault, doc)
+
+
+@contextlib.contextmanager
+def build_worlds() -> Iterator[Mapping[str, World]]:
+    """Both dialects' worlds over one fast emulator (jobs finish at once) and one slow one."""
+    with Emulator(job_delay_scale=0) as emu, Emulator(job_delay_scale=1000) as slow:
+        worlds: Dict[str, World] = {}
+        clients: List[CASClient] = []
+        data = pattern(ARCHIVE_SIZE, seed=11)
+        for dialect in ("cas", "glacier"):
+            apis = []
+            for target in (emu, slow):
+                client = CASClient(
+                    target.endpoint, target.appid, target.secret_id, target.secret_key, dialect=dialect
+                )
+                clients.append(client)
+                apis.append(CasAPI(client))
+            vault = Vault.create(apis[0], f"bad-{dialect}")
+            slow_vault = Vault.create(apis[1], f"slow-{dialect}")
+            archive_id = apis[0].upload_archive(vault.name, data)[apis[0].dialect.h("archive-id")]
+            job = vault.retrieve_archive(archive_id)
+            assert job.status_code == "Succeeded", job
+            worlds[dialect] = World(
+                dialect, emu, slow, apis[0], apis[1], vault, slow_vault, archive_id, data, job
+            )
+        try:
+            yield worlds
+        finally:
+            for client in clients:
+                client.close()

@@ -1,0 +1,54 @@
+"""Shared fixtures of the reliability suites: a clean environment, an emulator, and CasAPI handles.
+
+Kept generic on purpose; suite-specific helpers live in their own modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, List
+
+import pytest
+
+from cassdk_like.emulator import Emulator
+from cassdk_like.highlevel import CasAPI
+from cassdk_like.lowlevel import CASClient
+
+_ENV = (
+    "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY",
+    "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """The developer's endpoint, credentials or proxies must not leak into the clients under test."""
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CASSDK_CONFIG", f"{tmp_path}/no-such-config")
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A fresh emulator on a free loopback port whose jobs finish at once (job_delay_scale=0)."""
+    with Emulator(job_delay_scale=0) as emu:
+        yield emu
+
+
+ApiFactory = Callable[..., CasAPI]
+
+
+@pytest.fixture
+def api(emulator: Emulator) -> Iterator[ApiFactory]:
+    """``api(dialect, **client_kwargs)``: a CasAPI on ``emulator`` in "cas" or "glacier"; closed after."""
+    clients: List[CASClient] = []
+
+    def make(dialect: str = "cas", **kwargs: Any) -> CasAPI:
+        options = {"secret_id": emulator.secret_id, "secret_key": emulator.secret_key, **kwargs}
+        client = CASClient(emulator.endpoint, emulator.appid, dialect=dialect, **options)
+        clients.append(client)
+        return CasAPI(client)
+
+    yield make
+    for client in clients:
+        client.close()

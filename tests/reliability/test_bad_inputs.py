@@ -1,0 +1,1048 @@
+"""The bad-input table: every mistake fails with its exact error, clearly, and harms nothing.
+
+Each case prepares its situation (which may talk to a server), then makes one bad call and the
+test checks four things:
+
+1. the exact exception class (``type(exc) is``, never a base class);
+2. the message names the operation and the resource, and the local path where one is involved
+   (``exc.local_path`` and "(local path: ...)" in the text); it never contains the secret key;
+3. when the mistake is knowable locally, nothing was sent (every server's request count is
+   unchanged); otherwise exactly the requests the retry policy allows;
+4. the destination folder is unchanged: nothing created, the existing file keeps its bytes and
+   mtime. A download that failed after it started may leave only its own resumable partial file
+   and journal (``<dest>.cassdk-partial[.json]``), never anything at the destination itself.
+
+The servers are the bundled emulator (two of them: jobs finishing at once, and jobs that finish
+only when told), and scripted local servers for answers the emulator never gives (HTML errors,
+lying headers).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
+
+import attrs
+import pytest
+
+from cassdk_like import (
+    BadResponseError,
+    CASError,
+    CASServerError,
+    DownloadArchiveError,
+    HashDoesNotMatchError,
+    InvalidArgumentError,
+    InvalidByteRangeError,
+    InvalidDescriptionError,
+    InvalidPartSizeError,
+    InvalidSignatureException,
+    InvalidVaultNameError,
+    JobFailedError,
+    JobNotReadyError,
+    LocalFileError,
+    ProgressEvent,
+    ResourceNotFoundException,
+    TransferConfig,
+    UnrecognizedClientException,
+    Vault,
+)
+from cassdk_like.engine import MultipartUploadError
+from tests.reliability.badinput_servers import Reply, Seen, job_output
+from tests.reliability.badinput_world import (
+    ARCHIVE_SIZE,
+    QUICK,
+    Folders,
+    MiB,
+    World,
+    build_worlds,
+    finished_job,
+    local_vault,
+    pattern,
+    resumable_leftovers,
+    snapshot,
+)
+
+
+@attrs.frozen
+class Attempt:
+    """The bad call a case makes, and what its error must name.
+
+    ``resource``: text the message must contain to name the resource; ``local_path``: the path
+    ``exc.local_path`` must be; ``says``: a fragment of the reason; ``dest``: the destination of a
+    download that may leave its resumable partial file; ``check``: extra assertions on the error.
+    """
+
+    call: Callable[[], object]
+    resource: str
+    local_path: Optional[Path] = None
+    says: Optional[str] = None
+    dest: Optional[Path] = None
+    check: Optional[Callable[[Any], None]] = None
+
+
+Prepare = Callable[[World, Folders], Attempt]
+
+
+@attrs.frozen
+class Case:
+    """One row of the table. ``requests``: None when the mistake is local (nothing may be sent),
+    else the (least, most) requests the call may make."""
+
+    id: str
+    prepare: Prepare
+    error: Type[CASError]
+    operation: str
+    requests: Optional[Tuple[int, int]] = None
+    dialect: str = "cas"
+
+
+CASES: List[Case] = []
+
+
+def case(
+    id: str,
+    error: Type[CASError],
+    operation: str,
+    *,
+    requests: Optional[Tuple[int, int]] = None,
+    dialect: str = "cas",
+) -> Callable[[Prepare], Prepare]:
+    def register(prepare: Prepare) -> Prepare:
+        CASES.append(Case(id, prepare, error, operation, requests, dialect))
+        return prepare
+
+    return register
+
+
+def exactly(count: int) -> Tuple[int, int]:
+    return (count, count)
+
+
+def small_file(f: Folders, name: str = "small.bin", size: int = 4096) -> Path:
+    return f.file(name, size)
+
+
+# -- vault names -----------------------------------------------------------------------------------
+
+
+@case("vault-name-empty", InvalidVaultNameError, "create_vault")
+def _vault_name_empty(w: World, f: Folders) -> Attempt:
+    return Attempt(lambda: Vault.create(w.api, ""), resource="vault ''")
+
+
+@case("vault-name-256-chars", InvalidVaultNameError, "create_vault")
+def _vault_name_long(w: World, f: Folders) -> Attempt:
+    name = "v" * 256
+    return Attempt(lambda: w.api.create_vault(name), resource=f"vault {name!r}")
+
+
+@case("vault-name-with-spaces", InvalidVaultNameError, "describe_vault")
+def _vault_name_spaces(w: World, f: Folders) -> Attempt:
+    return Attempt(lambda: Vault.get_vault_by_name(w.api, "my vault"), resource="vault 'my vault'")
+
+
+@case("vault-name-non-ascii", InvalidVaultNameError, "delete_vault", dialect="glacier")
+def _vault_name_non_ascii(w: World, f: Folders) -> Attempt:
+    return Attempt(lambda: w.api.client.delete_vault("größe"), resource="vault 'größe'")
+
+
+@case("vault-name-with-slash-on-upload", InvalidVaultNameError, "upload_archive")
+def _vault_name_slash(w: World, f: Folders) -> Attempt:
+    path = small_file(f)
+    vault = local_vault(w.api, "../other")
+    return Attempt(lambda: vault.upload_archive(path), resource="vault '../other'", local_path=path)
+
+
+# -- descriptions ----------------------------------------------------------------------------------
+
+
+@case("description-non-ascii", InvalidDescriptionError, "upload_archive")
+def _desc_non_ascii(w: World, f: Folders) -> Attempt:
+    path = small_file(f)
+    return Attempt(
+        lambda: w.vault.upload_archive(path, desc="café"),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="printable ASCII",
+    )
+
+
+@case("description-1025-bytes", InvalidDescriptionError, "initiate_multipart_upload")
+def _desc_too_long(w: World, f: Folders) -> Attempt:
+    path = small_file(f)
+    return Attempt(
+        lambda: w.vault.initiate_multipart_upload(path, desc="d" * 1025),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="1025 bytes",
+    )
+
+
+@case("description-with-newline", InvalidDescriptionError, "initiate_job", dialect="glacier")
+def _desc_newline(w: World, f: Folders) -> Attempt:
+    """A header-splitting description is refused before it reaches a header."""
+    desc = "ok\r\nx-amz-evil: 1"
+    return Attempt(
+        lambda: w.vault.retrieve_archive(w.archive_id, desc=desc), resource=f"vault {w.vault.name!r}"
+    )
+
+
+# -- part sizes ------------------------------------------------------------------------------------
+
+
+def _part_size_case(part_size: int) -> Prepare:
+    def prepare(w: World, f: Folders) -> Attempt:
+        path = f.file("big.bin", 2 * MiB + 1)
+        return Attempt(
+            lambda: w.vault.upload_archive(path, part_size=part_size, threshold=MiB),
+            resource=f"vault {w.vault.name!r}",
+            local_path=path,
+            says=f"got {part_size}",
+        )
+
+    return prepare
+
+
+case("part-size-0", InvalidPartSizeError, "initiate_multipart_upload")(_part_size_case(0))
+case("part-size-3MiB", InvalidPartSizeError, "initiate_multipart_upload")(_part_size_case(3 * MiB))
+
+
+@case("part-size-1.5MiB", InvalidPartSizeError, "initiate_multipart_upload", dialect="glacier")
+def _part_size_one_and_half(w: World, f: Folders) -> Attempt:
+    path = f.file("big.bin", 2 * MiB)
+    return Attempt(
+        lambda: w.vault.initiate_multipart_upload(path, part_size=3 * MiB // 2),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="1 MiB x 2^n",
+    )
+
+
+@case("part-size-10MiB-not-power-of-two", InvalidPartSizeError, "initiate_multipart_upload")
+def _part_size_ten(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.api.initiate_multipart_upload(w.vault.name, 10 * MiB), resource=f"vault {w.vault.name!r}"
+    )
+
+
+@case("part-size-changed-on-resume", InvalidPartSizeError, "upload_archive", requests=exactly(1))
+def _part_size_resume(w: World, f: Folders) -> Attempt:
+    """Resuming an upload with another part size is refused after one List Parts, before any part."""
+    path = f.file("big.bin", 2 * MiB + 5)
+    upload = w.vault.initiate_multipart_upload(path, part_size=MiB)
+    return Attempt(
+        lambda: w.vault.upload_archive(path, upload_id=upload.id, part_size=2 * MiB),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says=f"upload {upload.id!r} was initiated with {MiB}-byte parts",
+    )
+
+
+# -- byte ranges -----------------------------------------------------------------------------------
+
+
+def _job_resource(w: World) -> str:
+    return f"job {w.job.id!r} in vault {w.vault.name!r}"
+
+
+@case("range-negative", InvalidByteRangeError, "download_by_range")
+def _range_negative(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.job.download_by_range((-1, 1023), file_path=f.existing),
+        resource=_job_resource(w),
+        local_path=f.existing,
+        says="must not be negative",
+    )
+
+
+@case("range-reversed", InvalidByteRangeError, "download_by_range", dialect="glacier")
+def _range_reversed(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.job.download_by_range("1048575-0", file_path=f.existing),
+        resource=_job_resource(w),
+        local_path=f.existing,
+        says="end is before start",
+    )
+
+
+@case("range-open-ended", InvalidByteRangeError, "retrieve_archive")
+def _range_open(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.retrieve_archive(w.archive_id, byte_range="5-"),
+        resource=f"vault {w.vault.name!r}",
+        says="open-ended",
+    )
+
+
+@case("range-open-ended-suffix-to-stream", InvalidByteRangeError, "download_by_range")
+def _range_suffix(w: World, f: Folders) -> Attempt:
+    """Streaming into a file object: the object's name is the local path named."""
+    target = f.dest / "stream.bin"
+    handle = target.open("wb")  # created before the snapshot; must stay empty
+
+    def call() -> object:
+        with handle:
+            return w.job.download_by_range("-100", file_obj=handle)
+
+    return Attempt(call, resource=_job_resource(w), local_path=target, says="open-ended")
+
+
+@case("range-misaligned-for-retrieval", InvalidByteRangeError, "retrieve_archive", dialect="glacier")
+def _range_misaligned(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.retrieve_archive(w.archive_id, byte_range=(1, MiB)),
+        resource=f"vault {w.vault.name!r}",
+        says="multiples of 1 MiB",
+    )
+
+
+@case("range-past-end-of-archive", InvalidByteRangeError, "retrieve_archive")
+def _range_past_archive(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.retrieve_archive(
+            w.archive_id, byte_range=(0, 4 * MiB - 1), archive_size=ARCHIVE_SIZE
+        ),
+        resource=f"vault {w.vault.name!r}",
+        says="ends past the last byte",
+    )
+
+
+@case("range-past-end-of-job-output", InvalidByteRangeError, "download_by_range")
+def _range_past_output(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.job.download_by_range(f"0-{ARCHIVE_SIZE}", file_path=f.existing),
+        resource=_job_resource(w),
+        local_path=f.existing,
+        says=f"size {ARCHIVE_SIZE}",
+    )
+
+
+@case("part-range-off-the-grid", InvalidArgumentError, "upload_part", requests=exactly(0))
+def _part_off_grid(w: World, f: Folders) -> Attempt:
+    path = f.file("big.bin", 2 * MiB + 5)
+    upload = w.vault.initiate_multipart_upload(path, part_size=MiB)
+    return Attempt(
+        lambda: upload.upload_part((1, MiB), b"x" * MiB),
+        resource=f"upload {upload.id!r} in vault {w.vault.name!r}",
+        says="not on the 1048576-byte part grid",
+    )
+
+
+# -- local files -----------------------------------------------------------------------------------
+
+
+@case("file-missing", LocalFileError, "upload_archive")
+def _file_missing(w: World, f: Folders) -> Attempt:
+    path = f.src / "no-such-file.bin"
+    return Attempt(
+        lambda: w.vault.upload_archive(path),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="No such file or directory",
+    )
+
+
+@case("file-is-a-directory", LocalFileError, "upload_archive", dialect="glacier")
+def _file_is_dir(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.upload_archive(f.src),
+        resource=f"vault {w.vault.name!r}",
+        local_path=f.src,
+        says="not a regular file",
+    )
+
+
+def _can_read(path: Path) -> bool:
+    try:
+        with path.open("rb"):
+            return True
+    except OSError:
+        return False
+
+
+@case("file-unreadable", LocalFileError, "upload_archive")
+def _file_unreadable(w: World, f: Folders) -> Attempt:
+    """chmod 000; as root permissions are not enforced, so the file becomes a FIFO instead
+    (it exists, but reading it would block forever: it must be refused, not opened)."""
+    path = small_file(f, "secret.bin")
+    path.chmod(0)
+    says = "Permission denied"
+    if _can_read(path):  # running as root
+        path.unlink()
+        os.mkfifo(path)
+        says = "not a regular file"
+    return Attempt(
+        lambda: w.vault.upload_archive(path), resource=f"vault {w.vault.name!r}", local_path=path, says=says
+    )
+
+
+@case("file-path-under-a-file", LocalFileError, "initiate_multipart_upload")
+def _file_under_file(w: World, f: Folders) -> Attempt:
+    path = small_file(f) / "child.bin"
+    return Attempt(
+        lambda: w.vault.initiate_multipart_upload(path),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="Not a directory",
+    )
+
+
+@case("file-empty", InvalidArgumentError, "upload_archive", dialect="glacier")
+def _file_empty(w: World, f: Folders) -> Attempt:
+    path = f.file("empty.bin", 0)
+    return Attempt(
+        lambda: w.vault.upload_archive(path),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="zero-byte",
+    )
+
+
+@case("file-size-argument-wrong", InvalidArgumentError, "upload_archive")
+def _file_size_wrong(w: World, f: Folders) -> Attempt:
+    path = small_file(f)
+    return Attempt(
+        lambda: w.vault.upload_archive(path, size=4097),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="the file has 4096 bytes",
+    )
+
+
+def _grows(path: Path) -> Callable[[ProgressEvent], None]:
+    grown: List[bool] = []
+
+    def progress(event: ProgressEvent) -> None:
+        if not grown:
+            grown.append(True)
+            with path.open("ab") as handle:
+                handle.write(b"appended during the upload")
+
+    return progress
+
+
+def _changed_file_check(w: World, path: Path) -> Callable[[Any], None]:
+    completes = w.emu.stats.count("CompleteMultipartUpload")
+
+    def check(exc: Any) -> None:
+        assert isinstance(exc.__cause__, LocalFileError), repr(exc.__cause__)
+        assert exc.__cause__.local_path == str(path)
+        assert "changed" in str(exc.__cause__) or "ended" in str(exc.__cause__)
+        assert exc.upload_id  # kept, and named, for resume()
+        assert exc.upload_id in str(exc)
+        assert w.emu.stats.count("CompleteMultipartUpload") == completes  # never completed
+
+    return check
+
+
+@case("file-grows-during-upload", MultipartUploadError, "upload_multipart", requests=exactly(5))
+def _file_grows(w: World, f: Folders) -> Attempt:
+    """3 parts of 1 MiB are sent (initiate + List Parts + 3 parts), then the size check refuses
+    to complete an archive that no longer matches the file."""
+    path = f.file("growing.bin", 3 * MiB)
+    config = TransferConfig(max_workers=1, progress_interval=0)
+    return Attempt(
+        lambda: w.vault.upload_archive(
+            path, threshold=MiB, part_size=MiB, config=config, progress=_grows(path)
+        ),
+        resource="upload '",
+        local_path=path,
+        says="changed while being uploaded",
+        check=_changed_file_check(w, path),
+    )
+
+
+class _ShrinkingFile(io.RawIOBase):
+    """A source wrapper: a seekable binary file object (without a file descriptor, so the engine
+    reads it through ``readinto``) whose file is truncated to 1.5 MiB right after its first read."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._file = path.open("r+b")
+        self.name = str(path)
+        self._shrunk = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._file.readinto(buffer)
+        if not self._shrunk:
+            self._shrunk = True
+            self._file.truncate(MiB + MiB // 2)
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+@case("file-shrinks-during-upload", MultipartUploadError, "upload_multipart", requests=(2, 5))
+def _file_shrinks(w: World, f: Folders) -> Attempt:
+    path = f.file("shrinking.bin", 3 * MiB)
+    config = TransferConfig(max_workers=1)
+
+    def call() -> object:
+        with _ShrinkingFile(path) as source:
+            return w.vault.upload_archive(source, threshold=MiB, part_size=MiB, config=config)
+
+    return Attempt(
+        call,
+        resource="upload '",
+        local_path=path,
+        says="ended",
+        check=_changed_file_check(w, path),
+    )
+
+
+# -- destinations ----------------------------------------------------------------------------------
+
+
+@case("destination-folder-missing", LocalFileError, "download")
+def _dest_folder_missing(w: World, f: Folders) -> Attempt:
+    target = f.dest / "no-such-folder" / "out.bin"
+    return Attempt(
+        lambda: w.job.download_to_file(target),
+        resource=_job_resource(w),
+        local_path=target,
+        says="folder does not exist",
+    )
+
+
+@case("destination-is-a-folder", LocalFileError, "download", dialect="glacier")
+def _dest_is_folder(w: World, f: Folders) -> Attempt:
+    target = f.dest / "sub"
+    return Attempt(
+        lambda: w.job.download_to_file(target),
+        resource=_job_resource(w),
+        local_path=target,
+        says="is a folder",
+    )
+
+
+@case("destination-range-into-a-folder", LocalFileError, "download")
+def _dest_range_folder(w: World, f: Folders) -> Attempt:
+    target = f.dest / "sub"
+    return Attempt(
+        lambda: w.job.download_by_range((0, MiB - 1), file_path=target),
+        resource=_job_resource(w),
+        local_path=target,
+        says="is a folder",
+    )
+
+
+@case("destination-and-file-object-both", InvalidArgumentError, "download_by_range")
+def _dest_both(w: World, f: Folders) -> Attempt:
+    handle = io.BytesIO()
+    return Attempt(
+        lambda: w.job.download_by_range((0, MiB - 1), file_path=f.existing, file_obj=handle),
+        resource=_job_resource(w),
+        says="exactly one of file_path and file_obj",
+    )
+
+
+@case("chunk-size-zero", InvalidArgumentError, "download_to_file")
+def _chunk_zero(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.job.download_to_file(f.existing, chunk_size=0),
+        resource=_job_resource(w),
+        local_path=f.existing,
+        says="io_chunk_size",
+    )
+
+
+# -- credentials and clocks ------------------------------------------------------------------------
+
+
+@case("wrong-secret-key", InvalidSignatureException, "describe_vault", requests=exactly(1))
+def _wrong_key(w: World, f: Folders) -> Attempt:
+    api = w.client(secret_key="not-the-secret-key")
+    return Attempt(lambda: Vault.get_vault_by_name(api, w.vault.name), resource=f"vault {w.vault.name!r}")
+
+
+@case(
+    "wrong-secret-key-upload",
+    InvalidSignatureException,
+    "upload_archive",
+    requests=exactly(1),
+    dialect="glacier",
+)
+def _wrong_key_upload(w: World, f: Folders) -> Attempt:
+    path = small_file(f)
+    vault = local_vault(w.client(secret_key="not-the-secret-key"), w.vault.name)
+    return Attempt(
+        lambda: vault.upload_archive(path),
+        resource=f"vault {w.vault.name!r}",
+        local_path=path,
+        says="HTTP 403",
+    )
+
+
+@case("unknown-secret-id", UnrecognizedClientException, "list_vaults", requests=exactly(1))
+def _unknown_id(w: World, f: Folders) -> Attempt:
+    api = w.client(secret_id="AKIDnobodyknowsthisone", secret_key="whatever")
+    return Attempt(lambda: Vault.list_all_vaults(api), resource="vaults of account")
+
+
+@case("clock-one-hour-ahead", InvalidSignatureException, "describe_vault", requests=exactly(1))
+def _clock_ahead(w: World, f: Folders) -> Attempt:
+    api = w.client(clock=lambda: time.time() + 3600)
+    return Attempt(lambda: Vault.get_vault_by_name(api, w.vault.name), resource=f"vault {w.vault.name!r}")
+
+
+@case(
+    "clock-one-hour-behind", InvalidSignatureException, "describe_job", requests=exactly(1), dialect="glacier"
+)
+def _clock_behind(w: World, f: Folders) -> Attempt:
+    vault = local_vault(w.client(clock=lambda: time.time() - 3600), w.vault.name)
+    return Attempt(
+        lambda: vault.get_job(w.job.id),
+        resource=f"job {w.job.id!r} in vault {w.vault.name!r}",
+        says="expired",
+    )
+
+
+# -- jobs ------------------------------------------------------------------------------------------
+
+
+@case("job-not-ready-block-false", JobNotReadyError, "download_to_file", requests=exactly(1))
+def _job_not_ready(w: World, f: Folders) -> Attempt:
+    archive_id = w.slow_api.upload_archive(w.slow_vault.name, b"not ready yet")[w.h("archive-id")]
+    job = w.slow_vault.retrieve_archive(archive_id)
+    return Attempt(
+        lambda: job.download_to_file(f.existing, block=False),
+        resource=f"job {job.id!r} in vault {w.slow_vault.name!r}",
+        local_path=f.existing,
+        says="InProgress",
+    )
+
+
+@case("job-failed-archive-deleted-while-running", JobFailedError, "download_to_file", requests=exactly(1))
+def _job_failed(w: World, f: Folders) -> Attempt:
+    """A slow emulator (nonzero job_delay_scale): the archive is deleted while the job runs."""
+    archive_id = w.slow_api.upload_archive(w.slow_vault.name, b"soon gone")[w.h("archive-id")]
+    job = w.slow_vault.retrieve_archive(archive_id)
+    assert job.status_code == "InProgress"
+    w.slow_vault.delete_archive(archive_id)
+    w.slow.finish_jobs()
+    return Attempt(
+        lambda: job.download_to_file(f.existing),  # block=True: waits, sees Failed, stops
+        resource=f"job {job.id!r} in vault {w.slow_vault.name!r}",
+        local_path=f.existing,
+        says="was deleted before the job completed",
+    )
+
+
+@case("archive-deleted-then-retrieved", JobFailedError, "wait", requests=exactly(0), dialect="glacier")
+def _archive_deleted_retrieved(w: World, f: Folders) -> Attempt:
+    archive_id = w.api.upload_archive(w.vault.name, b"short-lived")[w.h("archive-id")]
+    w.vault.delete_archive(archive_id)
+    job = w.vault.retrieve_archive(archive_id)  # accepted; fails at once
+    return Attempt(
+        lambda: job.wait(timeout=5), resource=f"job {job.id!r}", says="was deleted before the job completed"
+    )
+
+
+@case("archive-deleted-twice", ResourceNotFoundException, "delete_archive", requests=exactly(1))
+def _archive_deleted_twice(w: World, f: Folders) -> Attempt:
+    archive_id = w.api.upload_archive(w.vault.name, b"delete me")[w.h("archive-id")]
+    w.vault.delete_archive(archive_id)
+    return Attempt(
+        lambda: w.vault.delete_archive(archive_id),
+        resource=f"archive {archive_id!r} in vault {w.vault.name!r}",
+    )
+
+
+@case("cos-job-has-no-output", DownloadArchiveError, "download_to_file")
+def _cos_job(w: World, f: Folders) -> Attempt:
+    job = w.vault.push_archive_to_cos(w.archive_id, "bucket-1250000000.cos.ap-guangzhou.myqcloud.com", "obj")
+    return Attempt(
+        lambda: job.download_to_file(f.existing),
+        resource=f"job {job.id!r}",
+        local_path=f.existing,
+        says="has no output to download",
+    )
+
+
+@case("inventory-of-a-retrieval-job", InvalidArgumentError, "inventory")
+def _inventory_of_retrieval(w: World, f: Folders) -> Attempt:
+    return Attempt(w.job.inventory, resource=_job_resource(w), says="only inventory-retrieval jobs")
+
+
+@case("job-type-not-in-glacier", InvalidArgumentError, "initiate_job", dialect="glacier")
+def _glacier_cos(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.push_archive_to_cos(w.archive_id, "bucket", "object"),
+        resource=f"vault {w.vault.name!r}",
+        says="not offered by glacier",
+    )
+
+
+@case("tier-unknown", InvalidArgumentError, "initiate_job")
+def _tier(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.retrieve_archive(w.archive_id, tier="Instant"),
+        resource=f"vault {w.vault.name!r}",
+        says="invalid tier 'Instant'",
+    )
+
+
+@case("complete-with-no-parts", InvalidArgumentError, "complete_multipart_upload", requests=exactly(0))
+def _complete_nothing(w: World, f: Folders) -> Attempt:
+    path = f.file("big.bin", 2 * MiB)
+    upload = w.vault.initiate_multipart_upload(path, part_size=MiB)
+    return Attempt(upload.complete, resource=f"upload {upload.id!r}", local_path=path, says="0 of 2 parts")
+
+
+@case("tags-empty", InvalidArgumentError, "add_tags_to_vault")
+def _tags_empty(w: World, f: Folders) -> Attempt:
+    return Attempt(lambda: w.vault.add_tags({}), resource=f"vault {w.vault.name!r}", says="non-empty dict")
+
+
+# -- unknown ids and path-like ids -----------------------------------------------------------------
+
+
+@case("unknown-vault", ResourceNotFoundException, "describe_vault", requests=exactly(1))
+def _unknown_vault(w: World, f: Folders) -> Attempt:
+    return Attempt(lambda: Vault.get_vault_by_name(w.api, "no-such-vault"), resource="vault 'no-such-vault'")
+
+
+@case(
+    "unknown-vault-upload",
+    ResourceNotFoundException,
+    "upload_archive",
+    requests=exactly(1),
+    dialect="glacier",
+)
+def _unknown_vault_upload(w: World, f: Folders) -> Attempt:
+    path = small_file(f)
+    return Attempt(
+        lambda: local_vault(w.api, "no-such-vault").upload_archive(path),
+        resource="vault 'no-such-vault'",
+        local_path=path,
+    )
+
+
+@case("unknown-upload-id", ResourceNotFoundException, "list_parts", requests=exactly(1))
+def _unknown_upload(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.get_multipart_uploader("no-such-upload"),
+        resource=f"upload 'no-such-upload' in vault {w.vault.name!r}",
+    )
+
+
+@case("unknown-job-id", ResourceNotFoundException, "describe_job", requests=exactly(1), dialect="glacier")
+def _unknown_job(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.get_job("no-such-job"), resource=f"job 'no-such-job' in vault {w.vault.name!r}"
+    )
+
+
+@case("unknown-archive-id", ResourceNotFoundException, "initiate_job", requests=exactly(1))
+def _unknown_archive(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.vault.retrieve_archive("no-such-archive"),
+        resource=f"vault {w.vault.name!r}",
+        says="no-such-archive",
+    )
+
+
+def _bad_id_case(kind: str, ident: str) -> Prepare:
+    def prepare(w: World, f: Folders) -> Attempt:
+        calls = {
+            "job": lambda: w.vault.get_job(ident),
+            "archive": lambda: w.vault.delete_archive(ident),
+            "upload": lambda: w.vault.get_multipart_uploader(ident),
+        }
+        return Attempt(calls[kind], resource=f"vault {w.vault.name!r}", says=f"invalid {kind} id {ident!r}")
+
+    return prepare
+
+
+case("job-id-dot", InvalidArgumentError, "describe_job")(_bad_id_case("job", "."))
+case("job-id-dotdot", InvalidArgumentError, "describe_job", dialect="glacier")(_bad_id_case("job", ".."))
+case("archive-id-dotdot", InvalidArgumentError, "delete_archive")(_bad_id_case("archive", ".."))
+case("upload-id-with-slash", InvalidArgumentError, "list_parts")(_bad_id_case("upload", "../x"))
+case("archive-id-percent-encoded-dots", InvalidArgumentError, "delete_archive")(
+    _bad_id_case("archive", "%2e%2e")
+)
+
+
+@case("server-sent-job-id-with-path", InvalidArgumentError, "download_to_file")
+def _server_job_id_path(w: World, f: Folders) -> Attempt:
+    """A job id from a (hostile) listing that would climb out of the path is never sent, and no
+    partial file is prepared for it."""
+    job = finished_job(w.vault, w.archive_data, job_id="../../../vaults/x")
+    return Attempt(
+        lambda: job.download_to_file(f.existing),
+        resource=f"job '../../../vaults/x' in vault {w.vault.name!r}",
+        local_path=f.existing,
+        says="invalid job id",
+    )
+
+
+# -- servers that misbehave ------------------------------------------------------------------------
+
+
+def _text_error(seen: Seen) -> Reply:
+    return Reply(400, {"Content-Type": "text/plain"}, b"Bad Request: something went wrong upstream")
+
+
+def _html_error(seen: Seen) -> Reply:
+    html = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+    return Reply(502, {"Content-Type": "text/html"}, html)
+
+
+def _html_as_json(seen: Seen) -> Reply:
+    return Reply(200, {"Content-Type": "application/json"}, b"<html><body>maintenance</body></html>")
+
+
+def _server_error_check(status: int, snippet: str) -> Callable[[Any], None]:
+    def check(exc: Any) -> None:
+        assert exc.status == status
+        assert (exc.code, exc.message, exc.type) == (None, None, None)
+        assert snippet in str(exc)  # the unexpected body is shown, briefly
+
+    return check
+
+
+@case("server-plain-text-error", CASServerError, "describe_vault", requests=exactly(1))
+def _server_text(w: World, f: Folders) -> Attempt:
+    api = w.fake(_text_error)
+    return Attempt(
+        lambda: Vault.get_vault_by_name(api, "v1"),
+        resource="vault 'v1'",
+        check=_server_error_check(400, "something went wrong upstream"),
+    )
+
+
+@case(
+    "server-html-error-after-retries", CASServerError, "describe_job", requests=exactly(2), dialect="glacier"
+)
+def _server_html(w: World, f: Folders) -> Attempt:
+    api = w.fake(_html_error)
+    return Attempt(
+        lambda: local_vault(api).get_job("job-1"),
+        resource="job 'job-1' in vault 'v1'",
+        check=_server_error_check(502, "502 Bad Gateway"),
+    )
+
+
+@case("server-html-error-on-job-output", CASServerError, "get_job_output", requests=exactly(4))
+def _server_html_output(w: World, f: Folders) -> Attempt:
+    """Transport retries (2 attempts) inside the engine's retries (2 per piece): 4 requests at most."""
+    api = w.fake(_html_error)
+    job = finished_job(local_vault(api), pattern(MiB))
+    return Attempt(
+        lambda: job.download_to_file(f.existing, config=QUICK),
+        resource="job 'job-1' in vault 'v1'",
+        local_path=f.existing,
+        dest=f.existing,
+        check=_server_error_check(502, "502 Bad Gateway"),
+    )
+
+
+@case("server-html-labelled-json", BadResponseError, "describe_vault", requests=exactly(1))
+def _server_html_json(w: World, f: Folders) -> Attempt:
+    api = w.fake(_html_as_json)
+    return Attempt(lambda: Vault.get_vault_by_name(api, "v1"), resource="vault 'v1'", says="not valid JSON")
+
+
+@case("wrong-content-range", BadResponseError, "download", requests=exactly(2))
+def _wrong_content_range(w: World, f: Folders) -> Attempt:
+    data = pattern(MiB + 17)
+    api = w.fake(job_output(data, content_range=lambda s, e, n: f"bytes {s + 1}-{e}/{n}"))
+    job = finished_job(local_vault(api), data)
+    return Attempt(
+        lambda: job.download_to_file(f.existing, config=QUICK),
+        resource="job 'job-1' in vault 'v1'",
+        local_path=f.existing,
+        dest=f.existing,
+        says="Content-Range",
+    )
+
+
+@case(
+    "wrong-content-range-in-window",
+    BadResponseError,
+    "download_by_range",
+    requests=exactly(2),
+    dialect="glacier",
+)
+def _wrong_content_range_window(w: World, f: Folders) -> Attempt:
+    """A window of the output: the adapter checks the server's range before shifting it."""
+    data = pattern(2 * MiB + 17)
+    api = w.fake(
+        job_output(
+            data,
+            tree_hash_header="x-amz-sha256-tree-hash",
+            content_range=lambda s, e, n: f"bytes 0-{e - s}/{n}",
+        )
+    )
+    job = finished_job(local_vault(api), data)
+    return Attempt(
+        lambda: job.download_by_range((MiB, 2 * MiB - 1), file_path=f.existing, config=QUICK),
+        resource="job 'job-1' in vault 'v1'",
+        local_path=f.existing,
+        dest=f.existing,
+        says="Content-Range",
+    )
+
+
+@case("truncated-body-correct-length", BadResponseError, "get_job_output", requests=exactly(2))
+def _truncated_output(w: World, f: Folders) -> Attempt:
+    w.emu.faults.cut_after(1000, count=None, operation="GetJobOutput")
+    return Attempt(
+        lambda: w.job.download_to_file(f.existing, config=QUICK),
+        resource=_job_resource(w),
+        local_path=f.existing,
+        dest=f.existing,
+        says="ended",
+    )
+
+
+@case("truncated-json-body", BadResponseError, "list_vaults", requests=exactly(2), dialect="glacier")
+def _truncated_json(w: World, f: Folders) -> Attempt:
+    w.emu.faults.cut_after(5, count=None, operation="ListVaults")
+    api = w.client()
+    return Attempt(lambda: Vault.list_all_vaults(api), resource="vaults of account", says="ended")
+
+
+@case("tree-hash-header-mismatch", HashDoesNotMatchError, "download", requests=exactly(2))
+def _tree_hash_mismatch(w: World, f: Folders) -> Attempt:
+    data = pattern(MiB + 17)
+    api = w.fake(job_output(data, wrong_tree_hash=True))
+    job = finished_job(local_vault(api), data)
+
+    def check(exc: Any) -> None:
+        assert exc.expected is not None
+        assert exc.actual not in (None, exc.expected)
+
+    return Attempt(
+        lambda: job.download_to_file(f.existing, config=QUICK),
+        resource="job 'job-1' in vault 'v1'",
+        local_path=f.existing,
+        dest=f.existing,
+        says="tree hash",
+        check=check,
+    )
+
+
+@case(
+    "tree-hash-header-mismatch-new-file",
+    HashDoesNotMatchError,
+    "download",
+    requests=exactly(2),
+    dialect="glacier",
+)
+def _tree_hash_mismatch_new(w: World, f: Folders) -> Attempt:
+    data = pattern(MiB)
+    api = w.fake(job_output(data, tree_hash_header="x-amz-sha256-tree-hash", wrong_tree_hash=True))
+    job = finished_job(local_vault(api), data)
+    target = f.dest / "new.bin"
+    return Attempt(
+        lambda: job.download_to_file(target, config=QUICK),
+        resource="job 'job-1' in vault 'v1'",
+        local_path=target,
+        dest=target,
+        says="tree hash",
+    )
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def worlds() -> Iterator[Mapping[str, World]]:
+    with build_worlds() as built:
+        yield built
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, worlds: Mapping[str, World]) -> Iterator[World]:
+    chosen = worlds[request.param]
+    try:
+        yield chosen
+    finally:
+        chosen.end_case()
+
+
+def _check_folder(before: Mapping[str, Any], after: Mapping[str, Any], leftovers: Sequence[str]) -> None:
+    created = sorted(set(after) - set(before))
+    assert set(created) <= set(leftovers), f"created at the destination: {created}"
+    assert set(before) <= set(after), f"removed: {sorted(set(before) - set(after))}"
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert not changed, f"changed at the destination: {changed}"
+
+
+@pytest.mark.parametrize(
+    ("world", "bad"),
+    [pytest.param(c.dialect, c, id=c.id) for c in CASES],
+    indirect=["world"],
+)
+def test_bad_input(world: World, bad: Case, tmp_path: Path) -> None:
+    folders = Folders.make(tmp_path)
+    attempt = bad.prepare(world, folders)
+    sent_before = world.sent()
+    before = snapshot(folders.dest)
+
+    with pytest.raises(CASError) as caught:
+        attempt.call()
+    exc = caught.value
+
+    # 3. nothing sent when the mistake is local; otherwise only what the retry policy allows
+    sent = world.sent() - sent_before
+    low, high = bad.requests or (0, 0)
+    assert low <= sent <= high, f"{sent} requests sent, expected {low}-{high}"
+    # 4. the destination is untouched (a started download may leave only its resumable partial)
+    leftovers = resumable_leftovers(folders.dest, attempt.dest) if bad.requests is not None else []
+    _check_folder(before, snapshot(folders.dest), leftovers)
+    assert folders.existing.read_bytes() == folders.existing_bytes
+    assert folders.existing.stat().st_mtime_ns == before["existing.bin"][2]
+    # 1. the exact class
+    assert type(exc) is bad.error, f"{type(exc).__name__}: {exc}"
+    # 2. the message names the operation, the resource and the local path; never the secret
+    text = str(exc)
+    assert exc.operation == bad.operation
+    assert text.startswith(f"{bad.operation} "), text
+    assert attempt.resource in text, text
+    if attempt.local_path is not None:
+        assert exc.local_path == str(attempt.local_path)
+        assert text.endswith(f"(local path: {attempt.local_path})"), text
+    if attempt.says is not None:
+        assert attempt.says in text, text
+    assert world.emu.secret_key not in text
+    if attempt.check is not None:
+        attempt.check(exc)
+
+
+def test_a_file_changed_during_upload_is_named_once(worlds: Mapping[str, World], tmp_path: Path) -> None:
+    world = worlds["cas"]
+    try:
+        attempt = _file_grows(world, Folders.make(tmp_path))
+        with pytest.raises(MultipartUploadError) as caught:
+            attempt.call()
+        assert str(caught.value).count("(local path: ") == 1, str(caught.value)
+    finally:
+        world.end_case()
+
+
+def test_the_table_is_big_enough_and_ids_are_unique() -> None:
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(CASES) >= 40
+    local = [c for c in CASES if c.requests is None]
+    assert len(local) >= 25  # most mistakes must be caught before anything is sent
+    assert {c.dialect for c in CASES} == {"cas", "glacier"}

@@ -1,0 +1,92 @@
+"""The download journal: round trip, strict validation, atomic rewrite, background commits."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cassdk_like.core.integrity import MiB
+from cassdk_like.engine.journal import (
+    DownloadJournal,
+    JournalPiece,
+    JournalWriter,
+    load_journal,
+    write_journal,
+)
+
+H = "a" * 64
+
+
+def sample() -> DownloadJournal:
+    journal = DownloadJournal("vault/job", 3 * MiB + 5, MiB, "b" * 64)
+    journal.add(JournalPiece(0, MiB, H, True))
+    journal.add(JournalPiece(3 * MiB, 5, H))
+    return journal
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.json")
+    write_journal(path, sample().to_json())
+    loaded = load_journal(path)
+    assert loaded == sample()
+    assert loaded is not None
+    assert loaded.matches("vault/job", 3 * MiB + 5, "B" * 64)
+    assert not loaded.matches("vault/other", 3 * MiB + 5, "b" * 64)
+    assert not loaded.matches("vault/job", 3 * MiB, "b" * 64)
+    assert os.listdir(tmp_path) == ["j.json"]  # the temp file was renamed away
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.update(format="other"),
+        lambda d: d.update(version=2),
+        lambda d: d.update(size=-1),
+        lambda d: d.update(piece_size=0),
+        lambda d: d["pieces"].append([MiB + 1, MiB, H, False]),  # off the piece grid
+        lambda d: d["pieces"].append([MiB, 10, H, False]),  # wrong length
+        lambda d: d["pieces"].append([MiB, MiB, "zz", False]),  # not a hash
+        lambda d: d["pieces"].append([9 * MiB, MiB, H, False]),  # past the end
+    ],
+)
+def test_invalid_journals_are_ignored(tmp_path: Path, mutate: object) -> None:
+    doc = sample().to_json()
+    mutate(doc)  # type: ignore[operator]
+    path = tmp_path / "j.json"
+    path.write_text(json.dumps(doc))
+    assert load_journal(str(path)) is None
+
+
+def test_garbage_or_missing_journal_is_none(tmp_path: Path) -> None:
+    path = tmp_path / "j.json"
+    assert load_journal(str(path)) is None
+    path.write_bytes(b"\xff{not json")
+    assert load_journal(str(path)) is None
+
+
+def test_writer_commits_in_background_and_forgets(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.write_bytes(b"\0" * 10)
+    fd = os.open(data, os.O_RDWR)
+    try:
+        path = str(tmp_path / "j.json")
+        journal = DownloadJournal("id", 3 * MiB, MiB)
+        writer = JournalWriter(path, journal, fd, interval=0)
+        writer.start()
+        writer.record(JournalPiece(0, MiB, H))
+        writer.record(JournalPiece(MiB, MiB, H))
+        writer.close(commit=True)
+        loaded = load_journal(path)
+        assert loaded is not None
+        assert sorted(loaded.pieces) == [0, MiB]
+        writer.forget([0])
+        writer.commit(force=True)
+        loaded = load_journal(path)
+        assert loaded is not None
+        assert sorted(loaded.pieces) == [MiB]
+        assert writer.commits >= 2
+    finally:
+        os.close(fd)

@@ -1,0 +1,79 @@
+"""Upload sources: paths read with preadv, file objects (with and without a descriptor), streams."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
+from cassdk_like.engine import FileObjectSource, PathSource, StreamSource, open_upload_source
+
+
+def test_path_source_reads_any_offset_and_detects_changes(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(bytes(range(256)) * 10)
+    source = PathSource(path)
+    buf = bytearray(5)
+    source.read_into(1000, memoryview(buf))
+    assert bytes(buf) == (bytes(range(256)) * 10)[1000:1005]
+    source.check_unchanged()
+    with pytest.raises(LocalFileError) as info:
+        source.read_into(2558, memoryview(bytearray(5)))  # past the end
+    assert str(path) in str(info.value)
+    path.write_bytes(b"shorter")
+    with pytest.raises(LocalFileError):
+        source.check_unchanged()
+    source.close()
+
+
+def test_path_source_refuses_folders_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(LocalFileError):
+        PathSource(tmp_path)
+    with pytest.raises(LocalFileError):
+        PathSource(tmp_path / "missing")
+
+
+def test_file_object_without_descriptor_reads_under_a_lock() -> None:
+    buf = io.BytesIO(b"0123456789")
+    buf.seek(2)
+    source = FileObjectSource(buf, size=5)
+    assert source.size == 5
+    assert source.random_access
+    out = bytearray(3)
+    source.read_into(1, memoryview(out))
+    assert bytes(out) == b"345"
+    with pytest.raises(LocalFileError):
+        FileObjectSource(io.BytesIO(b"abc"), size=4)
+    buf.seek(0, io.SEEK_END)
+    buf.write(b"more")
+    with pytest.raises(LocalFileError):
+        source.check_unchanged()
+
+
+def test_file_object_with_descriptor(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"abcdefgh")
+    with open(path, "rb") as handle:
+        handle.read(3)
+        source, owned = open_upload_source(handle)
+        assert not owned
+        assert source.size == 5
+        out = bytearray(5)
+        source.read_into(0, memoryview(out))
+        assert bytes(out) == b"defgh"
+
+
+def test_stream_source_is_read_in_order_once() -> None:
+    source = StreamSource(io.BufferedReader(io.BytesIO(b"abcdef")), 6)  # type: ignore[arg-type]
+    assert not source.random_access
+    out = bytearray(3)
+    source.read_into(0, memoryview(out))
+    with pytest.raises(InvalidArgumentError):
+        source.read_into(0, memoryview(out))
+    source.read_into(3, memoryview(out))
+    assert bytes(out) == b"def"
+    source.check_unchanged()
+    with pytest.raises(InvalidArgumentError):
+        StreamSource(io.BytesIO(b""), -1)

@@ -1,0 +1,280 @@
+"""upload_multipart against an in-memory target: parts, memory bound, retries, resume, cancel."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from pathlib import Path
+from typing import Any, List
+
+import pytest
+
+from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.exceptions import (
+    InvalidArgumentError,
+    LocalFileError,
+    ServiceUnavailableException,
+    TransferCancelledError,
+)
+from cassdk_like.core.http.retry import RetryPolicy
+from cassdk_like.core.integrity import MiB, tree_hash
+from cassdk_like.engine import (
+    CancelToken,
+    MultipartUploadError,
+    ProgressEvent,
+    TransferConfig,
+    upload_multipart,
+)
+from cassdk_like.engine import buffers as buffers_module
+from cassdk_like.engine import upload as upload_module
+from tests.helpers.engine_fakes import FakeTarget, PartFailure, server_error
+
+FAST = RetryPolicy(total_attempts=3, backoff_base=0.0, backoff_cap=0.0)
+CFG = TransferConfig(max_workers=3, min_part_size=MiB, retry_policy=FAST, poll_interval=0.02)
+
+
+class Unseekable(io.RawIOBase):
+    """A pipe-like stream: readable, not seekable."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        chunk = self._data.read(min(len(buf), 100_000))  # short reads, like a pipe
+        buf[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def write(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "in.bin"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("size", [1, 1000, MiB - 1, MiB, 2 * MiB, 3 * MiB + 17], ids=lambda s: f"{s}B")
+@pytest.mark.parametrize("kind", ["path", "fileobj", "stream"])
+def test_upload_of_any_size_and_source_shape(tmp_path: Path, size: int, kind: str) -> None:
+    data = os.urandom(size)
+    target = FakeTarget()
+    if kind == "path":
+        result = upload_multipart(write(tmp_path, data), target, config=CFG)
+    elif kind == "fileobj":
+        with open(write(tmp_path, data), "rb") as handle:
+            result = upload_multipart(handle, target, config=CFG)
+    else:
+        result = upload_multipart(Unseekable(data), target, size=size, config=CFG)
+    assert target.archive() == data
+    assert result.tree_hash == tree_hash(data)
+    assert target.completed == (size, result.tree_hash)
+    assert result.part_size == MiB
+    assert result.parts_uploaded == len(target.calls) == -(-size // MiB)
+    assert result.parts_skipped == 0
+    assert result.upload_id == "upload-1"
+    assert result.archive_id.startswith("archive-")
+
+
+def test_zero_bytes_is_refused_before_sending() -> None:
+    target = FakeTarget()
+    with pytest.raises(InvalidArgumentError):
+        upload_multipart(io.BytesIO(b""), target, config=CFG)
+    assert target.calls == []
+
+
+def test_fileobj_uploads_from_its_current_position_and_in_memory_files_work() -> None:
+    data = os.urandom(2 * MiB + 9)
+    buf = io.BytesIO(b"HEADER" + data)
+    buf.seek(6)
+    target = FakeTarget()
+    upload_multipart(buf, target, config=CFG)
+    assert target.archive() == data
+
+
+def test_part_size_given_or_chosen(tmp_path: Path) -> None:
+    data = os.urandom(5 * MiB)
+    target = FakeTarget()
+    result = upload_multipart(io.BytesIO(data), target, part_size=2 * MiB, config=CFG)
+    assert [c.length for c in sorted(target.calls, key=lambda c: c.start)] == [2 * MiB, 2 * MiB, MiB]
+    assert result.tree_hash == tree_hash(data)
+    assert TransferConfig().part_size_for(5 * MiB) == 16 * MiB
+    with pytest.raises(InvalidArgumentError):
+        upload_multipart(io.BytesIO(data), FakeTarget(), part_size=3 * MiB, config=CFG)
+
+
+def test_memory_bound_is_workers_plus_one_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
+    pools: List[buffers_module.BufferPool] = []
+
+    class Recording(buffers_module.BufferPool):
+        def __init__(self, count: int, size: int) -> None:
+            super().__init__(count, size)
+            pools.append(self)
+
+    monkeypatch.setattr(upload_module, "BufferPool", Recording)
+    gate = threading.Semaphore(0)
+    threading.Timer(0.3, lambda: [gate.release() for _ in range(100)]).start()
+    target = FakeTarget(on_part=lambda rng: gate.acquire(timeout=5))  # parts pile up until released
+    data = os.urandom(20 * MiB)
+    upload_multipart(Unseekable(data), target, size=len(data), config=CFG)
+    assert target.archive() == data
+    (pool,) = pools
+    assert pool.count == CFG.max_workers + 1
+    assert pool.max_in_use == pool.allocated == CFG.max_workers + 1  # reached, never exceeded
+    assert pool.size == MiB
+
+
+def test_retryable_part_error_is_retried() -> None:
+    data = os.urandom(3 * MiB)
+    target = FakeTarget(
+        failures=[PartFailure(MiB, server_error(503, "ServiceUnavailableException"), times=2)]
+    )
+    result = upload_multipart(io.BytesIO(data), target, config=CFG)
+    assert target.archive() == data
+    assert result.parts_uploaded == 3
+    assert sum(1 for c in target.calls if c.start == MiB) == 3
+
+
+def test_failed_part_keeps_the_upload_and_resume_sends_only_missing_parts(tmp_path: Path) -> None:
+    data = os.urandom(6 * MiB + 5)
+    path = write(tmp_path, data)
+    broken = PartFailure(3 * MiB, server_error(400, "InvalidParameterValueException"), times=-1)
+    target = FakeTarget(failures=[broken])
+    with pytest.raises(MultipartUploadError) as info:
+        upload_multipart(path, target, config=CFG)
+    err = info.value
+    assert err.upload_id == "upload-1"
+    assert "upload-1" in str(err)
+    assert err.local_path == str(path)
+    assert err.parts_total == 7
+    assert 3 not in err.parts_done
+    assert not target.aborted
+    assert target.completed is None
+    stored = set(target.parts)
+    broken.times = 0
+    target.calls.clear()
+    result = upload_multipart(path, target, config=CFG, resume=True)
+    assert {c.start for c in target.calls} == {i * MiB for i in range(7)} - stored
+    assert result.parts_skipped == len(stored)
+    assert result.parts_uploaded == 7 - len(stored)
+    assert target.archive() == data
+    assert result.tree_hash == tree_hash(data)
+
+
+def test_resume_reuploads_a_stored_part_that_does_not_match(tmp_path: Path) -> None:
+    data = os.urandom(4 * MiB)
+    target = FakeTarget()
+    upload_multipart(io.BytesIO(data), target, config=CFG)
+    target.damage(2 * MiB)
+    target.calls.clear()
+    result = upload_multipart(Unseekable(data), target, size=len(data), config=CFG, resume=True)
+    assert [c.start for c in target.calls] == [2 * MiB]
+    assert result.parts_skipped == 3
+    assert target.archive() == data
+
+
+def test_resume_with_a_different_part_size_is_refused() -> None:
+    data = os.urandom(4 * MiB)
+    target = FakeTarget()
+    upload_multipart(io.BytesIO(data), target, part_size=2 * MiB, config=CFG)
+    with pytest.raises(InvalidArgumentError):
+        upload_multipart(io.BytesIO(data), target, part_size=MiB, config=CFG, resume=True)
+
+
+@pytest.mark.parametrize(("given", "actual"), [(3 * MiB, 2 * MiB), (2 * MiB, 2 * MiB + 1)])
+def test_stream_size_mismatch_names_the_source(given: int, actual: int) -> None:
+    stream = Unseekable(os.urandom(actual))
+    stream.name = "/data/pipe"  # type: ignore[attr-defined]
+    with pytest.raises(MultipartUploadError) as info:
+        upload_multipart(stream, FakeTarget(), size=given, config=CFG)
+    assert isinstance(info.value.__cause__, LocalFileError)
+    assert "/data/pipe" in str(info.value.__cause__)
+
+
+def test_path_size_mismatch_and_missing_file(tmp_path: Path) -> None:
+    path = write(tmp_path, b"abc")
+    with pytest.raises(LocalFileError):
+        upload_multipart(path, FakeTarget(), size=4, config=CFG)
+    with pytest.raises(LocalFileError) as info:
+        upload_multipart(tmp_path / "nope", FakeTarget(), config=CFG)
+    assert "nope" in str(info.value)
+
+
+def test_file_that_grows_during_upload_is_detected(tmp_path: Path) -> None:
+    path = write(tmp_path, os.urandom(2 * MiB))
+
+    def grow(rng: ByteRange) -> None:
+        if rng.start == 0:
+            with open(path, "ab") as handle:
+                handle.write(b"more")
+
+    target = FakeTarget(on_part=grow)
+    with pytest.raises(MultipartUploadError) as info:
+        upload_multipart(path, target, config=CFG)
+    assert info.value.local_path == str(path)
+    assert "changed" in str(info.value)
+    assert str(info.value).count("(local path: ") == 1  # named once, not again by the cause's text
+    assert target.completed is None
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_cancel_aborts_unless_kept_for_resume(keep: bool) -> None:
+    token = CancelToken()
+    target = FakeTarget(on_part=lambda rng: token.cancel() if rng.start == MiB else None)
+    with pytest.raises(TransferCancelledError) as info:
+        upload_multipart(
+            io.BytesIO(os.urandom(8 * MiB)), target, config=CFG, cancel_token=token, keep_for_resume=keep
+        )
+    assert target.aborted is (not keep)
+    assert ("kept for resume" in str(info.value)) is keep
+    assert target.completed is None
+
+
+def test_cancel_wakes_a_blocked_coordinator_quickly() -> None:
+    token = CancelToken()
+    target = FakeTarget(on_part=lambda rng: token.wait(10))
+    threading.Timer(0.2, token.cancel).start()
+    with pytest.raises(TransferCancelledError):
+        upload_multipart(
+            Unseekable(os.urandom(10 * MiB)), target, size=10 * MiB, config=CFG, cancel_token=token
+        )
+
+
+def test_bandwidth_limit_paces_parts() -> None:
+    cfg = TransferConfig(max_workers=2, min_part_size=MiB, bandwidth_limit=8 * MiB)
+    import time
+
+    began = time.monotonic()
+    upload_multipart(io.BytesIO(os.urandom(4 * MiB)), FakeTarget(), config=cfg)
+    elapsed = time.monotonic() - began
+    assert 0.45 <= elapsed <= 0.9  # 4 MiB at 8 MiB/s = 0.5 s (loose)
+
+
+def test_progress_counts_uploaded_and_skipped_parts_monotonically() -> None:
+    data = os.urandom(5 * MiB)
+    target = FakeTarget()
+    upload_multipart(io.BytesIO(data[: 2 * MiB] + data[2 * MiB :]), target, config=CFG)
+    events: List[ProgressEvent] = []
+    cfg = TransferConfig(max_workers=2, min_part_size=MiB, progress_interval=0, poll_interval=0.001)
+    upload_multipart(io.BytesIO(data), target, config=cfg, resume=True, progress=events.append)
+    dones = [e.done for e in events]
+    assert dones == sorted(dones)
+    assert dones[-1] == len(data)
+    assert events[-1].finished
+
+
+def test_unknown_source_type_is_refused() -> None:
+    with pytest.raises(InvalidArgumentError):
+        upload_multipart(12345, FakeTarget(), config=CFG)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError):
+        upload_multipart(Unseekable(b"abc"), FakeTarget(), config=CFG)
+
+
+def test_retryable_errors_exhausted_keep_the_upload() -> None:
+    target = FakeTarget(failures=[PartFailure(0, ServiceUnavailableException(503), times=-1)])
+    with pytest.raises(MultipartUploadError) as info:
+        upload_multipart(io.BytesIO(os.urandom(MiB)), target, config=CFG)
+    assert isinstance(info.value.__cause__, ServiceUnavailableException)
+    assert len(target.calls) == FAST.total_attempts
+    assert not target.aborted
