@@ -164,6 +164,35 @@ def test_keep_alive_reuses_one_connection(connect: Callable[..., Transport]) -> 
         assert server.connections == 1
 
 
+def test_streams_read_with_readinto_keep_the_connection_alive(connect: Callable[..., Transport]) -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB
+    with FlakyServer(default=Reply(200, body)) as server:
+        transport = connect(server.url)
+        for _ in range(3):
+            with transport.send(get(stream=True)) as streamed:
+                buf = bytearray(64 * 1024)
+                got = bytearray()
+                while count := streamed.readinto(buf):
+                    got += buf[:count]
+                assert bytes(got) == body
+        assert server.hits == 3
+        assert server.connections == 1
+
+
+def test_a_truncated_stream_does_not_return_its_connection_to_the_pool(
+    connect: Callable[..., Transport],
+) -> None:
+    script = [Reply(200, b"x" * 1000, declared_length=5000)]
+    with FlakyServer(script, default=Reply(200, b"ok")) as server:
+        transport = connect(server.url)
+        response = transport.send(get(stream=True))
+        with pytest.raises((BadResponseError, ConnectionFailed)):
+            _drain(response, [])
+        response.close()
+        assert transport.send(get()).body == b"ok"
+        assert server.connections == 2  # the half-read connection was dropped, not reused
+
+
 def test_file_body_is_resent_from_its_offset(connect: Callable[..., Transport], tmp_path: Path) -> None:
     payload = bytes(range(256)) * 4096  # 1 MiB
     path = tmp_path / "archive.bin"

@@ -138,6 +138,26 @@ def translate_send_error(
 _READ_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
 
+def _direct_reader(raw: Any) -> Optional[Callable[[memoryview], int]]:
+    """``http.client``'s zero-copy ``readinto`` under urllib3, when nothing needs decoding.
+
+    urllib3's own ``readinto`` reads into a temporary ``bytes`` and copies it (measured: ~20% of the
+    throughput of an uncapped parallel download). Used only for identity-encoded bodies that urllib3
+    has not started buffering; anything else keeps the urllib3 path.
+    """
+    fp = getattr(raw, "_fp", None)
+    readinto = getattr(fp, "readinto", None)
+    headers = getattr(raw, "headers", None)
+    if readinto is None or headers is None:
+        return None
+    encoding = str(headers.get("content-encoding", "")).strip().lower()
+    if encoding not in ("", "identity") or len(getattr(raw, "_decoded_buffer", b"")) != 0:
+        return None
+    if getattr(raw, "_fp_bytes_read", 0):
+        return None
+    return readinto  # type: ignore[no-any-return]
+
+
 class BodyStream:
     """A response body still on the socket; checks it against Content-Length. Not thread-safe."""
 
@@ -158,6 +178,7 @@ class BodyStream:
         self._resource = resource or None
         self.bytes_read = 0
         self._eof = False
+        self._direct = _direct_reader(raw)
         # a stream dropped without close() must still give its pooled connection back
         self._finalizer = weakref.finalize(self, closer)
 
@@ -204,18 +225,31 @@ class BodyStream:
         if self._eof:
             return 0
         view = memoryview(buf).cast("B")
-        readinto = getattr(self._raw, "readinto", None)
         try:
-            if readinto is not None:
-                count = int(readinto(view))
+            if self._direct is not None:
+                count = int(self._direct(view) or 0)
             else:
-                data = self._raw.read(len(view), decode_content=False)
-                count = len(data)
-                view[:count] = data
+                readinto = getattr(self._raw, "readinto", None)
+                if readinto is not None:
+                    count = int(readinto(view))
+                else:
+                    data = self._raw.read(len(view), decode_content=False)
+                    count = len(data)
+                    view[:count] = data
         except _READ_ERRORS as exc:
             raise self._fail(exc) from exc
         self._account(count, len(view))
+        if self._direct is not None and self._complete():
+            # read past urllib3, so hand the connection back ourselves -- only after a whole body
+            release = getattr(self._raw, "release_conn", None)
+            if release is not None:
+                release()
         return count
+
+    def _complete(self) -> bool:
+        fp = getattr(self._raw, "_fp", None)
+        closed = fp is None or bool(getattr(fp, "isclosed", lambda: False)())
+        return closed and (self._expected is None or self.bytes_read == self._expected)
 
     def close(self) -> None:
         """Release the connection (returned to the pool if the body was fully read)."""
