@@ -18,16 +18,6 @@ from cassdk_like.lowlevel import CASClient
 _names = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    """The developer's endpoint, region or credentials must not leak into the clients."""
-    for name in (
-        "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY", "AWS_REGION",
-        "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    ):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CASSDK_CONFIG", f"{tmp_path}/no-such-config")
-
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:

@@ -27,16 +27,6 @@ from ._wire import (
 ANY_URL = re.compile(r"https?://.*")
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    """No endpoint, appid, region or credentials leak in from the developer's machine."""
-    for name in (
-        "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY", "AWS_REGION",
-        "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    ):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CASSDK_CONFIG", f"{tmp_path}/no-such-config")
-
 
 @pytest.fixture
 def mock() -> Iterator[responses.RequestsMock]:
