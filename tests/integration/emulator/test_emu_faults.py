@@ -22,16 +22,24 @@ def _output_job(cas: Raw, data: bytes = BODY) -> str:
 
 
 def _read_all(response: requests.Response) -> Tuple[int, Optional[Exception]]:
-    """Bytes received before the body ended or broke."""
+    """Bytes received before the body ended or broke (a short body counts as broken).
+
+    urllib3 2.x raises on a body shorter than its Content-Length; 1.26 (what Python 3.9 resolves
+    with botocore) just ends it, so the length is compared here too.
+    """
     received = 0
+    declared = int(response.headers.get("Content-Length", "-1"))
     try:
         while True:
             chunk = response.raw.read(16384)
             if not chunk:
-                return received, None
+                break
             received += len(chunk)
     except Exception as exc:  # urllib3's IncompleteRead / ProtocolError: the body was cut
         return received, exc
+    if 0 <= received < declared:
+        return received, EOFError(f"body ended after {received} of {declared} bytes")
+    return received, None
 
 
 @pytest.mark.parametrize(
