@@ -270,3 +270,32 @@ def test_failed_job_is_noticed(slow_vault: Vault, data_file: Path) -> None:
     with pytest.raises(JobFailedError, match="deleted"):
         job.wait(timeout=30, poll_interval=0.05)
     assert job.status_code == "Failed"
+
+
+class _CountingReader(io.BytesIO):
+    """A seekable source that counts every byte handed out, however it is read."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_out = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.bytes_out += len(chunk)
+        return chunk
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        count = super().readinto(buffer)
+        self.bytes_out += count
+        return count
+
+
+def test_a_multipart_upload_reads_every_byte_once(vault: Vault, emulator: Emulator) -> None:
+    # cas-protocol 6.2 defect 8: the original SDK read each part three times
+    data = _data()
+    source = _CountingReader(data)
+    archive_id = vault.upload_archive(source, "counted", threshold=MiB, part_size=MiB)
+    assert emulator.stats.count("UploadMultipartPart") == -(-len(data) // MiB)
+    assert source.bytes_out == len(data)
+    job = vault.retrieve_archive(archive_id)
+    assert job.wait(poll_interval=0.01, timeout=30).archive_etag == tree_hash(data)
