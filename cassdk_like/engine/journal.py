@@ -236,9 +236,19 @@ class JournalWriter:
             last = time.monotonic()
 
     def _wait_closing(self, timeout: float) -> bool:
-        """Wait (lock held) for ``timeout`` or ``close()``; True when closing."""
-        self._cond.wait(timeout)
-        return self._closing
+        """Wait (lock held) for ``timeout`` or ``close()``; True when closing.
+
+        ``record()`` notifies the same condition, so wake-ups before the deadline are slept through:
+        otherwise every finished piece would cost a commit (an fdatasync) and the interval would mean
+        nothing.
+        """
+        deadline = time.monotonic() + timeout
+        while not self._closing:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._cond.wait(remaining)
+        return True
 
     def commit(self, *, force: bool = False) -> None:
         """fdatasync the partial file, then write every recorded piece; disk I/O outside ``record``'s lock.

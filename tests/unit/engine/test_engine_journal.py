@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -88,5 +89,32 @@ def test_writer_commits_in_background_and_forgets(tmp_path: Path) -> None:
         assert loaded is not None
         assert sorted(loaded.pieces) == [MiB]
         assert writer.commits >= 2
+    finally:
+        os.close(fd)
+
+
+def test_writer_commits_at_most_once_per_interval(tmp_path: Path) -> None:
+    # a finished piece must not cut the interval short: each commit costs an fdatasync
+    data = tmp_path / "data"
+    data.write_bytes(b"\0" * 10)
+    fd = os.open(data, os.O_RDWR)
+    try:
+        journal = DownloadJournal("id", 40 * MiB, MiB)
+        writer = JournalWriter(str(tmp_path / "j.json"), journal, fd, interval=60)
+        writer.start()
+        writer.record(JournalPiece(0, MiB, H))
+        deadline = time.monotonic() + 5
+        while writer.commits == 0 and time.monotonic() < deadline:  # the first piece commits at once
+            time.sleep(0.01)
+        for index in range(1, 40):
+            writer.record(JournalPiece(index * MiB, MiB, H))
+            time.sleep(0.001)
+        time.sleep(0.2)
+        assert writer.commits == 1  # the other 39 wait for the interval (or close)
+        writer.close(commit=True)
+        assert writer.commits == 2
+        loaded = load_journal(str(tmp_path / "j.json"))
+        assert loaded is not None
+        assert len(loaded.pieces) == 40
     finally:
         os.close(fd)
