@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# One command for the engine benchmarks (issue 5): installs what is missing, then runs run_all.py.
+#
+#   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~45-60 min)
+#   bash benchmarks/run.sh --quick              # smoke test: 256 MiB, 1 run, no idle pauses (~2-3 min)
+#   bash benchmarks/run.sh --only dl --conditions uncapped-warm --tools cassdk,curl --runs 3
+#   bash benchmarks/run.sh --help               # all options
+#
+# Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3 (and py-spy for the
+# profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
+# --system-site-packages, so what the system Python has is reused). Everything else is made locally
+# (random source files from /dev/urandom). All traffic goes to 127.0.0.1. nginx and the emulator are
+# stopped on exit, on failure and on Ctrl-C. Results: benchmarks/RESULTS.md (quick: _work/RESULTS-quick.md).
+set -euo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(dirname "$BENCH")"
+WORK="$BENCH/_work"
+mkdir -p "$WORK/logs"
+
+stop_servers() {
+    # belt and braces: run_all.py stops them itself; this catches a run_all.py killed hard
+    if [[ -f "$WORK/nginx.pid" ]]; then
+        local pid
+        pid="$(cat "$WORK/nginx.pid" 2>/dev/null || true)"
+        if [[ -n "$pid" ]] && grep -qa nginx "/proc/$pid/cmdline" 2>/dev/null; then
+            kill -QUIT "$pid" 2>/dev/null || true
+        fi
+        rm -f "$WORK/nginx.pid"
+    fi
+}
+trap stop_servers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+want_help=0
+want_profile=1
+for arg in "$@"; do
+    case "$arg" in
+        -h|--help) want_help=1 ;;
+    esac
+done
+# the profile suite is part of the default set; only install py-spy when it will run
+only=""
+prev=""
+for arg in "$@"; do
+    if [[ "$prev" == "--only" ]]; then only="$arg"; fi
+    case "$arg" in --only=*) only="${arg#--only=}" ;; esac
+    prev="$arg"
+done
+if [[ -n "$only" && ",$only," != *",profile,"* ]]; then want_profile=0; fi
+
+SUDO=""
+if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
+
+# -- system packages ------------------------------------------------------------------------------
+missing=()
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+[[ -x /usr/bin/time ]] || missing+=(time)
+if ((${#missing[@]})) && ((want_help == 0)); then
+    echo "installing ${missing[*]} (apt-get)"
+    if ! apt-cache show nginx >/dev/null 2>&1; then
+        $SUDO apt-get update -q
+    fi
+    # policy-rc.d may deny starting the packaged nginx; that is what we want (we start our own)
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >"$WORK/logs/apt.log" 2>&1 || {
+        $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+    }
+fi
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# -- the benchmark's own venv ---------------------------------------------------------------------
+BASE_PY="${PYTHON:-python3}"
+VENV="$WORK/venv"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    "$BASE_PY" -m venv --system-site-packages "$VENV"
+fi
+PY="$VENV/bin/python"
+if ! "$PY" -c "import requests, urllib3, attrs" >/dev/null 2>&1; then
+    # cassdk_like's own runtime dependencies (setup.cfg install_requires), only if the system lacks them
+    "$PY" -m pip install -q "requests>=2.28" "urllib3>=1.26.12" "attrs>=22.2" "cryptography>=41"
+fi
+if ! "$PY" -c "import boto3" >/dev/null 2>&1; then
+    echo "installing boto3 into $VENV"
+    "$PY" -m pip install -q boto3
+fi
+if ((want_profile)) && ((want_help == 0)) && [[ ! -x "$VENV/bin/py-spy" ]] && ! command -v py-spy >/dev/null 2>&1; then
+    echo "installing py-spy into $VENV (profile suite)"
+    "$PY" -m pip install -q py-spy || echo "py-spy could not be installed: the profile suite will be skipped"
+fi
+
+cd "$REPO"
+export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
+"$PY" "$BENCH/run_all.py" --command "bash benchmarks/run.sh $*" "$@"
