@@ -2,14 +2,18 @@
 
 Rules match on method, a glob over the request path (``*/jobs/*/output``) and the operation name
 (``GetJobOutput``); ``*`` matches anything. A rule with a ``count`` is used up after that many
-matching requests; ``count=None`` keeps it until :meth:`Faults.reset`. The same rules can be set over
-HTTP: ``POST /_emulator/faults`` with the JSON of :meth:`Faults.add_json`, ``DELETE`` to reset.
+matching requests; ``count=None`` keeps it until :meth:`Faults.reset`. A rule with ``probability`` < 1
+applies to each matching request with that chance (a miss leaves the rule, and its count, for later
+requests), drawn from one seedable generator (:meth:`Faults.seed`): a steady fault rate for soak tests,
+with ``count`` as an upper bound. The same rules can be set over HTTP: ``POST /_emulator/faults`` with
+the JSON of :meth:`Faults.add_json`, ``DELETE`` to reset.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import itertools
+import random
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -39,7 +43,8 @@ def _is_number(value: Any) -> bool:
 @dataclass
 class FaultRule:
     """One switch. ``kind`` is ``fail`` (answer with an error), ``cut`` (drop the connection after
-    ``after_bytes`` of the response body) or ``latency`` (wait ``seconds`` before answering)."""
+    ``after_bytes`` of the response body) or ``latency`` (wait ``seconds`` before answering).
+    ``probability`` (0 < p <= 1) is the chance that a matching request triggers it."""
 
     kind: str
     method: str = "*"
@@ -52,6 +57,7 @@ class FaultRule:
     retry_after: Optional[float] = None
     after_bytes: int = 0
     seconds: float = 0.0
+    probability: float = 1.0
     rule_id: int = field(default=0)
 
     def __post_init__(self) -> None:
@@ -69,6 +75,10 @@ class FaultRule:
             (self.retry_after is None or _is_number(self.retry_after), "retry_after must be a number"),
             (_is_int(self.after_bytes) and self.after_bytes >= 0, "after_bytes must be an int >= 0"),
             (_is_number(self.seconds) and self.seconds >= 0, "seconds must be a number >= 0"),
+            (
+                _is_number(self.probability) and 0 < self.probability <= 1,
+                "probability must be a number in (0, 1]",
+            ),
         ]
         problems = [text for ok, text in checks if not ok]
         if problems:
@@ -106,6 +116,7 @@ class Faults:
         self._rules: List[FaultRule] = []
         self._ids = itertools.count(1)
         self._rate: Optional[float] = None
+        self._rng = random.Random()  # noqa: S311 - test faults, not cryptography
         self.triggered = 0
 
     def fail_next(
@@ -119,10 +130,22 @@ class Faults:
         method: str = "*",
         path: str = "*",
         operation: str = "*",
+        probability: float = 1.0,
     ) -> int:
         """Answer the next ``count`` matching requests with ``status``/``code`` (before auth)."""
         return self._add(
-            FaultRule("fail", method, path, operation, count, status, code, message, retry_after)
+            FaultRule(
+                "fail",
+                method,
+                path,
+                operation,
+                count,
+                status,
+                code,
+                message,
+                retry_after,
+                probability=probability,
+            )
         )
 
     def cut_after(
@@ -133,9 +156,12 @@ class Faults:
         method: str = "*",
         path: str = "*",
         operation: str = "*",
+        probability: float = 1.0,
     ) -> int:
         """Send only ``nbytes`` of the next matching response bodies, then drop the connection."""
-        return self._add(FaultRule("cut", method, path, operation, count, after_bytes=int(nbytes)))
+        return self._add(
+            FaultRule("cut", method, path, operation, count, after_bytes=int(nbytes), probability=probability)
+        )
 
     def add_latency(
         self,
@@ -145,9 +171,20 @@ class Faults:
         method: str = "*",
         path: str = "*",
         operation: str = "*",
+        probability: float = 1.0,
     ) -> int:
         """Wait ``seconds`` before answering matching requests."""
-        return self._add(FaultRule("latency", method, path, operation, count, seconds=float(seconds)))
+        seconds = float(seconds)
+        return self._add(
+            FaultRule("latency", method, path, operation, count, seconds=seconds, probability=probability)
+        )
+
+    def seed(self, value: Optional[int]) -> None:
+        """Restart the generator behind ``probability`` rules (None: seed from the OS)."""
+        if value is not None and not _is_int(value):
+            raise ValueError("seed must be an int or None")
+        with self._lock:
+            self._rng = random.Random(value)  # noqa: S311 - test faults, not cryptography
 
     def set_rate_limit(self, bytes_per_second: Optional[float]) -> None:
         """Cap every connection's response send rate (None removes the cap)."""
@@ -181,13 +218,16 @@ class Faults:
         return {"rules": self.rules(), "rate_limit": self.rate_limit}
 
     def add_json(self, doc: Mapping[str, Any]) -> Dict[str, Any]:
-        """The admin endpoint's input: ``{"kind": "fail"|"cut"|"latency"|"rate", ...}``."""
+        """The admin endpoint's input: ``{"kind": "fail"|"cut"|"latency"|"rate"|"seed", ...}``."""
         kind = doc.get("kind")
         if kind == "rate":
             self.set_rate_limit(doc.get("bytes_per_second"))
             return {"rate_limit": self.rate_limit}
+        if kind == "seed":
+            self.seed(doc.get("seed"))
+            return {"seed": doc.get("seed")}
         if kind not in _KINDS:
-            raise ValueError(f"kind must be one of {[*_KINDS, 'rate']}")
+            raise ValueError(f"kind must be one of {[*_KINDS, 'rate', 'seed']}")
         allowed = set(FaultRule.__dataclass_fields__) - {"rule_id"}
         unknown = sorted(set(doc) - allowed)
         if unknown:
@@ -212,6 +252,8 @@ class Faults:
             for rule in self._rules:
                 if rule.kind in taken or not rule.matches(method, path, operation):
                     continue
+                if rule.probability < 1 and self._rng.random() >= rule.probability:
+                    continue  # missed this time; a later rule of the same kind may still apply
                 taken[rule.kind] = rule
                 if rule.count is not None:
                     rule.count -= 1

@@ -81,8 +81,12 @@ class TransferConfig:
     * ``retry_policy``: attempts and backoff per piece/part; a body that breaks after making
       progress resumes at the current byte and its failure budget starts again.
     * ``hash_attempts``: fetches of one piece whose tree hash does not match before giving up.
-    * ``journal_interval``: seconds between download journal commits (each one fdatasyncs the
-      temporary file, then rewrites the journal atomically); 0 commits after every piece.
+    * ``journal_interval``: least seconds between download journal commits (each one fdatasyncs
+      the temporary file, then rewrites the journal atomically, in a background thread).  The
+      default 0 commits as soon as a piece finishes (pieces that finish during a commit share the
+      next one), so a killed process fetches again at most about one piece per worker; a longer
+      interval saves fdatasyncs on slow disks at the price of re-fetching up to that many seconds
+      of pieces after a crash.
     * ``poll_interval``: how often the caller's thread wakes while it waits (Ctrl-C, progress).
     * ``progress_interval``: least time between two progress events.
     """
@@ -100,7 +104,7 @@ class TransferConfig:
         default=DEFAULT_RETRY_POLICY, validator=attrs.validators.instance_of(RetryPolicy)
     )
     hash_attempts: int = attrs.field(default=3, validator=_positive_int)
-    journal_interval: float = attrs.field(default=1.0, validator=_seconds)
+    journal_interval: float = attrs.field(default=0.0, validator=_seconds)
     poll_interval: float = attrs.field(default=0.1, validator=_seconds)
     progress_interval: float = attrs.field(default=0.1, validator=_seconds)
 

@@ -298,8 +298,12 @@ class _Download:
         )
 
     def _finish(self, fd: int) -> None:
-        """fsync, then atomically put the bytes at the destination; the journal is no longer needed."""
-        self.writer.close(commit=False)
+        """fsync, then atomically put the bytes at the destination; the journal is no longer needed.
+
+        The journal is committed first: a process killed between here and the rename must not
+        fetch again the pieces it finished since the last background commit.
+        """
+        self.writer.close(commit=True)
         try:
             os.fsync(fd)
         except OSError as exc:

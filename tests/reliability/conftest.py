@@ -52,3 +52,26 @@ def api(emulator: Emulator) -> Iterator[ApiFactory]:
     yield make
     for client in clients:
         client.close()
+
+
+# -- figures of the fault soak and the crash matrix, shown at the end of the run ---------------------
+
+_REPORT_LINES: List[str] = []
+
+
+@pytest.fixture
+def reliability_report() -> Callable[[str], None]:
+    """``report(line)``: print ``line`` now (seen with ``-s``) and again in pytest's terminal summary."""
+
+    def report(line: str) -> None:
+        print(line)
+        _REPORT_LINES.append(line)
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _REPORT_LINES:
+        terminalreporter.section("reliability figures")
+        for line in _REPORT_LINES:
+            terminalreporter.write_line(line)
