@@ -79,7 +79,9 @@ def test_rules_without_probability_draw_nothing(emulator: Emulator, cas: Raw) ->
         except requests.RequestException:  # the body was cut at 0 bytes: a broken answer
             seen.append("cut")
             continue
-        seen.append(str(response.status_code))
+        # urllib3 1.26 (what Python 3.9 resolves) returns a short body without raising
+        short = len(response.content) < int(response.headers.get("Content-Length", "0"))
+        seen.append("cut" if short else str(response.status_code))
     assert seen == expected
     assert {"500", "cut", "200"} <= set(seen)
     assert [rule["probability"] for rule in emulator.faults.rules()] == [1.0, 0.4, 0.5]
