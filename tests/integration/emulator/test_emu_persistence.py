@@ -16,6 +16,7 @@ import pytest
 from cassdk_like.emulator import Emulator
 from cassdk_like.emulator.cli import serve_main
 from cassdk_like.emulator.db import DataDirInUse
+from tests.helpers.signals import default_sigint
 from tests.integration.emulator.emu_helpers import MiB, Raw, pattern, ref_tree_hash
 
 DATA = pattern(3 * MiB + 99, seed=3)
@@ -137,6 +138,7 @@ def test_python_m_emulator_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=default_sigint,  # noqa: PLW1509 - only restores a signal disposition
     )
     try:
         assert proc.stdout is not None

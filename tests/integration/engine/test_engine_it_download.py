@@ -29,6 +29,7 @@ from tests.helpers.engine_download_child import CONFIG as CHILD_CONFIG
 from tests.helpers.engine_download_child import IDENTITY
 from tests.helpers.http_source import HttpRangeSource
 from tests.helpers.range_server import Fault, RangeServer
+from tests.helpers.signals import default_sigint
 
 ROOT = Path(__file__).resolve().parents[3]
 FAST = RetryPolicy(total_attempts=4, backoff_base=0.0, backoff_cap=0.0)
@@ -194,6 +195,7 @@ def test_ctrl_c_stops_quickly_and_leaves_a_resumable_state(tmp_path: Path) -> No
             [*command, slow.url, str(len(payload)), str(dest), tree_hash(payload)],
             cwd=ROOT,
             stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,  # noqa: PLW1509 - only restores a signal disposition
         )
         try:
             deadline = time.monotonic() + 30
