@@ -118,6 +118,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=0,
         help="cassdk_like download piece size in MiB (0: the engine's default)",
     )
+    p.add_argument(
+        "--max-request-mib",
+        type=int,
+        default=0,
+        help="cassdk_like's largest ranged GET in MiB (0: engine default; = --piece-mib: one piece each)",
+    )
+    p.add_argument(
+        "--request-seconds",
+        type=float,
+        default=0.0,
+        help="cassdk_like's target duration of one ranged GET (0: the engine's default)",
+    )
+    p.add_argument(
+        "--cassdk-opt",
+        default="",
+        help="more TransferConfig fields for cassdk_like, e.g. io_chunk_size=1048576,write_chunk_size=65536",
+    )
     p.add_argument("--port", type=int, default=18080, help="first of the 4 nginx ports (emulator: +303)")
     p.add_argument("--results", default=None, help="output file (default RESULTS.md; quick: _work/...)")
     p.add_argument("--json", default=None, help="per-run JSON file in _work (default results.json)")
@@ -469,6 +486,8 @@ def dl_command(tool: str, args: argparse.Namespace, port: int, label: str, out: 
             PYTHON, str(CLIENTS / "cassdk_dl.py"), "--endpoint", f"http://127.0.0.1:{port}",
             "--appid", APPID, "--vault", VAULT, "--job", job_id(label), "--out", str(out),
             "--workers", str(n), "--piece-mib", str(args.piece_mib), "--api", args.api,
+            "--max-request-mib", str(args.max_request_mib), "--request-seconds", str(args.request_seconds),
+            "--opt", args.cassdk_opt,
         ]  # fmt: skip
     if tool == "aria2c":
         return [
@@ -1033,7 +1052,9 @@ def noise_cell(st: Dict[str, Any]) -> str:
 
 def tool_name(tool: str, args: argparse.Namespace) -> str:
     return {
-        "cassdk": f"**cassdk_like** ({getattr(args, 'piece_shown', args.piece_mib)} MiB pieces, verifies)",
+        "cassdk": f"**cassdk_like** ({getattr(args, 'piece_shown', args.piece_mib)} MiB pieces"
+        + (f", requests <= {args.max_request_mib} MiB" if getattr(args, "max_request_mib", 0) else "")
+        + ", verifies)",
         "aria2c": f"aria2c -x{args.workers} -s{args.workers} -k 1M",
         "boto3-8m": "boto3 download_file 8 MiB parts",
         "boto3-32m": "boto3 download_file 32 MiB parts",
@@ -1224,7 +1245,12 @@ def write_results(args: argparse.Namespace, rec: Recorder, facts: Dict[str, str]
     w(f"* cassdk_like path used: {'; '.join(api_used) or '-'}. Download config: "
       f"TransferConfig(max_workers={args.workers}"
       + (f", piece_size={args.piece_mib} MiB" if args.piece_mib else "")
-      + f"), the rest default: piece size {args.piece_shown} MiB, io_chunk_size {chunk} KiB.")  # fmt: skip
+      + (f", max_request_size={args.max_request_mib} MiB" if args.max_request_mib else "")
+      + (f", request_seconds={args.request_seconds}" if args.request_seconds else "")
+      + (f", {args.cassdk_opt}" if args.cassdk_opt else "")
+      + f"), the rest default: piece size {args.piece_shown} MiB, largest request "
+      f"{first.get('max_request_mib', '?')} MiB, request_seconds {first.get('request_seconds', '?')}, "
+      f"io_chunk_size {chunk} KiB.")  # fmt: skip
     w("* Python clients run with their bytecode cached (`PYTHONPYCACHEPREFIX=benchmarks/_work/pycache`; "
       "this machine sets `PYTHONDONTWRITEBYTECODE=1`, which would recompile cassdk_like's sources on every "
       "start), after one unmeasured warm-up run of each. Wall time includes interpreter start and imports; "
@@ -1505,7 +1531,8 @@ def report_only(args: argparse.Namespace) -> int:
     ):
         if key in saved:
             setattr(args, key, saved[key])
-    for key in ("ul_conditions", "quick", "workers", "piece_mib", "api"):
+    saved_keys = ("ul_conditions", "quick", "workers", "piece_mib", "max_request_mib", "request_seconds")
+    for key in (*saved_keys, "cassdk_opt", "api"):
         if key in saved:
             setattr(args, key, saved[key])
     for name in [n for n in args.merge_json.split(",") if n]:

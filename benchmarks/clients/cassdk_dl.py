@@ -122,7 +122,12 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--piece-mib", type=int, default=0, help="0: the engine's default")
+    parser.add_argument("--max-request-mib", type=int, default=0, help="0: the engine's default")
+    parser.add_argument("--request-seconds", type=float, default=0.0, help="0: the engine's default")
     parser.add_argument("--io-chunk-kib", type=int, default=0, help="0: the engine's default")
+    parser.add_argument(
+        "--opt", default="", help="more TransferConfig fields, e.g. write_chunk_size=65536,journal_interval=1"
+    )
     parser.add_argument("--api", choices=("auto", "highlevel", "engine"), default="auto")
     args = parser.parse_args(argv)
 
@@ -132,8 +137,15 @@ def main(argv: Optional[list] = None) -> int:
     kwargs: Dict[str, Any] = {"max_workers": args.workers}
     if args.piece_mib:
         kwargs["piece_size"] = args.piece_mib * MiB
+    if args.max_request_mib:
+        kwargs["max_request_size"] = args.max_request_mib * MiB
+    if args.request_seconds:
+        kwargs["request_seconds"] = args.request_seconds
     if args.io_chunk_kib:
         kwargs["io_chunk_size"] = args.io_chunk_kib * 1024
+    for item in filter(None, args.opt.split(",")):
+        name, _, value = item.partition("=")
+        kwargs[name.strip()] = float(value) if "." in value else int(value)
     config = TransferConfig(**kwargs)
     client = CASClient(
         args.endpoint, args.appid, "AKIDbenchmark", "benchmark-secret", max_pool_size=args.workers + 2
@@ -153,7 +165,11 @@ def main(argv: Optional[list] = None) -> int:
     info.update(
         workers=args.workers,
         piece_mib=config.piece_size // MiB,
+        max_request_mib=getattr(config, "max_request_size", config.piece_size) // MiB,
+        request_seconds=getattr(config, "request_seconds", None),
         io_chunk=config.io_chunk_size,
+        write_chunk=getattr(config, "write_chunk_size", None),
+        opt=args.opt,
     )
     print(json.dumps(info))
     if info.get("verified") is False:

@@ -45,7 +45,10 @@ def _connection_options() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cascmd", description="Archive storage from the shell: vaults, archives and retrieval jobs."
+        prog="cascmd",
+        description="Archive storage from the shell: vaults, archives and retrieval jobs.",
+        epilog="Archive, job and upload ids may begin with '-': pass them to options as --archive-id=ID "
+        "and put -- before positional ids (cascmd desc-job -- VAULT JOBID).",
     )
     parser.add_argument("--version", action="version", version=f"cascmd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -1,11 +1,11 @@
 """The knobs of the transfer engine, as one immutable value shared by every call.
 
-Defaults were chosen by measurement on the 2-core box against a local range server capped at
-40 MiB/s per connection and uncapped (1 GiB, cold page cache): 8 workers are needed to fill 8
-capped connections; 16 and 32 MiB pieces both reached 95-98% of 8 x cap, 32 MiB with half the
-requests and slightly less CPU (1.9 vs 2.0-2.6 s/GiB), and it halves the per-request round trips
-that dominate on high-latency links.  The streaming download keeps smaller pieces because it
-holds whole pieces in memory.
+Defaults were chosen by measurement on the 2-core box against nginx serving 1 GiB capped at
+40 MiB/s per request and uncapped, cold page cache (benchmarks/RESULTS.md): 8 workers are needed
+to fill 8 capped connections; 8 MiB pieces keep the journal's granularity fine and let short
+requests exploit a per-request rate limit, while the planner grows requests on fast links (see
+``engine.planner``).  The streaming download holds whole pieces in memory, so its pieces stay
+at most 8 MiB.
 Every size is validated here, once, so the engine never starts a transfer it cannot finish.
 """
 
@@ -63,8 +63,14 @@ class TransferConfig:
     """How a transfer runs. Immutable and thread-safe; change it with ``attrs.evolve``.
 
     * ``max_workers``: threads making requests (one connection each).
-    * ``piece_size``: download piece, 1 MiB x 2^n; raised automatically so that a download has at
-      most 10,000 pieces (keeps the journal small).  Memory does not depend on it.
+    * ``piece_size``: download piece (the unit of verification and of the resume journal),
+      1 MiB x 2^n; raised automatically so that a download has at most 10,000 pieces (keeps the
+      journal small).  Memory does not depend on it.
+    * ``max_request_size`` / ``request_seconds``: one ranged GET of a file download covers a run
+      of consecutive pieces sized from measurement, so that it lasts about ``request_seconds`` (or
+      ten times the server's time to first byte, if longer) at the rate the previous requests
+      saw, at most ``max_request_size`` bytes (see ``engine.planner``).  ``max_request_size`` equal
+      to ``piece_size`` makes every request one piece.
     * ``stream_piece_size`` / ``stream_window``: the streaming download holds at most
       ``stream_window`` pieces of ``stream_piece_size`` (default: ``piece_size`` but at most
       8 MiB, so 4 x 8 MiB = 32 MiB).
@@ -73,11 +79,12 @@ class TransferConfig:
       ``(max_workers + 1) x part size``.
     * ``bandwidth_limit``: bytes/s shared by all workers of one transfer (pass a
       ``BandwidthLimiter`` to the call to share one limit between transfers).
-    * ``io_chunk_size``: bytes per socket read and tree-hash update (256 KiB: few Python
-      iterations per GiB, buffers stay in cache).
-    * ``write_chunk_size``: bytes per ``pwrite`` into the partial file.  Filling fresh page cache
-      with large writes is much slower on VMs with free-page reporting (measured on the 2-core
-      box, cold: 1 MiB writes 2.4 s/GiB of system time, 256 KiB 0.6-0.8, 64 KiB 0.3-0.7).
+    * ``io_chunk_size``: bytes per socket read and tree-hash update (1 MiB = one tree-hash leaf:
+      1,024 Python iterations per GiB; one buffer per worker).
+    * ``write_chunk_size``: bytes per ``pwrite`` into the partial file (1 MiB: one write per read).
+      Measured on the 2-core box against a capped server, warm, 4 runs: 256 KiB reads + 64 KiB
+      writes cost 1.81 CPU s/GiB, 1 MiB + 256 KiB 1.61, 1 MiB + 1 MiB 1.54 (fewer GIL hand-offs
+      and system calls); cold, 3 runs: 2.05, 2.08, 1.95 (whole process).
     * ``retry_policy``: attempts and backoff per piece/part; a body that breaks after making
       progress resumes at the current byte and its failure budget starts again.
     * ``hash_attempts``: fetches of one piece whose tree hash does not match before giving up.
@@ -92,14 +99,16 @@ class TransferConfig:
     """
 
     max_workers: int = attrs.field(default=8, validator=_positive_int)
-    piece_size: int = attrs.field(default=32 * MiB, validator=_part_size)
+    piece_size: int = attrs.field(default=8 * MiB, validator=_part_size)
+    max_request_size: int = attrs.field(default=64 * MiB, validator=_part_size)
+    request_seconds: float = attrs.field(default=0.3, validator=_seconds)
     stream_piece_size: Optional[int] = attrs.field(default=None, validator=_part_size_or_none)
     part_size: Optional[int] = attrs.field(default=None, validator=_part_size_or_none)
     min_part_size: int = attrs.field(default=16 * MiB, validator=_part_size)
     bandwidth_limit: Optional[float] = attrs.field(default=None, validator=_rate_or_none)
     stream_window: int = attrs.field(default=4, validator=_positive_int)
-    io_chunk_size: int = attrs.field(default=256 * KiB, validator=_positive_int)
-    write_chunk_size: int = attrs.field(default=64 * KiB, validator=_positive_int)
+    io_chunk_size: int = attrs.field(default=MiB, validator=_positive_int)
+    write_chunk_size: int = attrs.field(default=MiB, validator=_positive_int)
     retry_policy: RetryPolicy = attrs.field(
         default=DEFAULT_RETRY_POLICY, validator=attrs.validators.instance_of(RetryPolicy)
     )

@@ -3,7 +3,10 @@
 Why it is built this way (cas-protocol §3.4, anchors §2.3/§6):
 
 * pieces are 1 MiB x 2^n bytes laid out from output offset 0, so the pieces' tree hashes combine
-  into the output's tree hash, and each piece is tree-aligned whenever the job is;
+  into the output's tree hash, and each piece is tree-aligned whenever the job is; a piece is the
+  unit of verification and of the journal, while one request covers a run of consecutive pieces
+  sized by ``engine.planner`` from what earlier requests measured (each worker asks for its next
+  run when it is free, so fast connections take more and all finish together);
 * workers ``pwrite`` at their own offsets into ``<dest>.cassdk-partial`` (created at full size),
   so there is no writer thread and no reordering buffer; memory is one ``io_chunk_size`` buffer per
   worker whatever the file size;
@@ -15,7 +18,6 @@ Why it is built this way (cas-protocol §3.4, anchors §2.3/§6):
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import os
 import sys
@@ -46,6 +48,7 @@ from cassdk_like.engine.journal import (
     remove_quietly,
     write_journal,
 )
+from cassdk_like.engine.planner import RunPlanner
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
 from cassdk_like.engine.ratelimit import BandwidthLimiter, limiter_for
 from cassdk_like.engine.runner import Runner
@@ -152,6 +155,7 @@ class _Download:
         self.refetched = False
         self.runner: Optional[Runner] = None
         self.fd_closed = False
+        self.lock = threading.Lock()
 
     def run(self, progress: Optional[ProgressCallback], *, resume: bool) -> DownloadResult:
         try:
@@ -257,20 +261,33 @@ class _Download:
             local_path=self.path,
         )
         sink = _FileSink(fd, cfg.io_chunk_size, cfg.write_chunk_size, self.temp)
-        queue = collections.deque(pieces)
         workers = min(cfg.max_workers, len(pieces))
+        planner = RunPlanner(
+            pieces,
+            workers=workers,
+            max_span=max(cfg.max_request_size, pieces[0].length),
+            request_seconds=cfg.request_seconds,
+        )
+        fetcher.on_timing = planner.observe
         with Runner(workers, self.token, self.tracker, poll_interval=cfg.poll_interval) as runner:
             self.runner = runner
-            while queue or runner.in_flight:
-                # two tasks per worker queued: a worker picks its next piece without waiting for us
-                while queue and runner.in_flight < 2 * workers:
-                    runner.submit(fetcher.fetch, queue.popleft(), sink)
-                runner.collect(self._on_piece)
+            for _ in range(workers):
+                runner.submit(self._work, planner, fetcher, sink)
+            runner.drain(_ignore)
+
+    def _work(self, planner: RunPlanner, fetcher: PieceFetcher, sink: _FileSink) -> None:
+        """One worker: fetch the runs the planner hands out until none is left."""
+        run = planner.take()
+        while run:
+            fetcher.fetch_run(run, sink, self._on_piece)
+            run = planner.take()
 
     def _on_piece(self, result: PieceResult) -> None:
-        self.results[result.piece.index] = result
-        self.pieces_fetched += 1
+        """A piece is complete (and verified when the server vouched for it); called from workers."""
         piece = result.piece
+        with self.lock:
+            self.results[piece.index] = result
+            self.pieces_fetched += 1
         self.writer.record(JournalPiece(piece.start, piece.length, result.tree_hash, result.verified))
 
     def _verify(self, pieces: List[Piece], fd: int) -> Tuple[str, bool]:
@@ -341,6 +358,10 @@ class _Download:
         if isinstance(exc, CASError) and exc.local_path is None:
             exc.local_path = self.path
         return exc
+
+
+def _ignore(_result: object) -> None:
+    return None
 
 
 def _lock(fd: int, path: str) -> None:

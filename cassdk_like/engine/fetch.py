@@ -1,36 +1,49 @@
-"""Fetch one piece of a download: ranged GET, validate, hash while streaming, resume mid-body.
+"""Fetch a run of consecutive pieces with one ranged GET: validate, hash while streaming, resume.
 
-Shared by the file download and the streaming download; they differ only in the ``PieceSink``
-(``pwrite`` into a partial file, or a slice of an in-memory piece buffer).  What it guarantees:
+Shared by the file download (runs sized by ``engine.planner``) and the streaming download (one
+piece per run); they differ only in the ``PieceSink`` (``pwrite`` into a partial file, or a slice
+of an in-memory piece buffer).  What it guarantees:
 
 * every response's status, Content-Range and Content-Length are checked against the request;
   a mismatch is a ``BadResponseError`` and is retried;
 * a body that breaks resumes with a new ``Range`` from the first byte not yet received (the tree
-  hash simply continues: bytes arrive in order), never from the piece start;
-* the piece's tree hash is computed from the received chunks (no second read) and compared with
-  the server's per-range tree-hash header when one came with the whole-piece request (the header
-  is optional: absent means unchecked, never an error); a mismatch refetches the piece, at most
-  ``hash_attempts`` times, then raises ``HashDoesNotMatchError`` naming the local path.
+  hashes simply continue: bytes arrive in order), never from the piece or run start;
+* each piece's tree hash is computed from the received chunks (no second read); when the answer
+  for the whole run carried the server's tree-hash header, the pieces' hashes combined must match
+  it (the header is optional: absent means unchecked, never an error); a mismatch refetches the
+  run, at most ``hash_attempts`` times, then raises ``HashDoesNotMatchError`` naming the local path;
+* a piece is reported finished only when it may be trusted: at once without a header, after the
+  whole run matched with one.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import List, Optional, Protocol
+import time
+from typing import Callable, List, Optional, Protocol, Sequence
 
 import attrs
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.exceptions import BadResponseError, HashDoesNotMatchError, InvalidByteRangeError
 from cassdk_like.core.http.retry import RetryPolicy
-from cassdk_like.core.integrity import TreeHasher
+from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes
 from cassdk_like.engine.cancel import CancelToken
 from cassdk_like.engine.interfaces import DownloadSource, RangeResponse
 from cassdk_like.engine.progress import ProgressTracker
 from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.engine.retry import RetryCounter
 
-__all__ = ["FetchCounters", "Piece", "PieceFetcher", "PieceResult", "PieceSink", "plan_pieces"]
+__all__ = [
+    "FetchCounters",
+    "OnPiece",
+    "Piece",
+    "PieceFetcher",
+    "PieceResult",
+    "PieceSink",
+    "RequestTiming",
+    "plan_pieces",
+]
 
 
 @attrs.frozen
@@ -95,18 +108,44 @@ class FetchCounters:
             self.hash_mismatches += mismatches
 
 
-class _Cursor:
-    """Where one fetch of one piece stands."""
+@attrs.frozen
+class RequestTiming:
+    """One ranged GET that ran to its end: body bytes, seconds to the headers, seconds of body."""
 
-    def __init__(self, piece: Piece) -> None:
-        self.pos = piece.start
+    nbytes: int
+    first_byte_s: float
+    body_s: float
+
+
+OnPiece = Callable[[PieceResult], None]
+OnTiming = Callable[[RequestTiming], None]
+
+
+class _Cursor:
+    """Where one fetch of one run of consecutive pieces stands."""
+
+    def __init__(self, run: Sequence[Piece]) -> None:
+        self.run = run
+        self.pos = run[0].start
+        self.current = 0  # index in ``run`` of the piece being received
         self.hasher = TreeHasher()
-        self.expected: Optional[str] = None
+        self.hashes: List[str] = []
+        self.expected: Optional[str] = None  # the server's tree hash of the whole run, if it sent one
+
+    def close_piece(self) -> str:
+        digest = self.hasher.hexdigest()
+        self.hashes.append(digest)
+        self.current += 1
+        self.hasher = TreeHasher()
+        return digest
 
 
 @attrs.define
 class PieceFetcher:
-    """Fetches pieces of one source; one instance is shared by all workers (it keeps no per-piece state)."""
+    """Fetches pieces of one source; one instance is shared by all workers (it keeps no per-piece state).
+
+    ``on_timing`` (optional) hears about every request that ran to its end, from the worker's thread.
+    """
 
     source: DownloadSource
     policy: RetryPolicy
@@ -118,63 +157,94 @@ class PieceFetcher:
     limiter: Optional[BandwidthLimiter] = None
     local_path: Optional[str] = None
     operation: str = "download"
+    on_timing: Optional[OnTiming] = None
 
     def fetch(self, piece: Piece, sink: PieceSink) -> PieceResult:
         """Fetch ``piece`` into ``sink`` until its bytes are complete and, if possible, verified."""
+        return self.fetch_run([piece], sink)[0]
+
+    def fetch_run(
+        self, run: Sequence[Piece], sink: PieceSink, on_piece: Optional[OnPiece] = None
+    ) -> List[PieceResult]:
+        """Fetch consecutive pieces with one ranged GET (more after a break); each piece hashed apart.
+
+        ``on_piece`` hears each finished piece from this thread: as soon as its last byte is in when
+        the server sent no tree hash for the run, else once the whole run matched it (a mismatch
+        refetches the run, so no unverified piece of a vouched-for run is ever reported).
+        """
         expected, actual = "", ""
+        length = run[-1].end + 1 - run[0].start
         for _round in range(self.hash_attempts):
-            cursor = self._fetch_bytes(piece, sink)
-            actual = cursor.hasher.hexdigest()
-            expected = (cursor.expected or "").strip().lower()
-            if not expected or actual == expected:
-                return PieceResult(piece, actual, verified=bool(expected))
+            cursor = self._fetch_bytes(run, sink, on_piece)
+            if cursor.expected is None:
+                return [PieceResult(p, h, verified=False) for p, h in zip(run, cursor.hashes)]
+            expected = cursor.expected
+            actual = cursor.hashes[0] if len(run) == 1 else combine_tree_hashes(cursor.hashes)
+            if actual == expected:
+                results = [PieceResult(p, h, verified=True) for p, h in zip(run, cursor.hashes)]
+                if on_piece is not None:
+                    for result in results:
+                        on_piece(result)
+                return results
             self.counters.bump(mismatches=1)
-            self.tracker.retract(piece.length)
+            self.tracker.retract(length)
         raise HashDoesNotMatchError(
-            f"bytes {piece.start}-{piece.end} failed the server's tree hash {self.hash_attempts} times",
+            f"bytes {run[0].start}-{run[-1].end} failed the server's tree hash {self.hash_attempts} times",
             expected=expected,
             actual=actual,
             operation=self.operation,
             local_path=self.local_path,
         )
 
-    def _fetch_bytes(self, piece: Piece, sink: PieceSink) -> _Cursor:
-        cursor = _Cursor(piece)
+    def _fetch_bytes(self, run: Sequence[Piece], sink: PieceSink, on_piece: Optional[OnPiece]) -> _Cursor:
+        cursor = _Cursor(run)
         retries = RetryCounter(self.policy, self.token)
-        while cursor.pos <= piece.end:
+        end = run[-1].end
+        while cursor.pos <= end:
             self.token.raise_if_cancelled()
             before = cursor.pos
             try:
-                self._stream_once(piece, cursor, sink)
+                self._stream_once(cursor, sink, on_piece)
             except Exception as exc:
                 retries.failed(exc, progressed=cursor.pos - before)
-                if cursor.pos > piece.start:
+                if cursor.pos > run[0].start:
                     self.counters.bump(resumed=1)
         return cursor
 
-    def _stream_once(self, piece: Piece, cursor: _Cursor, sink: PieceSink) -> None:
-        requested = ByteRange(cursor.pos, piece.end)
+    def _stream_once(self, cursor: _Cursor, sink: PieceSink, on_piece: Optional[OnPiece]) -> None:
+        requested = ByteRange(cursor.pos, cursor.run[-1].end)
+        started = time.monotonic()
         response = self.source.open_range(requested)
+        headers_at = time.monotonic()
         self.counters.bump(requests=1)
         try:
             self._check_response(response, requested)
-            if cursor.pos == piece.start:
-                # only a whole-piece answer's header describes the piece; resumed ones cover less
-                cursor.expected = response.headers.get(self.source.tree_hash_header)
-            self._pump(response, cursor, piece.end, sink)
+            if cursor.pos == cursor.run[0].start:
+                # only an answer for the whole run describes it; resumed ones cover less
+                header = (response.headers.get(self.source.tree_hash_header) or "").strip().lower()
+                cursor.expected = header or None
+            self._pump(response, cursor, sink, on_piece)
         finally:
             response.close()
+        if self.on_timing is not None:
+            body_s = time.monotonic() - headers_at
+            self.on_timing(RequestTiming(requested.length, headers_at - started, body_s))
 
-    def _pump(self, response: RangeResponse, cursor: _Cursor, end: int, sink: PieceSink) -> None:
-        chunk, hasher, tracker, limiter, token = (
+    def _pump(
+        self, response: RangeResponse, cursor: _Cursor, sink: PieceSink, on_piece: Optional[OnPiece]
+    ) -> None:
+        chunk, tracker, limiter, token, run = (
             self.chunk_size,
-            cursor.hasher,
             self.tracker,
             self.limiter,
             self.token,
+            cursor.run,
         )
+        end = run[-1].end
+        piece_end = run[cursor.current].end
         while cursor.pos <= end:
-            view = sink.buffer(cursor.pos, min(chunk, end + 1 - cursor.pos))
+            # never cross a piece boundary in one read: each piece has its own hasher
+            view = sink.buffer(cursor.pos, min(chunk, piece_end + 1 - cursor.pos))
             count = response.readinto(view)
             if not count:
                 raise BadResponseError(
@@ -182,11 +252,18 @@ class PieceFetcher:
                     operation=self.operation,
                 )
             data = view[:count]
-            hasher.update(data)
+            cursor.hasher.update(data)
             sink.commit(data, cursor.pos)
             cursor.pos += count
             tracker.add(count)
             self.counters.bump(nbytes=count)
+            if cursor.pos > piece_end:
+                piece = run[cursor.current]
+                digest = cursor.close_piece()
+                if cursor.expected is None and on_piece is not None:
+                    on_piece(PieceResult(piece, digest, verified=False))
+                if cursor.current < len(run):
+                    piece_end = run[cursor.current].end
             if limiter is not None:
                 limiter.consume(count, token)
             elif token.cancelled:

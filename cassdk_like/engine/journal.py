@@ -9,10 +9,12 @@ refetching.
 
 Durability rule: a piece is written to the journal only after the partial file was fdatasync'ed,
 so every piece the journal names is on disk even after a power loss.  Commits run on one
-background thread, batched every ``interval`` seconds (default 1 s): a 1 GiB download makes about
-as many commits as it lasts seconds, each costing one fdatasync of the partial file (data the
-final fsync would have written anyway, now written earlier and off the workers' path) plus an
-fsync'ed rewrite of a small JSON file.  A kill -9 loses at most the last ``interval`` of pieces.
+background thread, at most one every ``interval`` seconds (``TransferConfig.journal_interval``,
+default 0: as soon as a piece finishes; pieces finishing during a commit share the next one).
+Each costs one fdatasync of the partial file (data the final fsync would have written anyway,
+now written earlier and off the workers' path) plus an fsync'ed rewrite of a small JSON file whose
+piece entries are encoded once and reused.  A kill -9 loses at most the pieces finished since the
+last commit.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 import re
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 import attrs
 
@@ -67,8 +69,28 @@ class DownloadJournal:
     piece_size: int
     expected_tree_hash: Optional[str] = None
     pieces: Dict[int, JournalPiece] = attrs.Factory(dict)
+    #: each piece's JSON text, kept between commits: a commit then costs a join, not an encode
+    _encoded: Dict[JournalPiece, str] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
-    def to_json(self) -> Dict[str, Any]:
+    def to_text(self) -> str:
+        """``to_json()`` as compact JSON text; pieces already encoded by an earlier call are reused."""
+        head = self.to_json(with_pieces=False)
+        encoded = self._encoded
+        fragments = []
+        for offset in sorted(self.pieces):
+            piece = self.pieces[offset]
+            text = encoded.get(piece)
+            if text is None:
+                text = encoded[piece] = json.dumps(
+                    [piece.offset, piece.length, piece.tree_hash, piece.verified], separators=(",", ":")
+                )
+            fragments.append(text)
+        if len(encoded) > 2 * len(self.pieces) + 64:  # forget pieces replaced or dropped since
+            live = set(self.pieces.values())
+            self._encoded = {p: t for p, t in encoded.items() if p in live}
+        return json.dumps(head, separators=(",", ":"))[:-1] + ',"pieces":[' + ",".join(fragments) + "]}"
+
+    def to_json(self, *, with_pieces: bool = True) -> Dict[str, Any]:
         return {
             "format": _FORMAT,
             "version": _VERSION,
@@ -76,10 +98,16 @@ class DownloadJournal:
             "size": self.size,
             "piece_size": self.piece_size,
             "expected_tree_hash": self.expected_tree_hash,
-            "pieces": [
-                [p.offset, p.length, p.tree_hash, p.verified]
-                for p in sorted(self.pieces.values(), key=lambda p: p.offset)
-            ],
+            **(
+                {
+                    "pieces": [
+                        [p.offset, p.length, p.tree_hash, p.verified]
+                        for p in sorted(self.pieces.values(), key=lambda p: p.offset)
+                    ]
+                }
+                if with_pieces
+                else {}
+            ),
         }
 
     @classmethod
@@ -146,9 +174,10 @@ def load_journal(path: str) -> Optional[DownloadJournal]:
         return None
 
 
-def write_journal(path: str, doc: Dict[str, Any]) -> None:
-    """Atomic rewrite of ``DownloadJournal.to_json()``: temp file, fsync, rename, fsync the folder."""
-    data = json.dumps(doc, separators=(",", ":")).encode("utf-8")
+def write_journal(path: str, doc: Union[str, Dict[str, Any]]) -> None:
+    """Atomic rewrite with ``to_text()`` or ``to_json()``: temp file, fsync, rename, fsync the folder."""
+    text = doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"))
+    data = text.encode("utf-8")
     tmp = f"{path}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
     try:
@@ -265,7 +294,7 @@ class JournalWriter:
                 with self._cond:
                     for piece in pending:
                         self.journal.add(piece)
-                    doc = self.journal.to_json()
+                    doc = self.journal.to_text()
                 write_journal(self.path, doc)
                 self.commits += 1
             except OSError as exc:

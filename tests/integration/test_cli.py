@@ -45,20 +45,28 @@ def test_vault_upload_job_fetch_and_delete(emulator: Emulator, tmp_path: Path, d
     status, archive_id, _ = _run(emulator, "upload", vault, str(source), "--desc", "cli", dialect=dialect)
     assert status == 0
     archive_id = archive_id.strip()
-    status, job_id, _ = _run(emulator, "create-job", vault, "--archive-id", archive_id, dialect=dialect)
+    # ids may start with "-" (the emulator makes such ids, as the service does): "--opt=ID" and "--"
+    status, job_id, _ = _run(emulator, "create-job", vault, f"--archive-id={archive_id}", dialect=dialect)
     assert status == 0
     job_id = job_id.strip()
-    status, described, _ = _run(emulator, "desc-job", vault, job_id, dialect=dialect)
+    status, described, _ = _run(emulator, "desc-job", "--", vault, job_id, dialect=dialect)
     assert status == 0
     assert json.loads(described)["ArchiveId"] == archive_id
-    assert job_id in _run(emulator, "list-jobs", vault, dialect=dialect)[1]
+    assert job_id in _run(emulator, "list-jobs", "--", vault, dialect=dialect)[1]
     target = tmp_path / "restored.bin"
-    status, saved, _ = _run(emulator, "fetch", vault, job_id, str(target), "--timeout", "30", dialect=dialect)
+    fetch = ("fetch", "--timeout", "30", "--", vault, job_id, str(target))
+    status, saved, _ = _run(emulator, *fetch, dialect=dialect)
     assert status == 0
     assert "saved" in saved
     assert target.read_bytes() == data
-    assert _run(emulator, "delete-archive", vault, archive_id, dialect=dialect)[0] == 0
+    assert _run(emulator, "delete-archive", "--", vault, archive_id, dialect=dialect)[0] == 0
     assert _run(emulator, "delete-vault", vault, dialect=dialect)[0] == 0
+
+
+def test_ids_starting_with_a_dash_are_accepted(emulator: Emulator) -> None:
+    status, _out, err = _run(emulator, "desc-job", "--", "no-such-vault", "-dashed-job-id")
+    assert status == 1  # reached the service (no such vault), not an argument error (exit 2)
+    assert "ResourceNotFoundException" in err
 
 
 def test_a_service_error_is_one_line_exit_1_without_the_secret(emulator: Emulator) -> None:

@@ -560,6 +560,9 @@ class Soak:
         config = TransferConfig(
             max_workers=plan.down_workers,
             piece_size=plan.piece_size,
+            # one request per piece, so that the accounting below can pin every request to its piece
+            # (requests covering runs of pieces are tested with faults in tests/unit/engine)
+            max_request_size=plan.piece_size,
             retry_policy=self.settings.policy,
             poll_interval=0.02,
             progress_interval=0.0,

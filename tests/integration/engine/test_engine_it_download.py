@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
+import attrs
 import pytest
 
 from cassdk_like.core.exceptions import HashDoesNotMatchError, LocalFileError, TransferCancelledError
@@ -65,6 +66,33 @@ def finished_pieces(journal_path: str) -> List[Tuple[int, int]]:
     except (OSError, ValueError):
         return []
     return [(offset, length) for offset, length, _hash, _verified in doc["pieces"]]
+
+
+def test_runs_of_pieces_over_http_survive_a_cut_and_a_corrupt_run(tmp_path: Path) -> None:
+    """One GET per run of pieces once the first request was measured; faults inside runs."""
+    payload = os.urandom(16 * MiB + 99)
+    runs = attrs.evolve(CFG, max_workers=1, max_request_size=8 * MiB, request_seconds=60.0)
+    faults = [
+        Fault("cut", start=4 * MiB, after=2 * MiB + 777),  # inside the 3rd piece of run 4..8
+        Fault("corrupt", start=8 * MiB, after=5 * MiB),  # run 8..16 fails its tree hash once
+    ]
+    with RangeServer(data=payload, faults=faults) as srv:
+        result = download_to_path(source_for(srv, payload), tmp_path / "o", config=runs)
+        served = [(r.start, r.end) for r in srv.served]
+    assert (tmp_path / "o").read_bytes() == payload
+    assert result.verified
+    assert served == [
+        (0, MiB - 1),  # no measurement yet: one piece
+        (MiB, 2 * MiB - 1),  # odd start: alone
+        (2 * MiB, 4 * MiB - 1),
+        (4 * MiB, 8 * MiB - 1),
+        (6 * MiB + 777, 8 * MiB - 1),  # resumed from the byte received, not from the run start
+        (8 * MiB, 16 * MiB - 1),
+        (8 * MiB, 16 * MiB - 1),  # fetched again after the tree-hash mismatch
+        (16 * MiB, 16 * MiB + 98),
+    ]
+    assert result.requests == 8
+    assert result.pieces_fetched == 17
 
 
 @pytest.mark.parametrize("size", [0, 1, 700_000, 4 * MiB, 6 * MiB + 4321], ids=lambda s: f"{s}B")

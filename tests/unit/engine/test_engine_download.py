@@ -55,7 +55,7 @@ def test_parallel_download_of_any_size_is_exact_and_verified(tmp_path: Path, siz
 
 def test_piece_size_grows_to_keep_at_most_10000_pieces() -> None:
     assert TransferConfig(piece_size=MiB).piece_size_for(20_000 * MiB) == 2 * MiB
-    assert TransferConfig().piece_size_for(1) == 32 * MiB
+    assert TransferConfig().piece_size_for(1) == 8 * MiB
 
 
 def test_mid_body_cut_resumes_from_the_current_byte(tmp_path: Path) -> None:

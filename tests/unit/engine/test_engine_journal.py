@@ -40,6 +40,19 @@ def test_round_trip(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["j.json"]  # the temp file was renamed away
 
 
+def test_text_form_is_the_same_document_and_follows_changes(tmp_path: Path) -> None:
+    journal = sample()
+    assert json.loads(journal.to_text()) == journal.to_json()
+    journal.add(JournalPiece(MiB, MiB, "c" * 64, False))
+    journal.add(JournalPiece(0, MiB, "d" * 64, False))  # a piece fetched again replaces the old entry
+    del journal.pieces[3 * MiB]
+    assert json.loads(journal.to_text()) == journal.to_json()
+    assert [p[0] for p in json.loads(journal.to_text())["pieces"]] == [0, MiB]
+    path = str(tmp_path / "j.json")
+    write_journal(path, journal.to_text())
+    assert load_journal(path) == journal
+
+
 @pytest.mark.parametrize(
     "mutate",
     [
