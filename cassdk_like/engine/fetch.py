@@ -121,6 +121,10 @@ OnPiece = Callable[[PieceResult], None]
 OnTiming = Callable[[RequestTiming], None]
 
 
+#: a read returns at most this long after its first bytes, full or not (then cancel is checked)
+_READ_SECONDS = 0.2
+
+
 class _Cursor:
     """Where one fetch of one run of consecutive pieces stands."""
 
@@ -240,12 +244,13 @@ class PieceFetcher:
             self.token,
             cursor.run,
         )
+        read_for = getattr(response, "readinto_for", None)
         end = run[-1].end
         piece_end = run[cursor.current].end
         while cursor.pos <= end:
             # never cross a piece boundary in one read: each piece has its own hasher
             view = sink.buffer(cursor.pos, min(chunk, piece_end + 1 - cursor.pos))
-            count = response.readinto(view)
+            count = read_for(view, _READ_SECONDS) if read_for else response.readinto(view)
             if not count:
                 raise BadResponseError(
                     f"body ended early: got bytes up to {cursor.pos - 1}, expected up to {end}",

@@ -19,7 +19,9 @@ class RangeResponse(Protocol):
     """One ranged GET's answer; a streaming ``core.http.HttpResponse`` fits.
 
     ``readinto`` must raise ``TransportError`` (or ``OSError``) when the connection breaks, and
-    return 0 only at the end of the body.
+    return 0 only at the end of the body.  An optional ``readinto_for(buf, seconds)`` (the same,
+    but returning ``seconds`` after the first bytes even when ``buf`` is not full) is used when
+    present, so that a worker on a slow link sees a cancel between reads of large buffers.
     """
 
     @property

@@ -36,6 +36,10 @@ class _WindowResponse:
     def readinto(self, buf: memoryview) -> int:
         return self._response.readinto(buf)
 
+    def readinto_for(self, buf: memoryview, seconds: float) -> int:
+        read_for = getattr(self._response, "readinto_for", None)
+        return int(read_for(buf, seconds)) if read_for is not None else self._response.readinto(buf)
+
     def close(self) -> None:
         self._response.close()
 

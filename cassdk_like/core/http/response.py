@@ -12,6 +12,7 @@ import http.client
 import json
 import socket
 import ssl
+import time
 import weakref
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Protocol, Set, Union
 
@@ -158,6 +159,53 @@ def _direct_reader(raw: Any) -> Optional[Callable[[memoryview], int]]:
     return readinto  # type: ignore[no-any-return]
 
 
+def _direct_reader_for(raw: Any) -> Optional[Callable[[memoryview, float], int]]:
+    """``http.client``'s ``readinto`` for a Content-Length body, but bounded in time.
+
+    A plain ``readinto`` returns only once the whole buffer is full: 1 MiB at 50 KB/s blocks for
+    20 s, and a cancel with it.  This one fills the buffer from successive socket reads (each at
+    most one ``recv``) and returns when it is full or ``seconds`` after the first bytes came,
+    keeping ``http.client``'s length bookkeeping and closing the connection at the end of the body
+    exactly as its ``readinto`` does.  A failure after some bytes arrived returns those bytes; the
+    next call meets the failure again.
+    """
+    if _direct_reader(raw) is None:
+        return None
+    fp = raw._fp
+    if getattr(fp, "chunked", True) or not isinstance(getattr(fp, "length", None), int):
+        return None
+    if not hasattr(getattr(fp, "fp", None), "readinto1") or not callable(getattr(fp, "_close_conn", None)):
+        return None
+
+    def read_for(view: memoryview, seconds: float) -> int:
+        stream = fp.fp
+        if stream is None:
+            return 0
+        left = fp.length
+        if len(view) > left:
+            view = view[:left]
+        got = int(stream.readinto1(view) or 0)
+        if got and got < len(view):
+            deadline = time.monotonic() + seconds
+            try:
+                while got < len(view) and time.monotonic() < deadline:
+                    count = stream.readinto1(view[got:])
+                    if not count:
+                        break
+                    got += count
+            except _READ_ERRORS:
+                pass  # the bytes already here are returned; the next call raises
+        if not got and view:
+            fp._close_conn()
+        else:
+            fp.length = left - got
+            if not fp.length:
+                fp._close_conn()
+        return got
+
+    return read_for
+
+
 class BodyStream:
     """A response body still on the socket; checks it against Content-Length. Not thread-safe."""
 
@@ -179,6 +227,7 @@ class BodyStream:
         self.bytes_read = 0
         self._eof = False
         self._direct = _direct_reader(raw)
+        self._direct_for = _direct_reader_for(raw)
         # a stream dropped without close() must still give its pooled connection back
         self._finalizer = weakref.finalize(self, closer)
 
@@ -222,12 +271,26 @@ class BodyStream:
 
     def readinto(self, buf: Buffer) -> int:
         """Fill ``buf`` from the socket; 0 at the end (urllib3's readinto when it has one)."""
+        return self._readinto(buf, self._direct)
+
+    def readinto_for(self, buf: Buffer, seconds: float) -> int:
+        """Like :meth:`readinto`, but returns ``seconds`` after the first bytes even if ``buf`` is not full.
+
+        Lets a caller on a slow link check for cancel between reads while reading large buffers
+        on a fast one; falls back to :meth:`readinto` where the body cannot be read directly.
+        """
+        if self._direct_for is None:
+            return self.readinto(buf)
+        direct_for = self._direct_for
+        return self._readinto(buf, lambda view: direct_for(view, seconds))
+
+    def _readinto(self, buf: Buffer, direct: Optional[Callable[[memoryview], int]]) -> int:
         if self._eof:
             return 0
         view = memoryview(buf).cast("B")
         try:
-            if self._direct is not None:
-                count = int(self._direct(view) or 0)
+            if direct is not None:
+                count = int(direct(view) or 0)
             else:
                 readinto = getattr(self._raw, "readinto", None)
                 if readinto is not None:
@@ -340,6 +403,12 @@ class HttpResponse:
         data = self.body[self._offset : end]
         self._offset = end
         return data
+
+    def readinto_for(self, buf: Buffer, seconds: float) -> int:
+        """A time-bounded ``readinto`` when streaming (see :meth:`BodyStream.readinto_for`)."""
+        if self._stream is not None:
+            return self._stream.readinto_for(buf, seconds)
+        return self.readinto(buf)
 
     def readinto(self, buf: Buffer) -> int:
         if self._stream is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -14,10 +16,11 @@ from cassdk_like.core.exceptions import (
     JobFailedError,
     JobNotReadyError,
     ResourceNotFoundException,
+    TransferCancelledError,
 )
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.emulator import Emulator
-from cassdk_like.engine import MultipartUploadError, TransferConfig
+from cassdk_like.engine import CancelToken, MultipartUploadError, TransferConfig
 from cassdk_like.highlevel import CasAPI, Job, Vault
 from tests.integration.highlevel.conftest import make_api
 
@@ -299,3 +302,26 @@ def test_a_multipart_upload_reads_every_byte_once(vault: Vault, emulator: Emulat
     assert source.bytes_out == len(data)
     job = vault.retrieve_archive(archive_id)
     assert job.wait(poll_interval=0.01, timeout=30).archive_etag == tree_hash(data)
+
+
+def test_cancel_on_a_slow_link_returns_within_a_second_with_1_mib_reads(
+    vault: Vault, data_file: Path, tmp_path: Path, emulator: Emulator
+) -> None:
+    """Reads fill 1 MiB buffers from several socket reads, never blocking on the whole buffer."""
+    archive_id = vault.upload_archive(data_file)
+    job = vault.retrieve_archive(archive_id)
+    job.wait(timeout=30)
+    emulator.faults.set_rate_limit(128 * 1024)  # per connection: a 1 MiB read would take 8 s
+    token = CancelToken()
+    config = TransferConfig(piece_size=MiB, max_workers=2, io_chunk_size=MiB, poll_interval=0.01)
+    timer = threading.Timer(0.5, token.cancel)
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TransferCancelledError):
+            job.download_to_file(str(tmp_path / "slow.bin"), config=config, cancel_token=token)
+    finally:
+        timer.cancel()
+        emulator.faults.reset()
+    assert time.monotonic() - started < 1.5  # cancelled at 0.5 s, stopped within a second
+    assert not (tmp_path / "slow.bin").exists()

@@ -163,3 +163,4 @@ def test_max_request_size_equal_to_the_piece_size_keeps_one_request_per_piece(tm
         source, tmp_path / "o", config=TransferConfig(max_workers=1, piece_size=MiB, max_request_size=MiB)
     )
     assert spans(source) == [(i, i + 1) for i in range(6)]
+
