@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from cassdk_like.emulator.auth import Verifier, detect_dialect
 from cassdk_like.emulator.context import Context, Operation, Services
@@ -24,7 +24,11 @@ from cassdk_like.emulator.protocol import Request, Response, error_response, new
 from cassdk_like.emulator.routes import guess_operation, match_route
 from cassdk_like.emulator.util import check_vault_name
 
-__all__ = ["OPERATIONS", "App"]
+__all__ = ["OPERATIONS", "App", "Observer"]
+
+#: called after every API request: the request, the response (None: the connection broke first),
+#: and what the fault switches decided for it
+Observer = Callable[[Request, Optional[Response], Decision], None]
 
 _log = logging.getLogger("cassdk_like.emulator")
 
@@ -39,8 +43,30 @@ class App:
         self.verifier = verifier
         self.faults = faults
         self.stats = stats
+        self._observers: List[Observer] = []
+
+    def add_observer(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        self._observers.remove(observer)
 
     def handle(
+        self, request: Request, raw_path: str, raw_headers: List[Tuple[str, str]]
+    ) -> Tuple[Response, Decision]:
+        """One request through the pipeline, reported to the observers."""
+        observers = list(self._observers)
+        try:
+            response, decision = self._handle(request, raw_path, raw_headers)
+        except BaseException:
+            for observer in observers:
+                observer(request, None, Decision())
+            raise
+        for observer in observers:
+            observer(request, response, decision)
+        return response, decision
+
+    def _handle(
         self, request: Request, raw_path: str, raw_headers: List[Tuple[str, str]]
     ) -> Tuple[Response, Decision]:
         dialect = detect_dialect(request.headers)

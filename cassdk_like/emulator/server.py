@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from cassdk_like.core.integrity import MiB
 from cassdk_like.emulator.admin import Admin
-from cassdk_like.emulator.app import App
+from cassdk_like.emulator.app import App, Observer
 from cassdk_like.emulator.auth import Verifier
 from cassdk_like.emulator.callbacks import Notifier
 from cassdk_like.emulator.context import DEFAULT_TIER_DELAYS, Services, Settings
@@ -189,6 +189,15 @@ class Emulator:
             "job_delay_scale": self.settings.job_delay_scale,
             "data_dir": str(self.data_dir),
         }
+
+    def add_observer(self, observer: Observer) -> None:
+        """Call ``observer(request, response, decision)`` after every API request, from the server's
+        threads (``response`` is None when the connection broke before an answer). For tests that
+        must see each request with the fault decided for it; keep observers quick."""
+        self._app.add_observer(observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        self._app.remove_observer(observer)
 
     def stats_snapshot(self) -> Dict[str, Any]:
         """The ``GET /_emulator/stats`` document."""

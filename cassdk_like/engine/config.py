@@ -81,10 +81,13 @@ class TransferConfig:
       ``BandwidthLimiter`` to the call to share one limit between transfers).
     * ``io_chunk_size``: bytes per socket read and tree-hash update (1 MiB = one tree-hash leaf:
       1,024 Python iterations per GiB; one buffer per worker).
-    * ``write_chunk_size``: bytes per ``pwrite`` into the partial file (1 MiB: one write per read).
-      Measured on the 2-core box against a capped server, warm, 4 runs: 256 KiB reads + 64 KiB
-      writes cost 1.81 CPU s/GiB, 1 MiB + 256 KiB 1.61, 1 MiB + 1 MiB 1.54 (fewer GIL hand-offs
-      and system calls); cold, 3 runs: 2.05, 2.08, 1.95 (whole process).
+    * ``write_chunk_size``: bytes per ``pwrite`` into the partial file (256 KiB).  Larger writes
+      make the kernel allocate larger page-cache folios; on a VM whose free memory was handed back
+      to the host (free-page reporting, i.e. after the box idled), touching those is slow, and the
+      other workers spin on the file's inode lock meanwhile.  Measured on the 2-core box against
+      a capped server, 1 MiB reads, in-process: writes of 1 MiB cost 3.5 CPU s/GiB in that state
+      (1.54 when memory was warm), 256 KiB 1.57, 128 KiB 1.58, 64 KiB 1.74 (5 runs each); 256 KiB
+      reads with 64 KiB writes, the previous default, 1.81 warm.
     * ``retry_policy``: attempts and backoff per piece/part; a body that breaks after making
       progress resumes at the current byte and its failure budget starts again.
     * ``hash_attempts``: fetches of one piece whose tree hash does not match before giving up.
@@ -108,7 +111,7 @@ class TransferConfig:
     bandwidth_limit: Optional[float] = attrs.field(default=None, validator=_rate_or_none)
     stream_window: int = attrs.field(default=4, validator=_positive_int)
     io_chunk_size: int = attrs.field(default=MiB, validator=_positive_int)
-    write_chunk_size: int = attrs.field(default=MiB, validator=_positive_int)
+    write_chunk_size: int = attrs.field(default=256 * KiB, validator=_positive_int)
     retry_policy: RetryPolicy = attrs.field(
         default=DEFAULT_RETRY_POLICY, validator=attrs.validators.instance_of(RetryPolicy)
     )

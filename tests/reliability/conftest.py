@@ -1,4 +1,4 @@
-"""Shared fixtures of the reliability suites: a clean environment, an emulator, and CasAPI handles.
+"""Shared fixtures of the reliability suites: an emulator and CasAPI handles.
 
 Kept generic on purpose; suite-specific helpers live in their own modules.
 """
@@ -13,19 +13,7 @@ from cassdk_like.emulator import Emulator
 from cassdk_like.highlevel import CasAPI
 from cassdk_like.lowlevel import CASClient
 
-_ENV = (
-    "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY",
-    "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
-)  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """The developer's endpoint, credentials or proxies must not leak into the clients under test."""
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CASSDK_CONFIG", f"{tmp_path}/no-such-config")
+# the clean environment (no endpoint, credentials or proxies from outside) is tests/conftest.py's
 
 
 @pytest.fixture

@@ -280,26 +280,20 @@ def _fault_label(error: Any) -> str:
 
 
 class RequestLog:
-    """Records every API request the emulator handles (wraps its request pipeline). Thread-safe."""
+    """Records every API request the emulator handles (its observer hook). Thread-safe."""
 
     def __init__(self, emu: Emulator) -> None:
         self._lock = threading.Lock()
         self._seen: List[Seen] = []
-        app = emu._app  # the socket-free request pipeline: (request) -> (response, fault decision)
-        inner = app.handle
+        emu.add_observer(self._observe)
 
-        def handle(request: Any, raw_path: str, raw_headers: Any) -> Any:
-            operation = guess_operation(request.method, request.path)
-            start = _range_start(request.headers, operation)
-            try:
-                response, decision = inner(request, raw_path, raw_headers)
-            except BaseException:
-                self._add(Seen(operation, start, "broken"))
-                raise
+    def _observe(self, request: Any, response: Any, decision: Any) -> None:
+        operation = guess_operation(request.method, request.path)
+        start = _range_start(request.headers, operation)
+        if response is None:
+            self._add(Seen(operation, start, "broken"))
+        else:
             self._add(self._classify(operation, start, response, decision))
-            return response, decision
-
-        app.handle = handle  # type: ignore[method-assign]
 
     @staticmethod
     def _classify(operation: str, start: Optional[int], response: Any, decision: Any) -> Seen:

@@ -4,7 +4,7 @@ other suites count requests and bytes with."""
 from __future__ import annotations
 
 import time
-from typing import Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import pytest
 import requests
@@ -206,3 +206,21 @@ def test_admin_cos_objects(emulator: Emulator) -> None:
     info = session.get(f"{emulator.endpoint}/_emulator/info", timeout=10).json()
     assert info["appid"] == emulator.appid
     assert emulator.secret_key not in str(info)
+
+
+def test_observers_see_every_request_with_its_fault_decision(emulator: Emulator, cas: Raw) -> None:
+    seen: List[Tuple[str, str, Optional[int], bool]] = []
+
+    def observe(request: Any, response: Any, decision: Any) -> None:
+        status = None if response is None else response.status
+        seen.append((request.method, request.path, status, decision.fail is not None))
+
+    emulator.add_observer(observe)
+    try:
+        emulator.faults.fail_next(1, status=500, method="GET", path="/-/vaults")
+        assert cas.request("GET", "/-/vaults").status_code == 500
+        assert cas.request("GET", "/-/vaults").status_code == 200
+    finally:
+        emulator.remove_observer(observe)
+    assert cas.request("GET", "/-/vaults").status_code == 200  # no longer observed
+    assert seen == [("GET", "/-/vaults", 500, True), ("GET", "/-/vaults", 200, False)]
