@@ -1264,7 +1264,8 @@ def write_results(args: argparse.Namespace, rec: Recorder, facts: Dict[str, str]
     w("* **Verification**: cassdk_like checks the whole output against the job's `SHA256TreeHash` at the end "
       "(tree hash computed while streaming, pieces combined). nginx sends no `x-cas-sha256-tree-hash` per "
       "range, so per-piece checks do not happen here. It also fsyncs the file before the atomic rename, and "
-      "its journal thread fdatasyncs the partial file about once a second. "
+      "its journal thread fdatasyncs the partial file before each journal commit (after every finished "
+      "piece; pieces finishing during a commit share the next one). "
       "The peers verify nothing and never fsync.")  # fmt: skip
     w("")
     w("## Machine")
@@ -1460,7 +1461,7 @@ def rss_section(rec: Recorder, args: argparse.Namespace) -> List[str]:
     L.append(
         f"Bound from the issue: 64 MiB + workers x part size = 64 + {args.workers} x 16 = "
         f"{64 + args.workers * 16} MiB for uploads with 16 MiB parts; "
-        "downloads hold one 256 KiB chunk per worker."
+        "downloads hold one `io_chunk_size` buffer (1 MiB) per worker."
     )
     L.append("")
     return L

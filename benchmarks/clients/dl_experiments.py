@@ -7,7 +7,11 @@ what the benchmark can change from outside the engine (config fields, the respon
 the engine); the engine itself is not modified.
 
 * ``default``: ``job.download_to_file`` with TransferConfig(max_workers=8), other fields default.
-* ``chunk-1m``: the same with io_chunk_size = 1 MiB (4x fewer Python iterations per byte).
+* ``old-chunks``: io_chunk_size 256 KiB and write_chunk_size 64 KiB (the defaults before 1 MiB
+  reads and 256 KiB writes).
+* ``write-64k`` / ``write-1m``: write_chunk_size 64 KiB / 1 MiB (reads stay 1 MiB).
+* ``one-piece-requests``: max_request_size = piece_size, so every ranged GET is one 8 MiB piece
+  (what the planner's runs of pieces are compared with).
 * ``workers-2`` / ``workers-4``: max_workers 2 / 4 (on 2 cores, uncapped, 8 streams may be too many).
 * ``no-journal-fdatasync``: the journal's fdatasync of the partial file is replaced by a no-op (its
   JSON rewrite and the final fsync stay): what the journal's ~25 commits per GiB cost.
@@ -86,6 +90,14 @@ def run_variant(args: argparse.Namespace, variant: str) -> Dict[str, Any]:
     kwargs: Dict[str, Any] = {"max_workers": 8}  # other fields: the engine's defaults
     if variant == "chunk-1m":
         kwargs["io_chunk_size"] = MiB
+    if variant == "old-chunks":
+        kwargs.update(io_chunk_size=256 * 1024, write_chunk_size=64 * 1024)
+    if variant == "write-64k":
+        kwargs["write_chunk_size"] = 64 * 1024
+    if variant == "write-1m":
+        kwargs["write_chunk_size"] = MiB
+    if variant == "one-piece-requests":
+        kwargs["max_request_size"] = TransferConfig().piece_size
     if variant.startswith("workers-"):
         kwargs["max_workers"] = int(variant.split("-")[1])
     config = TransferConfig(**kwargs)
@@ -138,7 +150,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--variants",
-        default="default,chunk-1m,direct-readinto,workers-2,workers-4,no-journal-fdatasync,no-sync",
+        default="default,old-chunks,write-64k,write-1m,one-piece-requests,workers-4,no-journal-fdatasync,no-sync",
     )
     args = parser.parse_args(argv)
     runs: List[Dict[str, Any]] = []
