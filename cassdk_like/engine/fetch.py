@@ -221,6 +221,9 @@ class PieceFetcher:
         response = self.source.open_range(requested)
         headers_at = time.monotonic()
         self.counters.bump(requests=1)
+        abort = getattr(response, "abort", None)
+        # a cancel wakes a worker blocked on a silent connection instead of waiting for the read timeout
+        forget = self.token.on_cancel(abort) if abort is not None else None
         try:
             self._check_response(response, requested)
             if cursor.pos == cursor.run[0].start:
@@ -229,6 +232,8 @@ class PieceFetcher:
                 cursor.expected = header or None
             self._pump(response, cursor, sink, on_piece)
         finally:
+            if forget is not None:
+                forget()
             response.close()
         if self.on_timing is not None:
             body_s = time.monotonic() - headers_at

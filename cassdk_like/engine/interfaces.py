@@ -21,7 +21,9 @@ class RangeResponse(Protocol):
     ``readinto`` must raise ``TransportError`` (or ``OSError``) when the connection breaks, and
     return 0 only at the end of the body.  An optional ``readinto_for(buf, seconds)`` (the same,
     but returning ``seconds`` after the first bytes even when ``buf`` is not full) is used when
-    present, so that a worker on a slow link sees a cancel between reads of large buffers.
+    present, so that a worker on a slow link sees a cancel between reads of large buffers; an
+    optional ``abort()``, callable from any thread, makes a read blocked on a silent connection fail
+    at once (the engine calls it when the transfer is cancelled).
     """
 
     @property

@@ -40,6 +40,11 @@ class _WindowResponse:
         read_for = getattr(self._response, "readinto_for", None)
         return int(read_for(buf, seconds)) if read_for is not None else self._response.readinto(buf)
 
+    def abort(self) -> None:
+        abort = getattr(self._response, "abort", None)
+        if abort is not None:
+            abort()
+
     def close(self) -> None:
         self._response.close()
 
