@@ -833,8 +833,8 @@ def diag_section(rec: Recorder) -> List[str]:
     if "error" in data:
         return [*L, f"failed: {data['error'][-300:]}", ""]
     L.append(
-        "One knob changed at a time; the engine is untouched (config fields, or the response object handed "
-        "to it). CPU = the process's user+sys during the download call."
+        "One knob changed at a time; the engine is untouched (config fields, or the journal's syncing"
+        "). CPU = the process's user+sys during the download call."
     )
     L.append("")
     L.append(

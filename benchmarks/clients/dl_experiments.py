@@ -3,8 +3,8 @@
 Runs one warm download of a job output per variant, in-process, several rounds (round-robin), and
 prints one JSON object with the wall time of the download call, the process's user/sys CPU during it
 (all threads, ``getrusage``), and the time of ``client.close()`` afterwards. Variants change only
-what the benchmark can change from outside the engine (config fields, the response object handed to
-the engine); the engine itself is not modified.
+what the benchmark can change from outside the engine (config fields, the journal's syncing); the
+engine itself is not modified.
 
 * ``default``: ``job.download_to_file`` with TransferConfig(max_workers=8), other fields default.
 * ``old-chunks``: io_chunk_size 256 KiB and write_chunk_size 64 KiB (the defaults before 1 MiB
@@ -14,11 +14,8 @@ the engine); the engine itself is not modified.
   (what the planner's runs of pieces are compared with).
 * ``workers-2`` / ``workers-4``: max_workers 2 / 4 (on 2 cores, uncapped, 8 streams may be too many).
 * ``no-journal-fdatasync``: the journal's fdatasync of the partial file is replaced by a no-op (its
-  JSON rewrite and the final fsync stay): what the journal's ~25 commits per GiB cost.
+  JSON rewrite and the final fsync stay): what the journal's commits (one per finished piece, batched) cost.
 * ``no-sync``: that plus ``os.fsync`` as a no-op: no durability at all, like the peers.
-* ``direct-readinto``: every range response is wrapped so that ``readinto`` goes straight to
-  ``http.client.HTTPResponse.readinto`` (socket -> engine buffer), skipping urllib3's
-  ``BaseHTTPResponse.readinto``, which reads into a new bytes object and copies it again.
 
 Usage: dl_experiments.py --endpoint URL --appid A --vault V --job J --out PATH [--rounds 3]
 """
@@ -38,36 +35,8 @@ from typing import Any, Dict, List, Optional
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import TransferConfig
 from cassdk_like.engine import journal as _journal
-from cassdk_like.highlevel import CasAPI, JobOutputSource, Vault
+from cassdk_like.highlevel import CasAPI, Vault
 from cassdk_like.lowlevel import CASClient
-
-
-class DirectResponse:
-    """A range response whose readinto bypasses urllib3's copy (experiment only)."""
-
-    def __init__(self, response: Any) -> None:
-        self._response = response
-        self.status = response.status
-        self.headers = response.headers
-        raw = response._stream._raw  # urllib3.response.HTTPResponse
-        self._raw = raw
-        self._fp = raw._fp  # http.client.HTTPResponse
-        self._left = int(response.headers["Content-Length"])
-
-    def readinto(self, buf: memoryview) -> int:
-        if self._left <= 0:
-            return 0
-        view = buf[: self._left] if len(buf) > self._left else buf
-        count = self._fp.readinto(view)
-        self._left -= count
-        if self._left == 0:
-            self._raw.release_conn()  # body complete: hand the connection back for reuse
-        return count
-
-    def close(self) -> None:
-        if self._left == 0:
-            return
-        self._response.close()
 
 
 def _noop(_fd: int) -> None:
@@ -101,18 +70,11 @@ def run_variant(args: argparse.Namespace, variant: str) -> Dict[str, Any]:
     if variant.startswith("workers-"):
         kwargs["max_workers"] = int(variant.split("-")[1])
     config = TransferConfig(**kwargs)
-    original = JobOutputSource.open_range
     real_fdatasync, real_fsync = _journal._fdatasync, os.fsync
     if variant in ("no-journal-fdatasync", "no-sync"):
         _journal._fdatasync = _noop
     if variant == "no-sync":
         os.fsync = _noop
-    if variant == "direct-readinto":
-
-        def open_range(self: JobOutputSource, byte_range: Any) -> Any:
-            return DirectResponse(original(self, byte_range))
-
-        JobOutputSource.open_range = open_range  # type: ignore[method-assign]
     client = CASClient(args.endpoint, args.appid, "AKIDbenchmark", "benchmark-secret", max_pool_size=10)
     try:
         job = Vault.get_vault_by_name(CasAPI(client), args.vault).get_job(args.job)
@@ -123,7 +85,6 @@ def run_variant(args: argparse.Namespace, variant: str) -> Dict[str, Any]:
         result = job.download_to_file(args.out, config=config)
         t1, c1 = time.perf_counter(), _cpu()
     finally:
-        JobOutputSource.open_range = original  # type: ignore[method-assign]
         _journal._fdatasync, os.fsync = real_fdatasync, real_fsync
         t2 = time.perf_counter()
         client.close()

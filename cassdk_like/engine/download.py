@@ -249,6 +249,13 @@ class _Download:
         if not pieces:
             return
         cfg = self.config
+        workers = min(cfg.max_workers, len(pieces))
+        planner = RunPlanner(
+            pieces,
+            workers=workers,
+            max_span=max(cfg.max_request_size, pieces[0].length),
+            request_seconds=cfg.request_seconds,
+        )
         fetcher = PieceFetcher(
             source=self.source,
             policy=cfg.retry_policy,
@@ -259,16 +266,9 @@ class _Download:
             hash_attempts=cfg.hash_attempts,
             limiter=limiter_for(cfg.bandwidth_limit, self.limiter),
             local_path=self.path,
+            on_timing=planner.observe,
         )
         sink = _FileSink(fd, cfg.io_chunk_size, cfg.write_chunk_size, self.temp)
-        workers = min(cfg.max_workers, len(pieces))
-        planner = RunPlanner(
-            pieces,
-            workers=workers,
-            max_span=max(cfg.max_request_size, pieces[0].length),
-            request_seconds=cfg.request_seconds,
-        )
-        fetcher.on_timing = planner.observe
         with Runner(workers, self.token, self.tracker, poll_interval=cfg.poll_interval) as runner:
             self.runner = runner
             for _ in range(workers):

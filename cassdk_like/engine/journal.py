@@ -74,23 +74,24 @@ class DownloadJournal:
 
     def to_text(self) -> str:
         """``to_json()`` as compact JSON text; pieces already encoded by an earlier call are reused."""
-        head = self.to_json(with_pieces=False)
         encoded = self._encoded
         fragments = []
         for offset in sorted(self.pieces):
             piece = self.pieces[offset]
             text = encoded.get(piece)
             if text is None:
-                text = encoded[piece] = json.dumps(
-                    [piece.offset, piece.length, piece.tree_hash, piece.verified], separators=(",", ":")
-                )
+                text = encoded[piece] = json.dumps(_entry(piece), separators=(",", ":"))
             fragments.append(text)
         if len(encoded) > 2 * len(self.pieces) + 64:  # forget pieces replaced or dropped since
             live = set(self.pieces.values())
             self._encoded = {p: t for p, t in encoded.items() if p in live}
-        return json.dumps(head, separators=(",", ":"))[:-1] + ',"pieces":[' + ",".join(fragments) + "]}"
+        head = json.dumps(self._header(), separators=(",", ":"))
+        return head[:-1] + ',"pieces":[' + ",".join(fragments) + "]}"
 
-    def to_json(self, *, with_pieces: bool = True) -> Dict[str, Any]:
+    def to_json(self) -> Dict[str, Any]:
+        return {**self._header(), "pieces": [_entry(self.pieces[offset]) for offset in sorted(self.pieces)]}
+
+    def _header(self) -> Dict[str, Any]:
         return {
             "format": _FORMAT,
             "version": _VERSION,
@@ -98,16 +99,6 @@ class DownloadJournal:
             "size": self.size,
             "piece_size": self.piece_size,
             "expected_tree_hash": self.expected_tree_hash,
-            **(
-                {
-                    "pieces": [
-                        [p.offset, p.length, p.tree_hash, p.verified]
-                        for p in sorted(self.pieces.values(), key=lambda p: p.offset)
-                    ]
-                }
-                if with_pieces
-                else {}
-            ),
         }
 
     @classmethod
@@ -142,6 +133,10 @@ class DownloadJournal:
             and self.size == size
             and (self.expected_tree_hash or "").lower() == (expected_tree_hash or "").lower()
         )
+
+
+def _entry(piece: JournalPiece) -> List[Any]:
+    return [piece.offset, piece.length, piece.tree_hash, piece.verified]
 
 
 def _is_count(value: Any) -> bool:
