@@ -22,9 +22,10 @@ from cassdk_like.core.integrity import (
     tree_hash,
 )
 from cassdk_like.engine import CancelToken, ProgressEvent, TransferConfig
-from cassdk_like.highlevel import (
+from cassdk_like.vault import (
     Archive,
     CasAPI,
+    CASClient,
     CASResponse,
     Inventory,
     InventoryArchive,
@@ -32,7 +33,6 @@ from cassdk_like.highlevel import (
     MultipartUpload,
     Vault,
 )
-from cassdk_like.lowlevel import CASClient
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

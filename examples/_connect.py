@@ -12,8 +12,8 @@ import os
 from typing import Iterator
 
 from cassdk_like.emulator import Emulator
-from cassdk_like.highlevel import CasAPI
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI
+from cassdk_like.vault.lowlevel import CASClient
 
 
 @contextlib.contextmanager

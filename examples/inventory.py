@@ -9,7 +9,7 @@ import io
 
 from _connect import connect
 
-from cassdk_like.highlevel import Vault
+from cassdk_like.vault.highlevel import Vault
 
 with connect() as api:
     vault = Vault.create(api, "example-inventory")

@@ -16,7 +16,7 @@ from _connect import connect
 
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import ProgressEvent
-from cassdk_like.highlevel import Vault
+from cassdk_like.vault.highlevel import Vault
 
 
 def show(event: ProgressEvent) -> None:

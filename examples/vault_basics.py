@@ -10,7 +10,7 @@ import json
 from _connect import connect
 
 from cassdk_like.core.exceptions import ResourceNotFoundException
-from cassdk_like.highlevel import Vault
+from cassdk_like.vault.highlevel import Vault
 
 with connect() as api:
     photos = Vault.create(api, "example-photos")

@@ -6,7 +6,7 @@ whole-output verification result, and the time spent in the final fsync (peers n
 ``--api highlevel`` uses ``Vault.get_vault_by_name`` / ``vault.get_job`` / ``job.download_to_file``;
 ``--api engine`` drives ``cassdk_like.engine.download_to_path`` over a small ``DownloadSource``
 adapter on ``CasAPI.get_job_output`` (the same signed requests, the same engine);
-``--api auto`` (default) uses the high level when ``cassdk_like.highlevel`` has ``Vault`` and ``Job``.
+``--api auto`` (default) uses the high level when ``cassdk_like.vault.highlevel`` has ``Vault`` and ``Job``.
 TODO(bench): once Vault/Job have landed everywhere, drop the engine fallback and keep only
 ``job.download_to_file`` (it is already preferred by ``--api auto``).
 """
@@ -25,8 +25,8 @@ from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import TransferConfig, download_to_path
 from cassdk_like.engine import journal as _journal
-from cassdk_like.highlevel import CasAPI
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI
+from cassdk_like.vault.lowlevel import CASClient
 
 _SYNC_TIMES: Dict[str, List[float]] = {"fsync": [], "fdatasync": []}
 
@@ -67,7 +67,7 @@ class JobOutputSource:
 def _download_highlevel(
     api: CasAPI, vault_name: str, job_id: str, out: str, config: TransferConfig
 ) -> Dict[str, Any]:
-    from cassdk_like.highlevel import Job, Vault  # type: ignore[attr-defined]  # noqa: PLC0415
+    from cassdk_like.vault.highlevel import Job, Vault  # type: ignore[attr-defined]  # noqa: PLC0415
 
     vault = Vault.get_vault_by_name(api, vault_name)
     job = (
@@ -108,7 +108,7 @@ def _download_engine(
 
 
 def _highlevel_available() -> bool:
-    import cassdk_like.highlevel as hl  # noqa: PLC0415
+    import cassdk_like.vault.highlevel as hl  # noqa: PLC0415
 
     return hasattr(hl, "Vault") and hasattr(hl, "Job")
 

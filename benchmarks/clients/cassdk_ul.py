@@ -6,7 +6,7 @@ archive id and the part size.
 ``--api highlevel`` uses ``Vault.get_vault_by_name(...).upload_archive(path)`` (multipart above
 100 MiB); ``--api engine`` initiates the multipart upload with ``CasAPI`` and drives
 ``cassdk_like.engine.upload_multipart`` over a small ``MultipartTarget`` adapter;
-``--api auto`` (default) uses the high level when ``cassdk_like.highlevel`` has ``Vault``.
+``--api auto`` (default) uses the high level when ``cassdk_like.vault.highlevel`` has ``Vault``.
 TODO(bench): once Vault has landed everywhere, drop the engine fallback and keep only
 ``vault.upload_archive`` (it is already preferred by ``--api auto``).
 """
@@ -25,8 +25,8 @@ from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.exceptions import CASServerError
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import TransferConfig, upload_multipart
-from cassdk_like.highlevel import CasAPI
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI
+from cassdk_like.vault.lowlevel import CASClient
 
 
 class UploadTarget:
@@ -63,7 +63,7 @@ def _ensure_vault(api: CasAPI, vault: str) -> None:
 
 
 def _upload_highlevel(api: CasAPI, vault_name: str, path: str, config: TransferConfig) -> Dict[str, Any]:
-    from cassdk_like.highlevel import Vault  # type: ignore[attr-defined]  # noqa: PLC0415
+    from cassdk_like.vault.highlevel import Vault  # type: ignore[attr-defined]  # noqa: PLC0415
 
     vault = Vault.get_vault_by_name(api, vault_name)
     params = inspect.signature(vault.upload_archive).parameters
@@ -100,7 +100,7 @@ def _upload_engine(api: CasAPI, vault_name: str, path: str, config: TransferConf
 
 
 def _highlevel_available() -> bool:
-    import cassdk_like.highlevel as hl  # noqa: PLC0415
+    import cassdk_like.vault.highlevel as hl  # noqa: PLC0415
 
     return hasattr(hl, "Vault")
 

@@ -35,8 +35,8 @@ from typing import Any, Dict, List, Optional
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import TransferConfig
 from cassdk_like.engine import journal as _journal
-from cassdk_like.highlevel import CasAPI, Vault
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI, Vault
+from cassdk_like.vault.lowlevel import CASClient
 
 
 def _noop(_fd: int) -> None:

@@ -13,8 +13,8 @@ from typing import Any, Iterable, List, Mapping, Sequence, TextIO
 
 from cassdk_like.cli.demo import run_demo
 from cassdk_like.core.config import load_profile, resolve_credentials, resolve_endpoint
-from cassdk_like.highlevel import CasAPI, Vault
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI, Vault
+from cassdk_like.vault.lowlevel import CASClient
 
 __all__ = [
     "SECRET_ENV_VARS",

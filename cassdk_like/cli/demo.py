@@ -25,8 +25,8 @@ import attrs
 from cassdk_like.core.integrity import MiB, hash_file
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import TransferConfig
-from cassdk_like.highlevel import CasAPI, Job, Vault
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI, Job, Vault
+from cassdk_like.vault.lowlevel import CASClient
 
 __all__ = ["DemoReport", "run_demo"]
 

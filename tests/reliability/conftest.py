@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterator, List
 import pytest
 
 from cassdk_like.emulator import Emulator
-from cassdk_like.highlevel import CasAPI
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI
+from cassdk_like.vault.lowlevel import CASClient
 
 # the clean environment (no endpoint, credentials or proxies from outside) is tests/conftest.py's
 

@@ -23,8 +23,8 @@ import pytest
 import requests
 
 from cassdk_like.core.http.retry import RetryPolicy
-from cassdk_like.highlevel import CasAPI
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI
+from cassdk_like.vault.lowlevel import CASClient
 
 WRAPPER = Path(__file__).with_name("moto_fastjobs.py")
 #: Expedited/Standard jobs succeed quickly; Bulk jobs never finish within a test (InProgress cases)

@@ -31,8 +31,8 @@ import pytest
 
 from cassdk_like.core.exceptions import BadResponseError, CASServerError, DownloadArchiveError
 from cassdk_like.core.integrity import MiB, tree_hash
-from cassdk_like.highlevel import CasAPI, CASResponse, Vault
-from cassdk_like.lowlevel import CASClient
+from cassdk_like.vault.highlevel import CasAPI, CASResponse, Vault
+from cassdk_like.vault.lowlevel import CASClient
 
 pytestmark = pytest.mark.moto
 

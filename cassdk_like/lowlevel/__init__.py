@@ -1,5 +1,0 @@
-"""Low level: ``CASClient``, one method per HTTP operation, returning raw responses."""
-
-from cassdk_like.lowlevel.client import CASClient
-
-__all__ = ["CASClient"]

@@ -1,0 +1,158 @@
+"""The one request-building path every CASClient operation goes through.
+
+Operations only say *what* they want (method, vault, sub-resource, query, headers, body); this module
+turns that into an ``HttpRequest`` with the account root, the dialect's fixed headers, the JSON body,
+the checksum headers and the operation/resource labels errors are reported with.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any, BinaryIO, Dict, Mapping, Optional, Sequence, Tuple, Union
+
+import attrs
+
+from cassdk_like.core.dialects import Dialect
+from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
+from cassdk_like.core.http.request import HttpRequest, RequestBody
+from cassdk_like.core.http.response import HttpResponse
+from cassdk_like.core.http.transport import Transport
+from cassdk_like.core.integrity import ContentHashes, hash_bytes, hash_file
+from cassdk_like.vault.lowlevel.validation import check_checksum, check_id, check_vault_name
+
+__all__ = ["ClientCore", "Content", "Target"]
+
+#: what an upload accepts: a buffer, or a seekable binary file object (sent from its current position)
+Content = Union[bytes, bytearray, memoryview, BinaryIO]
+Body = Union[bytes, bytearray, memoryview, RequestBody]
+
+_SEGMENTS = {"archive": "archives", "upload": "multipart-uploads", "job": "jobs", "lock": "lock-policy"}
+
+
+@attrs.frozen
+class Target:
+    """Where an operation goes, and how errors name it."""
+
+    operation: str
+    path: str
+    resource: str
+
+
+class ClientCore:
+    """State and helpers shared by the operation mixins; see ``CASClient`` for the public API."""
+
+    _dialect: Dialect
+    _transport: Transport
+    _root: str
+
+    def _target(
+        self, operation: str, vault_name: Optional[str] = None, kind: Optional[str] = None, ident: Any = None
+    ) -> Target:
+        """Validate the names and build ``/<uid>/vaults/<name>[/<segment>/<id>]``."""
+        if vault_name is None:
+            return Target(operation, f"{self._root}/vaults", f"vaults of account {self._root[1:]!r}")
+        check_vault_name(vault_name, operation)
+        path = f"{self._root}/vaults/{vault_name}"
+        resource = f"vault {vault_name!r}"
+        if kind is not None:
+            check_id(ident, kind, operation, resource)
+            path += f"/{_SEGMENTS[kind]}/{ident}"
+            resource = f"{kind} {ident!r} in vault {vault_name!r}"
+        return Target(operation, path, resource)
+
+    def _send(
+        self,
+        target: Target,
+        method: str,
+        suffix: str = "",
+        *,
+        query: Sequence[Tuple[str, str]] = (),
+        headers: Optional[Mapping[str, str]] = None,
+        body: Optional[Body] = None,
+        json_body: Optional[Mapping[str, Any]] = None,
+        stream: bool = False,
+    ) -> HttpResponse:
+        """Build and send one request; never raises on HTTP status."""
+        all_headers: Dict[str, str] = dict(self._dialect.fixed_headers)
+        if json_body is not None:
+            body = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
+            all_headers["Content-Type"] = "application/json"
+        all_headers.update(headers or {})
+        request = HttpRequest(
+            method=method,
+            path=target.path + suffix,
+            query=list(query),
+            headers=all_headers,
+            body=body,
+            stream=stream,
+            operation=target.operation,
+            resource=target.resource,
+        )
+        return self._transport.send(request)
+
+    def _payload(
+        self,
+        target: Target,
+        content: Content,
+        size: Optional[int],
+        etag: Optional[str],
+        tree_etag: Optional[str],
+    ) -> Tuple[Body, Dict[str, str]]:
+        """The body plus Content-Length and both checksum headers (computed in one pass when missing)."""
+        op, res = target.operation, target.resource
+        if isinstance(content, (bytes, bytearray, memoryview)):
+            body: Body = content
+            length = memoryview(content).nbytes
+            if size is not None and size != length:
+                raise InvalidArgumentError(
+                    f"size is {size} but the content has {length} bytes", **_ctx(target)
+                )
+        elif hasattr(content, "read"):
+            body = _file_body(target, content, size)
+            length = body.length
+        else:
+            raise InvalidArgumentError(
+                f"content must be bytes or a binary file object, not {type(content).__name__}", **_ctx(target)
+            )
+        if etag is None or tree_etag is None:
+            hashes = _hash_body(body, op)
+            etag = etag or hashes.sha256
+            tree_etag = tree_etag or hashes.tree_hash
+        h = self._dialect.h
+        return body, {
+            "Content-Length": str(length),
+            h("content-sha256"): check_checksum(etag, "etag (linear SHA-256)", op, res),
+            h("sha256-tree-hash"): check_checksum(tree_etag, "tree hash", op, res),
+        }
+
+
+def _ctx(target: Target) -> Dict[str, str]:
+    return {"operation": target.operation, "resource": target.resource}
+
+
+def _file_body(target: Target, fileobj: BinaryIO, size: Optional[int]) -> RequestBody:
+    """A re-sendable window of ``size`` bytes from the file's current position (defect 11)."""
+    if size is None:
+        raise InvalidArgumentError(
+            "size is required when content is a file object (Content-Length must be known)", **_ctx(target)
+        )
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise InvalidArgumentError(f"size must be a non-negative integer, got {size!r}", **_ctx(target))
+    try:
+        seekable = fileobj.seekable()
+        offset = fileobj.tell() if seekable else 0
+    except (OSError, ValueError, io.UnsupportedOperation) as exc:
+        raise LocalFileError(f"cannot use file object: {exc}", **_ctx(target)) from exc
+    if not seekable:
+        raise InvalidArgumentError(
+            "the file object must be seekable, so the body can be re-sent on a retry", **_ctx(target)
+        )
+    return RequestBody(fileobj, offset, size)
+
+
+def _hash_body(body: Body, operation: str) -> ContentHashes:
+    """Linear SHA-256 and tree hash in one read pass, without loading a file into memory."""
+    if isinstance(body, RequestBody):
+        return hash_file(body.fileobj, body.offset, body.length, operation=operation)
+    return hash_bytes(body)
