@@ -5,8 +5,8 @@ level (vaults, jobs, multipart uploads) and later buckets, PARs and DirectIO can
 Every entry point blocks and is safe to run in a background thread (for a future-style API).
 """
 
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.engine.buffers import BufferPool
-from cassdk_like.engine.cancel import CancelToken
 from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.download import DownloadResult, download_to_path, partial_paths
 from cassdk_like.engine.future import TransferFuture, start_transfer

@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import attrs
 
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import (
     CASError,
     HashDoesNotMatchError,
@@ -33,7 +34,6 @@ from cassdk_like.core.exceptions import (
     TransferCancelledError,
 )
 from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes, is_valid_part_size
-from cassdk_like.engine.cancel import CancelToken
 from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
 from cassdk_like.engine.interfaces import DownloadSource

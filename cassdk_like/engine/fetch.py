@@ -25,10 +25,10 @@ from typing import Callable, List, Optional, Protocol, Sequence
 import attrs
 
 from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import BadResponseError, HashDoesNotMatchError, InvalidByteRangeError
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes
-from cassdk_like.engine.cancel import CancelToken
 from cassdk_like.engine.interfaces import DownloadSource, RangeResponse
 from cassdk_like.engine.progress import ProgressTracker
 from cassdk_like.engine.ratelimit import BandwidthLimiter

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Generic, Optional, TypeVar
 
-from cassdk_like.engine.cancel import CancelToken
+from cassdk_like.core.cancel import CancelToken
 
 __all__ = ["TransferFuture", "start_transfer"]
 

@@ -16,8 +16,8 @@ import threading
 import time
 from typing import Callable, Optional
 
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import InvalidArgumentError
-from cassdk_like.engine.cancel import CancelToken
 
 __all__ = ["BandwidthLimiter", "limiter_for"]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import (
     CASServerError,
     HashDoesNotMatchError,
@@ -22,7 +23,6 @@ from cassdk_like.core.exceptions import (
 )
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB
-from cassdk_like.engine.cancel import CancelToken
 
 __all__ = ["PROGRESS_RESET", "RetryCounter", "is_retryable"]
 

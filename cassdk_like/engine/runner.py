@@ -15,7 +15,7 @@ import concurrent.futures as cf
 from types import TracebackType
 from typing import Any, Callable, Optional, Set, Type, TypeVar
 
-from cassdk_like.engine.cancel import CancelToken
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.engine.progress import ProgressTracker
 
 __all__ = ["Runner"]

@@ -20,9 +20,9 @@ from typing import IO, Any, Deque, Iterator, List, Optional, Tuple
 import attrs
 
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import HashDoesNotMatchError, InvalidArgumentError
 from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes, validate_part_size
-from cassdk_like.engine.cancel import CancelToken
 from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
 from cassdk_like.engine.interfaces import DownloadSource

@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import attrs
 
 from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import (
     CASError,
     InvalidArgumentError,
@@ -30,7 +31,6 @@ from cassdk_like.core.exceptions import (
 from cassdk_like.core.integrity import MAX_PARTS, ContentHashes, combine_tree_hashes, hash_bytes, tree_hash
 from cassdk_like.core.integrity import validate_part_size as _validate_part_size
 from cassdk_like.engine.buffers import BufferPool
-from cassdk_like.engine.cancel import CancelToken
 from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.interfaces import MultipartTarget, UploadSource
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker

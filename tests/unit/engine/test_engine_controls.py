@@ -203,3 +203,20 @@ def test_config_validates_sizes() -> None:
     with pytest.raises(InvalidArgumentError):
         TransferConfig(part_size=MiB).part_size_for(10_001 * MiB)
     assert TransferConfig(min_part_size=MiB).part_size_for(10_001 * MiB) == 2 * MiB
+
+
+def test_cancel_scope_is_per_thread_and_nests() -> None:
+    from cassdk_like.core.cancel import cancel_scope, current_cancel_token
+
+    outer, inner = CancelToken(), CancelToken()
+    seen = []
+    assert current_cancel_token() is None
+    with cancel_scope(outer):
+        with cancel_scope(inner):
+            assert current_cancel_token() is inner
+        assert current_cancel_token() is outer
+        worker = threading.Thread(target=lambda: seen.append(current_cancel_token()))
+        worker.start()
+        worker.join()
+    assert seen == [None]  # a new thread starts outside every scope
+    assert current_cancel_token() is None

@@ -6,6 +6,11 @@ from outside, so every worker checks one shared flag between chunks, and every s
 wakes it at once.  A transfer therefore stops within one chunk's time (milliseconds on a flowing
 connection); a read blocked on a silent connection is bounded by the transport's read timeout.
 
+The token lives in ``core`` so that the transport can honour it too: a worker runs its requests
+inside ``cancel_scope(token)``, and the transport then sends no new attempt once the token is
+cancelled and aborts the attempt in flight, without a token parameter threaded through every
+client method (the seed's signatures stay as they are).
+
 Ctrl-C: the engine's coordinating loop (the caller's thread) never blocks without a timeout, so
 ``KeyboardInterrupt`` is delivered within ``TransferConfig.poll_interval``.  The engine then cancels
 its workers, waits for them to stop, leaves a resumable state (download: the temporary file and
@@ -15,12 +20,14 @@ its journal; upload: the upload id is *not* aborted) and re-raises ``KeyboardInt
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
-from typing import Callable, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 from cassdk_like.core.exceptions import TransferCancelledError
 
-__all__ = ["CancelToken"]
+__all__ = ["CancelToken", "cancel_scope", "current_cancel_token"]
 
 
 def _noop() -> None:
@@ -103,3 +110,23 @@ class CancelToken:
     def __repr__(self) -> str:
         state = f"cancelled ({self._reason})" if self.cancelled else "active"
         return f"<CancelToken {state}>"
+
+
+_current: contextvars.ContextVar[Optional[CancelToken]] = contextvars.ContextVar(
+    "cassdk_like_cancel_token", default=None
+)
+
+
+@contextlib.contextmanager
+def cancel_scope(token: Optional[CancelToken]) -> Iterator[None]:
+    """Make ``token`` the one requests sent from this thread (or task) in the block honour."""
+    reset = _current.set(token)
+    try:
+        yield
+    finally:
+        _current.reset(reset)
+
+
+def current_cancel_token() -> Optional[CancelToken]:
+    """The token of the innermost ``cancel_scope`` around the caller, if any."""
+    return _current.get()
