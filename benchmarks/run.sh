@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# One command for the engine benchmarks (issue 5): installs what is missing, then runs run_all.py.
+# One command for the engine benchmarks (issue 5): installs what is missing, then runs
+# python -m benchmarks.cassbench (the suites; figures into benchmarks/results.json, report RESULTS.md).
 #
 #   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~45-60 min)
 #   bash benchmarks/run.sh --quick              # smoke test: 256 MiB, 1 run, no idle pauses (~2-3 min)
 #   bash benchmarks/run.sh --only dl --conditions uncapped-warm --tools cassdk,curl --runs 3
+#   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
 #   bash benchmarks/run.sh --help               # all options
+#   python -m benchmarks.cassbench render       # RESULTS.md again from results.json (no measuring)
 #
 # Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3 (and py-spy for the
 # profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
 # --system-site-packages, so what the system Python has is reused). Everything else is made locally
 # (random source files from /dev/urandom). All traffic goes to 127.0.0.1. nginx and the emulator are
-# stopped on exit, on failure and on Ctrl-C. Results: benchmarks/RESULTS.md (quick: _work/RESULTS-quick.md).
+# stopped on exit, on failure and on Ctrl-C. Results: benchmarks/results.json -> benchmarks/RESULTS.md
+# (quick: _work/results-quick.json -> _work/RESULTS-quick.md).
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +23,7 @@ WORK="$BENCH/_work"
 mkdir -p "$WORK/logs"
 
 stop_servers() {
-    # belt and braces: run_all.py stops them itself; this catches a run_all.py killed hard
+    # belt and braces: the runner stops them itself; this catches a runner killed hard
     if [[ -f "$WORK/nginx.pid" ]]; then
         local pid
         pid="$(cat "$WORK/nginx.pid" 2>/dev/null || true)"
@@ -93,4 +97,4 @@ fi
 
 cd "$REPO"
 export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
-"$PY" "$BENCH/run_all.py" --command "bash benchmarks/run.sh $*" "$@"
+"$PY" -m benchmarks.cassbench --command "bash benchmarks/run.sh $*" "$@"

@@ -1,4 +1,4 @@
-"""Measurement helpers shared by run_all.py: timed runs under /usr/bin/time, page state, /proc CPU.
+"""Measurement helpers shared by every suite: timed runs under /usr/bin/time, page state, /proc CPU.
 
 Method (perf-anchors.md): each run is ``/usr/bin/time -v -o FILE <cmd>``; wall time is
 ``perf_counter`` around the subprocess; CPU = user + sys and peak RSS = "Maximum resident set size"
@@ -13,8 +13,8 @@ import contextlib
 import hashlib
 import json
 import os
+import resource
 import signal
-import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -189,6 +189,7 @@ def timed_run(
     server0 = cpu_of(server_pids)
     server_user0 = user_cpu_of(server_pids)
     machine_user0 = system_user_seconds()
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True, text=True
@@ -202,6 +203,7 @@ def timed_run(
         stdout, stderr = proc.communicate()
         timed_out = True
     wall = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine_user = system_user_seconds() - machine_user0
     server_cpu = cpu_of(server_pids) - server0
     server_user = user_cpu_of(server_pids) - server_user0
@@ -211,7 +213,14 @@ def timed_run(
             f.write(stdout[-4000:] + "\n")
         if stderr.strip():
             f.write("[stderr]\n" + stderr[-4000:] + "\n")
-    result: Dict[str, Any] = {"wall": wall, "rc": proc.returncode, "server_cpu": server_cpu}
+    result: Dict[str, Any] = {
+        "wall": wall,
+        "rc": proc.returncode,
+        "server_cpu": server_cpu,
+        # the reaped child's rusage (time -v and the command): a cross-check of time -v's figures
+        "ru_user": children.ru_utime - children0.ru_utime,
+        "ru_sys": children.ru_stime - children0.ru_stime,
+    }
     if time_file.exists():
         result.update(parse_time_v(time_file))
     result["foreign_user"] = max(0.0, machine_user - result.get("user", 0.0) - server_user)
@@ -222,25 +231,3 @@ def timed_run(
     elif proc.returncode != 0:
         result["error"] = (stderr.strip().splitlines() or ["?"])[-1][:300]
     return result
-
-
-# -- statistics -----------------------------------------------------------------------------------
-
-
-def med(values: Sequence[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
-
-def fmt(value: float, digits: int = 0) -> str:
-    if value != value:  # NaN
-        return "-"
-    return f"{value:,.{digits}f}"
-
-
-def med_range(values: Sequence[float], digits: int = 0) -> str:
-    """ "median (min-max)" of the values."""
-    if not values:
-        return "-"
-    if len(values) == 1:
-        return fmt(values[0], digits)
-    return f"{fmt(med(values), digits)} ({fmt(min(values), digits)}-{fmt(max(values), digits)})"

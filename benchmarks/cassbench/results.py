@@ -1,0 +1,68 @@
+"""benchmarks/results.json: the summarized figures of every suite and the runs they came from.
+
+Layout::
+
+    {"format": "cassbench-results/1",
+     "runs": {"<run id>": {"date", "commit", "command", "machine", "what_ran", "nginx", "notes"}},
+     "suites": {"<suite name>": {"run": "<run id>", ...the suite's figures}}}
+
+A run replaces the suites it measured and keeps the others, so ``--only ul`` refreshes the upload
+section without losing the downloads; every section says which run (commit, date) it is from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional
+
+FORMAT = "cassbench-results/1"
+
+
+def empty() -> Dict[str, Any]:
+    return {"format": FORMAT, "runs": {}, "suites": {}}
+
+
+def load(path: Path) -> Dict[str, Any]:
+    """The results file, or an empty one when it does not exist yet."""
+    if not path.exists():
+        return empty()
+    data: Dict[str, Any] = json.loads(path.read_text())
+    if data.get("format") != FORMAT:
+        raise SystemExit(f"{path}: not a {FORMAT} file (format {data.get('format')!r})")
+    return data
+
+
+def save(path: Path, results: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+
+
+def merge(
+    results: Dict[str, Any], run_id: str, run: Optional[Mapping[str, Any]], suites: Mapping[str, Any]
+) -> Dict[str, Any]:
+    """Put ``suites`` (measured in run ``run_id``) into ``results``; drop runs nothing refers to."""
+    if run is not None:
+        results["runs"][run_id] = dict(run)
+    for name, data in suites.items():
+        results["suites"][name] = {"run": run_id, **data}
+    used = {s["run"] for s in results["suites"].values()}
+    results["runs"] = {k: v for k, v in results["runs"].items() if k in used}
+    return results
+
+
+def merge_file(results: Dict[str, Any], other: Mapping[str, Any]) -> Dict[str, Any]:
+    """Take every suite of another results file, with its run (``--merge-json``)."""
+    for name, data in other.get("suites", {}).items():
+        results["runs"][data["run"]] = other["runs"][data["run"]]
+        results["suites"][name] = data
+    return merge(results, "", None, {})
+
+
+def main_run(results: Mapping[str, Any]) -> str:
+    """The run most suites come from (the latest one on a tie): its command and machine head the report."""
+    counts = Counter(s["run"] for s in results["suites"].values())
+    if not counts:
+        return ""
+    return max(counts, key=lambda run_id: (counts[run_id], run_id))
