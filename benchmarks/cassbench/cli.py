@@ -286,7 +286,7 @@ def render_only(args: argparse.Namespace) -> int:
     data = results.load(args.json_path)
     for name in [n for n in args.merge_json.split(",") if n]:
         data = results.merge_file(data, results.load(_json_path(name)))
-    render.write(data, Path(args.results))
+    render.write(data, Path(args.results), args.json_path)
     log(f"wrote {args.results} from {args.json_path}")
     return 0
 
@@ -353,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = results.merge(results.load(args.json_path), run_id, record, measured)
             results.save(args.json_path, data)
-            render.write(data, Path(args.results))
+            render.write(data, Path(args.results), args.json_path)
             log(f"wrote {args.json_path} and {args.results}")
         except Exception:  # the per-run records are saved; say why the report failed
             traceback.print_exc()

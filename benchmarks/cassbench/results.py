@@ -46,7 +46,7 @@ def merge(
     if run is not None:
         results["runs"][run_id] = dict(run)
     for name, data in suites.items():
-        results["suites"][name] = {"run": run_id, **data}
+        results["suites"][name] = {**data, "run": run_id}
     used = {s["run"] for s in results["suites"].values()}
     results["runs"] = {k: v for k, v in results["runs"].items() if k in used}
     return results

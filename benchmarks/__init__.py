@@ -1,0 +1,1 @@
+"""The engine benchmarks (not part of the installed package): see benchmarks/cassbench."""
