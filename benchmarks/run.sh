@@ -7,7 +7,7 @@
 #   bash benchmarks/run.sh --only dl --conditions uncapped-warm --tools cassdk,curl --runs 3
 #   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
 #   bash benchmarks/run.sh --help               # all options
-#   python -m benchmarks.cassbench render       # RESULTS.md again from results.json (no measuring)
+#   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #
 # Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3 (and py-spy for the
 # profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
@@ -19,6 +19,10 @@ set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$BENCH")"
+if [[ "${1:-}" == "render" ]]; then  # no measuring, nothing to install
+    cd "$REPO"
+    PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" exec "${PYTHON:-python3}" -m benchmarks.cassbench "$@"
+fi
 WORK="$BENCH/_work"
 mkdir -p "$WORK/logs"
 

@@ -101,9 +101,14 @@ def _raw_order(raw: List[List[Any]]) -> List[List[Any]]:
     return sorted(raw, key=lambda item: order.get(str(item[0]).split()[0], 3))
 
 
-def write(results: Mapping[str, Any], path: Path, source: Path, analysis_path: Path = ANALYSIS) -> None:
-    """Write the report made from ``source`` (the results file's path, named in the header)."""
-    analysis = analysis_path.read_text() if analysis_path.exists() else None
+def write(results: Mapping[str, Any], path: Path, source: Path) -> None:
+    """Write the report made from ``source`` (the results file's path, named in the header).
+
+    ANALYSIS.md is about benchmarks/results.json: only that file's report carries it (a quick or
+    scratch results file would otherwise sit under prose about other figures).
+    """
+    default = source.resolve() == (BENCH / "results.json").resolve()
+    analysis = ANALYSIS.read_text() if default and ANALYSIS.exists() else None
     try:
         shown = str(source.resolve().relative_to(BENCH.parent))
     except ValueError:

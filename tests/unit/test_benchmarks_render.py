@@ -113,7 +113,7 @@ def test_render_command_writes_the_report_from_the_json(fixture: Dict[str, Any],
     assert cli.main(["render", "--json", str(source), "--results", str(out)]) == 0
     text = out.read_text()
     assert "## 1. Download 1 GiB from nginx" in text
-    assert render.ANALYSIS_NOTE in text  # benchmarks/ANALYSIS.md is appended
+    assert render.ANALYSIS_NOTE not in text  # ANALYSIS.md is about benchmarks/results.json only
 
 
 def test_summaries_leave_out_failed_and_redone_runs() -> None:

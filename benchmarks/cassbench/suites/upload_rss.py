@@ -76,8 +76,8 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
     if "status" in data:
         return [*lines, f"{data['status']}.", ""]
     lines += [
-        "| part size | peak RSS MiB of the uploading child, median (min-max) | peak RSS MiB of "
-        "upload_rss.py (time -v) | bound 64 MiB + N x part | median MB/s | OK |",
+        "| part size | peak RSS MiB of the uploading child, median (min-max) | time -v peak RSS MiB of "
+        "upload_rss.py (with the children it reaped) | bound 64 MiB + N x part | median MB/s | OK |",
         "|---|---|---|---|---|---|",
     ]
     for row in data["rows"]:
