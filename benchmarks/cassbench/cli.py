@@ -221,7 +221,7 @@ def what_ran(args: argparse.Namespace, rec: Recorder) -> List[str]:
     """The "What ran" bullets: the method and settings of this run."""
     cassdk = [r["client"] for r in rec.runs if r.get("tool") == "cassdk" and r.get("ok")]
     api_used = sorted({c.get("api", "?") for c in cassdk})
-    first = next((c for c in cassdk if c.get("piece_mib")), {})
+    first: Dict[str, Any] = next((c for c in cassdk if c.get("piece_mib")), {})
     piece = first.get("piece_mib", args.piece_mib)
     return [
         f"Suites: {', '.join(args.suites)}. Main file size: {size_text(args.main_label, args.quick)}. "

@@ -47,6 +47,10 @@ def merge(
         results["runs"][run_id] = dict(run)
     for name, data in suites.items():
         results["suites"][name] = {**data, "run": run_id}
+    return _drop_unused_runs(results)
+
+
+def _drop_unused_runs(results: Dict[str, Any]) -> Dict[str, Any]:
     used = {s["run"] for s in results["suites"].values()}
     results["runs"] = {k: v for k, v in results["runs"].items() if k in used}
     return results
@@ -57,7 +61,7 @@ def merge_file(results: Dict[str, Any], other: Mapping[str, Any]) -> Dict[str, A
     for name, data in other.get("suites", {}).items():
         results["runs"][data["run"]] = other["runs"][data["run"]]
         results["suites"][name] = data
-    return merge(results, "", None, {})
+    return _drop_unused_runs(results)
 
 
 def main_run(results: Mapping[str, Any]) -> str:
@@ -65,4 +69,4 @@ def main_run(results: Mapping[str, Any]) -> str:
     counts = Counter(s["run"] for s in results["suites"].values())
     if not counts:
         return ""
-    return max(counts, key=lambda run_id: (counts[run_id], run_id))
+    return str(max(counts, key=lambda run_id: (counts[run_id], run_id)))

@@ -10,7 +10,7 @@ import argparse
 import shlex
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from benchmarks.cassbench import harness
 from benchmarks.cassbench.servers import emulator
@@ -91,7 +91,7 @@ def tool_name(tool: str, args: argparse.Namespace, piece_mib: Any = None) -> str
 def finish_attempt(ctx: Context, result: Dict[str, Any], attempt: int, what: str) -> bool:
     """Record one attempt and log it; True when it was noisy and should be redone."""
     args = ctx.args
-    noisy = result["foreign_user"] > args.noisy * result["wall"]
+    noisy = bool(result["foreign_user"] > args.noisy * result["wall"])
     result["noisy"] = noisy
     retry = noisy and attempt < args.max_retries
     result["superseded"] = retry
@@ -146,7 +146,7 @@ def download_run(
 
 def upload_run(
     ctx: Context, *, suite: str, state: str, label: str, run: int, tool: str = "cassdk",
-    cmd: Any = None, part_mib: int = 0, ok_key: str = "archive_id",
+    cmd: Optional[List[str]] = None, part_mib: int = 0, ok_key: str = "archive_id",
 ) -> Dict[str, Any]:  # fmt: skip
     """One upload to a fresh emulator process; ``cmd`` replaces cassdk_like's client (a peer).
 

@@ -118,7 +118,7 @@ def make_sources(labels: Sequence[str]) -> Dict[str, Dict[str, Any]]:
             log(f"hashing {path.name}")
             from cassdk_like.core.integrity import tree_hash_leaves_parallel  # noqa: PLC0415
 
-            with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            with open(path, "rb") as source, mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                 tree = tree_hash_leaves_parallel(memoryview(mm), workers=2)
             entry = {"stamp": stamp, "sha256": harness.sha256_file(path), "tree_hash": tree}
             cache[label] = entry

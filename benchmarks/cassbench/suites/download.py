@@ -46,7 +46,9 @@ def run(ctx: Context) -> Dict[str, Any]:
 def summarize_runs(ctx: Context) -> Dict[str, Any]:
     args = ctx.args
     runs = ctx.rec.select(suite=NAME)
-    reported = next((r["client"] for r in runs if r["tool"] == "cassdk" and r["client"].get("piece_mib")), {})
+    reported: Dict[str, Any] = next(
+        (r["client"] for r in runs if r["tool"] == "cassdk" and r["client"].get("piece_mib")), {}
+    )
     conditions = []
     for condition in args.condition_list:
         server, state = condition.split("-")

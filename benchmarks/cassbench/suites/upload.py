@@ -69,7 +69,7 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
     hashing = results.get("suites", {}).get("hash")
     tests = {t["name"]: t for t in hashing.get("tests", [])} if hashing else {}
     if "sha256_1t" in tests and "upload_hash_bytes_16m_parts_1t" in tests:
-        gib = hashing["bytes"] / GiB  # type: ignore[index]
+        gib = hashing["bytes"] / GiB
         sha = med(tests["sha256_1t"]["cpu"]) / gib
         both = med(tests["upload_hash_bytes_16m_parts_1t"]["cpu"]) / gib
         lines += [
