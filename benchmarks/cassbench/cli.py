@@ -351,7 +351,12 @@ def run(args: argparse.Namespace) -> int:
             "notes": notes,
         }
         try:
-            data = results.merge(results.load(args.json_path), run_id, record, measured)
+            data = results.load(args.json_path)
+            for suite in chosen:
+                old = data["suites"].get(suite.NAME)
+                if old is not None and suite.NAME in measured and hasattr(suite, "merge"):
+                    measured[suite.NAME] = suite.merge(old, measured[suite.NAME], old["run"])
+            data = results.merge(data, run_id, record, measured)
             results.save(args.json_path, data)
             render.write(data, Path(args.results), args.json_path)
             log(f"wrote {args.json_path} and {args.results}")

@@ -52,6 +52,7 @@ def merge(
 
 def _drop_unused_runs(results: Dict[str, Any]) -> Dict[str, Any]:
     used = {s["run"] for s in results["suites"].values()}
+    used |= {e["run"] for s in results["suites"].values() for e in s.get("conditions", []) if "run" in e}
     results["runs"] = {k: v for k, v in results["runs"].items() if k in used}
     return results
 

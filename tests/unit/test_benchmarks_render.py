@@ -12,6 +12,7 @@ from typing import Any, Dict
 import pytest
 
 from benchmarks.cassbench import cli, render, results, stats
+from benchmarks.cassbench.suites import download
 
 REPO = Path(__file__).resolve().parents[2]
 RUN = "2026-01-02T03:04:05Z"
@@ -105,6 +106,22 @@ def test_a_suite_from_another_run_says_where_it_came_from(fixture: Dict[str, Any
     assert set(merged["suites"]) == {"dl", "hash", "glacier"}
     text = render.render(merged)
     assert "*From the run of 2026-02-01 00:00:00 UTC at commit `def5678`: `run.sh --only hash`.*" in text
+
+
+def test_a_partial_download_run_keeps_the_other_conditions(fixture: Dict[str, Any]) -> None:
+    old = fixture["suites"]["dl"]
+    capped = {**old, "conditions": [old["conditions"][0]], "raw": [], "failed": []}
+    capped = {k: v for k, v in capped.items() if k != "run"}
+    merged_dl = download.merge(old, capped, old["run"])
+    assert [e["condition"] for e in merged_dl["conditions"]] == ["capped-cold", "uncapped-cold"]
+    assert merged_dl["conditions"][1]["run"] == RUN
+    assert merged_dl["raw"] == []  # the old raw list was of the capped condition, now measured again
+    later = {"date": "2026-03-01 00:00:00 UTC", "commit": "0ddba11", "command": "--only dl"}
+    data = results.merge(fixture, "2026-03-01T00:00:00Z", later, {"dl": merged_dl})
+    assert set(data["runs"]) == {RUN, "2026-03-01T00:00:00Z"}  # the uncapped table's run is kept
+    text = render.render(data)
+    uncapped = text.index("### uncapped, cold page state")
+    assert text.index("at commit `abc1234`", uncapped) < text.index("| tool |", uncapped)
 
 
 def test_render_command_writes_the_report_from_the_json(fixture: Dict[str, Any], tmp_path: Path) -> None:

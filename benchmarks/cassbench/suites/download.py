@@ -81,6 +81,32 @@ def summarize_runs(ctx: Context) -> Dict[str, Any]:
     }
 
 
+def merge(old: Mapping[str, Any], new: Dict[str, Any], old_run: str) -> Dict[str, Any]:
+    """Keep the conditions of an earlier run that this one did not measure (same size and N).
+
+    ``--only dl --conditions capped-cold`` then refreshes the capped table and leaves the uncapped
+    ones; each kept condition remembers its run, and the report says so under its heading.
+    """
+    if (old.get("size_text"), old.get("workers")) != (new["size_text"], new["workers"]):
+        return new
+    fresh = {e["condition"] for e in new["conditions"]}
+    kept = [
+        {**e, "run": e.get("run", old_run)} for e in old.get("conditions", []) if e["condition"] not in fresh
+    ]
+    if not kept:
+        return new
+    order = {name: i for i, name in enumerate(("capped-cold", "uncapped-cold", "uncapped-warm"))}
+    conditions = sorted(new["conditions"] + kept, key=lambda e: order.get(e["condition"], len(order)))
+    old_raw = [item for item in old.get("raw", []) if str(item[0]).split()[2] not in fresh]
+    old_failed = [line for line in old.get("failed", []) if line.split()[3] not in fresh]
+    return {
+        **new,
+        "conditions": conditions,
+        "raw": old_raw + new["raw"],
+        "failed": old_failed + new["failed"],
+    }
+
+
 def rows_of(data: Mapping[str, Any], condition: str) -> List[Dict[str, Any]]:
     for entry in data.get("conditions", []):
         if entry["condition"] == condition:
@@ -104,6 +130,13 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
             else "uncapped"
         )
         lines += [f"### {title}, {state} page state", ""]
+        if entry.get("run", data.get("run")) != data.get("run"):
+            run = results.get("runs", {}).get(entry["run"], {})
+            lines += [
+                f"*From the run of {run.get('date', '?')} at commit `{run.get('commit', '?')}`: "
+                f"`{run.get('command', '?')}`.*",
+                "",
+            ]
         head = (
             "| tool | conns | median MB/s (min-max) | median wall s (min-max) "
             "| CPU s/GiB user+sys (user/sys) | peak RSS MiB | nginx CPU s | transfer-only MB/s | "
