@@ -22,11 +22,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Dict, Optional
 
-from cassdk_like.emulator.callbacks import Notifier
-from cassdk_like.emulator.context import Services
-from cassdk_like.emulator.errors import ApiError, bad_request, not_found
-from cassdk_like.emulator.faults import Faults, Stats
-from cassdk_like.emulator.protocol import (
+from cassdk_like.emulator.cas.callbacks import Notifier
+from cassdk_like.emulator.cas.context import Services
+from cassdk_like.emulator.cas.protocol import (
     CAS,
     Request,
     Response,
@@ -34,7 +32,9 @@ from cassdk_like.emulator.protocol import (
     error_response,
     json_response,
 )
-from cassdk_like.emulator.routes import ADMIN_PREFIX
+from cassdk_like.emulator.cas.routes import ADMIN_PREFIX
+from cassdk_like.emulator.errors import ApiError, bad_request, not_found
+from cassdk_like.emulator.faults import Faults, Stats
 
 __all__ = ["Admin"]
 

@@ -12,17 +12,17 @@ import socket
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
-from cassdk_like.emulator.auth import Verifier, detect_dialect
-from cassdk_like.emulator.context import Context, Operation, Services
+from cassdk_like.emulator.cas.auth import Verifier, detect_dialect
+from cassdk_like.emulator.cas.context import Context, Operation, Services
+from cassdk_like.emulator.cas.ops_archives import OPERATIONS as ARCHIVE_OPERATIONS
+from cassdk_like.emulator.cas.ops_jobs import OPERATIONS as JOB_OPERATIONS
+from cassdk_like.emulator.cas.ops_vaults import OPERATIONS as VAULT_OPERATIONS
+from cassdk_like.emulator.cas.protocol import Request, Response, error_response, new_request_id
+from cassdk_like.emulator.cas.routes import guess_operation, match_route
+from cassdk_like.emulator.cas.util import check_vault_name
 from cassdk_like.emulator.db import IncompleteBody
 from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.faults import Decision, Faults, Stats
-from cassdk_like.emulator.ops_archives import OPERATIONS as ARCHIVE_OPERATIONS
-from cassdk_like.emulator.ops_jobs import OPERATIONS as JOB_OPERATIONS
-from cassdk_like.emulator.ops_vaults import OPERATIONS as VAULT_OPERATIONS
-from cassdk_like.emulator.protocol import Request, Response, error_response, new_request_id
-from cassdk_like.emulator.routes import guess_operation, match_route
-from cassdk_like.emulator.util import check_vault_name
 
 __all__ = ["OPERATIONS", "App", "Observer"]
 

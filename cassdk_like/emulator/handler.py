@@ -19,12 +19,19 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cassdk_like.emulator.admin import Admin
 from cassdk_like.emulator.app import App
-from cassdk_like.emulator.auth import detect_dialect
+from cassdk_like.emulator.cas.auth import detect_dialect
+from cassdk_like.emulator.cas.protocol import (
+    CAS,
+    BodyReader,
+    Request,
+    Response,
+    error_response,
+    new_request_id,
+)
+from cassdk_like.emulator.cas.routes import ADMIN_PREFIX
 from cassdk_like.emulator.db import CHUNK, IncompleteBody
 from cassdk_like.emulator.errors import ApiError, missing_value
 from cassdk_like.emulator.faults import Decision
-from cassdk_like.emulator.protocol import CAS, BodyReader, Request, Response, error_response, new_request_id
-from cassdk_like.emulator.routes import ADMIN_PREFIX
 
 __all__ = ["EmulatorHTTPServer", "Handler"]
 

@@ -18,19 +18,19 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 from cassdk_like.core.integrity import MiB
 from cassdk_like.emulator.admin import Admin
 from cassdk_like.emulator.app import App, Observer
-from cassdk_like.emulator.auth import Verifier
-from cassdk_like.emulator.callbacks import Notifier
-from cassdk_like.emulator.context import DEFAULT_TIER_DELAYS, Services, Settings
-from cassdk_like.emulator.cos import CosStore
+from cassdk_like.emulator.cas.auth import Verifier
+from cassdk_like.emulator.cas.callbacks import Notifier
+from cassdk_like.emulator.cas.context import DEFAULT_TIER_DELAYS, Services, Settings
+from cassdk_like.emulator.cas.cos import CosStore
+from cassdk_like.emulator.cas.joboutput import Finisher
+from cassdk_like.emulator.cas.jobs import JobManager
+from cassdk_like.emulator.cas.ops_jobs import render_job
+from cassdk_like.emulator.cas.protocol import DIALECTS
+from cassdk_like.emulator.cas.store import Store
+from cassdk_like.emulator.cas.uploads import Uploads
 from cassdk_like.emulator.db import Database
 from cassdk_like.emulator.faults import Faults, Stats
 from cassdk_like.emulator.handler import EmulatorHTTPServer
-from cassdk_like.emulator.joboutput import Finisher
-from cassdk_like.emulator.jobs import JobManager
-from cassdk_like.emulator.ops_jobs import render_job
-from cassdk_like.emulator.protocol import DIALECTS
-from cassdk_like.emulator.store import Store
-from cassdk_like.emulator.uploads import Uploads
 
 __all__ = ["Emulator"]
 

@@ -45,7 +45,7 @@ import attrs
 
 from cassdk_like import CasAPI, CASClient, ProgressEvent, RetryPolicy, TransferConfig, Vault
 from cassdk_like.emulator import Emulator
-from cassdk_like.emulator.routes import guess_operation
+from cassdk_like.emulator.cas.routes import guess_operation
 
 MiB = 1024 * 1024
 KiB = 1024

@@ -10,12 +10,12 @@ from typing import Any, Dict, Optional, Tuple
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.exceptions import InvalidByteRangeError
-from cassdk_like.emulator.context import Context, OperationTable
+from cassdk_like.emulator.cas.context import Context, OperationTable
+from cassdk_like.emulator.cas.protocol import Response, empty_response, json_response
+from cassdk_like.emulator.cas.uploads import Upload
+from cassdk_like.emulator.cas.util import check_description, check_hex_digest, iso_ms, parse_limit
 from cassdk_like.emulator.db import Blob
 from cassdk_like.emulator.errors import invalid_value, missing_value
-from cassdk_like.emulator.protocol import Response, empty_response, json_response
-from cassdk_like.emulator.uploads import Upload
-from cassdk_like.emulator.util import check_description, check_hex_digest, iso_ms, parse_limit
 
 __all__ = ["OPERATIONS"]
 

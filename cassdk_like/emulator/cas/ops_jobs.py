@@ -10,11 +10,11 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from cassdk_like.core.integrity import MiB, combine_tree_hashes, is_tree_aligned
-from cassdk_like.emulator.context import Context, OperationTable, Settings
+from cassdk_like.emulator.cas.context import Context, OperationTable, Settings
+from cassdk_like.emulator.cas.jobs import JobOutput
+from cassdk_like.emulator.cas.protocol import Dialect, FileBody, Response, empty_response, json_response
+from cassdk_like.emulator.cas.util import parse_limit
 from cassdk_like.emulator.errors import invalid_value
-from cassdk_like.emulator.jobs import JobOutput
-from cassdk_like.emulator.protocol import Dialect, FileBody, Response, empty_response, json_response
-from cassdk_like.emulator.util import parse_limit
 
 __all__ = ["OPERATIONS", "render_job"]
 

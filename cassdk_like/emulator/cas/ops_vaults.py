@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 from typing import AbstractSet, Any, Dict, Mapping, Optional
 
-from cassdk_like.emulator.context import Context, OperationTable
+from cassdk_like.emulator.cas.context import Context, OperationTable
+from cassdk_like.emulator.cas.jobspec import EVENTS
+from cassdk_like.emulator.cas.protocol import Response, empty_response, json_response
+from cassdk_like.emulator.cas.store import Vault
+from cassdk_like.emulator.cas.util import iso_ms, new_id, parse_limit
 from cassdk_like.emulator.errors import ApiError, access_denied, invalid_value, missing_value, not_found
-from cassdk_like.emulator.jobspec import EVENTS
-from cassdk_like.emulator.protocol import Response, empty_response, json_response
-from cassdk_like.emulator.store import Vault
-from cassdk_like.emulator.util import iso_ms, new_id, parse_limit
 
 __all__ = ["OPERATIONS", "describe_vault_doc"]
 

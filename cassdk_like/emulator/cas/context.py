@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
-from cassdk_like.emulator.cos import CosStore
-from cassdk_like.emulator.jobs import JobManager
-from cassdk_like.emulator.jobspec import JobRules
-from cassdk_like.emulator.protocol import Dialect, Request, Response
-from cassdk_like.emulator.routes import Route
-from cassdk_like.emulator.store import Store
-from cassdk_like.emulator.uploads import Uploads
+from cassdk_like.emulator.cas.cos import CosStore
+from cassdk_like.emulator.cas.jobs import JobManager
+from cassdk_like.emulator.cas.jobspec import JobRules
+from cassdk_like.emulator.cas.protocol import Dialect, Request, Response
+from cassdk_like.emulator.cas.routes import Route
+from cassdk_like.emulator.cas.store import Store
+from cassdk_like.emulator.cas.uploads import Uploads
 
 __all__ = ["DEFAULT_TIER_DELAYS", "Context", "Operation", "Services", "Settings"]
 
