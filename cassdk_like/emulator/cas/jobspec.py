@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from cassdk_like.core.integrity import MiB, is_tree_aligned
+from cassdk_like.emulator.cas.errors import invalid_value, missing_value
 from cassdk_like.emulator.cas.store import Archive, Store
 from cassdk_like.emulator.cas.util import (
     check_description,
@@ -18,7 +19,6 @@ from cassdk_like.emulator.cas.util import (
     parse_range_value,
     require_str,
 )
-from cassdk_like.emulator.errors import invalid_value, missing_value
 
 __all__ = ["ACTIONS", "EVENTS", "JobRules", "parse_job_request"]
 
