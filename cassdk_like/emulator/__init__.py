@@ -20,12 +20,12 @@ dialects).
 from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.faults import Faults, Stats
 from cassdk_like.emulator.server import Emulator
-from cassdk_like.emulator.service import Credentials, Environment, Route, Service, ServiceBase
+from cassdk_like.emulator.service import Account, Environment, Route, Service, ServiceBase
 from cassdk_like.emulator.wire import Request, Response
 
 __all__ = [
+    "Account",
     "ApiError",
-    "Credentials",
     "Emulator",
     "Environment",
     "Faults",

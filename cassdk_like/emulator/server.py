@@ -27,7 +27,7 @@ from cassdk_like.emulator.db import Database
 from cassdk_like.emulator.faults import Faults, Stats
 from cassdk_like.emulator.host import ServiceHost
 from cassdk_like.emulator.pipeline import Observer
-from cassdk_like.emulator.service import Credentials, Environment, Service, ServiceFactory
+from cassdk_like.emulator.service import Account, Environment, Service, ServiceFactory
 
 __all__ = ["Emulator"]
 
@@ -101,7 +101,7 @@ class Emulator:
             self.environment = Environment(
                 db=self._db,
                 clock=clock,
-                credentials=Credentials(self.appid, self.secret_id, self._secret_key),
+                account=Account(self.appid, self.secret_id, self._secret_key),
                 data_dir=self.data_dir,
             )
             self._host = ServiceHost(host, socket_timeout, self.info)

@@ -34,7 +34,7 @@ __all__ = [
     "LENGTH_REQUIRED",
     "REQUEST_TIMEOUT",
     "UNKNOWN_OPERATION",
-    "Credentials",
+    "Account",
     "Environment",
     "Route",
     "Service",
@@ -68,7 +68,7 @@ class Route:
 
 
 @dataclass(frozen=True, repr=False)
-class Credentials:
+class Account:
     """The emulator's one account: every service checks requests against it (in its own scheme)."""
 
     appid: str
@@ -76,7 +76,7 @@ class Credentials:
     secret_key: str
 
     def __repr__(self) -> str:
-        return f"Credentials(appid={self.appid!r}, secret_id={self.secret_id!r}, secret_key=<hidden>)"
+        return f"Account(appid={self.appid!r}, secret_id={self.secret_id!r}, secret_key=<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Environment:
 
     db: Database
     clock: Callable[[], float]
-    credentials: Credentials
+    account: Account
     data_dir: Path
 
 

@@ -87,8 +87,8 @@ class CasService:
         )
         self.state = CasState(settings, self.store, self.uploads, self.jobs, self.cos, clock)
         self.verifier = Verifier(
-            env.credentials.secret_id,
-            env.credentials.secret_key,
+            env.account.secret_id,
+            env.account.secret_key,
             appid=settings.appid,
             glacier_region=settings.glacier_region,
             max_skew=settings.max_skew,

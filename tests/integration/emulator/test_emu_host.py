@@ -33,7 +33,7 @@ class EchoService:
     operations: AbstractSet[str] = frozenset({"Echo", "Ping"})
 
     def __init__(self, env: Environment) -> None:
-        self._token = env.credentials.secret_key
+        self._token = env.account.secret_key
         self.echoed = 0
         self.lock = threading.Lock()
         self.started = threading.Event()
@@ -294,6 +294,7 @@ def test_admin_endpoints_serve_every_port(host: Tuple[Emulator, EchoService], ht
     assert info["services"]["echo"] == {"token_header": _TOKEN_HEADER}
     assert info["services"]["cas"]["dialects"] == ["cas", "glacier"]
     assert emu.secret_key not in str(info)
+    assert emu.secret_key not in repr(emu.environment) + repr(emu)
     assert emu.stats.total_requests == 1  # admin calls are not counted
 
 
