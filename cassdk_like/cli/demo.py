@@ -23,7 +23,6 @@ from typing import Callable, List, Optional
 import attrs
 
 from cassdk_like.core.integrity import MiB, hash_file
-from cassdk_like.emulator import Emulator
 from cassdk_like.engine import TransferConfig
 from cassdk_like.vault.highlevel import CasAPI, Job, Vault
 from cassdk_like.vault.lowlevel import CASClient
@@ -110,6 +109,8 @@ def run_demo(
     job_delay_scale: float = JOB_DELAY_SCALE,
 ) -> DemoReport:
     """Run the quickstart flow and return its report (also printed line by line through ``out``)."""
+    from cassdk_like.emulator import Emulator  # noqa: PLC0415 - only the demo loads the emulator
+
     if size_mib < 1:
         raise ValueError(f"size_mib must be at least 1, got {size_mib}")
     # the engine's defaults (8 workers, 16 MiB download pieces), or the number of workers asked for

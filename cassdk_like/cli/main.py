@@ -16,7 +16,6 @@ from cassdk_like import __version__
 from cassdk_like.cli import commands
 from cassdk_like.core.config import load_profile
 from cassdk_like.core.exceptions import CASError
-from cassdk_like.emulator.cli import serve_main
 
 __all__ = ["build_parser", "main"]
 
@@ -33,7 +32,7 @@ def _connection_options() -> argparse.ArgumentParser:
         "(~/.cassdk/config or $CASSDK_CONFIG). Prefer the environment for the secret key: "
         "command lines are visible to other users.",
     )
-    group.add_argument("--endpoint", help="host name or base URL, e.g. http://127.0.0.1:8383")
+    group.add_argument("--endpoint", help="host name or base URL, e.g. http://127.0.0.1:8390")
     group.add_argument("--appid", help="account id (cas dialect)")
     group.add_argument("--secret-id", help="access key id")
     group.add_argument("--secret-key", help="secret key (prefer the environment)")
@@ -56,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     conn = [_connection_options()]
 
     # handled before parsing (its options belong to the emulator); listed here for --help
-    sub.add_parser("serve", help="run the local emulator in the foreground (see: cascmd serve --help)")
+    sub.add_parser(
+        "serve",
+        help="run the local emulator in the foreground, CAS on port 8390 (see: cascmd serve --help)",
+    )
 
     demo = sub.add_parser("demo", help="run the quickstart against a throw-away local emulator")
     demo.add_argument("--size-mib", type=int, default=64, help="size of the generated archive (default 64)")
@@ -137,6 +139,8 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     """Entry point of the ``cascmd`` console script; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["serve"]:
+        from cassdk_like.emulator.cli import serve_main  # noqa: PLC0415 - other commands stay light
+
         return serve_main(arguments[1:], out=out)
     parser = build_parser()
     args: Optional[argparse.Namespace] = None

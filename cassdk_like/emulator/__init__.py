@@ -1,48 +1,38 @@
-"""A strict, disk-backed local implementation of the CAS vault HTTP API (and its Glacier dialect).
+"""Strict, disk-backed local implementations of the services the SDK talks to, on loopback.
 
 Standard library only plus ``cassdk_like.core``; it never imports the client layers, so it stays an
 independent peer that fails loudly on client mistakes::
 
     with Emulator(job_delay_scale=0) as emu:
-        print(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key)
+        print(emu.endpoints, emu.appid, emu.secret_id, emu.secret_key)
 
-From the shell: ``python -m cassdk_like.emulator --port 8383 --data-dir DIR`` (or ``cascmd serve``).
+From the shell: ``python -m cassdk_like.emulator --port 8390 --data-dir DIR`` (or ``cascmd serve``).
 
-Modules: ``server`` (Emulator), ``handler`` (HTTP/1.1 socket side), ``app`` (request pipeline),
-``routes``, ``protocol`` (dialects, error body), ``auth``, ``ops_*`` (operations), ``store`` /
-``uploads`` / ``jobs`` / ``cos`` (state, no HTTP), ``db`` (sqlite index + blob files), ``faults``,
-``admin`` (``/_emulator/...``), ``cli``.
-
-Choices where cas-protocol.md is silent (each one is a constructor option where it matters):
-
-* COS jobs complete against an in-emulator bucket store (``emu.cos``, ``/_emulator/cos/<b>/<key>``);
-  buckets need no creation, ETags are SHA-256 hex. push-to-cos copies the (ranged) archive to the
-  object; pull-from-cos makes a new archive from ``Range`` of the object, honouring If-Match,
-  If-None-Match, If-Modified-Since and If-Unmodified-Since (also the page's "If-Umodified-Since").
-  A missing object or failed precondition ends the job Failed. pull-from-cos waits the Expedited
-  delay. The Glacier dialect offers only archive and inventory jobs.
-* Zero-byte archives are refused (InvalidParameterValueException), like the original SDK;
-  ``allow_empty_archives=True`` accepts them.
-* Expedited retrievals only for archives up to 256 MiB (``expedited_max_bytes``; None lifts it).
-* Signatures may be ``max_skew`` = 900 s ahead of the server clock; an ended q-sign window is expired.
-* CSV inventory: header row ``ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash``,
-  RFC 4180 quoting, CRLF. Inventories list archives in ArchiveId order; ``Marker`` is the first id
-  of the next page, and a finished job's ``InventoryRetrievalParameters.Marker`` becomes that
-  continuation marker (null when complete), as the CAS CLI expects.
-* List markers name the next item: a VaultQCS/VaultARN (List Vaults), an upload or job id, or a part
-  offset (List Parts). Unknown id markers are refused (400).
-* Describe Vault counts and LastInventoryDate are null until the vault's first archive write (its
-  "first inventory"), then live.
-* Get Job Output of an unfinished, failed or COS job is InvalidParameterValueException; ``Range``
-  must be ``bytes=a-b`` inside the output and always gives 206.
-* A deleted archive still accepts jobs (they fail, section 1.2); an id never issued is 404.
-* Jobs and uploads are kept 24 h (``retention``). Unknown fields in JSON bodies are refused by name.
-* Tags: 50 per vault, keys 1-128 and values 0-256 characters (Glacier's; the CAS page's 1-10 looks
-  wrong). Access and lock policies are stored and returned, not enforced.
-* Admin endpoints need no signature; the emulator binds 127.0.0.1 by default.
+One host, several services, each on its own port (``emu.endpoints``: name -> base URL). Shared by
+every service: ``handler`` (HTTP/1.1 socket side), ``pipeline`` (routing, faults, auth, operation,
+error body), ``faults`` (fault rules and statistics), ``admin`` (``/_emulator/...`` on every port),
+``db`` (sqlite index + blob files), ``wire`` (requests, responses), ``errors``; ``service`` is the
+contract a service implements (:class:`Service`), ``host`` runs them, ``server`` is
+:class:`Emulator`, ``cli`` the ``serve`` command. One sub-package per service: ``cas`` (vaults, both
+dialects).
 """
 
+from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.faults import Faults, Stats
 from cassdk_like.emulator.server import Emulator
+from cassdk_like.emulator.service import Account, Environment, Route, Service, ServiceBase
+from cassdk_like.emulator.wire import Request, Response
 
-__all__ = ["Emulator", "Faults", "Stats"]
+__all__ = [
+    "Account",
+    "ApiError",
+    "Emulator",
+    "Environment",
+    "Faults",
+    "Request",
+    "Response",
+    "Route",
+    "Service",
+    "ServiceBase",
+    "Stats",
+]

@@ -1,27 +1,50 @@
-"""The ``serve`` command: run an emulator in the foreground and print how to reach it.
+"""The ``serve`` command: run the emulator's services in the foreground and print how to reach them.
 
-``cascmd serve`` calls :func:`serve_main`; so does ``python -m cassdk_like.emulator``. The printed
-secret key is a local test credential: showing it is the point.
+``cascmd serve`` calls :func:`serve_main`; so does ``python -m cassdk_like.emulator``. The first lines
+name each service and its base URL (``service <name> <url>``); ``export`` lines follow, ready to paste
+into a shell. The printed secret key is a local test credential: showing it is the point.
+
+The CAS default port is 8390, not 8383: 8383 is ReductStore's well-known port, and the ReductStore
+service will take it.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
-from typing import List, Optional, Sequence, TextIO
+from typing import Dict, List, Optional, Sequence, TextIO
 
 from cassdk_like.emulator.server import Emulator
 
-__all__ = ["build_parser", "serve_main"]
+__all__ = ["DEFAULT_CAS_PORT", "build_parser", "describe", "serve_main"]
+
+#: the port ``cascmd serve`` gives the CAS service unless told otherwise
+DEFAULT_CAS_PORT = 8390
 
 
 def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Run a local CAS emulator (both dialects).")
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Run the local emulator: the CAS vault service (CAS and Glacier dialects), each "
+        "service on its own port.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=8383, help="port to bind; 0 picks a free one (default 8383)"
+        "--port",
+        type=int,
+        default=None,
+        help=f"the CAS port; 0 picks a free one (default {DEFAULT_CAS_PORT})",
+    )
+    parser.add_argument(
+        "--service-port",
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        type=_service_port,
+        help="the port of one service (repeatable; cas=PORT is the same as --port PORT)",
     )
     parser.add_argument(
         "--data-dir", default=None, help="keep state here across restarts (default: temporary)"
@@ -41,10 +64,18 @@ def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
     return parser
 
 
+def _service_port(text: str) -> Dict[str, int]:
+    name, sep, port = text.partition("=")
+    if not sep or not name or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"expected NAME=PORT (e.g. cas=8390), got {text!r}")
+    return {name: int(port)}
+
+
 def describe(emu: Emulator) -> List[str]:
-    """The lines printed at start-up: endpoint and credentials to use."""
-    return [
-        f"CAS emulator listening on {emu.endpoint}",
+    """The lines printed at start-up: one per service, the account, and shell ``export`` lines."""
+    quote = shlex.quote
+    lines = [f"service {name} {url}" for name, url in emu.endpoints.items()]
+    lines += [
         f"  appid       {emu.appid}",
         f"  secret id   {emu.secret_id}",
         f"  secret key  {emu.secret_key}",
@@ -52,32 +83,47 @@ def describe(emu: Emulator) -> List[str]:
         f"  cas paths   {emu.endpoint}/{emu.appid}/vaults  (or /-/vaults)",
         f"  glacier     SigV4 service 'glacier', region {emu.settings.glacier_region},"
         f" {emu.endpoint}/-/vaults",
-        f"  admin       {emu.endpoint}/_emulator/stats, /_emulator/faults",
+        f"  admin       {emu.endpoint}/_emulator/info, /_emulator/stats, /_emulator/faults",
+        "# paste into a shell (cascmd and cassdk_like.core.config read these):",
+        f"export CAS_ENDPOINT={quote(emu.endpoint)}",
+        f"export CAS_APPID={quote(emu.appid)}",
+        f"export CAS_SECRET_ID={quote(emu.secret_id)}",
+        f"export CAS_SECRET_KEY={quote(emu.secret_key)}",
+        f"# Glacier dialect (SigV4, region {emu.settings.glacier_region}): these too,"
+        " and CAS_DIALECT=glacier for cascmd",
+        f"export AWS_ACCESS_KEY_ID={quote(emu.secret_id)}",
+        f"export AWS_SECRET_ACCESS_KEY={quote(emu.secret_key)}",
         "Press Ctrl-C to stop.",
     ]
+    return lines
 
 
 def _start(args: argparse.Namespace) -> Optional[Emulator]:
     """The running emulator, or None after printing why it could not start (port taken, dir in use)."""
+    ports: Dict[str, int] = {}
+    for choice in args.service_port:
+        ports.update(choice)
+    port = ports.get("cas", DEFAULT_CAS_PORT) if args.port is None else args.port
     try:
         emu = Emulator(
             data_dir=args.data_dir,
             host=args.host,
-            port=args.port,
+            port=port,
+            ports=ports,
             job_delay_scale=args.job_delay_scale,
             appid=args.appid,
             secret_id=args.secret_id,
             secret_key=args.secret_key,
             max_vaults=args.max_vaults,
         )
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         print(f"cannot start the emulator: {exc}", file=sys.stderr)
         return None
     try:
         return emu.start()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         emu.stop()
-        print(f"cannot start the emulator on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"cannot start the emulator on {args.host} (ports {ports or port}): {exc}", file=sys.stderr)
         return None
 
 

@@ -1,5 +1,8 @@
 """The emulator's on-disk layout: a sqlite3 index for metadata and plain files ("blobs") for bytes.
 
+Shared by every service: the host owns the one ``meta`` table (the account), each service adds its
+own tables with :meth:`Database.add_tables`.
+
 Why this shape: bytes never pass through memory whole, and every write is crash-safe. A blob is
 written under ``tmp/``, fsynced, renamed into ``blobs/`` (and the folder fsynced) before any index
 row refers to it; the index itself runs in WAL mode with ``synchronous=FULL``. A crash can therefore
@@ -30,33 +33,7 @@ __all__ = ["CHUNK", "Blob", "DataDirInUse", "Database", "IncompleteBody"]
 #: bodies are streamed in pieces of this size (never a whole archive or part in memory)
 CHUNK = MiB
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS vaults(
-    name TEXT PRIMARY KEY, created REAL NOT NULL, last_inventory REAL,
-    policy TEXT, notifications TEXT, lock TEXT, tags TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE IF NOT EXISTS archives(
-    id TEXT PRIMARY KEY, vault TEXT NOT NULL, size INTEGER NOT NULL, tree_hash TEXT NOT NULL,
-    description TEXT, created REAL NOT NULL, blob TEXT, deleted INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS archives_by_vault ON archives(vault, deleted, id);
-CREATE TABLE IF NOT EXISTS uploads(
-    id TEXT PRIMARY KEY, vault TEXT NOT NULL, part_size INTEGER NOT NULL, description TEXT,
-    created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS parts(
-    upload_id TEXT NOT NULL, start INTEGER NOT NULL, size INTEGER NOT NULL, tree_hash TEXT NOT NULL,
-    blob TEXT NOT NULL, PRIMARY KEY(upload_id, start));
-CREATE TABLE IF NOT EXISTS jobs(
-    id TEXT PRIMARY KEY, vault TEXT NOT NULL, created REAL NOT NULL, due REAL NOT NULL,
-    doc TEXT NOT NULL, state TEXT NOT NULL, output TEXT, finished REAL);
-CREATE TABLE IF NOT EXISTS cos_objects(
-    bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-    modified REAL NOT NULL, blob TEXT NOT NULL, PRIMARY KEY(bucket, key));
-"""
-
-_REFERENCED = """
-SELECT blob FROM archives WHERE blob IS NOT NULL UNION SELECT blob FROM parts
-UNION SELECT output FROM jobs WHERE output IS NOT NULL UNION SELECT blob FROM cos_objects
-"""
+_META = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 
 
 class DataDirInUse(RuntimeError):
@@ -103,7 +80,17 @@ class Database:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={'FULL' if fsync else 'OFF'}")
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(_META)
+        self._referenced: List[str] = []
+
+    def add_tables(self, schema: str, referenced: str) -> None:
+        """Create a service's tables (``CREATE ... IF NOT EXISTS``) and say where they name blobs:
+        ``referenced`` is a ``SELECT`` of one column of blob tokens (NULLs allowed). The start-up
+        sweep deletes every blob that no registered query returns, so a service that stores blobs
+        must register before :meth:`sweep` runs."""
+        with self.lock:
+            self._conn.executescript(schema)
+            self._referenced.append(referenced)
 
     def close(self) -> None:
         with self.lock:
@@ -219,7 +206,7 @@ class Database:
             with contextlib.suppress(OSError):
                 leftover.unlink()
                 removed += 1
-        referenced = {str(r[0]) for r in self.rows(_REFERENCED)}
+        referenced = {str(r[0]) for query in self._referenced for r in self.rows(query) if r[0] is not None}
         for path in self.blobs.iterdir():
             if path.name.split(".", 1)[0] not in referenced:
                 with contextlib.suppress(OSError):

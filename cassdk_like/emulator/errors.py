@@ -1,7 +1,8 @@
-"""The one error type the emulator's model raises.
+"""The one error type every emulated service raises; each service renders it in its own format.
 
-Store, job and operation code raise :class:`ApiError` with a documented code; ``protocol.py`` is the
-only place that turns it into the wire format, so every error has the same shape and status rules.
+Store, job and operation code raise :class:`ApiError` with a code from the service's vocabulary; the
+service's ``error_response`` is the only place that turns it into bytes on the wire. Services whose
+codes are not in the SDK's exception tree (S3's ``NoSuchKey``...) pass ``status`` explicitly.
 """
 
 from __future__ import annotations
@@ -10,16 +11,7 @@ from typing import Optional
 
 from cassdk_like.core.exceptions import documented_codes
 
-__all__ = [
-    "ApiError",
-    "access_denied",
-    "bad_request",
-    "invalid_value",
-    "limit_exceeded",
-    "missing_value",
-    "not_found",
-    "status_for_code",
-]
+__all__ = ["ApiError", "status_for_code"]
 
 
 def status_for_code(code: str) -> int:
@@ -30,7 +22,7 @@ def status_for_code(code: str) -> int:
 
 
 class ApiError(Exception):
-    """A request the service refuses: ``{"code", "message", "type"}`` with an HTTP status."""
+    """A request the service refuses: a code, a message and an HTTP status (``Retry-After`` optional)."""
 
     def __init__(
         self,
@@ -48,29 +40,5 @@ class ApiError(Exception):
 
     @property
     def error_type(self) -> str:
-        """``Client`` or ``Server``, capitalised as the real service sends it (section 4.1)."""
+        """``Client`` or ``Server`` (the CAS error body's ``type``; Glacier and S3 use the same split)."""
         return "Server" if self.status >= 500 else "Client"
-
-
-def not_found(message: str) -> ApiError:
-    return ApiError("ResourceNotFoundException", message)
-
-
-def invalid_value(message: str) -> ApiError:
-    return ApiError("InvalidParameterValueException", message)
-
-
-def missing_value(message: str) -> ApiError:
-    return ApiError("MissingParameterValueException", message)
-
-
-def bad_request(message: str) -> ApiError:
-    return ApiError("BadRequest", message)
-
-
-def access_denied(message: str) -> ApiError:
-    return ApiError("AccessDeniedException", message)
-
-
-def limit_exceeded(message: str) -> ApiError:
-    return ApiError("LimitExceededException", message)

@@ -1,8 +1,9 @@
-"""The HTTP/1.1 side: parse a request off the socket, hand it to the app, write the response.
+"""The HTTP/1.1 side, the same for every service: parse a request off the socket, hand it to the
+service's pipeline (or the admin endpoints), write the response.
 
 Why here and nowhere else: keep-alive bookkeeping (draining unread bodies or hanging up), the
-sendfile fast path for job output, and the two socket-level faults (send-rate cap and cutting a
-body short) all need the raw connection.
+sendfile fast path for file bodies, and the two socket-level faults (send-rate cap and cutting a
+body short) all need the raw connection. One server per service, each on its own port.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Mapping, Optional, Set, Tuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from cassdk_like.emulator.admin import Admin
-from cassdk_like.emulator.app import App
-from cassdk_like.emulator.auth import detect_dialect
+from cassdk_like.emulator.admin import ADMIN_PREFIX, Admin
 from cassdk_like.emulator.db import CHUNK, IncompleteBody
-from cassdk_like.emulator.errors import ApiError, missing_value
 from cassdk_like.emulator.faults import Decision
-from cassdk_like.emulator.protocol import CAS, BodyReader, Request, Response, error_response, new_request_id
-from cassdk_like.emulator.routes import ADMIN_PREFIX
+from cassdk_like.emulator.pipeline import Pipeline
+from cassdk_like.emulator.service import BAD_REQUEST, INTERNAL_ERROR, LENGTH_REQUIRED, REQUEST_TIMEOUT
+from cassdk_like.emulator.wire import BodyReader, Request, Response
 
 __all__ = ["EmulatorHTTPServer", "Handler"]
 
@@ -41,8 +40,10 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address: Tuple[str, int], app: App, admin: Admin, socket_timeout: float) -> None:
-        self.app = app
+    def __init__(
+        self, address: Tuple[str, int], pipeline: Pipeline, admin: Admin, socket_timeout: float
+    ) -> None:
+        self.pipeline = pipeline
         self.admin = admin
         self.socket_timeout = socket_timeout
         self._open: Set[socket.socket] = set()
@@ -97,14 +98,15 @@ class Handler(BaseHTTPRequestHandler):
             self.server.untrack(self.connection)
 
     def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
-        """Errors found by http.server itself (bad request line, unknown method) get the JSON shape too."""
+        """Errors found by http.server itself (bad request line, unknown method) get the service's
+        error format too."""
         self.close_connection = True
         text = message or explain or HTTPStatus(code).phrase
         if code in (HTTPStatus.NOT_IMPLEMENTED, HTTPStatus.HTTP_VERSION_NOT_SUPPORTED):
             code = HTTPStatus.BAD_REQUEST  # an unknown method or version is the client's mistake
-        code_name = "ServiceUnavailableException" if code >= 500 else "BadRequest"
-        response = self._early_error(ApiError(code_name, text, status=code))
-        self._send(response, Decision())
+        condition = INTERNAL_ERROR if code >= 500 else BAD_REQUEST
+        request = Request(self.command or "GET", "", [], {}, BodyReader(self.rfile, 0))
+        self._send(self.server.pipeline.host_error_response(request, condition, code, text), Decision())
 
     def version_string(self) -> str:
         return self.server_version
@@ -123,48 +125,49 @@ class Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in raw_headers}
         reader, problem = self._body_reader(headers)
         request = Request(
-            self.command, unquote(split.path), parse_qsl(split.query, keep_blank_values=True), headers, reader
+            self.command,
+            unquote(split.path),
+            parse_qsl(split.query, keep_blank_values=True),
+            headers,
+            reader,
+            raw_path=split.path,
+            raw_headers=raw_headers,
         )
+        pipeline = self.server.pipeline
         decision = Decision()
         self._counted = not request.path.startswith(ADMIN_PREFIX)
         try:
             if problem is not None:
-                response = self._early_error(problem, headers)
+                response = pipeline.host_error_response(request, *problem)
             elif not self._counted:
-                response = self.server.admin.handle(request)
+                response = self.server.admin.handle(request, pipeline.service)
             else:
-                response, decision = self.server.app.handle(request, split.path, raw_headers)
+                response, decision = pipeline.handle(request)
         except IncompleteBody:
             self.close_connection = True
             return
         except (socket.timeout, TimeoutError):
             self.close_connection = True
-            error = ApiError("RequestTimeoutException", "timed out reading the request body")
-            response = self._early_error(error, headers)
+            response = pipeline.host_error_response(
+                request, REQUEST_TIMEOUT, 408, "timed out reading the request body"
+            )
         except ConnectionError:
             self.close_connection = True
             return
         self._settle_body(reader)
         self._send(response, decision)
 
-    def _body_reader(self, headers: Mapping[str, str]) -> Tuple[BodyReader, Optional[ApiError]]:
+    def _body_reader(self, headers: Mapping[str, str]) -> Tuple[BodyReader, Optional[Tuple[str, int, str]]]:
+        """The body reader, and the host condition (with status and message) that refuses it."""
         if "chunked" in headers.get("transfer-encoding", "").lower():
             self.close_connection = True
-            return BodyReader(self.rfile, 0), missing_value(
-                "Content-Length is required (chunked bodies are refused)"
-            )
+            problem = (LENGTH_REQUIRED, 411, "Content-Length is required (chunked bodies are refused)")
+            return BodyReader(self.rfile, 0), problem
         raw = headers.get("content-length", "0").strip() or "0"
         if not raw.isdigit():
             self.close_connection = True
-            return BodyReader(self.rfile, 0), ApiError("BadRequest", f"invalid Content-Length {raw[:40]!r}")
+            return BodyReader(self.rfile, 0), (BAD_REQUEST, 400, f"invalid Content-Length {raw[:40]!r}")
         return BodyReader(self.rfile, int(raw)), None
-
-    def _early_error(self, error: ApiError, headers: Optional[Mapping[str, str]] = None) -> Response:
-        """An error decided before the pipeline ran, in the request's dialect when it is known."""
-        dialect = detect_dialect(headers) if headers is not None else CAS
-        response = error_response(error, dialect)
-        response.headers.append((dialect.request_id_header, new_request_id()))
-        return response
 
     def _settle_body(self, reader: BodyReader) -> None:
         """Drain what the operation did not read (keeps keep-alive in sync), or hang up if large."""
@@ -203,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def count_sent(self, nbytes: int, job_output: bool) -> None:
         if self._counted:
-            self.server.app.stats.add_sent(nbytes, job_output=job_output)
+            self.server.pipeline.count_sent(nbytes, job_output)
 
     def _write_body(self, response: Response, limit: int, rate: Optional[float]) -> None:
         job_output = response.job_output

@@ -1,8 +1,9 @@
-"""``Emulator``: a strict, disk-backed CAS (and Glacier-dialect) service on loopback.
+"""``Emulator``: strict, disk-backed local services on loopback, each on its own port.
 
 Start it in process (``with Emulator() as emu:``) or from the shell (``python -m cassdk_like.emulator``).
-It speaks both dialects on one port, verifies every signature, streams bodies to disk while hashing,
-and keeps its state in ``data_dir`` across restarts (a temporary folder, removed on exit, by default).
+Today it runs the CAS vault service (both dialects on one port); ``emu.endpoints`` maps each service
+to its base URL. Every signature is verified, bodies stream to disk while hashing, and the state is
+kept in ``data_dir`` across restarts (a temporary folder, removed on exit, by default).
 """
 
 from __future__ import annotations
@@ -10,27 +11,23 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from cassdk_like.core.integrity import MiB
-from cassdk_like.emulator.admin import Admin
-from cassdk_like.emulator.app import App, Observer
-from cassdk_like.emulator.auth import Verifier
-from cassdk_like.emulator.callbacks import Notifier
-from cassdk_like.emulator.context import DEFAULT_TIER_DELAYS, Services, Settings
-from cassdk_like.emulator.cos import CosStore
+from cassdk_like.emulator.cas.callbacks import Notifier
+from cassdk_like.emulator.cas.context import DEFAULT_TIER_DELAYS, Settings
+from cassdk_like.emulator.cas.cos import CosStore
+from cassdk_like.emulator.cas.jobs import JobManager
+from cassdk_like.emulator.cas.service import CasService
+from cassdk_like.emulator.cas.store import Store
+from cassdk_like.emulator.cas.uploads import Uploads
 from cassdk_like.emulator.db import Database
 from cassdk_like.emulator.faults import Faults, Stats
-from cassdk_like.emulator.handler import EmulatorHTTPServer
-from cassdk_like.emulator.joboutput import Finisher
-from cassdk_like.emulator.jobs import JobManager
-from cassdk_like.emulator.ops_jobs import render_job
-from cassdk_like.emulator.protocol import DIALECTS
-from cassdk_like.emulator.store import Store
-from cassdk_like.emulator.uploads import Uploads
+from cassdk_like.emulator.host import ServiceHost
+from cassdk_like.emulator.pipeline import Observer
+from cassdk_like.emulator.service import Account, Environment, Service, ServiceFactory
 
 __all__ = ["Emulator"]
 
@@ -38,14 +35,17 @@ PathLike = Union[str, Path]
 
 
 class Emulator:
-    """A local CAS service. Thread-safe; use as a context manager or call start()/stop().
+    """Local services sharing one account, one data dir, faults, statistics and observers.
+    Thread-safe; use as a context manager or call start()/stop().
 
-    ``job_delay_scale`` multiplies the tier delays (Expedited 1 s, Standard 5 s, Bulk 10 s; 0 finishes
-    jobs at once). Credentials are generated (and kept in ``data_dir``) unless given. Options beyond
-    the issue's: ``max_vaults`` (the service's 1000-vault limit), ``max_skew`` (signature clock skew,
-    s), ``expedited_max_bytes`` (Expedited only for archives up to 256 MiB; None lifts it),
-    ``allow_empty_archives`` (the service refuses zero-byte archives), ``retention`` (jobs and
-    uploads live 24 h), ``fsync`` (default: on with a data_dir, off for the temporary folder).
+    ``port`` is the CAS port (0: a free one); ``ports`` maps service names to ports (``{"cas": 0}``),
+    for services added later too. ``job_delay_scale`` multiplies the CAS tier delays (Expedited 1 s,
+    Standard 5 s, Bulk 10 s; 0 finishes jobs at once). Credentials are generated (and kept in
+    ``data_dir``) unless given. CAS options beyond the issue's: ``max_vaults`` (the service's
+    1000-vault limit), ``max_skew`` (signature clock skew, s), ``expedited_max_bytes`` (Expedited only
+    for archives up to 256 MiB; None lifts it), ``allow_empty_archives`` (the service refuses
+    zero-byte archives), ``retention`` (jobs and uploads live 24 h), ``fsync`` (default: on with a
+    data_dir, off for the temporary folder).
     """
 
     def __init__(
@@ -58,6 +58,7 @@ class Emulator:
         secret_id: Optional[str] = None,
         secret_key: Optional[str] = None,
         *,
+        ports: Optional[Mapping[str, int]] = None,
         region: str = "ap-guangzhou",
         glacier_region: str = "us-east-1",
         max_vaults: int = 1000,
@@ -75,35 +76,40 @@ class Emulator:
             raise ValueError("give both secret_id and secret_key, or neither (to generate a pair)")
         if job_delay_scale < 0:
             raise ValueError("job_delay_scale must be >= 0")
+        self._ports = _choose_ports(port, ports)
         self.host = host
-        self._requested_port = port
         self._temporary = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="cas-emulator-")) if data_dir is None else Path(data_dir)
         self._db = Database(self.data_dir, fsync=(not self._temporary) if fsync is None else fsync)
-        self.appid, self.secret_id, self._secret_key = self._credentials(appid, secret_id, secret_key)
-        delays = dict(DEFAULT_TIER_DELAYS)
-        delays.update(tier_delays or {})
-        self.settings = Settings(
-            appid=self.appid,
-            region=region,
-            glacier_region=glacier_region,
-            max_vaults=max_vaults,
-            max_tags=max_tags,
-            max_skew=max_skew,
-            job_delay_scale=float(job_delay_scale),
-            tier_delays=delays,
-            expedited_max_bytes=expedited_max_bytes,
-            retention=retention,
-            allow_empty_archives=allow_empty_archives,
-        )
-        self._clock = clock
-        self._socket_timeout = socket_timeout
-        self.faults = Faults()
-        self.stats = Stats()
-        self._build()
-        self._server: Optional[EmulatorHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
-        self._port: Optional[int] = None
+        try:
+            self.appid, self.secret_id, self._secret_key = self._credentials(appid, secret_id, secret_key)
+            delays = dict(DEFAULT_TIER_DELAYS)
+            delays.update(tier_delays or {})
+            settings = Settings(
+                appid=self.appid,
+                region=region,
+                glacier_region=glacier_region,
+                max_vaults=max_vaults,
+                max_tags=max_tags,
+                max_skew=max_skew,
+                job_delay_scale=float(job_delay_scale),
+                tier_delays=delays,
+                expedited_max_bytes=expedited_max_bytes,
+                retention=retention,
+                allow_empty_archives=allow_empty_archives,
+            )
+            self.environment = Environment(
+                db=self._db,
+                clock=clock,
+                account=Account(self.appid, self.secret_id, self._secret_key),
+                data_dir=self.data_dir,
+            )
+            self._host = ServiceHost(host, socket_timeout, self.info)
+            self.cas = CasService(self.environment, settings)
+            self._host.add(self.cas, self._ports.get("cas", 0))
+        except BaseException:
+            self._close_storage()
+            raise
 
     def _credentials(
         self, appid: Optional[str], secret_id: Optional[str], secret_key: Optional[str]
@@ -120,43 +126,58 @@ class Emulator:
             self._db.meta_set("secret_key", secret_key)
         return appid, secret_id, secret_key
 
-    def _build(self) -> None:
-        db, settings = self._db, self.settings
-        self.store = Store(db, max_vaults=settings.max_vaults)
-        self.uploads = Uploads(db, self.store, retention=settings.retention)
-        self.cos = CosStore(db, self._clock)
-        self.notifier = Notifier()
+    # -- services -----------------------------------------------------------------------------
 
-        def qcs(vault: str, dialect: str) -> Any:
-            chosen = DIALECTS[dialect]
-            return chosen.qcs_field, settings.qcs(vault, chosen)
+    def add_service(self, factory: ServiceFactory, *, port: Optional[int] = None) -> Service:
+        """Build a service from this emulator's :class:`Environment` and host it on ``port``
+        (default: ``ports[name]``, else a free one); served at once if the emulator is running."""
+        service = factory(self.environment)
+        chosen = self._ports.get(service.name, 0) if port is None else port
+        self._host.add(service, chosen)
+        return service
 
-        def render(vault: str, doc: Mapping[str, Any]) -> Dict[str, Any]:
-            return render_job(settings, DIALECTS[doc["_dialect"]], vault, doc)
+    @property
+    def services(self) -> Mapping[str, Service]:
+        """Service name -> service, in the order they were added (``cas`` first)."""
+        return self._host.services
 
-        self.jobs = JobManager(
-            db,
-            self.store,
-            Finisher(db, self.store, self.cos, qcs),
-            self.notifier,
-            render=render,
-            clock=self._clock,
-            retention=settings.retention,
-            housekeeping=self.uploads.purge_expired,
-        )
-        services = Services(settings, self.store, self.uploads, self.jobs, self.cos, self._clock)
-        verifier = Verifier(
-            self.secret_id,
-            self._secret_key,
-            appid=self.appid,
-            glacier_region=settings.glacier_region,
-            max_skew=settings.max_skew,
-            clock=self._clock,
-        )
-        self._app = App(services, verifier, self.faults, self.stats)
-        self._admin = Admin(services, self.faults, self.stats, self.notifier, self.info)
+    # -- CAS shortcuts (the CAS service's models, as before services had their own packages) ------
+
+    @property
+    def settings(self) -> Settings:
+        return self.cas.settings
+
+    @property
+    def store(self) -> Store:
+        return self.cas.store
+
+    @property
+    def uploads(self) -> Uploads:
+        return self.cas.uploads
+
+    @property
+    def jobs(self) -> JobManager:
+        return self.cas.jobs
+
+    @property
+    def cos(self) -> CosStore:
+        """The in-emulator COS bucket store of the CAS push/pull jobs."""
+        return self.cas.cos
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.cas.notifier
 
     # -- public surface -----------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        """The fault switches of every service (rules match on ``service=`` too)."""
+        return self._host.faults
+
+    @property
+    def stats(self) -> Stats:
+        return self._host.stats
 
     @property
     def secret_key(self) -> str:
@@ -165,84 +186,79 @@ class Emulator:
 
     @property
     def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("the emulator is not running; call start() or use it as a context manager")
-        return self._port
+        """The CAS port."""
+        return self._host.port("cas")
 
     @property
     def endpoint(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        """The CAS base URL (``endpoints["cas"]``)."""
+        return self._host.endpoint("cas")
+
+    @property
+    def endpoints(self) -> Dict[str, str]:
+        """Service name -> base URL (``{"cas": "http://127.0.0.1:NNNN"}``)."""
+        if not self.running:
+            raise RuntimeError("the emulator is not running; call start() or use it as a context manager")
+        return self._host.endpoints()
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._host.running
 
     def info(self) -> Dict[str, Any]:
-        """Where and how to connect (no secret key)."""
+        """Where and how to connect (no secret key); the ``GET /_emulator/info`` document."""
+        cas = self.cas.info()
         return {
             "endpoint": self.endpoint if self.running else None,
+            "endpoints": self._host.endpoints() if self.running else {},
             "appid": self.appid,
             "secret_id": self.secret_id,
-            "region": self.settings.region,
-            "glacier_region": self.settings.glacier_region,
-            "job_delay_scale": self.settings.job_delay_scale,
+            "region": cas["region"],
+            "glacier_region": cas["glacier_region"],
+            "job_delay_scale": cas["job_delay_scale"],
             "data_dir": str(self.data_dir),
+            "services": {name: service.info() for name, service in self._host.services.items()},
         }
 
     def add_observer(self, observer: Observer) -> None:
-        """Call ``observer(request, response, decision)`` after every API request, from the server's
-        threads (``response`` is None when the connection broke before an answer). For tests that
-        must see each request with the fault decided for it; keep observers quick."""
-        self._app.add_observer(observer)
+        """Call ``observer(request, response, decision)`` after every API request of every service,
+        from the server's threads (``request.service`` and ``request.operation`` say which;
+        ``response`` is None when the connection broke before an answer). For tests that must see
+        each request with the fault decided for it; keep observers quick."""
+        self._host.add_observer(observer)
 
     def remove_observer(self, observer: Observer) -> None:
-        self._app.remove_observer(observer)
+        self._host.remove_observer(observer)
 
     def stats_snapshot(self) -> Dict[str, Any]:
         """The ``GET /_emulator/stats`` document."""
-        return self._admin.stats_snapshot()
+        return self._host.admin.stats_snapshot()
 
     def finish_jobs(self) -> None:
-        """Finish every in-progress job now, whatever its tier delay."""
-        self.jobs.finish_all()
+        """Finish every in-progress CAS job now, whatever its tier delay."""
+        self.cas.jobs.finish_all()
 
     def __repr__(self) -> str:
-        where = self.endpoint if self.running else "not running"
+        where = ", ".join(f"{k}={v}" for k, v in self._host.endpoints().items()) or "not running"
         return (
             f"Emulator({where}, appid={self.appid!r}, secret_id={self.secret_id!r},"
             f" data_dir={str(self.data_dir)!r})"
         )
 
     def start(self) -> Emulator:
-        if self._server is not None:
+        if self.running:
             return self
+        unknown = sorted(set(self._ports) - set(self._host.services))
+        if unknown:
+            running = sorted(self.services)
+            raise ValueError(f"ports names no such service {unknown}; the emulator runs {running}")
         self._db.sweep()
-        server = EmulatorHTTPServer(
-            (self.host, self._requested_port), self._app, self._admin, self._socket_timeout
-        )
-        self._port = int(server.server_address[1])
-        self.notifier.start()
-        self.jobs.start()
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="cas-emulator", daemon=True, kwargs={"poll_interval": 0.05}
-        )
-        self._server = server
-        self._thread.start()
+        self._host.start()
         return self
 
     def stop(self) -> None:
         """Stop serving, close connections and background threads; remove a temporary data_dir."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.close_connections()
-            server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self.jobs.stop()
-            self.notifier.stop()
-        self._port = None
+        self._host.stop()
         self._close_storage()
 
     def _close_storage(self) -> None:
@@ -255,3 +271,16 @@ class Emulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _choose_ports(port: int, ports: Optional[Mapping[str, int]]) -> Dict[str, int]:
+    """``port`` is the CAS port; ``ports`` may name it too, but not differently."""
+    chosen = {str(name): int(value) for name, value in (ports or {}).items()}
+    if "cas" in chosen and port not in (0, chosen["cas"]):
+        raise ValueError(f"port={port} and ports['cas']={chosen['cas']} disagree; give the CAS port once")
+    if port:
+        chosen["cas"] = int(port)
+    for name, value in chosen.items():
+        if not 0 <= value <= 65535:
+            raise ValueError(f"port for {name!r} must be 0-65535, got {value}")
+    return chosen

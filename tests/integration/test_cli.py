@@ -5,15 +5,18 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-from cassdk_like.cli.main import main
+from cassdk_like.cli.main import build_parser, main
 from cassdk_like.emulator import Emulator
+from cassdk_like.emulator.cli import DEFAULT_CAS_PORT
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +105,101 @@ def test_the_installed_console_script_runs() -> None:
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0
     assert done.stdout.startswith("cascmd ")
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _clean_env(tmp_path: Path, **extra: str) -> Dict[str, str]:
+    """A child environment with this checkout first on the path and no connection settings of ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAS_", "AWS_")) and k != "CASSDK_CONFIG"}
+    env.update(PYTHONPATH=str(REPO), CASSDK_CONFIG=str(tmp_path / "no-such-config"), **extra)
+    return env
+
+
+def _cascmd(*argv: str, env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("cascmd")
+    return subprocess.run(
+        [str(script), *argv], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+
+
+def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> None:
+    """Start ``cascmd serve``, read its first lines, paste its exports, and use them."""
+    env = _clean_env(tmp_path)
+    script = Path(sys.executable).with_name("cascmd")
+    argv = [str(script), "serve", "--port", "0", "--job-delay-scale", "0", "--data-dir", str(tmp_path / "d")]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    watchdog = threading.Timer(120, proc.kill)
+    watchdog.start()
+    lines: List[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Press Ctrl-C"):
+                break
+        services = [line.split() for line in lines if line.startswith("service ")]
+        assert lines[0].startswith("service ")  # the services come first, one line each
+        assert [name for _, name, _url in services] == ["cas"]
+        endpoint = services[0][2]
+        assert endpoint.startswith("http://127.0.0.1:")
+        assert not endpoint.endswith(":8383")
+        exported: Dict[str, str] = {}
+        for line in lines:
+            if line.startswith("export "):
+                name, _, value = line[len("export ") :].partition("=")
+                exported[name] = shlex.split(value)[0]
+        assert set(exported) == {
+            "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+        }  # fmt: skip
+        assert exported["CAS_ENDPOINT"] == endpoint
+
+        cas_env = dict(env, **{k: v for k, v in exported.items() if k.startswith("CAS_")})
+        made = _cascmd("create-vault", "pasted", env=cas_env)
+        assert (made.returncode, made.stdout) == (0, "created vault pasted\n"), made.stderr
+        glacier_env = dict(env, CAS_DIALECT="glacier", CAS_ENDPOINT=endpoint)
+        glacier_env.update({k: v for k, v in exported.items() if k.startswith("AWS_")})
+        listed = _cascmd("ls", env=glacier_env)
+        assert listed.returncode == 0, listed.stderr
+        assert "pasted" in listed.stdout
+        assert exported["CAS_SECRET_KEY"] not in listed.stdout + listed.stderr
+        proc.terminate()
+        _rest, errors = proc.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, errors
+    assert "Traceback" not in errors
+
+
+def test_cascmd_serve_defaults_to_port_8390_not_reductstore_8383(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["serve", "--help"])
+    assert info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "default 8390" in help_text
+    assert "8383" not in help_text
+    assert "8383" not in build_parser().format_help()
+    assert DEFAULT_CAS_PORT == 8390
+
+
+def test_serve_refuses_conflicting_ports(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "1234", "--service-port", "cas=4321"]) == 1
+    assert "disagree" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["serve", "--service-port", "cas"])
+    assert info.value.code == 2
+
+
+def test_importing_the_cli_does_not_load_the_emulator(tmp_path: Path) -> None:
+    code = "import cassdk_like.cli.main, sys; assert 'cassdk_like.emulator' not in sys.modules, 'loaded'"
+    env = _clean_env(tmp_path)
+    command = [sys.executable, "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    version = _cascmd("--version", env=_clean_env(tmp_path))
+    assert version.returncode == 0

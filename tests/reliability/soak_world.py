@@ -45,7 +45,6 @@ import attrs
 
 from cassdk_like import CasAPI, CASClient, ProgressEvent, RetryPolicy, TransferConfig, Vault
 from cassdk_like.emulator import Emulator
-from cassdk_like.emulator.routes import guess_operation
 
 MiB = 1024 * 1024
 KiB = 1024
@@ -288,7 +287,7 @@ class RequestLog:
         emu.add_observer(self._observe)
 
     def _observe(self, request: Any, response: Any, decision: Any) -> None:
-        operation = guess_operation(request.method, request.path)
+        operation = request.operation
         start = _range_start(request.headers, operation)
         if response is None:
             self._add(Seen(operation, start, "broken"))

@@ -1,7 +1,8 @@
 """What may import what inside the package, so the rule survives every new service.
 
 The house (README, "Layout"): ``core`` at the bottom, the ``engine`` over it, one package per
-service over both, ``cli`` on top; the ``emulator`` stands apart and sees only ``core``. A service
+service over both, ``cli`` on top; the ``emulator`` stands apart and sees only ``core`` (its
+per-service sub-packages, ``emulator.cas`` and those to come, belong to that one layer). A service
 may use another service's public facade (its package ``__init__``) where the domain needs it, never
 its internals. Imports inside functions count too: a lazy import is still a dependency.
 """

@@ -159,7 +159,8 @@ def test_reset_all_faults(emulator: Emulator, cas: Raw) -> None:
     assert cas.request("GET", "/-/vaults").status_code == 500
     assert admin(emulator, "DELETE", "faults").status_code == 204
     assert cas.request("GET", "/-/vaults").status_code == 200
-    assert admin(emulator, "GET", "faults").json() == {"rules": [], "rate_limit": None}
+    cleared = {"rules": [], "rate_limit": None, "service_rate_limits": {}}
+    assert admin(emulator, "GET", "faults").json() == cleared
 
 
 def test_admin_rejects_bad_fault_json(emulator: Emulator) -> None:

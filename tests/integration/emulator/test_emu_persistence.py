@@ -120,8 +120,10 @@ def test_serve_main_prints_endpoint_and_credentials(tmp_path: Path) -> None:
     thread.start()
     try:
         assert out.ready.wait(10)
-        endpoint = out.lines[0].rsplit(" ", 1)[1]
+        name, endpoint = out.lines[0].split()[1:]
+        assert name == "cas"
         assert endpoint.startswith("http://127.0.0.1:")
+        assert f"export CAS_ENDPOINT={endpoint}" in out.lines
         assert any("local-secret" in line for line in out.lines)
         assert any("1250000001" in line for line in out.lines)
     finally:
@@ -143,7 +145,7 @@ def test_python_m_emulator_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
-        assert "listening on http://127.0.0.1:" in first
+        assert first.startswith("service cas http://127.0.0.1:")
         proc.send_signal(signal.SIGINT)
         rest, errors = proc.communicate(timeout=15)
     finally:

@@ -1,8 +1,7 @@
-"""The wire format in one place: the two dialects, requests, responses, and the error body.
+"""Requests and responses as the host and every service share them; no service's wire format here.
 
-Every response, success or error, gets the dialect's request-id header here; every error is
-``{"code", "message", "type"}`` with its documented status (section 4). Operations build
-:class:`Response` objects and never touch the socket.
+The handler parses the socket into a :class:`Request`, a service answers with a :class:`Response`
+(bytes, or a file range sent with sendfile), and neither side touches the other's internals.
 """
 
 from __future__ import annotations
@@ -10,69 +9,23 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from cassdk_like.emulator.errors import ApiError, invalid_value, missing_value
+from cassdk_like.emulator.errors import ApiError
 
 __all__ = [
-    "CAS",
-    "DIALECTS",
-    "GLACIER",
     "MAX_JSON_BODY",
     "BodyReader",
-    "Dialect",
     "FileBody",
     "Request",
     "Response",
     "empty_response",
-    "error_response",
     "json_response",
     "new_request_id",
 ]
 
-#: JSON request bodies larger than this are refused (they are policies and job requests)
+#: JSON request bodies larger than this are refused (policies, job requests, admin documents)
 MAX_JSON_BODY = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """What differs between the CAS wire format and Glacier's (section 7)."""
-
-    name: str
-    prefix: str
-    request_id_header: str
-    qcs_field: str
-    callback_field: str
-    policy_key: str
-    signature_status: int
-    list_defaults: Mapping[str, int]
-
-    def h(self, suffix: str) -> str:
-        """``h("sha256-tree-hash")`` -> ``x-cas-sha256-tree-hash`` or ``x-amz-sha256-tree-hash``."""
-        return self.prefix + suffix
-
-
-CAS = Dialect(
-    name="cas",
-    prefix="x-cas-",
-    request_id_header="x-cas-requestId",
-    qcs_field="VaultQCS",
-    callback_field="CallBackUrl",
-    policy_key="policy",
-    signature_status=400,
-    list_defaults={"ListVaults": 1000, "ListJobs": 1000, "ListMultipartUploads": 1000, "ListParts": 1000},
-)
-GLACIER = Dialect(
-    name="glacier",
-    prefix="x-amz-",
-    request_id_header="x-amzn-RequestId",
-    qcs_field="VaultARN",
-    callback_field="SNSTopic",
-    policy_key="Policy",
-    signature_status=403,
-    list_defaults={"ListVaults": 10, "ListJobs": 50, "ListMultipartUploads": 50, "ListParts": 50},
-)
-DIALECTS = {"cas": CAS, "glacier": GLACIER}
 
 
 class BodyReader:
@@ -98,13 +51,23 @@ class BodyReader:
 
 @dataclass
 class Request:
-    """A parsed request: ``path`` is percent-decoded (as signed), ``headers`` keys are lowercase."""
+    """A parsed request: ``path`` is percent-decoded, ``headers`` keys are lowercase.
+
+    ``raw_path`` and ``raw_headers`` are as received (signature schemes that sign the encoded path or
+    the original header case need them). The host fills in ``service``, ``operation`` (``"Unknown"``
+    when the service's routing refused the request) and ``request_id`` before the service sees it.
+    """
 
     method: str
     path: str
     query: List[Tuple[str, str]]
     headers: Dict[str, str]
     body: BodyReader
+    raw_path: str = ""
+    raw_headers: List[Tuple[str, str]] = field(default_factory=list)
+    service: str = ""
+    operation: str = ""
+    request_id: str = ""
 
     def header(self, name: str) -> Optional[str]:
         return self.headers.get(name.lower())
@@ -112,7 +75,7 @@ class Request:
     def require_header(self, name: str) -> str:
         value = self.headers.get(name.lower())
         if value is None or not value.strip():
-            raise missing_value(f"the {name} header is required")
+            raise ApiError("MissingParameterValueException", f"the {name} header is required")
         return value.strip()
 
     def param(self, name: str) -> Optional[str]:
@@ -124,7 +87,8 @@ class Request:
     def read_json(self) -> Dict[str, Any]:
         """The whole body as a JSON object (SerializationException when it is not one)."""
         if self.body.length > MAX_JSON_BODY:
-            raise invalid_value(f"the JSON body is larger than {MAX_JSON_BODY} bytes")
+            message = f"the JSON body is larger than {MAX_JSON_BODY} bytes"
+            raise ApiError("InvalidParameterValueException", message)
         raw = self.body.read(self.body.length)
         try:
             doc = json.loads(raw.decode("utf-8")) if raw.strip() else None
@@ -137,7 +101,7 @@ class Request:
 
 @dataclass(frozen=True)
 class FileBody:
-    """A response body served from a file (job output), sent with os.sendfile when possible."""
+    """A response body served from a file range, sent with os.sendfile when no fault is in the way."""
 
     path: str
     offset: int
@@ -146,6 +110,8 @@ class FileBody:
 
 @dataclass
 class Response:
+    """``job_output`` marks bodies counted apart in the statistics (CAS job output)."""
+
     status: int
     headers: List[Tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
@@ -168,19 +134,3 @@ def json_response(status: int, doc: Any, headers: Optional[List[Tuple[str, str]]
 
 def empty_response(status: int, headers: Optional[List[Tuple[str, str]]] = None) -> Response:
     return Response(status, list(headers or []))
-
-
-def error_response(error: ApiError, dialect: Dialect) -> Response:
-    """The documented error: JSON ``{"code","message","type"}``; Retry-After when throttling."""
-    status = error.status
-    if error.code == "InvalidSignatureException" and status == 400:
-        status = dialect.signature_status
-    response = json_response(status, {"code": error.code, "message": error.message, "type": error.error_type})
-    if dialect is GLACIER:
-        response.headers.append(("x-amzn-ErrorType", error.code))
-    if error.retry_after is not None:
-        seconds = error.retry_after
-        response.headers.append(
-            ("Retry-After", str(int(seconds)) if seconds == int(seconds) else str(seconds))
-        )
-    return response

@@ -13,13 +13,13 @@ import logging
 import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from cassdk_like.emulator.callbacks import Notifier
+from cassdk_like.emulator.cas.callbacks import Notifier
+from cassdk_like.emulator.cas.errors import invalid_value, not_found
+from cassdk_like.emulator.cas.joboutput import Finisher, JobFailure
+from cassdk_like.emulator.cas.jobspec import ACTIONS, JobRules, parse_job_request
+from cassdk_like.emulator.cas.store import Store
+from cassdk_like.emulator.cas.util import JOB_ID_BYTES, iso_ms, new_id
 from cassdk_like.emulator.db import Database
-from cassdk_like.emulator.errors import invalid_value, not_found
-from cassdk_like.emulator.joboutput import Finisher, JobFailure
-from cassdk_like.emulator.jobspec import ACTIONS, JobRules, parse_job_request
-from cassdk_like.emulator.store import Store
-from cassdk_like.emulator.util import JOB_ID_BYTES, iso_ms, new_id
 
 __all__ = ["JobManager", "JobOutput"]
 

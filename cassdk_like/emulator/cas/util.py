@@ -11,7 +11,8 @@ import re
 import secrets
 from typing import Any, Mapping, Optional, Tuple
 
-from cassdk_like.emulator.errors import ApiError, invalid_value
+from cassdk_like.emulator.cas.errors import invalid_value
+from cassdk_like.emulator.errors import ApiError
 
 __all__ = [
     "ARCHIVE_ID_BYTES",

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from typing import AbstractSet, Any, Dict, Mapping, Optional
 
-from cassdk_like.emulator.context import Context, OperationTable
-from cassdk_like.emulator.errors import ApiError, access_denied, invalid_value, missing_value, not_found
-from cassdk_like.emulator.jobspec import EVENTS
-from cassdk_like.emulator.protocol import Response, empty_response, json_response
-from cassdk_like.emulator.store import Vault
-from cassdk_like.emulator.util import iso_ms, new_id, parse_limit
+from cassdk_like.emulator.cas.context import Context, OperationTable
+from cassdk_like.emulator.cas.errors import access_denied, invalid_value, missing_value, not_found
+from cassdk_like.emulator.cas.jobspec import EVENTS
+from cassdk_like.emulator.cas.store import Vault
+from cassdk_like.emulator.cas.util import iso_ms, new_id, parse_limit
+from cassdk_like.emulator.errors import ApiError
+from cassdk_like.emulator.wire import Response, empty_response, json_response
 
 __all__ = ["OPERATIONS", "describe_vault_doc"]
 
@@ -27,22 +28,22 @@ def describe_vault_doc(ctx: Context, vault: Vault) -> Dict[str, Any]:
         "LastInventoryDate": None if vault.last_inventory is None else iso_ms(vault.last_inventory),
         "NumberOfArchives": vault.number_of_archives,
         "SizeInBytes": vault.size_in_bytes,
-        ctx.dialect.qcs_field: ctx.services.settings.qcs(vault.name, ctx.dialect),
+        ctx.dialect.qcs_field: ctx.state.settings.qcs(vault.name, ctx.dialect),
         "VaultName": vault.name,
     }
 
 
 def create_vault(ctx: Context) -> Response:
-    ctx.services.store.create_vault(ctx.vault, ctx.now())
+    ctx.state.store.create_vault(ctx.vault, ctx.now())
     return empty_response(201, [ctx.location(ctx.vault)])
 
 
 def describe_vault(ctx: Context) -> Response:
-    return json_response(200, describe_vault_doc(ctx, ctx.services.store.vault(ctx.vault)))
+    return json_response(200, describe_vault_doc(ctx, ctx.state.store.vault(ctx.vault)))
 
 
 def list_vaults(ctx: Context) -> Response:
-    request, settings = ctx.request, ctx.services.settings
+    request, settings = ctx.request, ctx.state.settings
     limit = parse_limit(request.param("limit"), default=ctx.dialect.list_defaults["ListVaults"], maximum=1000)
     marker = request.param("marker")
     start: Optional[str] = None
@@ -50,7 +51,7 @@ def list_vaults(ctx: Context) -> Response:
         start = marker.rpartition(":vaults/")[2]
         if ":vaults/" not in marker or not start:
             raise invalid_value(f"marker {marker!r} is not a {ctx.dialect.qcs_field} returned by List Vaults")
-    vaults, following = ctx.services.store.list_vaults(start, limit)
+    vaults, following = ctx.state.store.list_vaults(start, limit)
     doc = {
         "Marker": None if following is None else settings.qcs(following, ctx.dialect),
         "VaultList": [describe_vault_doc(ctx, v) for v in vaults],
@@ -59,7 +60,7 @@ def list_vaults(ctx: Context) -> Response:
 
 
 def delete_vault(ctx: Context) -> Response:
-    ctx.services.store.delete_vault(ctx.vault)
+    ctx.state.store.delete_vault(ctx.vault)
     return empty_response(204)
 
 
@@ -91,19 +92,19 @@ def _policy_text(body: Mapping[str, Any], key: str) -> str:
 def set_access_policy(ctx: Context) -> Response:
     key = ctx.dialect.policy_key
     text = _policy_text(ctx.request.read_json(), key)
-    ctx.services.store.set_config(ctx.vault, "policy", {"policy": text})
+    ctx.state.store.set_config(ctx.vault, "policy", {"policy": text})
     return empty_response(204)
 
 
 def get_access_policy(ctx: Context) -> Response:
-    config = ctx.services.store.get_config(ctx.vault, "policy")
+    config = ctx.state.store.get_config(ctx.vault, "policy")
     if config is None:
         raise not_found(f"vault {ctx.vault!r} has no access policy")
     return json_response(200, {ctx.dialect.policy_key: config["policy"]})
 
 
 def delete_access_policy(ctx: Context) -> Response:
-    ctx.services.store.set_config(ctx.vault, "policy", None)
+    ctx.state.store.set_config(ctx.vault, "policy", None)
     return empty_response(204)
 
 
@@ -119,25 +120,25 @@ def set_notifications(ctx: Context) -> Response:
     valid = EVENTS if ctx.dialect.name == "cas" else _GLACIER_EVENTS
     if not isinstance(events, list) or not events or not set(events) <= valid:
         raise invalid_value(f"Events must be a non-empty list drawn from {sorted(valid)}")
-    ctx.services.store.set_config(ctx.vault, "notifications", {"CallBackUrl": url, "Events": events})
+    ctx.state.store.set_config(ctx.vault, "notifications", {"CallBackUrl": url, "Events": events})
     return empty_response(204)
 
 
 def get_notifications(ctx: Context) -> Response:
-    config = ctx.services.store.get_config(ctx.vault, "notifications")
+    config = ctx.state.store.get_config(ctx.vault, "notifications")
     if config is None:
         raise not_found(f"vault {ctx.vault!r} has no notification configuration")
     return json_response(200, {ctx.dialect.callback_field: config["CallBackUrl"], "Events": config["Events"]})
 
 
 def delete_notifications(ctx: Context) -> Response:
-    ctx.services.store.set_config(ctx.vault, "notifications", None)
+    ctx.state.store.set_config(ctx.vault, "notifications", None)
     return empty_response(204)
 
 
 def _lock(ctx: Context) -> Optional[Dict[str, Any]]:
     """The vault's lock, with an expired InProgress lock treated as gone (24 h window)."""
-    lock = ctx.services.store.get_config(ctx.vault, "lock")
+    lock = ctx.state.store.get_config(ctx.vault, "lock")
     if lock and lock["State"] == "InProgress" and lock["ExpirationDate"] < ctx.now():
         return None
     return lock
@@ -158,7 +159,7 @@ def initiate_vault_lock(ctx: Context) -> Response:
         "CreationDate": now,
         "ExpirationDate": now + LOCK_WINDOW,
     }
-    ctx.services.store.set_config(ctx.vault, "lock", state)
+    ctx.state.store.set_config(ctx.vault, "lock", state)
     return empty_response(201, [(ctx.h("lock-id"), lock_id)])
 
 
@@ -172,7 +173,7 @@ def complete_vault_lock(ctx: Context) -> Response:
         raise ApiError("InvalidParameter", "the lock id does not match the lock in progress")
     if lock["State"] == "InProgress":
         lock.update(State="Locked", ExpirationDate=None)
-        ctx.services.store.set_config(ctx.vault, "lock", lock)
+        ctx.state.store.set_config(ctx.vault, "lock", lock)
     return empty_response(204)
 
 
@@ -180,7 +181,7 @@ def abort_vault_lock(ctx: Context) -> Response:
     lock = _lock(ctx)
     if lock is not None and lock["State"] == "Locked":
         raise access_denied(f"vault {ctx.vault!r} is locked; a completed lock cannot be aborted")
-    ctx.services.store.set_config(ctx.vault, "lock", None)
+    ctx.state.store.set_config(ctx.vault, "lock", None)
     return empty_response(204)
 
 
@@ -209,7 +210,7 @@ def add_tags(ctx: Context) -> Response:
     for key, value in tags.items():
         if not isinstance(value, str) or not 1 <= len(key) <= 128 or len(value) > 256:
             raise invalid_value("tag keys must be 1-128 characters and values strings of at most 256")
-    ctx.services.store.update_tags(ctx.vault, dict(tags), [], ctx.services.settings.max_tags)
+    ctx.state.store.update_tags(ctx.vault, dict(tags), [], ctx.state.settings.max_tags)
     return empty_response(204)
 
 
@@ -219,12 +220,12 @@ def remove_tags(ctx: Context) -> Response:
     keys = body.get("TagKeys")
     if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
         raise missing_value('the request body must be {"TagKeys": ["key", ...]} with at least one key')
-    ctx.services.store.update_tags(ctx.vault, {}, list(keys), ctx.services.settings.max_tags)
+    ctx.state.store.update_tags(ctx.vault, {}, list(keys), ctx.state.settings.max_tags)
     return empty_response(204)
 
 
 def list_tags(ctx: Context) -> Response:
-    return json_response(200, {"Tags": ctx.services.store.get_tags(ctx.vault)})
+    return json_response(200, {"Tags": ctx.state.store.get_tags(ctx.vault)})
 
 
 OPERATIONS: OperationTable = {

@@ -10,11 +10,12 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from cassdk_like.core.integrity import MiB, combine_tree_hashes, is_tree_aligned
-from cassdk_like.emulator.context import Context, OperationTable, Settings
-from cassdk_like.emulator.errors import invalid_value
-from cassdk_like.emulator.jobs import JobOutput
-from cassdk_like.emulator.protocol import Dialect, FileBody, Response, empty_response, json_response
-from cassdk_like.emulator.util import parse_limit
+from cassdk_like.emulator.cas.context import Context, OperationTable, Settings
+from cassdk_like.emulator.cas.errors import invalid_value
+from cassdk_like.emulator.cas.jobs import JobOutput
+from cassdk_like.emulator.cas.protocol import Dialect
+from cassdk_like.emulator.cas.util import parse_limit
+from cassdk_like.emulator.wire import FileBody, Response, empty_response, json_response
 
 __all__ = ["OPERATIONS", "render_job"]
 
@@ -35,14 +36,14 @@ def render_job(settings: Settings, dialect: Dialect, vault: str, doc: Mapping[st
 
 def initiate_job(ctx: Context) -> Response:
     body = ctx.request.read_json()
-    rules = ctx.services.settings.job_rules(ctx.dialect)
-    job_id = ctx.services.jobs.initiate(ctx.vault, body, rules, ctx.dialect.name)
+    rules = ctx.state.settings.job_rules(ctx.dialect)
+    job_id = ctx.state.jobs.initiate(ctx.vault, body, rules, ctx.dialect.name)
     return empty_response(202, [ctx.location(ctx.vault, "jobs", job_id), (ctx.h("job-id"), job_id)])
 
 
 def describe_job(ctx: Context) -> Response:
-    doc = ctx.services.jobs.describe(ctx.vault, ctx.route.params["job_id"])
-    return json_response(200, render_job(ctx.services.settings, ctx.dialect, ctx.vault, doc))
+    doc = ctx.state.jobs.describe(ctx.vault, ctx.route.params["job_id"])
+    return json_response(200, render_job(ctx.state.settings, ctx.dialect, ctx.vault, doc))
 
 
 def _bool_param(ctx: Context, name: str) -> Optional[bool]:
@@ -61,14 +62,14 @@ def list_jobs(ctx: Context) -> Response:
     status = ctx.request.param("statuscode")
     if status is not None and status not in _STATUSES:
         raise invalid_value(f"statuscode must be one of {list(_STATUSES)}, got {status[:40]!r}")
-    docs, following = ctx.services.jobs.list(
+    docs, following = ctx.state.jobs.list(
         ctx.vault,
         completed=_bool_param(ctx, "completed"),
         status=status,
         marker=ctx.request.param("marker"),
         limit=limit,
     )
-    rendered = [render_job(ctx.services.settings, ctx.dialect, ctx.vault, d) for d in docs]
+    rendered = [render_job(ctx.state.settings, ctx.dialect, ctx.vault, d) for d in docs]
     return json_response(200, {"JobList": rendered, "Marker": following})
 
 
@@ -95,12 +96,12 @@ def _range_tree_hash(ctx: Context, out: JobOutput, start: int, end: int) -> Opti
     offset = int(doc["_start"])
     if not is_tree_aligned(offset + start, offset + end, int(doc["ArchiveSizeInBytes"])):
         return None
-    leaves = ctx.services.store.db.read_leaves(out.token, start // MiB, -(-(end - start + 1) // MiB))
+    leaves = ctx.state.store.db.read_leaves(out.token, start // MiB, -(-(end - start + 1) // MiB))
     return combine_tree_hashes(leaves)
 
 
 def get_job_output(ctx: Context) -> Response:
-    out = ctx.services.jobs.output(ctx.vault, ctx.route.params["job_id"])
+    out = ctx.state.jobs.output(ctx.vault, ctx.route.params["job_id"])
     requested = _requested_range(ctx, out.size)
     start, end = requested if requested is not None else (0, out.size - 1)
     headers: List[Tuple[str, str]] = [("Content-Type", out.content_type), ("Accept-Ranges", "bytes")]
@@ -110,7 +111,7 @@ def get_job_output(ctx: Context) -> Response:
     if tree_hash is not None:
         headers.append((ctx.h("sha256-tree-hash"), tree_hash))
     if out.doc["Action"] == "ArchiveRetrieval":
-        archive = ctx.services.store.archive(ctx.vault, out.doc["ArchiveId"])
+        archive = ctx.state.store.archive(ctx.vault, out.doc["ArchiveId"])
         if archive.description:
             headers.append((ctx.h("archive-description"), archive.description))
     body = FileBody(out.path, start, end - start + 1)

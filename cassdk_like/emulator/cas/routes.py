@@ -7,15 +7,13 @@ carry the parameters, so no handler re-splits the path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Pattern, Tuple
 
-from cassdk_like.emulator.errors import ApiError, invalid_value, not_found
+from cassdk_like.emulator.cas.errors import invalid_value, not_found
+from cassdk_like.emulator.errors import ApiError
+from cassdk_like.emulator.service import Route
 
-__all__ = ["ADMIN_PREFIX", "Route", "match_route"]
-
-#: the admin endpoints live outside the API's path space
-ADMIN_PREFIX = "/_emulator/"
+__all__ = ["OPERATION_NAMES", "match_route"]
 
 _SEG = r"[^/]+"
 _V = rf"/(?P<uid>{_SEG})/vaults/(?P<vault>{_SEG})"
@@ -62,28 +60,6 @@ _TABLE: List[Tuple[Pattern[str], Dict[str, str]]] = [
 ]
 
 
-@dataclass(frozen=True)
-class Route:
-    operation: str
-    params: Dict[str, str] = field(default_factory=dict)
-
-    @property
-    def uid(self) -> str:
-        return self.params["uid"]
-
-    @property
-    def vault(self) -> str:
-        return self.params["vault"]
-
-
-def guess_operation(method: str, path: str) -> str:
-    """The operation name for statistics, even for requests that will be refused."""
-    try:
-        return match_route(method, path, {}).operation
-    except ApiError:
-        return "Unknown"
-
-
 def match_route(method: str, path: str, query: Dict[str, str]) -> Route:
     """Find the operation, or refuse: 404 for an unknown path, 400 for a wrong method."""
     for pattern, methods in _TABLE:
@@ -99,6 +75,13 @@ def match_route(method: str, path: str, query: Dict[str, str]) -> Route:
             operation = _tags_operation(query.get("operation"))
         return Route(operation, {k: v for k, v in found.groupdict().items() if v is not None})
     raise not_found(f"no such resource: {path} (paths start with /<appid or ->/vaults)")
+
+
+#: every operation name match_route can return
+OPERATION_NAMES = frozenset(
+    ({op for _pattern, methods in _TABLE for op in methods.values()} - {"AddOrRemoveTags"})
+    | {"AddTagsToVault", "RemoveTagsFromVault"}
+)
 
 
 def _tags_operation(value: Optional[str]) -> str:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from cassdk_like.core.integrity import MiB, is_tree_aligned
-from cassdk_like.emulator.errors import invalid_value, missing_value
-from cassdk_like.emulator.store import Archive, Store
-from cassdk_like.emulator.util import (
+from cassdk_like.emulator.cas.errors import invalid_value, missing_value
+from cassdk_like.emulator.cas.store import Archive, Store
+from cassdk_like.emulator.cas.util import (
     check_description,
     iso_ms,
     parse_iso_date,

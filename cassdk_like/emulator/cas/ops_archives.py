@@ -10,12 +10,12 @@ from typing import Any, Dict, Optional, Tuple
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.exceptions import InvalidByteRangeError
-from cassdk_like.emulator.context import Context, OperationTable
+from cassdk_like.emulator.cas.context import Context, OperationTable
+from cassdk_like.emulator.cas.errors import invalid_value, missing_value
+from cassdk_like.emulator.cas.uploads import Upload
+from cassdk_like.emulator.cas.util import check_description, check_hex_digest, iso_ms, parse_limit
 from cassdk_like.emulator.db import Blob
-from cassdk_like.emulator.errors import invalid_value, missing_value
-from cassdk_like.emulator.protocol import Response, empty_response, json_response
-from cassdk_like.emulator.uploads import Upload
-from cassdk_like.emulator.util import check_description, check_hex_digest, iso_ms, parse_limit
+from cassdk_like.emulator.wire import Response, empty_response, json_response
 
 __all__ = ["OPERATIONS"]
 
@@ -25,7 +25,7 @@ def _content_length(ctx: Context) -> int:
     if raw is None:
         raise missing_value("the Content-Length header is required")
     length = ctx.request.body.length
-    if length == 0 and not ctx.services.settings.allow_empty_archives:
+    if length == 0 and not ctx.state.settings.allow_empty_archives:
         raise invalid_value("an archive or part cannot be empty (zero bytes)")
     return length
 
@@ -47,12 +47,12 @@ def _verify(ctx: Context, blob: Blob, sha: str, tree: str) -> None:
             f"{ctx.h('sha256-tree-hash')} {tree} does not match the body's tree hash {blob.tree_hash}"
         )
     if problems:
-        ctx.services.store.db.discard(blob.token)
+        ctx.state.store.db.discard(blob.token)
         raise invalid_value("; ".join(problems))
 
 
 def upload_archive(ctx: Context) -> Response:
-    store, request = ctx.services.store, ctx.request
+    store, request = ctx.state.store, ctx.request
     store.vault(ctx.vault)
     length = _content_length(ctx)
     sha, tree = _checksums(ctx)
@@ -73,7 +73,7 @@ def upload_archive(ctx: Context) -> Response:
 
 
 def delete_archive(ctx: Context) -> Response:
-    ctx.services.store.delete_archive(ctx.vault, ctx.route.params["archive_id"], ctx.now())
+    ctx.state.store.delete_archive(ctx.vault, ctx.route.params["archive_id"], ctx.now())
     return empty_response(204)
 
 
@@ -84,7 +84,7 @@ def initiate_upload(ctx: Context) -> Response:
         raise invalid_value(f"{header} must be a whole number of bytes, got {raw[:40]!r}")
     desc_header = ctx.h("archive-description")
     description = check_description(ctx.request.header(desc_header), desc_header)
-    upload_id = ctx.services.uploads.initiate(ctx.vault, int(raw), description, ctx.now())
+    upload_id = ctx.state.uploads.initiate(ctx.vault, int(raw), description, ctx.now())
     return empty_response(
         201,
         [
@@ -95,7 +95,7 @@ def initiate_upload(ctx: Context) -> Response:
 
 
 def _upload(ctx: Context) -> Upload:
-    return ctx.services.uploads.get(ctx.vault, ctx.route.params["upload_id"], ctx.now())
+    return ctx.state.uploads.get(ctx.vault, ctx.route.params["upload_id"], ctx.now())
 
 
 def _part_range(ctx: Context) -> ByteRange:
@@ -116,12 +116,12 @@ def _part_range(ctx: Context) -> ByteRange:
 
 def upload_part(ctx: Context) -> Response:
     upload = _upload(ctx)
-    uploads, request = ctx.services.uploads, ctx.request
+    uploads, request = ctx.state.uploads, ctx.request
     _content_length(ctx)
     byte_range = _part_range(ctx)
     sha, tree = _checksums(ctx)
     uploads.check_part(upload, byte_range.start, byte_range.end)
-    blob = ctx.services.store.db.spool(request.body.read, byte_range.length)
+    blob = ctx.state.store.db.spool(request.body.read, byte_range.length)
     _verify(ctx, blob, sha, tree)
     uploads.put_part(upload, byte_range.start, blob, ctx.now())
     return empty_response(204, [(ctx.h("sha256-tree-hash"), blob.tree_hash)])
@@ -134,7 +134,7 @@ def complete_upload(ctx: Context) -> Response:
     if not raw_size.isdigit():
         raise invalid_value(f"{size_header} must be a whole number of bytes, got {raw_size[:40]!r}")
     tree = check_hex_digest(ctx.request.require_header(tree_header), tree_header)
-    archive_id, combined = ctx.services.uploads.complete(upload, int(raw_size), tree, ctx.now())
+    archive_id, combined = ctx.state.uploads.complete(upload, int(raw_size), tree, ctx.now())
     return empty_response(
         201,
         [
@@ -146,7 +146,7 @@ def complete_upload(ctx: Context) -> Response:
 
 
 def abort_upload(ctx: Context) -> Response:
-    ctx.services.uploads.abort(_upload(ctx))
+    ctx.state.uploads.abort(_upload(ctx))
     return empty_response(204)
 
 
@@ -156,14 +156,14 @@ def _upload_doc(ctx: Context, upload: Upload) -> Dict[str, Any]:
         "CreationDate": iso_ms(upload.created),
         "MultipartUploadId": upload.upload_id,
         "PartSizeInBytes": upload.part_size,
-        ctx.dialect.qcs_field: ctx.services.settings.qcs(upload.vault, ctx.dialect),
+        ctx.dialect.qcs_field: ctx.state.settings.qcs(upload.vault, ctx.dialect),
     }
 
 
 def list_uploads(ctx: Context) -> Response:
     default = ctx.dialect.list_defaults["ListMultipartUploads"]
     limit = parse_limit(ctx.request.param("limit"), default=default, maximum=1000)
-    uploads, following = ctx.services.uploads.list(ctx.vault, ctx.request.param("marker"), limit)
+    uploads, following = ctx.state.uploads.list(ctx.vault, ctx.request.param("marker"), limit)
     return json_response(200, {"Marker": following, "UploadsList": [_upload_doc(ctx, u) for u in uploads]})
 
 
@@ -175,7 +175,7 @@ def list_parts(ctx: Context) -> Response:
     marker: Optional[str] = ctx.request.param("marker")
     if marker is not None and not marker.isdigit():
         raise invalid_value(f"marker {marker!r} is not a part offset returned by List Parts")
-    parts, following = ctx.services.uploads.parts(upload.upload_id, int(marker or 0), limit)
+    parts, following = ctx.state.uploads.parts(upload.upload_id, int(marker or 0), limit)
     doc = _upload_doc(ctx, upload)
     doc.update(
         Marker=None if following is None else str(following),

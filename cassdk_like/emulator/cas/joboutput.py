@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from cassdk_like.core.integrity import MiB, combine_tree_hashes
-from cassdk_like.emulator.cos import CosObject, CosStore
+from cassdk_like.emulator.cas.cos import CosObject, CosStore
+from cassdk_like.emulator.cas.store import Store
+from cassdk_like.emulator.cas.util import iso_ms, iso_s, parse_iso_date
 from cassdk_like.emulator.db import Database
-from cassdk_like.emulator.store import Store
-from cassdk_like.emulator.util import iso_ms, iso_s, parse_iso_date
 
 __all__ = ["CSV_COLUMNS", "Finisher", "JobFailure"]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from cassdk_like.core.integrity import MiB, combine_tree_hashes, is_valid_part_size
+from cassdk_like.emulator.cas.errors import invalid_value, not_found
+from cassdk_like.emulator.cas.store import Store
+from cassdk_like.emulator.cas.util import JOB_ID_BYTES, new_id
 from cassdk_like.emulator.db import Blob, Database
-from cassdk_like.emulator.errors import invalid_value, not_found
-from cassdk_like.emulator.store import Store
-from cassdk_like.emulator.util import JOB_ID_BYTES, new_id
 
 __all__ = ["MAX_PARTS", "MAX_PART_SIZE", "Part", "Upload", "Uploads"]
 

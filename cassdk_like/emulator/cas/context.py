@@ -1,4 +1,4 @@
-"""What an operation handler gets: the request, its dialect and route, and the emulator's services.
+"""What an operation handler gets: the request, its dialect and route, and the vault state.
 
 Kept apart from the handlers so the three operation modules share one small interface.
 """
@@ -8,15 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
-from cassdk_like.emulator.cos import CosStore
-from cassdk_like.emulator.jobs import JobManager
-from cassdk_like.emulator.jobspec import JobRules
-from cassdk_like.emulator.protocol import Dialect, Request, Response
-from cassdk_like.emulator.routes import Route
-from cassdk_like.emulator.store import Store
-from cassdk_like.emulator.uploads import Uploads
+from cassdk_like.emulator.cas.cos import CosStore
+from cassdk_like.emulator.cas.jobs import JobManager
+from cassdk_like.emulator.cas.jobspec import JobRules
+from cassdk_like.emulator.cas.protocol import Dialect
+from cassdk_like.emulator.cas.store import Store
+from cassdk_like.emulator.cas.uploads import Uploads
+from cassdk_like.emulator.service import Route
+from cassdk_like.emulator.wire import Request, Response
 
-__all__ = ["DEFAULT_TIER_DELAYS", "Context", "Operation", "Services", "Settings"]
+__all__ = ["DEFAULT_TIER_DELAYS", "CasState", "Context", "Operation", "Settings"]
 
 #: seconds before a job of each tier completes, before job_delay_scale (the real service: minutes to hours)
 DEFAULT_TIER_DELAYS: Mapping[str, float] = {"Expedited": 1.0, "Standard": 5.0, "Bulk": 10.0}
@@ -55,7 +56,9 @@ class Settings:
 
 
 @dataclass
-class Services:
+class CasState:
+    """The CAS service's models, shared by every operation."""
+
     settings: Settings
     store: Store
     uploads: Uploads
@@ -69,23 +72,23 @@ class Context:
     request: Request
     dialect: Dialect
     route: Route
-    services: Services
+    state: CasState
     extra_headers: List[Tuple[str, str]] = field(default_factory=list)
 
     @property
     def vault(self) -> str:
-        return self.route.vault
+        return self.route.params["vault"]
 
     def h(self, suffix: str) -> str:
         return self.dialect.h(suffix)
 
     def location(self, *segments: str) -> Tuple[str, str]:
         """A ``Location`` header; the real service writes the numeric account id there."""
-        path = "/".join((f"/{self.services.settings.appid}/vaults", *segments))
+        path = "/".join((f"/{self.state.settings.appid}/vaults", *segments))
         return ("Location", path)
 
     def now(self) -> float:
-        return self.services.clock()
+        return self.state.clock()
 
 
 Operation = Callable[[Context], Response]

@@ -13,8 +13,10 @@ from typing import Callable, List, Mapping, Optional, Tuple
 
 from cassdk_like.core.auth.qsign import verify_qsign
 from cassdk_like.core.auth.sigv4 import verify_sigv4
-from cassdk_like.emulator.errors import ApiError, access_denied, invalid_value, missing_value
-from cassdk_like.emulator.protocol import CAS, GLACIER, MAX_JSON_BODY, BodyReader, Dialect, Request
+from cassdk_like.emulator.cas.errors import access_denied, invalid_value, missing_value
+from cassdk_like.emulator.cas.protocol import CAS, GLACIER, Dialect
+from cassdk_like.emulator.errors import ApiError
+from cassdk_like.emulator.wire import MAX_JSON_BODY, BodyReader, Request
 
 __all__ = ["GLACIER_VERSION", "Verifier", "detect_dialect"]
 

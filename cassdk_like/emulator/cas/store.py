@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from cassdk_like.emulator.cas.errors import bad_request, limit_exceeded, not_found
+from cassdk_like.emulator.cas.util import ARCHIVE_ID_BYTES, new_id
 from cassdk_like.emulator.db import Blob, Database
-from cassdk_like.emulator.errors import bad_request, limit_exceeded, not_found
-from cassdk_like.emulator.util import ARCHIVE_ID_BYTES, new_id
 
 __all__ = ["Archive", "Store", "Vault"]
 
