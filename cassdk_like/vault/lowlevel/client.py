@@ -49,7 +49,7 @@ class CASClient(VaultOps, ArchiveOps, JobOps):
     """Low-level client: one method per operation of cas-protocol.md section 1, in either dialect.
 
     Thread-safe: it holds no per-request state, and the transport's connection pool is shared.
-    ``host`` is a name (``cas.ap-chengdu.myqcloud.com``) or a base URL (``http://127.0.0.1:8383``);
+    ``host`` is a name (``cas.ap-chengdu.myqcloud.com``) or a base URL (``http://127.0.0.1:8390``);
     missing host, appid and credentials are resolved from the environment and profile file.
     ``uid`` is the account path segment: the appid by default for CAS (as the original SDK),
     ``-`` for Glacier. ``clock`` is a test seam for signing times.
