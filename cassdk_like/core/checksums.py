@@ -112,7 +112,7 @@ _TABLE = _crc_table()
 
 
 class Crc32cHasher:
-    """CRC-32C, table-driven in pure Python: about 10 MB/s, fine for tests and small objects.
+    """CRC-32C, table-driven in pure Python: about 8 MiB/s, fine for tests and small objects.
 
     A C implementation should replace it before it guards large transfers.
     """

@@ -92,12 +92,18 @@ class FakeSource:
         send_hash: bool = True,
         faults: Sequence[FakeFault] = (),
         read_hook: Optional[Callable[[ByteRange, int], None]] = None,
+        integrity: Optional[IntegrityStrategy] = None,
     ) -> None:
+        """``integrity``: another strategy than the tree hash (then no per-range header is sent)."""
         self.data = data
         self.size = len(data)
-        self.expected_digest = tree_hash(data) if expected_tree_hash == "auto" else expected_tree_hash
+        self.integrity: IntegrityStrategy = integrity or TreeHashIntegrity(range_header=HEADER)
+        if expected_tree_hash == "auto":
+            hasher = self.integrity.new_hasher()
+            hasher.update(data)
+            expected_tree_hash = hasher.hexdigest()
+        self.expected_digest = expected_tree_hash
         self.identity = identity
-        self.integrity: IntegrityStrategy = TreeHashIntegrity(range_header=HEADER)
         self.send_hash = send_hash
         self.faults = list(faults)
         self.read_hook = read_hook
@@ -130,7 +136,8 @@ class FakeSource:
         if kind == "status200":
             status = 200
             del headers["Content-Range"]
-        if self.send_hash and kind != "no_hash" and is_tree_aligned(start, end, self.size):
+        tree = self.integrity.name == "sha256-tree"
+        if tree and self.send_hash and kind != "no_hash" and is_tree_aligned(start, end, self.size):
             headers[HEADER] = "0" * 64 if kind == "bad_hash" else tree_hash(bytes(body))
         if kind == "corrupt":
             body[fault.after] ^= 0xFF  # type: ignore[union-attr]
