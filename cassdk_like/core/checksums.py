@@ -27,6 +27,7 @@ __all__ = [
     "TreeHashIntegrity",
     "WholeObjectIntegrity",
     "crc32c",
+    "describe",
 ]
 
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -180,6 +181,14 @@ class NoIntegrity:
 
     def combine(self, digests: Sequence[str]) -> str:
         return ""
+
+
+_LABELS = {"sha256-tree": "tree hash", "sha256": "SHA-256", "md5": "MD5", "crc32c": "CRC32C"}
+
+
+def describe(strategy: IntegrityStrategy) -> str:
+    """The strategy's name for people ("tree hash"), for error messages."""
+    return _LABELS.get(strategy.name, strategy.name)
 
 
 SHA256 = WholeObjectIntegrity("sha256")

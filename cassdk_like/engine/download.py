@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Tuple, Union
 import attrs
 
 from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.checksums import describe
 from cassdk_like.core.exceptions import (
     CASError,
     HashDoesNotMatchError,
@@ -331,7 +332,7 @@ class _Download:
             return self._verify(pieces, fd)
         self.writer.commit(force=True)
         raise HashDoesNotMatchError(
-            f"downloaded bytes do not match the source's {self.strategy.name}",
+            f"downloaded bytes do not match the source's {describe(self.strategy)}",
             expected=self.expected,
             actual=actual,
             operation=_OPERATION,

@@ -28,7 +28,7 @@ import attrs
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.cancel import CancelToken
-from cassdk_like.core.checksums import NO_INTEGRITY, Hasher, IntegrityStrategy
+from cassdk_like.core.checksums import NO_INTEGRITY, Hasher, IntegrityStrategy, describe
 from cassdk_like.core.exceptions import BadResponseError, HashDoesNotMatchError, InvalidByteRangeError
 from cassdk_like.engine.context import TransferContext
 from cassdk_like.engine.interfaces import DownloadSource, RangeResponse, source_integrity
@@ -220,7 +220,8 @@ class PieceFetcher:
             self.counters.bump(mismatches=1)
             self.tracker.retract(length)
         raise HashDoesNotMatchError(
-            f"bytes {run[0].start}-{run[-1].end} failed the server's {self.strategy.name} {attempts} times",
+            f"bytes {run[0].start}-{run[-1].end} failed the server's {describe(self.strategy)} "
+            f"{attempts} times",
             expected=expected,
             actual=actual,
             operation=self.operation,

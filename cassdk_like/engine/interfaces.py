@@ -198,8 +198,10 @@ class MultipartTarget(Protocol):
 class UploadSource(Protocol):
     """Bytes to upload.
 
-    ``random_access`` sources may be read from several threads at once, at any offset (parts
-    then stream from them).  Other sources are read by one thread, in order, each byte once.
+    ``random_access`` sources may be read from several threads at once, at any offset.  Other
+    sources are read by one thread, in order, each byte once.  An optional ``rereadable = True``
+    (files) says a second read is cheap: parts are then hashed in one pass and streamed from the
+    source instead of being held in part buffers.
     """
 
     @property

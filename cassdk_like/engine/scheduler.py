@@ -101,7 +101,9 @@ class Scheduler:
             lane.queue.append((next(self._seq), future, fn, args))
             if lane not in self._lanes:
                 self._lanes.append(lane)
-            if self._idle:
+            if lane.running + len(lane.queue) > lane.max_workers:
+                pass  # waits for one of its lane's running tasks, whose thread then takes it
+            elif self._idle:
                 self._cond.notify()
             elif len(self._threads) < self.max_concurrency:
                 name = f"{self.name}-{len(self._threads) + 1}"

@@ -21,7 +21,7 @@ import attrs
 
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
 from cassdk_like.core.cancel import CancelToken
-from cassdk_like.core.checksums import Hasher, IntegrityStrategy
+from cassdk_like.core.checksums import Hasher, IntegrityStrategy, describe
 from cassdk_like.core.exceptions import HashDoesNotMatchError, InvalidArgumentError
 from cassdk_like.core.integrity import validate_part_size
 from cassdk_like.engine.config import TransferConfig
@@ -161,7 +161,7 @@ class _Streamer:
         if self.expected:
             if actual != self.expected:
                 raise HashDoesNotMatchError(
-                    f"streamed bytes do not match the source's {self.strategy.name} "
+                    f"streamed bytes do not match the source's {describe(self.strategy)} "
                     "(they were already emitted)",
                     expected=self.expected,
                     actual=actual,

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import attrs
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.cancel import CancelToken, cancel_scope
 from cassdk_like.core.checksums import Hasher
 from cassdk_like.core.exceptions import (
     CASError,
@@ -170,11 +170,13 @@ class _Upload:
         )
         try:
             if resume:
-                self.listed = self._list_parts()
+                with cancel_scope(self.token):
+                    self.listed = self._list_parts()
             self._send_all()
             self.source.check_unchanged()
             parts = self._parts()
-            completed = self.target.complete(parts, self.size)
+            with cancel_scope(self.token):  # not around abort(): that one must go out after a cancel
+                completed = self.target.complete(parts, self.size)
         except BaseException as exc:
             failure = self._failure(exc, keep_for_resume)
             if failure is exc:

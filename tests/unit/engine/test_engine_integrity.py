@@ -105,7 +105,7 @@ def test_download_with_a_whole_object_sha256_is_verified_by_hashing_in_order(tmp
 def test_download_with_a_wrong_whole_object_digest_leaves_nothing(tmp_path: Path) -> None:
     data = os.urandom(3 * MiB)
     source = FakeSource(data, integrity=SHA256, expected_tree_hash="ab" * 32)
-    with pytest.raises(HashDoesNotMatchError, match="sha256"):
+    with pytest.raises(HashDoesNotMatchError, match="SHA-256"):
         download_to_path(source, tmp_path / "o", config=CFG)
     assert not (tmp_path / "o").exists()
 
