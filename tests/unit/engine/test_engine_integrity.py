@@ -21,11 +21,17 @@ from cassdk_like.core.checksums import (
     TreeHashIntegrity,
     crc32c,
 )
-from cassdk_like.core.exceptions import HashDoesNotMatchError, InvalidArgumentError, LocalFileError
+from cassdk_like.core.exceptions import (
+    HashDoesNotMatchError,
+    InvalidArgumentError,
+    InvalidPartSizeError,
+    LocalFileError,
+)
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.engine import (
     CompletedUpload,
+    GenericPartSizer,
     MultipartUploadError,
     PartBody,
     TransferConfig,
@@ -278,3 +284,14 @@ def test_a_target_without_a_part_sizer_takes_any_part_size(tmp_path: Path) -> No
     assert result.tree_hash == ""
     with pytest.raises(InvalidArgumentError):
         upload_multipart(io.BytesIO(data), FakeTarget(), part_size=3 * MiB, config=CFG)  # a vault's rule
+
+
+def test_generic_part_sizer_keeps_within_the_part_limit() -> None:
+    sizer = GenericPartSizer()
+    assert sizer.part_size(5 * MiB, requested=None, minimum=MiB) == MiB
+    chosen = sizer.part_size(30_000 * MiB + 1, requested=None, minimum=MiB)
+    assert -(-(30_000 * MiB + 1) // chosen) <= 10_000
+    assert GenericPartSizer(multiple=MiB).part_size(30_000 * MiB + 1, requested=None, minimum=MiB) == 4 * MiB
+    assert sizer.part_size(10, requested=3, minimum=MiB) == 3
+    with pytest.raises(InvalidPartSizeError):
+        GenericPartSizer(multiple=MiB).part_size(10, requested=MiB + 1, minimum=MiB)
