@@ -199,7 +199,7 @@ class PieceFetcher:
         """Fetch consecutive pieces with one ranged GET (more after a break); each piece hashed apart.
 
         ``on_piece`` hears each finished piece from this thread: as soon as its last byte is in when
-        the server sent no tree hash for the run, else once the whole run matched it (a mismatch
+        the server sent no digest for the run, else once the whole run matched it (a mismatch
         refetches the run, so no unverified piece of a vouched-for run is ever reported).
         """
         expected, actual = "", ""

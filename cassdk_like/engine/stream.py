@@ -3,10 +3,12 @@
 Why a window of whole pieces: workers fetch ahead in parallel, but never more than ``window``
 pieces past the one being written, so memory is at most ``window x piece size`` however large the
 range (CTERA's streamer schedules everything and buffers without limit; anchors §7.2.6).  A
-piece is handed out only once it is complete and -- when the server sent its tree hash --
-verified, so a corrupt piece is refetched before any of its bytes reach the caller.  The check
-of the whole range against the source's tree hash (possible only when the range is the whole
-output) necessarily happens after the bytes were emitted: it raises at the end.
+piece is handed out only once it is complete and -- when the server vouched for its range --
+verified, so a corrupt piece is refetched before any of its bytes reach the caller.  A source
+with a ``transform`` (decrypting blocks) gets each verified piece transformed before it is
+emitted.  The check of the whole range against the source's expected digest (possible only when
+the range is the whole output; hashed in emission order when the strategy does not combine)
+necessarily happens after the bytes were emitted: it raises at the end.
 
 Closing the iterator early (``break``, ``close()``, garbage collection) cancels the workers.
 """
