@@ -116,10 +116,10 @@ def make_sources(labels: Sequence[str]) -> Dict[str, Dict[str, Any]]:
         entry = cache.get(label)
         if not entry or entry.get("stamp") != stamp:
             log(f"hashing {path.name}")
-            from cassdk_like.core.integrity import tree_hash_leaves_parallel  # noqa: PLC0415
+            from cassdk_like.core.integrity import tree_hash  # noqa: PLC0415
 
             with open(path, "rb") as source, mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                tree = tree_hash_leaves_parallel(memoryview(mm), workers=2)
+                tree = tree_hash(memoryview(mm))
             entry = {"stamp": stamp, "sha256": harness.sha256_file(path), "tree_hash": tree}
             cache[label] = entry
             cache_file.write_text(json.dumps(cache, indent=1))

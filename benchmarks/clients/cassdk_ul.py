@@ -19,40 +19,14 @@ import json
 import os
 import sys
 import time
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
-from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.exceptions import CASServerError
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import TransferConfig, upload_multipart
 from cassdk_like.vault.highlevel import CasAPI
+from cassdk_like.vault.highlevel.adapters import VAULT_PART_SIZER, UploadTarget
 from cassdk_like.vault.lowlevel import CASClient
-
-
-class UploadTarget:
-    """``MultipartTarget`` over ``CasAPI`` (stand-in for the high level's MultipartUpload)."""
-
-    def __init__(self, api: CasAPI, vault: str, upload_id: str) -> None:
-        self._api = api
-        self._vault = vault
-        self.upload_id = upload_id
-
-    def upload_part(self, byte_range: ByteRange, data: memoryview, sha256: str, tree_hash: str) -> None:
-        self._api.upload_part(self._vault, self.upload_id, data, byte_range, sha256, tree_hash)
-
-    def list_parts(self) -> Iterable[Tuple[ByteRange, str]]:
-        out: List[Tuple[ByteRange, str]] = []
-        for part in self._api.list_all_parts(self._vault, self.upload_id):
-            start, end = (int(x) for x in str(part["RangeInBytes"]).split("-"))
-            out.append((ByteRange(start, end), str(part["SHA256TreeHash"])))
-        return out
-
-    def complete(self, size: int, tree_hash: str) -> str:
-        response = self._api.complete_multipart_upload(self._vault, self.upload_id, size, tree_hash)
-        return str(response[self._api.dialect.h("archive-id")])
-
-    def abort(self) -> None:
-        self._api.abort_multipart_upload(self._vault, self.upload_id)
 
 
 def _ensure_vault(api: CasAPI, vault: str) -> None:
@@ -82,13 +56,12 @@ def _upload_highlevel(api: CasAPI, vault_name: str, path: str, config: TransferC
 
 def _upload_engine(api: CasAPI, vault_name: str, path: str, config: TransferConfig) -> Dict[str, Any]:
     size = os.path.getsize(path)
-    part_size = config.part_size_for(size)
+    part_size = VAULT_PART_SIZER.part_size(size, requested=config.part_size, minimum=config.min_part_size)
     start = time.perf_counter()
     response = api.initiate_multipart_upload(vault_name, part_size)
     upload_id = str(response[api.dialect.h("multipart-upload-id")])
-    result = upload_multipart(
-        path, UploadTarget(api, vault_name, upload_id), part_size=part_size, config=config
-    )
+    target = UploadTarget(api, vault_name, upload_id, part_size=part_size)
+    result = upload_multipart(path, target, part_size=part_size, config=config)
     elapsed = time.perf_counter() - start
     return {
         "api": "engine: initiate_multipart_upload + upload_multipart (high-level Vault not available)",
@@ -135,7 +108,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             info = _upload_engine(api, args.vault, args.file, config)
     finally:
         client.close()
-    info.setdefault("part_size", config.part_size_for(os.path.getsize(args.file)))
+    size = os.path.getsize(args.file)
+    chosen = VAULT_PART_SIZER.part_size(size, requested=config.part_size, minimum=config.min_part_size)
+    info.setdefault("part_size", chosen)
     info["workers"] = args.workers
     print(json.dumps(info))
     return 0

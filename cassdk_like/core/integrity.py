@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, ContextManager, List, Optional, Sequence, Tuple, Union
 
 import attrs
@@ -33,7 +32,6 @@ __all__ = [
     "is_tree_aligned",
     "is_valid_part_size",
     "tree_hash",
-    "tree_hash_leaves_parallel",
     "validate_part_size",
 ]
 
@@ -157,29 +155,6 @@ def tree_hash(data: BytesLike) -> str:
     hasher = TreeHasher()
     hasher.update(data)
     return hasher.hexdigest()
-
-
-def _hash_leaf_span(view: memoryview, first: int, last: int) -> List[bytes]:
-    return [hashlib.sha256(view[i * MiB : (i + 1) * MiB]).digest() for i in range(first, last)]
-
-
-def tree_hash_leaves_parallel(data: BytesLike, workers: int = 2) -> str:
-    """Hex tree hash with leaves hashed on ``workers`` threads (hashlib drops the GIL on 1 MiB updates).
-
-    Each thread gets one contiguous run of leaves, so there is one task per thread, not per leaf.
-    """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidArgumentError(f"workers must be a positive integer, got {workers!r}")
-    view = _as_bytes_view(data)
-    n_leaves = -(-len(view) // MiB)
-    if workers == 1 or n_leaves < 2:
-        return tree_hash(view)
-    workers = min(workers, n_leaves)
-    bounds = [n_leaves * w // workers for w in range(workers + 1)]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="treehash") as pool:
-        futures = [pool.submit(_hash_leaf_span, view, bounds[w], bounds[w + 1]) for w in range(workers)]
-        leaves = [leaf for fut in futures for leaf in fut.result()]
-    return _combine_levels(leaves).hex()
 
 
 @attrs.frozen

@@ -1,12 +1,7 @@
 """The knobs of the transfer engine, as one immutable value shared by every call.
 
-Defaults were chosen by measurement on the 2-core box against nginx serving 1 GiB capped at
-40 MiB/s per request and uncapped, cold page cache (benchmarks/RESULTS.md): 8 workers are needed
-to fill 8 capped connections; 8 MiB pieces keep the journal's granularity fine and let short
-requests exploit a per-request rate limit, while the planner grows requests on fast links (see
-``engine.planner``).  The streaming download holds whole pieces in memory, so its pieces stay
-at most 8 MiB.
 Every size is validated here, once, so the engine never starts a transfer it cannot finish.
+Defaults come from measurement (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -19,6 +14,7 @@ import attrs
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MAX_PARTS, MiB, calc_part_size, validate_part_size
+from cassdk_like.engine.scheduler import Scheduler
 
 __all__ = ["DEFAULT_RETRY_POLICY", "KiB", "TransferConfig"]
 
@@ -33,14 +29,21 @@ def _positive_int(_inst: object, attribute: attrs.Attribute[int], value: int) ->
         raise InvalidArgumentError(f"{attribute.name} must be an integer >= 1, got {value!r}")
 
 
-def _part_size_or_none(
+def _piece_size_or_none(
     _inst: object, attribute: attrs.Attribute[Optional[int]], value: Optional[int]
 ) -> None:
     if value is not None:
         validate_part_size(value, operation=f"TransferConfig.{attribute.name}")
 
 
-def _part_size(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+def _positive_int_or_none(
+    inst: object, attribute: attrs.Attribute[Optional[int]], value: Optional[int]
+) -> None:
+    if value is not None:
+        _positive_int(inst, attribute, value)  # type: ignore[arg-type]
+
+
+def _piece_size(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
     validate_part_size(value, operation=f"TransferConfig.{attribute.name}")
 
 
@@ -53,6 +56,18 @@ def _rate_or_none(
         raise InvalidArgumentError(f"{attribute.name} must be a positive number of bytes/s, got {value!r}")
 
 
+def _int(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(f"{attribute.name} must be an integer, got {value!r}")
+
+
+def _scheduler_or_none(
+    _inst: object, attribute: attrs.Attribute[Optional[Scheduler]], value: Optional[Scheduler]
+) -> None:
+    if value is not None and not isinstance(value, Scheduler):
+        raise InvalidArgumentError(f"{attribute.name} must be a Scheduler, got {type(value).__name__}")
+
+
 def _seconds(_inst: object, attribute: attrs.Attribute[float], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
         raise InvalidArgumentError(f"{attribute.name} must be a finite number of seconds >= 0, got {value!r}")
@@ -62,52 +77,41 @@ def _seconds(_inst: object, attribute: attrs.Attribute[float], value: float) -> 
 class TransferConfig:
     """How a transfer runs. Immutable and thread-safe; change it with ``attrs.evolve``.
 
-    * ``max_workers``: threads making requests (one connection each).
-    * ``piece_size``: download piece (the unit of verification and of the resume journal),
-      1 MiB x 2^n; raised automatically so that a download has at most 10,000 pieces (keeps the
-      journal small).  Memory does not depend on it.
-    * ``max_request_size`` / ``request_seconds``: one ranged GET of a file download covers a run
-      of consecutive pieces sized from measurement, so that it lasts about ``request_seconds`` (or
-      ten times the server's time to first byte, if longer) at the rate the previous requests
-      saw, at most ``max_request_size`` bytes (see ``engine.planner``).  ``max_request_size`` equal
-      to ``piece_size`` makes every request one piece.
+    * ``max_workers``: tasks of this transfer running at once (one connection each).
+    * ``piece_size``: download piece, the unit of verification and of the resume journal;
+      1 MiB x 2^n so that combinable digests (tree hashes) of pieces give the whole's; raised
+      automatically so that a download has at most 10,000 pieces.  Memory does not depend on it.
+    * ``max_request_size`` / ``request_seconds``: one ranged GET covers a run of consecutive pieces
+      sized so that it lasts about ``request_seconds`` at the measured rate, at most
+      ``max_request_size`` bytes (see ``engine.planner``).
     * ``stream_piece_size`` / ``stream_window``: the streaming download holds at most
-      ``stream_window`` pieces of ``stream_piece_size`` (default: ``piece_size`` but at most
-      8 MiB, so 4 x 8 MiB = 32 MiB).
-    * ``part_size`` / ``min_part_size``: upload part size; ``None`` picks the smallest power of
-      two >= ``min_part_size`` that needs at most 10,000 parts.  Memory of an upload is at most
-      ``(max_workers + 1) x part size``.
+      ``stream_window`` whole pieces (default ``piece_size`` but at most 8 MiB).
+    * ``part_size`` / ``min_part_size``: upload part size, or the least one the target's part
+      sizer may pick; the target decides what sizes are valid.  Memory of an upload from a
+      seekable source does not depend on it (parts stream from the file).
     * ``bandwidth_limit``: bytes/s shared by all workers of one transfer (pass a
-      ``BandwidthLimiter`` to the call to share one limit between transfers).
-    * ``io_chunk_size``: bytes per socket read and tree-hash update (1 MiB = one tree-hash leaf:
-      1,024 Python iterations per GiB; one buffer per worker).
-    * ``write_chunk_size``: bytes per ``pwrite`` into the partial file (256 KiB).  Larger writes
-      make the kernel allocate larger page-cache folios; on a VM whose free memory was handed back
-      to the host (free-page reporting, i.e. after the box idled), touching those is slow, and the
-      other workers spin on the file's inode lock meanwhile.  Measured on the 2-core box against
-      a capped server, 1 MiB reads, in-process: writes of 1 MiB cost 3.5 CPU s/GiB in that state
-      (1.54 when memory was warm), 256 KiB 1.57, 128 KiB 1.58, 64 KiB 1.74 (5 runs each); 256 KiB
-      reads with 64 KiB writes, the previous default, 1.81 warm.
+      ``BandwidthLimiter`` to share one limit between transfers).
+    * ``io_chunk_size``: bytes per socket read and hash update (one buffer per worker).
+    * ``write_chunk_size``: bytes per ``pwrite`` into the partial file; small writes keep page-cache
+      allocation cheap for the writer and the other workers.
     * ``retry_policy``: attempts and backoff per piece/part; a body that breaks after making
       progress resumes at the current byte and its failure budget starts again.
-    * ``hash_attempts``: fetches of one piece whose tree hash does not match before giving up.
-    * ``journal_interval``: least seconds between download journal commits (each one fdatasyncs
-      the temporary file, then rewrites the journal atomically, in a background thread).  The
-      default 0 commits as soon as a piece finishes (pieces that finish during a commit share the
-      next one), so a killed process fetches again at most about one piece per worker; a longer
-      interval saves fdatasyncs on slow disks at the price of re-fetching up to that many seconds
-      of pieces after a crash.
+    * ``hash_attempts``: fetches of one piece whose digest does not match before giving up.
+    * ``journal_interval``: least seconds between download journal commits (0: as soon as a piece
+      finishes); longer saves fdatasyncs and re-fetches more after a crash.
     * ``poll_interval``: how often the caller's thread wakes while it waits (Ctrl-C, progress).
     * ``progress_interval``: least time between two progress events.
+    * ``priority``: higher runs first on a shared scheduler (FIFO within a priority).
+    * ``scheduler``: the ``Scheduler`` to run on (None: the process-wide one).
     """
 
     max_workers: int = attrs.field(default=8, validator=_positive_int)
-    piece_size: int = attrs.field(default=8 * MiB, validator=_part_size)
-    max_request_size: int = attrs.field(default=64 * MiB, validator=_part_size)
+    piece_size: int = attrs.field(default=8 * MiB, validator=_piece_size)
+    max_request_size: int = attrs.field(default=64 * MiB, validator=_piece_size)
     request_seconds: float = attrs.field(default=0.3, validator=_seconds)
-    stream_piece_size: Optional[int] = attrs.field(default=None, validator=_part_size_or_none)
-    part_size: Optional[int] = attrs.field(default=None, validator=_part_size_or_none)
-    min_part_size: int = attrs.field(default=16 * MiB, validator=_part_size)
+    stream_piece_size: Optional[int] = attrs.field(default=None, validator=_piece_size_or_none)
+    part_size: Optional[int] = attrs.field(default=None, validator=_positive_int_or_none)
+    min_part_size: int = attrs.field(default=16 * MiB, validator=_positive_int)
     bandwidth_limit: Optional[float] = attrs.field(default=None, validator=_rate_or_none)
     stream_window: int = attrs.field(default=4, validator=_positive_int)
     io_chunk_size: int = attrs.field(default=MiB, validator=_positive_int)
@@ -119,6 +123,8 @@ class TransferConfig:
     journal_interval: float = attrs.field(default=0.0, validator=_seconds)
     poll_interval: float = attrs.field(default=0.1, validator=_seconds)
     progress_interval: float = attrs.field(default=0.1, validator=_seconds)
+    priority: int = attrs.field(default=0, validator=_int)
+    scheduler: Optional[Scheduler] = attrs.field(default=None, validator=_scheduler_or_none, eq=False)
 
     def piece_size_for(self, size: int) -> int:
         """Download piece size for an output of ``size`` bytes (>= ``piece_size``, <= 10,000 pieces)."""
@@ -131,7 +137,10 @@ class TransferConfig:
         return min(self.piece_size, 8 * MiB)
 
     def part_size_for(self, size: int) -> int:
-        """Upload part size for ``size`` bytes; the high level initiates the upload with this value."""
+        """Deprecated (kept for callers of 0.x): the vault's 1 MiB x 2^n part size for ``size`` bytes.
+
+        Part sizes are the target's to choose now (``MultipartTarget.part_sizer``).
+        """
         if self.part_size is not None:
             if -(-size // self.part_size) > MAX_PARTS:
                 raise InvalidArgumentError(

@@ -2,16 +2,18 @@
 
 Why it is built this way (cas-protocol §3.4, anchors §2.3/§6):
 
-* pieces are 1 MiB x 2^n bytes laid out from output offset 0, so the pieces' tree hashes combine
-  into the output's tree hash, and each piece is tree-aligned whenever the job is; a piece is the
-  unit of verification and of the journal, while one request covers a run of consecutive pieces
-  sized by ``engine.planner`` from what earlier requests measured (each worker asks for its next
-  run when it is free, so fast connections take more and all finish together);
+* pieces are 1 MiB x 2^n bytes laid out from output offset 0, so a combinable strategy's piece
+  digests (tree hashes) combine into the output's, and each piece is tree-aligned whenever the job
+  is; a strategy that does not combine (a whole-object SHA-256) is checked by hashing the finished
+  partial file in order; a piece is the unit of verification and of the journal, while one
+  request covers a run of consecutive pieces sized by ``engine.planner`` from what earlier
+  requests measured (each task takes the next run when it starts, so fast connections take more
+  and all finish together);
 * workers ``pwrite`` at their own offsets into ``<dest>.cassdk-partial`` (created at full size),
   so there is no writer thread and no reordering buffer; memory is one ``io_chunk_size`` buffer per
   worker whatever the file size;
 * the destination never holds partial bytes: the partial file is fsync'ed and renamed over it
-  only after every piece and the whole-output tree hash check passed;
+  only after every piece and the whole-output check passed;
 * on failure, cancel or Ctrl-C the partial file and its journal stay (``keep_partial=True``), and
   a later call -- in this process or a new one after kill -9 -- fetches only the missing pieces.
 """
@@ -27,16 +29,19 @@ from typing import Dict, List, Optional, Tuple, Union
 import attrs
 
 from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.checksums import describe
 from cassdk_like.core.exceptions import (
     CASError,
     HashDoesNotMatchError,
+    InvalidArgumentError,
     LocalFileError,
     TransferCancelledError,
 )
-from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes, is_valid_part_size
+from cassdk_like.core.integrity import is_valid_part_size
 from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
-from cassdk_like.engine.interfaces import DownloadSource
+from cassdk_like.engine.interfaces import DownloadSource, source_integrity
 from cassdk_like.engine.journal import (
     JOURNAL_SUFFIX,
     PARTIAL_SUFFIX,
@@ -50,7 +55,7 @@ from cassdk_like.engine.journal import (
 )
 from cassdk_like.engine.planner import RunPlanner
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter, limiter_for
+from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.engine.runner import Runner
 
 __all__ = ["DownloadResult", "download_to_path", "partial_paths"]
@@ -61,7 +66,11 @@ _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 @attrs.frozen
 class DownloadResult:
-    """What a finished download did; ``verified``: the whole output matched the expected tree hash."""
+    """What a finished download did; ``verified``: the whole output matched the expected digest.
+
+    ``tree_hash`` is the output's digest under the source's strategy (``integrity``; "" when the
+    strategy does not combine and nothing was expected).
+    """
 
     path: str
     size: int
@@ -71,6 +80,11 @@ class DownloadResult:
     pieces_resumed: int
     bytes_fetched: int
     requests: int
+    integrity: str = "sha256-tree"
+
+    @property
+    def digest(self) -> str:
+        return self.tree_hash
 
 
 def partial_paths(path: Union[str, os.PathLike[str]]) -> Tuple[str, str]:
@@ -89,18 +103,23 @@ def download_to_path(
     limiter: Optional[BandwidthLimiter] = None,
     resume: bool = True,
     keep_partial: bool = True,
+    context: Optional[TransferContext] = None,
 ) -> DownloadResult:
     """Download all of ``source`` to ``path``; blocks, safe to run in a background thread.
 
     ``resume``: continue from a matching partial file + journal left by an earlier attempt.
     ``keep_partial``: on failure/cancel keep them for a later resume (else delete them).
+    ``context`` replaces ``config``/``progress``/``cancel_token``/``limiter``.
     Raises ``HashDoesNotMatchError`` (nothing at ``path``), ``TransferCancelledError`` after
     ``cancel_token.cancel()``, ``KeyboardInterrupt`` after Ctrl-C, or the source's
     ``CASServerError`` / ``TransportError`` once retries are spent (``local_path`` set).
     """
-    job = _Download(source, os.fspath(path), config or TransferConfig(), cancel_token, keep_partial)
-    job.limiter = limiter
-    return job.run(progress, resume=resume)
+    ctx = resolve_context(context, config, progress, cancel_token, limiter, operation=_OPERATION)
+    if getattr(source, "transform", None) is not None:
+        raise InvalidArgumentError(
+            "this source transforms its bytes: download it with stream_range", operation=_OPERATION
+        )
+    return _Download(source, os.fspath(path), ctx, keep_partial).run(resume=resume)
 
 
 class _FileSink:
@@ -131,24 +150,17 @@ class _FileSink:
 class _Download:
     """State of one download call."""
 
-    def __init__(
-        self,
-        source: DownloadSource,
-        path: str,
-        config: TransferConfig,
-        cancel_token: Optional[CancelToken],
-        keep_partial: bool,
-    ) -> None:
+    def __init__(self, source: DownloadSource, path: str, ctx: TransferContext, keep_partial: bool) -> None:
         self.source = source
         self.path = path
-        self.config = config
-        self.user_token = cancel_token
-        self.token = cancel_token.child() if cancel_token is not None else CancelToken()
+        self.ctx = ctx
+        self.config = ctx.config
+        self.user_token = ctx.cancel_token
+        self.token = self.user_token.child() if self.user_token is not None else CancelToken()
         self.keep_partial = keep_partial
-        self.limiter: Optional[BandwidthLimiter] = None
         self.temp, self.journal_path = partial_paths(path)
         self.size = source.size
-        self.expected = (source.expected_tree_hash or "").strip().lower() or None
+        self.strategy, self.expected = source_integrity(source)
         self.results: Dict[int, PieceResult] = {}
         self.counters = FetchCounters()
         self.pieces_fetched = 0
@@ -157,7 +169,7 @@ class _Download:
         self.fd_closed = False
         self.lock = threading.Lock()
 
-    def run(self, progress: Optional[ProgressCallback], *, resume: bool) -> DownloadResult:
+    def run(self, *, resume: bool) -> DownloadResult:
         try:
             self._check_destination()
             fd, journal = self._open_partial(resume)
@@ -165,11 +177,11 @@ class _Download:
             for piece in pieces:
                 done = journal.pieces.get(piece.start)
                 if done is not None:
-                    self.results[piece.index] = PieceResult(piece, done.tree_hash, done.verified)
+                    self.results[piece.index] = PieceResult(piece, done.digest, done.verified)
             resumed = len(self.results)
             initial = sum(self.results[i].piece.length for i in self.results)
             self.tracker = ProgressTracker(
-                self.size, progress, initial=initial, min_interval=self.config.progress_interval
+                self.size, self.ctx.progress, initial=initial, min_interval=self.config.progress_interval
             )
             self.writer = JournalWriter(self.journal_path, journal, fd, interval=self.config.journal_interval)
             self.writer.start()
@@ -197,6 +209,7 @@ class _Download:
             pieces_resumed=resumed,
             bytes_fetched=self.counters.bytes_fetched,
             requests=self.counters.requests,
+            integrity=self.strategy.name,
         )
 
     def _check_destination(self) -> None:
@@ -223,7 +236,11 @@ class _Download:
             if journal is not None and self._usable(journal):
                 return fd, journal
             journal = DownloadJournal(
-                self.source.identity, self.size, self.config.piece_size_for(self.size), self.expected
+                self.source.identity,
+                self.size,
+                self.config.piece_size_for(self.size),
+                self.expected,
+                integrity=self.strategy.name,
             )
             os.ftruncate(fd, 0)  # drop stale bytes, then allocate the full size (sparse)
             os.ftruncate(fd, self.size)
@@ -236,7 +253,7 @@ class _Download:
             raise
 
     def _usable(self, journal: DownloadJournal) -> bool:
-        if not journal.matches(self.source.identity, self.size, self.expected):
+        if not journal.matches(self.source.identity, self.size, self.expected, self.strategy.name):
             return False
         if not is_valid_part_size(journal.piece_size):
             return False
@@ -258,29 +275,32 @@ class _Download:
         )
         fetcher = PieceFetcher(
             source=self.source,
-            policy=cfg.retry_policy,
+            ctx=self.ctx,
             token=self.token,
             tracker=self.tracker,
             counters=self.counters,
-            chunk_size=cfg.io_chunk_size,
-            hash_attempts=cfg.hash_attempts,
-            limiter=limiter_for(cfg.bandwidth_limit, self.limiter),
             local_path=self.path,
             on_timing=planner.observe,
         )
         sink = _FileSink(fd, cfg.io_chunk_size, cfg.write_chunk_size, self.temp)
-        with Runner(workers, self.token, self.tracker, poll_interval=cfg.poll_interval) as runner:
+
+        def more(got_run: bool) -> None:
+            if got_run:  # one task per run, so other transfers' tasks interleave on the scheduler
+                runner.submit(self._work, planner, fetcher, sink)
+
+        with Runner(workers, self.token, self.tracker, self.ctx) as runner:
             self.runner = runner
             for _ in range(workers):
                 runner.submit(self._work, planner, fetcher, sink)
-            runner.drain(_ignore)
+            runner.drain(more)
 
-    def _work(self, planner: RunPlanner, fetcher: PieceFetcher, sink: _FileSink) -> None:
-        """One worker: fetch the runs the planner hands out until none is left."""
+    def _work(self, planner: RunPlanner, fetcher: PieceFetcher, sink: _FileSink) -> bool:
+        """One task: fetch the next run the planner hands out; False when none was left."""
         run = planner.take()
-        while run:
-            fetcher.fetch_run(run, sink, self._on_piece)
-            run = planner.take()
+        if not run:
+            return False
+        fetcher.fetch_run(run, sink, self._on_piece)
+        return True
 
     def _on_piece(self, result: PieceResult) -> None:
         """A piece is complete (and verified when the server vouched for it); called from workers."""
@@ -288,12 +308,17 @@ class _Download:
         with self.lock:
             self.results[piece.index] = result
             self.pieces_fetched += 1
-        self.writer.record(JournalPiece(piece.start, piece.length, result.tree_hash, result.verified))
+        self.writer.record(JournalPiece(piece.start, piece.length, result.digest, result.verified))
 
     def _verify(self, pieces: List[Piece], fd: int) -> Tuple[str, bool]:
         """Whole-output check; pieces no server header vouched for are refetched once on a mismatch."""
-        hashes = [self.results[p.index].tree_hash for p in pieces]
-        actual = combine_tree_hashes(hashes) if hashes else TreeHasher().hexdigest()
+        if self.strategy.combinable:
+            hashes = [self.results[p.index].digest for p in pieces]
+            actual = self.strategy.combine(hashes) if hashes else self.strategy.new_hasher().hexdigest()
+        elif self.expected is not None:
+            actual = self._hash_in_order(fd)
+        else:
+            actual = ""
         if self.expected is None:
             return actual, False
         if actual == self.expected:
@@ -307,12 +332,34 @@ class _Download:
             return self._verify(pieces, fd)
         self.writer.commit(force=True)
         raise HashDoesNotMatchError(
-            "downloaded bytes do not match the source's tree hash",
+            f"downloaded bytes do not match the source's {describe(self.strategy)}",
             expected=self.expected,
             actual=actual,
             operation=_OPERATION,
             local_path=self.path,
         )
+
+    def _hash_in_order(self, fd: int) -> str:
+        """The whole partial file hashed from its start (strategies whose digests do not combine)."""
+        hasher = self.strategy.new_hasher()
+        buf = memoryview(bytearray(self.config.io_chunk_size))
+        offset = 0
+        while offset < self.size:
+            self.token.raise_if_cancelled()
+            view = buf[: min(len(buf), self.size - offset)]
+            try:
+                count = _pread_into(fd, view, offset)
+            except OSError as exc:
+                raise _local_error("cannot read the partial file", self.temp, exc) from exc
+            if count == 0:
+                raise LocalFileError(
+                    "the partial file is shorter than the download",
+                    operation=_OPERATION,
+                    local_path=self.temp,
+                )
+            hasher.update(view[:count])
+            offset += count
+        return hasher.hexdigest()
 
     def _finish(self, fd: int) -> None:
         """fsync, then atomically put the bytes at the destination; the journal is no longer needed.
@@ -375,6 +422,15 @@ def _lock(fd: int, path: str) -> None:
         raise LocalFileError(
             "another download to this destination is running", operation=_OPERATION, local_path=path
         ) from None
+
+
+def _pread_into(fd: int, view: memoryview, offset: int) -> int:
+    preadv = getattr(os, "preadv", None)
+    if preadv is not None:
+        return int(preadv(fd, [view], offset))
+    data = os.pread(fd, len(view), offset)
+    view[: len(data)] = data
+    return len(data)
 
 
 def _local_error(message: str, path: str, exc: OSError) -> LocalFileError:

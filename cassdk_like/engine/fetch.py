@@ -8,10 +8,12 @@ of an in-memory piece buffer).  What it guarantees:
   a mismatch is a ``BadResponseError`` and is retried;
 * a body that breaks resumes with a new ``Range`` from the first byte not yet received (the tree
   hashes simply continue: bytes arrive in order), never from the piece or run start;
-* each piece's tree hash is computed from the received chunks (no second read); when the answer
-  for the whole run carried the server's tree-hash header, the pieces' hashes combined must match
-  it (the header is optional: absent means unchecked, never an error); a mismatch refetches the
-  run, at most ``hash_attempts`` times, then raises ``HashDoesNotMatchError`` naming the local path;
+* each piece's digest (the source's integrity strategy) is computed from the received chunks (no
+  second read); when the answer for the whole run carried the strategy's range header, the run's
+  digest (the pieces' combined, or the run hashed whole when the strategy does not combine) must
+  match it (the header is optional: absent means unchecked, never an error); a mismatch refetches
+  the run, at most ``hash_attempts`` times, then raises ``HashDoesNotMatchError`` naming the local
+  path;
 * a piece is reported finished only when it may be trusted: at once without a header, after the
   whole run matched with one.
 """
@@ -26,12 +28,11 @@ import attrs
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.checksums import NO_INTEGRITY, Hasher, IntegrityStrategy, describe
 from cassdk_like.core.exceptions import BadResponseError, HashDoesNotMatchError, InvalidByteRangeError
-from cassdk_like.core.http.retry import RetryPolicy
-from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes
-from cassdk_like.engine.interfaces import DownloadSource, RangeResponse
+from cassdk_like.engine.context import TransferContext
+from cassdk_like.engine.interfaces import DownloadSource, RangeResponse, source_integrity
 from cassdk_like.engine.progress import ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.engine.retry import RetryCounter
 
 __all__ = [
@@ -62,15 +63,15 @@ class Piece:
 @attrs.frozen
 class PieceResult:
     piece: Piece
-    tree_hash: str
-    verified: bool  # the server's per-piece tree hash confirmed it
+    digest: str  # under the source's integrity strategy ("" when pieces are not hashed)
+    verified: bool  # the server's per-range digest confirmed it
 
 
 def plan_pieces(start: int, end: int, piece_size: int) -> List[Piece]:
     """Cut inclusive ``[start, end]`` into ``piece_size`` pieces laid out from ``start``.
 
-    With power-of-two MiB pieces from the start of the output, combining the pieces' tree hashes
-    gives the output's tree hash (cas-protocol §3.3).
+    With power-of-two MiB pieces from the start of the output, combining the pieces' digests
+    gives the output's digest for a combinable strategy (the tree hash, cas-protocol §3.3).
     """
     return [
         Piece(i, offset, min(offset + piece_size, end + 1) - 1)
@@ -128,20 +129,40 @@ _READ_SECONDS = 0.2
 class _Cursor:
     """Where one fetch of one run of consecutive pieces stands."""
 
-    def __init__(self, run: Sequence[Piece]) -> None:
+    def __init__(self, run: Sequence[Piece], strategy: IntegrityStrategy, hash_pieces: bool) -> None:
         self.run = run
         self.pos = run[0].start
         self.current = 0  # index in ``run`` of the piece being received
-        self.hasher = TreeHasher()
+        self._strategy = strategy if hash_pieces else NO_INTEGRITY
+        self.hasher: Hasher = self._strategy.new_hasher()
         self.hashes: List[str] = []
-        self.expected: Optional[str] = None  # the server's tree hash of the whole run, if it sent one
+        self.expected: Optional[str] = None  # the server's digest of the whole run, if it sent one
+        #: the whole run hashed in order, when the strategy cannot combine pieces but vouches per range
+        self.run_hasher: Optional[Hasher] = None
+
+    def vouched(self, expected: Optional[str]) -> None:
+        self.expected = expected
+        if expected is not None and not self._strategy.combinable and len(self.run) > 1:
+            self.run_hasher = self._strategy.new_hasher()
+
+    def update(self, data: memoryview) -> None:
+        self.hasher.update(data)
+        if self.run_hasher is not None:
+            self.run_hasher.update(data)
 
     def close_piece(self) -> str:
         digest = self.hasher.hexdigest()
         self.hashes.append(digest)
         self.current += 1
-        self.hasher = TreeHasher()
+        self.hasher = self._strategy.new_hasher()
         return digest
+
+    def run_digest(self) -> str:
+        if len(self.hashes) == 1:
+            return self.hashes[0]
+        if self.run_hasher is not None:
+            return self.run_hasher.hexdigest()
+        return self._strategy.combine(self.hashes)
 
 
 @attrs.define
@@ -149,19 +170,24 @@ class PieceFetcher:
     """Fetches pieces of one source; one instance is shared by all workers (it keeps no per-piece state).
 
     ``on_timing`` (optional) hears about every request that ran to its end, from the worker's thread.
+    Pieces are hashed when the strategy combines their digests or vouches for ranges (otherwise
+    the whole is hashed in order by the caller).
     """
 
     source: DownloadSource
-    policy: RetryPolicy
+    ctx: TransferContext
     token: CancelToken
     tracker: ProgressTracker
     counters: FetchCounters
-    chunk_size: int
-    hash_attempts: int = 3
-    limiter: Optional[BandwidthLimiter] = None
     local_path: Optional[str] = None
     operation: str = "download"
     on_timing: Optional[OnTiming] = None
+    strategy: IntegrityStrategy = attrs.field(init=False)
+    hash_pieces: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.strategy, _expected = source_integrity(self.source)
+        self.hash_pieces = self.strategy.combinable or self.strategy.range_header is not None
 
     def fetch(self, piece: Piece, sink: PieceSink) -> PieceResult:
         """Fetch ``piece`` into ``sink`` until its bytes are complete and, if possible, verified."""
@@ -173,17 +199,18 @@ class PieceFetcher:
         """Fetch consecutive pieces with one ranged GET (more after a break); each piece hashed apart.
 
         ``on_piece`` hears each finished piece from this thread: as soon as its last byte is in when
-        the server sent no tree hash for the run, else once the whole run matched it (a mismatch
+        the server sent no digest for the run, else once the whole run matched it (a mismatch
         refetches the run, so no unverified piece of a vouched-for run is ever reported).
         """
         expected, actual = "", ""
         length = run[-1].end + 1 - run[0].start
-        for _round in range(self.hash_attempts):
+        attempts = self.ctx.config.hash_attempts
+        for _round in range(attempts):
             cursor = self._fetch_bytes(run, sink, on_piece)
             if cursor.expected is None:
                 return [PieceResult(p, h, verified=False) for p, h in zip(run, cursor.hashes)]
             expected = cursor.expected
-            actual = cursor.hashes[0] if len(run) == 1 else combine_tree_hashes(cursor.hashes)
+            actual = cursor.run_digest()
             if actual == expected:
                 results = [PieceResult(p, h, verified=True) for p, h in zip(run, cursor.hashes)]
                 if on_piece is not None:
@@ -193,7 +220,8 @@ class PieceFetcher:
             self.counters.bump(mismatches=1)
             self.tracker.retract(length)
         raise HashDoesNotMatchError(
-            f"bytes {run[0].start}-{run[-1].end} failed the server's tree hash {self.hash_attempts} times",
+            f"bytes {run[0].start}-{run[-1].end} failed the server's {describe(self.strategy)} "
+            f"{attempts} times",
             expected=expected,
             actual=actual,
             operation=self.operation,
@@ -201,8 +229,8 @@ class PieceFetcher:
         )
 
     def _fetch_bytes(self, run: Sequence[Piece], sink: PieceSink, on_piece: Optional[OnPiece]) -> _Cursor:
-        cursor = _Cursor(run)
-        retries = RetryCounter(self.policy, self.token)
+        cursor = _Cursor(run, self.strategy, self.hash_pieces)
+        retries = RetryCounter(self.ctx.config.retry_policy, self.token)
         end = run[-1].end
         while cursor.pos <= end:
             self.token.raise_if_cancelled()
@@ -226,10 +254,11 @@ class PieceFetcher:
         forget = self.token.on_cancel(abort) if abort is not None else None
         try:
             self._check_response(response, requested)
-            if cursor.pos == cursor.run[0].start:
+            name = self.strategy.range_header
+            if cursor.pos == cursor.run[0].start and name:
                 # only an answer for the whole run describes it; resumed ones cover less
-                header = (response.headers.get(self.source.tree_hash_header) or "").strip().lower()
-                cursor.expected = header or None
+                header = (response.headers.get(name) or "").strip().lower()
+                cursor.vouched(header or None)
             self._pump(response, cursor, sink, on_piece)
         finally:
             if forget is not None:
@@ -243,9 +272,9 @@ class PieceFetcher:
         self, response: RangeResponse, cursor: _Cursor, sink: PieceSink, on_piece: Optional[OnPiece]
     ) -> None:
         chunk, tracker, limiter, token, run = (
-            self.chunk_size,
+            self.ctx.config.io_chunk_size,
             self.tracker,
-            self.limiter,
+            self.ctx.limiter,
             self.token,
             cursor.run,
         )
@@ -262,7 +291,7 @@ class PieceFetcher:
                     operation=self.operation,
                 )
             data = view[:count]
-            cursor.hasher.update(data)
+            cursor.update(data)
             sink.commit(data, cursor.pos)
             cursor.pos += count
             tracker.add(count)

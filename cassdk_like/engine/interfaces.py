@@ -1,18 +1,33 @@
-"""The small interfaces the engine runs on, so it knows nothing about vaults, jobs or HTTP.
+"""The small interfaces the engine runs on, so it knows nothing about vaults, buckets or HTTP.
 
-The high level adapts a job's output (``DownloadSource``) and a multipart upload
-(``MultipartTarget``); buckets, PARs and DirectIO can later do the same.  Upload sources
-(``UploadSource``) are provided by :mod:`cassdk_like.engine.sources` for paths and file objects.
-Members are declared as read-only properties so plain attributes and properties both satisfy them.
+A service adapts what it downloads from (``DownloadSource``: a job's output, an object, a block
+file) and what it uploads to (``MultipartTarget``: numbered parts, each answered with a token).
+Upload sources (``UploadSource``) are provided by :mod:`cassdk_like.engine.sources` for paths and
+file objects.  Members are declared as read-only properties so plain attributes and properties
+both satisfy them.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional, Protocol, Tuple
+from typing import BinaryIO, Iterable, Mapping, NamedTuple, Optional, Protocol, Sequence, Tuple, Union
+
+import attrs
 
 from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.checksums import IntegrityStrategy, TreeHashIntegrity
 
-__all__ = ["DownloadSource", "MultipartTarget", "RangeResponse", "UploadSource"]
+__all__ = [
+    "CompletedUpload",
+    "DownloadSource",
+    "MultipartTarget",
+    "PartBody",
+    "PartSizer",
+    "RangeResponse",
+    "StoredPart",
+    "TransformingSource",
+    "UploadSource",
+    "source_integrity",
+]
 
 
 class RangeResponse(Protocol):
@@ -40,16 +55,11 @@ class RangeResponse(Protocol):
 
 
 class DownloadSource(Protocol):
-    """Something with a known size that serves byte ranges of itself (a job's output)."""
+    """Something with a known size that serves byte ranges of itself (a job's output, an object)."""
 
     @property
     def size(self) -> int:
-        """Total bytes of the output."""
-        ...
-
-    @property
-    def expected_tree_hash(self) -> Optional[str]:
-        """Tree hash of the whole output (the job's SHA256TreeHash), None if unknown."""
+        """Total bytes of the source."""
         ...
 
     @property
@@ -58,41 +68,140 @@ class DownloadSource(Protocol):
         ...
 
     @property
-    def tree_hash_header(self) -> str:
-        """Response header carrying a range's tree hash, e.g. "x-cas-sha256-tree-hash"."""
+    def integrity(self) -> IntegrityStrategy:
+        """How the source's bytes are checked (per range when it has a ``range_header``)."""
+        ...
+
+    @property
+    def expected_digest(self) -> Optional[str]:
+        """The whole source's digest under ``integrity`` (hex), None if unknown."""
         ...
 
     def open_range(self, byte_range: ByteRange) -> RangeResponse:
-        """GET with ``Range: bytes=a-b`` (output-relative); raises CASServerError / TransportError."""
+        """GET with ``Range: bytes=a-b`` (source offsets); raises the service's typed errors."""
         ...
+
+
+class TransformingSource(DownloadSource, Protocol):
+    """A source whose fetched bytes are not yet the caller's (encrypted or compressed blocks).
+
+    The engine verifies what it fetched with ``integrity``, then hands each piece to ``transform``
+    and emits what it returns; supported by the streaming download (``stream_range``/``iter_range``).
+    """
+
+    def transform(self, byte_range: ByteRange, data: memoryview) -> bytes:
+        """The caller's bytes for the fetched ``byte_range``; ``data`` is valid during the call only."""
+        ...
+
+
+def source_integrity(source: DownloadSource) -> Tuple[IntegrityStrategy, Optional[str]]:
+    """(strategy, expected hex digest or None) of a source.
+
+    Sources written for 0.x (``expected_tree_hash`` / ``tree_hash_header``) still work: they get
+    the tree hash strategy with that header.
+    """
+    strategy: Optional[IntegrityStrategy] = getattr(source, "integrity", None)
+    if strategy is not None:
+        expected = getattr(source, "expected_digest", None)
+    else:
+        strategy = TreeHashIntegrity(range_header=getattr(source, "tree_hash_header", None))
+        expected = getattr(source, "expected_tree_hash", None)
+    cleaned = (expected or "").strip().lower() or None
+    return strategy, cleaned
+
+
+class PartSizer(Protocol):
+    """A target's rule for part sizes (the engine only needs "parts of this size, at most N")."""
+
+    @property
+    def max_parts(self) -> int: ...
+
+    def part_size(self, size: int, *, requested: Optional[int], minimum: int) -> int:
+        """The part size for ``size`` bytes: ``requested`` if valid (else a typed error), or the
+        target's choice of at least ``minimum``."""
+        ...
+
+
+class PartBody(Protocol):
+    """One part, as the engine hands it to ``MultipartTarget.upload_part``.
+
+    ``digests`` holds the hex digest of the part under each of the target's ``part_checksums``
+    (by strategy name), computed before sending.  ``content()`` is either the bytes in memory
+    (valid during the call only) or a new seekable binary reader over exactly the part that
+    re-reads the source on every attempt and fails the read if the bytes no longer match
+    ``digests`` (the source changed).
+    """
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def byte_range(self) -> ByteRange: ...
+
+    @property
+    def digests(self) -> Mapping[str, str]: ...
+
+    def content(self) -> Union[memoryview, BinaryIO]: ...
+
+
+class StoredPart(NamedTuple):
+    """A part the target already holds: number (from 1), bytes it covers, its token."""
+
+    number: int
+    byte_range: ByteRange
+    token: str
+
+
+@attrs.frozen
+class CompletedUpload:
+    """What ``complete`` returns: the new object's id and, when the service reports one, its
+    whole-object checksum (a vault's tree hash)."""
+
+    object_id: str
+    checksum: Optional[str] = None
 
 
 class MultipartTarget(Protocol):
-    """A multipart upload that accepts numbered parts (a CAS / Glacier upload id).
+    """An upload that accepts numbered parts (from 1) and answers each with a token.
 
-    An optional ``upload_id`` attribute, when present, is named in errors so resume can find it.
+    A vault's token is the part's tree hash, S3's the ETag.  An optional ``upload_id`` attribute,
+    when present, is named in errors so resume can find it.
     """
 
-    def upload_part(self, byte_range: ByteRange, data: memoryview, sha256: str, tree_hash: str) -> None:
-        """Send one part; ``data`` is only valid during the call (its buffer is reused)."""
+    @property
+    def part_sizer(self) -> PartSizer: ...
+
+    @property
+    def part_checksums(self) -> Sequence[IntegrityStrategy]:
+        """Digests of each part the target sends with it (computed in one pass before sending)."""
         ...
 
-    def list_parts(self) -> Iterable[Tuple[ByteRange, str]]:
-        """Every part already stored (all pages), as (range, hex tree hash)."""
+    def upload_part(self, number: int, body: PartBody) -> str:
+        """Send part ``number``; returns its token."""
         ...
 
-    def complete(self, size: int, tree_hash: str) -> str:
-        """Finish the upload; returns the archive id."""
+    def token_for(self, number: int, digests: Mapping[str, str]) -> Optional[str]:
+        """The token a part with these digests would get (None: unknown, so resume re-sends it)."""
+        ...
+
+    def list_parts(self) -> Iterable[Tuple[int, ByteRange, str]]:
+        """Every part already stored (all pages), as (number, byte range, token)."""
+        ...
+
+    def complete(self, parts: Sequence[Tuple[int, str]], size: int) -> CompletedUpload:
+        """Finish the upload from every part's (number, token), in number order."""
         ...
 
     def abort(self) -> None: ...
 
 
 class UploadSource(Protocol):
-    """Bytes to upload, read part by part into the engine's buffers.
+    """Bytes to upload.
 
     ``random_access`` sources may be read from several threads at once, at any offset.  Other
-    sources are read by one thread, in order, each byte once.
+    sources are read by one thread, in order, each byte once.  An optional ``rereadable = True``
+    (files) says a second read is cheap: parts are then hashed in one pass and streamed from the
+    source instead of being held in part buffers.
     """
 
     @property

@@ -1,11 +1,11 @@
 """A JSON journal beside a partial download, so a new process resumes without refetching.
 
 Layout: ``<dest>.cassdk-partial`` holds the bytes (created at full size), and
-``<dest>.cassdk-partial.json`` lists finished pieces (offset, length, tree hash, whether the
-server's per-piece hash confirmed it) plus what identifies the download (source identity, size,
-piece size, expected tree hash).  A journal that does not parse, or names another source or size,
-is ignored and the download starts over: resuming someone else's bytes would be worse than
-refetching.
+``<dest>.cassdk-partial.json`` lists finished pieces (offset, length, digest, whether the
+server's per-range digest confirmed it) plus what identifies the download (source identity, size,
+piece size, integrity strategy and expected digest).  A journal that does not parse, or names
+another source or size, is ignored and the download starts over: resuming someone else's bytes
+would be worse than refetching.
 
 Durability rule: a piece is written to the journal only after the partial file was fdatasync'ed,
 so every piece the journal names is on disk even after a power loss.  Commits run on one
@@ -45,7 +45,8 @@ PARTIAL_SUFFIX = ".cassdk-partial"
 JOURNAL_SUFFIX = ".json"
 _FORMAT = "cassdk_like/download-journal"
 _VERSION = 1
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX = re.compile(r"[0-9a-f]{0,128}")  # a digest under any strategy ("" when pieces are not hashed)
+_DEFAULT_INTEGRITY = "sha256-tree"  # journals written before strategies existed
 _fdatasync = getattr(os, "fdatasync", os.fsync)
 log = logging.getLogger("cassdk_like.engine")
 
@@ -56,7 +57,7 @@ class JournalPiece:
 
     offset: int
     length: int
-    tree_hash: str
+    digest: str
     verified: bool = False
 
 
@@ -67,8 +68,9 @@ class DownloadJournal:
     identity: str
     size: int
     piece_size: int
-    expected_tree_hash: Optional[str] = None
+    expected_digest: Optional[str] = None
     pieces: Dict[int, JournalPiece] = attrs.Factory(dict)
+    integrity: str = _DEFAULT_INTEGRITY
     #: each piece's JSON text, kept between commits: a commit then costs a join, not an encode
     _encoded: Dict[JournalPiece, str] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
@@ -98,7 +100,8 @@ class DownloadJournal:
             "identity": self.identity,
             "size": self.size,
             "piece_size": self.piece_size,
-            "expected_tree_hash": self.expected_tree_hash,
+            "integrity": self.integrity,
+            "expected_digest": self.expected_digest,
         }
 
     @classmethod
@@ -109,14 +112,17 @@ class DownloadJournal:
         identity: Any = doc.get("identity")
         size: Any = doc.get("size")
         piece_size: Any = doc.get("piece_size")
-        expected: Any = doc.get("expected_tree_hash")
+        expected: Any = doc.get("expected_digest", doc.get("expected_tree_hash"))
+        integrity: Any = doc.get("integrity", _DEFAULT_INTEGRITY)
         if not isinstance(identity, str) or not _is_count(size) or not _is_count(piece_size):
             raise ValueError("bad identity, size or piece size")
         if piece_size < 1:
             raise ValueError("bad identity, size or piece size")
         if expected is not None and not isinstance(expected, str):
-            raise ValueError("bad expected tree hash")
-        journal = cls(identity, size, piece_size, expected)
+            raise ValueError("bad expected digest")
+        if not isinstance(integrity, str):
+            raise ValueError("bad integrity strategy")
+        journal = cls(identity, size, piece_size, expected, integrity=integrity)
         raw_pieces = doc.get("pieces")
         if not isinstance(raw_pieces, list):
             raise ValueError("bad piece list")
@@ -127,16 +133,19 @@ class DownloadJournal:
     def add(self, piece: JournalPiece) -> None:
         self.pieces[piece.offset] = piece
 
-    def matches(self, identity: str, size: int, expected_tree_hash: Optional[str]) -> bool:
+    def matches(
+        self, identity: str, size: int, expected_digest: Optional[str], integrity: str = _DEFAULT_INTEGRITY
+    ) -> bool:
         return (
             self.identity == identity
             and self.size == size
-            and (self.expected_tree_hash or "").lower() == (expected_tree_hash or "").lower()
+            and self.integrity == integrity
+            and (self.expected_digest or "").lower() == (expected_digest or "").lower()
         )
 
 
 def _entry(piece: JournalPiece) -> List[Any]:
-    return [piece.offset, piece.length, piece.tree_hash, piece.verified]
+    return [piece.offset, piece.length, piece.digest, piece.verified]
 
 
 def _is_count(value: Any) -> bool:
@@ -146,14 +155,14 @@ def _is_count(value: Any) -> bool:
 def _parse_piece(item: Any, size: int, piece_size: int) -> JournalPiece:
     if not isinstance(item, list) or len(item) != 4:
         raise ValueError("bad piece entry")
-    offset, length, tree_hash, verified = item
+    offset, length, digest, verified = item
     if not _is_count(offset) or not _is_count(length) or offset % piece_size or offset >= size:
         raise ValueError(f"bad piece offset {offset!r}")
     if length != min(piece_size, size - offset):
         raise ValueError(f"bad piece length {length!r} at offset {offset}")
-    if not isinstance(tree_hash, str) or not _HEX64.fullmatch(tree_hash) or not isinstance(verified, bool):
-        raise ValueError(f"bad piece hash at offset {offset}")
-    return JournalPiece(offset, length, tree_hash, verified)
+    if not isinstance(digest, str) or not _HEX.fullmatch(digest) or not isinstance(verified, bool):
+        raise ValueError(f"bad piece digest at offset {offset}")
+    return JournalPiece(offset, length, digest, verified)
 
 
 def load_journal(path: str) -> Optional[DownloadJournal]:

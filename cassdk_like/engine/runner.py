@@ -1,12 +1,12 @@
-"""A bounded worker pool driven from the caller's thread, with cancel, fail-fast and Ctrl-C.
+"""One transfer's tasks on the shared scheduler, driven from the caller's thread.
 
-Why not a bare ``ThreadPoolExecutor``: its blocking waits hide Ctrl-C and progress, its
-``shutdown`` does not stop running tasks, and s3transfer's wrappers around it show how easy it is
-to get cancellation wrong.  Here the coordinating thread never waits longer than
-``poll_interval``; at each wake it emits progress and checks the cancel token.  Leaving the
-``with`` block for any reason (failure, cancel, ``KeyboardInterrupt``, a generator closed early)
-cancels the transfer's own token, drops tasks not started yet, and joins the workers, so nothing
-touches the caller's files after the call returns.
+Why not a bare executor: its blocking waits hide Ctrl-C and progress, its ``shutdown`` does not
+stop running tasks, and s3transfer's wrappers around it show how easy it is to get cancellation
+wrong.  Here the coordinating thread never waits longer than ``poll_interval``; at each wake it
+emits progress and checks the cancel token.  Leaving the ``with`` block for any reason (failure,
+cancel, ``KeyboardInterrupt``, a generator closed early) cancels the transfer's own token, drops
+its queued tasks, and waits for its running ones, so nothing touches the caller's files after the
+call returns.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Callable, Optional, Set, Type, TypeVar
 
 from cassdk_like.core.cancel import CancelToken
+from cassdk_like.engine.context import TransferContext
 from cassdk_like.engine.progress import ProgressTracker
 
 __all__ = ["Runner"]
@@ -24,24 +25,22 @@ T = TypeVar("T")
 
 
 class Runner:
-    """Runs tasks on ``workers`` threads for one transfer. Use from one thread only."""
+    """Runs at most ``workers`` tasks at once for one transfer. Use from one thread only."""
 
     def __init__(
         self,
         workers: int,
         token: CancelToken,
         tracker: ProgressTracker,
-        *,
-        poll_interval: float = 0.1,
-        name: str = "cassdk-engine",
+        context: TransferContext,
     ) -> None:
         self.workers = workers
         self.token = token
         self.tracker = tracker
-        self.poll = max(poll_interval, 0.001)
-        self._pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self.poll = max(context.config.poll_interval, 0.001)
+        self._lane = context.scheduler.lane(workers, priority=context.config.priority, token=token)
         self._pending: Set[cf.Future[Any]] = set()
-        #: True once every worker has returned (False if joining them was interrupted, e.g. a 2nd Ctrl-C)
+        #: True once every task has returned (False if waiting for them was interrupted, e.g. a 2nd Ctrl-C)
         self.joined = False
 
     def __enter__(self) -> Runner:
@@ -61,7 +60,7 @@ class Runner:
 
     def submit(self, fn: Callable[..., T], *args: Any) -> cf.Future[T]:
         self.token.raise_if_cancelled()
-        future = self._pool.submit(fn, *args)
+        future = self._lane.submit(fn, *args)
         self._pending.add(future)
         return future
 
@@ -81,12 +80,14 @@ class Runner:
         failure: Optional[cf.Future[Any]] = None
         for future in done:
             self._pending.discard(future)
+            if future.cancelled():
+                continue
             if future.exception() is None:
                 handler(future.result())
             elif failure is None:
                 failure = future
         if failure is not None:
-            failure.result()  # re-raises the worker's exception here
+            failure.result()  # re-raises the task's exception here
         self.token.raise_if_cancelled()
 
     def result_of(self, future: cf.Future[T]) -> T:
@@ -95,7 +96,7 @@ class Runner:
             done, _ = cf.wait(self._pending, timeout=self.poll, return_when=cf.FIRST_COMPLETED)
             self.tracker.emit()
             for other in done:
-                if other is not future and other.exception() is not None:
+                if other is not future and not other.cancelled() and other.exception() is not None:
                     self._pending.discard(other)
                     other.result()
             self.token.raise_if_cancelled()
@@ -104,16 +105,17 @@ class Runner:
                 return future.result()
 
     def drain(self, handler: Callable[[Any], None]) -> None:
-        """Wait for every submitted task, passing each result to ``handler``."""
+        """Wait for every submitted task (and those ``handler`` submits), passing each result to it."""
         while self._pending:
             self.collect(handler)
 
     def close(self, *, cancel: bool) -> None:
-        """Stop: cancel the transfer's token if asked, drop queued tasks, join the workers."""
+        """Stop: cancel the transfer's token if asked, drop queued tasks, wait for running ones."""
         if cancel:
             self.token.cancel("stopped")
-        for future in self._pending:
-            future.cancel()
+        self._lane.close()
+        running = [f for f in self._pending if not f.done()]
         self._pending.clear()
-        self._pool.shutdown(wait=True)
+        if running:
+            cf.wait(running)
         self.joined = True

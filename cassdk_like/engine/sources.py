@@ -1,10 +1,10 @@
 """Upload sources: a path, a seekable file object, or a non-seekable stream of a given size.
 
 Why three shapes (s3transfer splits by input shape too): a path or a real file is read with
-``os.preadv`` at each part's offset, so every worker reads its own part in parallel straight into
-its pooled buffer; a seekable Python file object without a file descriptor is read under a lock;
-a pipe or socket can only be read once, in order, by one reader (the coordinator), into the
-bounded buffer pool.  Each byte is read exactly once in every case.  All errors name the path.
+``os.preadv`` at any offset from any thread, and cheaply twice (``rereadable``: a part is hashed,
+then streamed from it); a seekable Python file object without a file descriptor is read under a
+lock, once, into pooled part buffers; a pipe or socket can only be read once, in order, by one
+reader (the coordinator), into the pooled buffers.  All errors name the path.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class PathSource:
     """A regular file by path; parts are read in parallel with ``preadv``. Thread-safe."""
 
     random_access = True
+    rereadable = True
 
     def __init__(self, path: Union[str, bytes, os.PathLike[str]], size: Optional[int] = None) -> None:
         self.name = os.fsdecode(path)
@@ -111,6 +112,8 @@ class FileObjectSource:
         self.size = available if size is None else size
         self._fd = _regular_fd(fileobj)
         self.random_access = True
+        #: parts stream from the file only when it has a descriptor (a second read is cheap)
+        self.rereadable = self._fd is not None
 
     def read_into(self, offset: int, buf: memoryview) -> None:
         if self._fd is not None:
@@ -134,6 +137,7 @@ class StreamSource:
     """A non-seekable stream of a known size, read once, in order, by one thread."""
 
     random_access = False
+    rereadable = False
 
     def __init__(self, fileobj: IO[bytes], size: int) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:

@@ -3,10 +3,12 @@
 Why a window of whole pieces: workers fetch ahead in parallel, but never more than ``window``
 pieces past the one being written, so memory is at most ``window x piece size`` however large the
 range (CTERA's streamer schedules everything and buffers without limit; anchors §7.2.6).  A
-piece is handed out only once it is complete and -- when the server sent its tree hash --
-verified, so a corrupt piece is refetched before any of its bytes reach the caller.  The check
-of the whole range against the source's tree hash (possible only when the range is the whole
-output) necessarily happens after the bytes were emitted: it raises at the end.
+piece is handed out only once it is complete and -- when the server vouched for its range --
+verified, so a corrupt piece is refetched before any of its bytes reach the caller.  A source
+with a ``transform`` (decrypting blocks) gets each verified piece transformed before it is
+emitted.  The check of the whole range against the source's expected digest (possible only when
+the range is the whole output; hashed in emission order when the strategy does not combine)
+necessarily happens after the bytes were emitted: it raises at the end.
 
 Closing the iterator early (``break``, ``close()``, garbage collection) cancels the workers.
 """
@@ -15,19 +17,21 @@ from __future__ import annotations
 
 import collections
 from concurrent.futures import Future
-from typing import IO, Any, Deque, Iterator, List, Optional, Tuple
+from typing import IO, Any, Callable, Deque, Iterator, List, Optional, Tuple
 
 import attrs
 
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
 from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.checksums import Hasher, IntegrityStrategy, describe
 from cassdk_like.core.exceptions import HashDoesNotMatchError, InvalidArgumentError
-from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes, validate_part_size
+from cassdk_like.core.integrity import validate_part_size
 from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
-from cassdk_like.engine.interfaces import DownloadSource
+from cassdk_like.engine.interfaces import DownloadSource, source_integrity
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter, limiter_for
+from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.engine.runner import Runner
 
 __all__ = ["StreamResult", "iter_range", "stream_range"]
@@ -37,13 +41,20 @@ _OPERATION = "download_by_range"
 
 @attrs.frozen
 class StreamResult:
-    """``tree_hash`` is the range's; ``verified``: it matched the source's (whole-output ranges only)."""
+    """``tree_hash``: the range's digest under the source's strategy ("" when it does not combine
+    and there was nothing to check); ``verified``: it matched the source's (whole-output ranges
+    only); ``size``: bytes emitted (after a transform)."""
 
     size: int
     tree_hash: str
     verified: bool
     bytes_fetched: int
     requests: int
+    integrity: str = "sha256-tree"
+
+    @property
+    def digest(self) -> str:
+        return self.tree_hash
 
 
 class _BufferSink:
@@ -61,25 +72,41 @@ class _BufferSink:
         return None  # the bytes are already in place
 
 
+Transform = Callable[[ByteRange, memoryview], bytes]
+
+
 @attrs.define
 class _Streamer:
     source: DownloadSource
     byte_range: Optional[ByteRange]
-    config: TransferConfig
+    ctx: TransferContext
     window: int
     piece_size: int
     tracker: ProgressTracker
-    user_token: Optional[CancelToken]
-    limiter: Optional[BandwidthLimiter]
     local_path: Optional[str] = None
     counters: FetchCounters = attrs.Factory(FetchCounters)
     hashes: List[str] = attrs.Factory(list)
     token: CancelToken = attrs.Factory(CancelToken)
+    strategy: IntegrityStrategy = attrs.field(init=False)
+    expected: Optional[str] = attrs.field(init=False)
+    whole: Optional[Hasher] = attrs.field(init=False, default=None)
+    transform: Optional[Transform] = attrs.field(init=False, default=None)
+    emitted: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        self.strategy, self.expected = source_integrity(self.source)
+        self.transform = getattr(self.source, "transform", None)
+        rng = self.byte_range
+        covers_all = rng is None or (rng.start == 0 and rng.end == self.source.size - 1)
+        if not covers_all:
+            self.expected = None
+        if self.expected is not None and not self.strategy.combinable:
+            self.whole = self.strategy.new_hasher()  # fed in emission order
 
     def open(self) -> None:
         """Link to the caller's token only once streaming starts (a generator may never start)."""
-        if self.user_token is not None:
-            self.token = self.user_token.child()
+        if self.ctx.cancel_token is not None:
+            self.token = self.ctx.cancel_token.child()
 
     def close(self) -> None:
         self.token.detach()
@@ -92,21 +119,18 @@ class _Streamer:
         window = min(self.window, len(pieces))
         fetcher = PieceFetcher(
             source=self.source,
-            policy=self.config.retry_policy,
+            ctx=self.ctx,
             token=self.token,
             tracker=self.tracker,
             counters=self.counters,
-            chunk_size=self.config.io_chunk_size,
-            hash_attempts=self.config.hash_attempts,
-            limiter=self.limiter,
             local_path=self.local_path,
             operation=_OPERATION,
         )
         free: List[bytearray] = []
         ahead: Deque[Tuple[Piece, bytearray, Future[PieceResult]]] = collections.deque()
         todo = collections.deque(pieces)
-        workers = min(self.config.max_workers, window)
-        with Runner(workers, self.token, self.tracker, poll_interval=self.config.poll_interval) as runner:
+        workers = min(self.ctx.config.max_workers, window)
+        with Runner(workers, self.token, self.tracker, self.ctx) as runner:
             while ahead or todo:
                 while todo and len(ahead) < window:
                     piece = todo.popleft()
@@ -114,22 +138,34 @@ class _Streamer:
                     future = runner.submit(fetcher.fetch, piece, _BufferSink(piece.start, buf))
                     ahead.append((piece, buf, future))
                 piece, buf, future = ahead.popleft()
-                self.hashes.append(runner.result_of(future).tree_hash)
-                yield memoryview(buf)[: piece.length]
+                self.hashes.append(runner.result_of(future).digest)
+                view = memoryview(buf)[: piece.length]
+                if self.whole is not None:
+                    self.whole.update(view)
+                if self.transform is not None:
+                    out = memoryview(self.transform(ByteRange(piece.start, piece.end), view))
+                else:
+                    out = view
+                self.emitted += len(out)
+                yield out
                 free.append(buf)
 
     def finish(self) -> StreamResult:
-        """Check the whole range when the source's tree hash covers it, and summarise."""
-        actual = combine_tree_hashes(self.hashes) if self.hashes else TreeHasher().hexdigest()
-        expected = (self.source.expected_tree_hash or "").strip().lower()
-        rng = self.byte_range
-        whole = rng is None or (rng.start == 0 and rng.end == self.source.size - 1)
+        """Check the whole range when the source's expected digest covers it, and summarise."""
+        if self.whole is not None:
+            actual = self.whole.hexdigest()
+        elif self.strategy.combinable:
+            hashes = self.hashes
+            actual = self.strategy.combine(hashes) if hashes else self.strategy.new_hasher().hexdigest()
+        else:
+            actual = ""
         verified = False
-        if expected and whole:
-            if actual != expected:
+        if self.expected:
+            if actual != self.expected:
                 raise HashDoesNotMatchError(
-                    "streamed bytes do not match the source's tree hash (they were already emitted)",
-                    expected=expected,
+                    f"streamed bytes do not match the source's {describe(self.strategy)} "
+                    "(they were already emitted)",
+                    expected=self.expected,
                     actual=actual,
                     operation=_OPERATION,
                     local_path=self.local_path,
@@ -137,11 +173,12 @@ class _Streamer:
             verified = True
         self.tracker.finish()
         return StreamResult(
-            size=0 if self.byte_range is None else self.byte_range.length,
+            size=self.emitted,
             tree_hash=actual,
             verified=verified,
             bytes_fetched=self.counters.bytes_fetched,
             requests=self.counters.requests,
+            integrity=self.strategy.name,
         )
 
 
@@ -151,13 +188,10 @@ def _make_streamer(
     *,
     window: Optional[int],
     piece_size: Optional[int],
-    config: Optional[TransferConfig],
-    progress: Optional[ProgressCallback],
-    cancel_token: Optional[CancelToken],
-    limiter: Optional[BandwidthLimiter],
+    ctx: TransferContext,
     local_path: Optional[str] = None,
 ) -> _Streamer:
-    cfg = config or TransferConfig()
+    cfg = ctx.config
     size = source.size
     if byte_range is None:
         rng: Optional[ByteRange] = ByteRange(0, size - 1) if size else None
@@ -173,12 +207,10 @@ def _make_streamer(
     return _Streamer(
         source=source,
         byte_range=rng,
-        config=cfg,
+        ctx=ctx,
         window=win,
         piece_size=psize,
-        tracker=ProgressTracker(total, progress, min_interval=cfg.progress_interval),
-        user_token=cancel_token,
-        limiter=limiter_for(cfg.bandwidth_limit, limiter),
+        tracker=ProgressTracker(total, ctx.progress, min_interval=cfg.progress_interval),
         local_path=local_path,
     )
 
@@ -194,22 +226,22 @@ def stream_range(
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
     limiter: Optional[BandwidthLimiter] = None,
+    context: Optional[TransferContext] = None,
 ) -> StreamResult:
     """Write ``byte_range`` of ``source`` (None: all of it) to ``file_obj`` in order.
 
     Memory: at most ``window`` (default ``config.stream_window``) pieces of ``piece_size``
-    (default ``config.stream_piece()``: ``piece_size`` but at most 8 MiB).
+    (default ``config.stream_piece()``: ``piece_size`` but at most 8 MiB).  ``context`` replaces
+    ``config``/``progress``/``cancel_token``/``limiter``.
     """
+    ctx = resolve_context(context, config, progress, cancel_token, limiter, operation=_OPERATION)
     name = getattr(file_obj, "name", None)
     streamer = _make_streamer(
         source,
         byte_range,
         window=window,
         piece_size=piece_size,
-        config=config,
-        progress=progress,
-        cancel_token=cancel_token,
-        limiter=limiter,
+        ctx=ctx,
         local_path=name if isinstance(name, str) else None,
     )
     streamer.open()
@@ -232,23 +264,16 @@ def iter_range(
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
     limiter: Optional[BandwidthLimiter] = None,
+    context: Optional[TransferContext] = None,
 ) -> Iterator[bytes]:
     """Yield ``byte_range`` of ``source`` as ``bytes`` chunks (default ``config.io_chunk_size``), in order.
 
     A generator: nothing is fetched until the first ``next()``; closing it early cancels the
-    workers.  A whole-output tree hash mismatch raises after the last chunk.
+    workers.  A whole-output digest mismatch raises after the last chunk.
     """
-    streamer = _make_streamer(
-        source,
-        byte_range,
-        window=window,
-        piece_size=piece_size,
-        config=config,
-        progress=progress,
-        cancel_token=cancel_token,
-        limiter=limiter,
-    )
-    step = chunk_size or streamer.config.io_chunk_size
+    ctx = resolve_context(context, config, progress, cancel_token, limiter, operation=_OPERATION)
+    streamer = _make_streamer(source, byte_range, window=window, piece_size=piece_size, ctx=ctx)
+    step = chunk_size or ctx.config.io_chunk_size
     return _chunks(streamer, step)
 
 

@@ -1,11 +1,14 @@
 """Parallel multipart upload with bounded memory, per-part retries and resume.
 
-Why it is built this way (cas-protocol §3.3, anchors §6):
+Why it is built this way (anchors §6):
 
-* parts are 1 MiB x 2^n, so the parts' tree hashes combine into the archive's tree hash;
-* every byte is read once, into one of ``max_workers + 1`` pooled buffers, and hashed once for
-  both the linear SHA-256 and the tree hash the service requires; memory does not grow with the
-  file size;
+* the target decides the part sizes (``part_sizer``) and which digests go with each part
+  (``part_checksums``); every part is answered with a token, and ``complete`` gets them all;
+* a part of a file (``rereadable`` source: a path, a file object with a descriptor) is hashed in
+  one streaming pass over its window and then streamed from the file, re-hashed as it is sent
+  (``engine.parts``), so memory is a chunk per worker whatever the part size; other sources
+  (pipes, in-memory or remote file objects) are read once, each part into one of
+  ``max_workers + 1`` pooled buffers, so their memory is ``(max_workers + 1) x part size``;
 * a failed upload is never aborted: ``MultipartUploadError`` carries the upload id and the parts
   already stored, and ``upload_multipart(..., resume=True)`` lists the target's parts, re-hashes
   the local bytes of each one, and sends only what is missing or different;
@@ -16,25 +19,35 @@ Why it is built this way (cas-protocol §3.3, anchors §6):
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Dict, List, Optional, Set, Tuple
 
 import attrs
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.cancel import CancelToken, cancel_scope
+from cassdk_like.core.checksums import Hasher
 from cassdk_like.core.exceptions import (
     CASError,
     InvalidArgumentError,
     TransferCancelledError,
     UploadArchiveError,
 )
-from cassdk_like.core.integrity import MAX_PARTS, ContentHashes, combine_tree_hashes, hash_bytes, tree_hash
-from cassdk_like.core.integrity import validate_part_size as _validate_part_size
 from cassdk_like.engine.buffers import BufferPool
 from cassdk_like.engine.config import TransferConfig
-from cassdk_like.engine.interfaces import MultipartTarget, UploadSource
+from cassdk_like.engine.context import TransferContext, resolve_context
+from cassdk_like.engine.interfaces import MultipartTarget, PartBody, PartSizer, UploadSource
+from cassdk_like.engine.parts import (
+    BufferBody,
+    GenericPartSizer,
+    WindowBody,
+    check_part_count,
+    hash_parts_with,
+    part_digests,
+    witness_of,
+)
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter, limiter_for
+from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.engine.retry import RetryCounter
 from cassdk_like.engine.runner import Runner
 from cassdk_like.engine.sources import PathSource, UploadSourceLike, open_upload_source
@@ -48,8 +61,8 @@ log = logging.getLogger("cassdk_like.engine")
 class MultipartUploadError(UploadArchiveError):
     """A multipart upload stopped; the upload was kept so it can be resumed.
 
-    ``upload_id`` (when the target exposes one), ``parts_done`` (indices stored and verified in
-    this call) and ``parts_total`` say where it stands; ``__cause__`` is the failure itself.
+    ``upload_id`` (when the target exposes one), ``parts_done`` (numbers of the parts stored and
+    verified in this call) and ``parts_total`` say where it stands; ``__cause__`` is the failure itself.
     """
 
     def __init__(
@@ -71,6 +84,9 @@ class MultipartUploadError(UploadArchiveError):
 
 @attrs.frozen
 class UploadResult:
+    """``tree_hash``: the whole-object checksum the target reported ("" if none); ``parts``:
+    (number, token) of every part, in order."""
+
     archive_id: str
     size: int
     tree_hash: str
@@ -78,6 +94,11 @@ class UploadResult:
     parts_uploaded: int
     parts_skipped: int  # already stored and verified against the local bytes (resume)
     upload_id: Optional[str] = None
+    parts: Tuple[Tuple[int, str], ...] = ()
+
+    @property
+    def checksum(self) -> str:
+        return self.tree_hash
 
 
 def upload_multipart(
@@ -92,19 +113,22 @@ def upload_multipart(
     limiter: Optional[BandwidthLimiter] = None,
     resume: bool = False,
     keep_for_resume: bool = False,
+    context: Optional[TransferContext] = None,
 ) -> UploadResult:
     """Upload ``source`` (path, file object, or stream with ``size``) through ``target``; blocks.
 
-    ``part_size`` must be the size the upload was initiated with (default
-    ``config.part_size_for(size)``, which the high level should also use to initiate).
-    ``resume=True`` first lists the target's parts and skips those whose tree hash matches the
-    local bytes.  Raises ``MultipartUploadError`` (upload kept), ``TransferCancelledError``,
-    ``KeyboardInterrupt``, or ``LocalFileError`` / ``InvalidArgumentError`` before anything is sent.
+    ``part_size`` must be the size the upload was initiated with (default: the target's
+    ``part_sizer`` choice for ``config.part_size`` / ``config.min_part_size``).  ``resume=True``
+    first lists the target's parts and skips those whose token matches the local bytes.
+    ``context`` replaces ``config``/``progress``/``cancel_token``/``limiter``.  Raises
+    ``MultipartUploadError`` (upload kept), ``TransferCancelledError``, ``KeyboardInterrupt``, or
+    ``LocalFileError`` / ``InvalidArgumentError`` before anything is sent.
     """
+    ctx = resolve_context(context, config, progress, cancel_token, limiter, operation=_OPERATION)
     src, owned = open_upload_source(source, size)
     try:
-        job = _Upload(src, target, config or TransferConfig(), part_size, cancel_token, limiter)
-        return job.run(progress, resume=resume, keep_for_resume=keep_for_resume)
+        job = _Upload(src, target, ctx, part_size)
+        return job.run(resume=resume, keep_for_resume=keep_for_resume)
     finally:
         if owned:
             src.close()
@@ -114,49 +138,45 @@ class _Upload:
     """State of one upload call."""
 
     def __init__(
-        self,
-        source: UploadSource,
-        target: MultipartTarget,
-        config: TransferConfig,
-        part_size: Optional[int],
-        cancel_token: Optional[CancelToken],
-        limiter: Optional[BandwidthLimiter],
+        self, source: UploadSource, target: MultipartTarget, ctx: TransferContext, part_size: Optional[int]
     ) -> None:
         self.source = source
         self.target = target
-        self.config = config
+        self.ctx = ctx
+        self.config = ctx.config
         self.size = source.size
         if self.size <= 0:
             raise InvalidArgumentError("cannot upload 0 bytes as a multipart upload", operation=_OPERATION)
-        self.part_size = config.part_size_for(self.size) if part_size is None else part_size
-        _validate_part_size(self.part_size, operation=_OPERATION)
-        self.count = -(-self.size // self.part_size)
-        if self.count > MAX_PARTS:
-            raise InvalidArgumentError(
-                f"{self.size} bytes need {self.count} parts of {self.part_size}; at most {MAX_PARTS}",
-                operation=_OPERATION,
-            )
-        self.user_token = cancel_token
-        self.limiter = limiter_for(config.bandwidth_limit, limiter)
+        sizer: PartSizer = getattr(target, "part_sizer", None) or GenericPartSizer()
+        requested = self.config.part_size if part_size is None else part_size
+        self.part_size = sizer.part_size(self.size, requested=requested, minimum=self.config.min_part_size)
+        self.count = check_part_count(self.size, self.part_size, sizer.max_parts, _OPERATION)
+        self.checksums = list(getattr(target, "part_checksums", ()) or ())
+        self.hashed_with = hash_parts_with(self.checksums)
+        self.witness = witness_of(self.checksums)
         self.upload_id: Optional[str] = getattr(target, "upload_id", None)
         self.listed: Dict[int, str] = {}
-        self.hashes: List[Optional[str]] = [None] * self.count
+        self.tokens: List[Optional[str]] = [None] * self.count
         self.done: Set[int] = set()
         self.uploaded = 0
         self.skipped = 0
+        self._local = threading.local()
 
-    def run(
-        self, progress: Optional[ProgressCallback], *, resume: bool, keep_for_resume: bool
-    ) -> UploadResult:
-        self.token = self.user_token.child() if self.user_token is not None else CancelToken()
-        self.tracker = ProgressTracker(self.size, progress, min_interval=self.config.progress_interval)
+    def run(self, *, resume: bool, keep_for_resume: bool) -> UploadResult:
+        user = self.ctx.cancel_token
+        self.token = user.child() if user is not None else CancelToken()
+        self.tracker = ProgressTracker(
+            self.size, self.ctx.progress, min_interval=self.config.progress_interval
+        )
         try:
             if resume:
-                self.listed = self._list_parts()
+                with cancel_scope(self.token):
+                    self.listed = self._list_parts()
             self._send_all()
             self.source.check_unchanged()
-            tree = self._combined()
-            archive_id = self.target.complete(self.size, tree)
+            parts = self._parts()
+            with cancel_scope(self.token):  # not around abort(): that one must go out after a cancel
+                completed = self.target.complete(parts, self.size)
         except BaseException as exc:
             failure = self._failure(exc, keep_for_resume)
             if failure is exc:
@@ -166,21 +186,22 @@ class _Upload:
             self.token.detach()
         self.tracker.finish()
         return UploadResult(
-            archive_id=archive_id,
+            archive_id=completed.object_id,
             size=self.size,
-            tree_hash=tree,
+            tree_hash=completed.checksum or "",
             part_size=self.part_size,
             parts_uploaded=self.uploaded,
             parts_skipped=self.skipped,
             upload_id=self.upload_id,
+            parts=tuple(parts),
         )
 
-    def _combined(self) -> str:
-        hashes = [h for h in self.hashes if h is not None]
-        if len(hashes) != self.count:  # never complete an archive from an incomplete set of parts
-            missing = self.count - len(hashes)
+    def _parts(self) -> List[Tuple[int, str]]:
+        parts = [(index + 1, token) for index, token in enumerate(self.tokens) if token is not None]
+        if len(parts) != self.count:  # never complete an object from an incomplete set of parts
+            missing = self.count - len(parts)
             raise UploadArchiveError(f"{missing} of {self.count} parts are not done", operation=_OPERATION)
-        return combine_tree_hashes(hashes)
+        return parts
 
     def _range(self, index: int) -> ByteRange:
         start = index * self.part_size
@@ -189,33 +210,47 @@ class _Upload:
     def _list_parts(self) -> Dict[int, str]:
         """The target's stored parts by index; a part off our grid means a different part size."""
         listed: Dict[int, str] = {}
-        for rng, part_hash in self.target.list_parts():
-            index, misaligned = divmod(rng.start, self.part_size)
-            if misaligned or index >= self.count or rng != self._range(index):
+        for number, rng, token in self.target.list_parts():
+            index = number - 1
+            if not 0 <= index < self.count or rng != self._range(index):
                 raise InvalidArgumentError(
                     f"stored part {rng} does not fit {self.part_size}-byte parts of {self.size} bytes "
                     "(wrong part size, or the file changed)",
                     operation=_OPERATION,
                 )
-            listed[index] = part_hash.strip().lower()
+            listed[index] = token.strip().lower()
         return listed
 
     def _send_all(self) -> None:
         workers = min(self.config.max_workers, self.count)
-        pool = BufferPool(workers + 1, min(self.part_size, self.size))
-        self.pool = pool
-        with Runner(workers, self.token, self.tracker, poll_interval=self.config.poll_interval) as runner:
-            for index in range(self.count):
-                buf = self._acquire(pool, runner)
-                try:
-                    if not self.source.random_access:  # streams: one reader, in order, right here
-                        rng = self._range(index)
-                        self.source.read_into(rng.start, memoryview(buf)[: rng.length])
-                    runner.submit(self._part, index, buf)
-                except BaseException:
-                    pool.release(buf)
-                    raise
+        with Runner(workers, self.token, self.tracker, self.ctx) as runner:
+            if getattr(self.source, "rereadable", False):
+                self._send_windows(runner, workers)
+            else:
+                self._send_buffered(runner, workers)
             runner.drain(self._on_part)
+
+    def _send_windows(self, runner: Runner, workers: int) -> None:
+        """Files: every task hashes its part's window, then streams it from the file."""
+        for index in range(self.count):
+            while runner.in_flight >= workers:  # queue no more than can run: other transfers stay fair
+                runner.collect(self._on_part)
+            runner.submit(self._window_part, index)
+
+    def _send_buffered(self, runner: Runner, workers: int) -> None:
+        """Other sources are read once, into ``workers + 1`` pooled part buffers: by the tasks when
+        the source allows reads from any thread, else by this thread, in order."""
+        pool = BufferPool(workers + 1, min(self.part_size, self.size))
+        for index in range(self.count):
+            buf = self._acquire(pool, runner)
+            try:
+                if not self.source.random_access:
+                    rng = self._range(index)
+                    self.source.read_into(rng.start, memoryview(buf)[: rng.length])
+                runner.submit(self._buffered_part, index, buf, pool)
+            except BaseException:
+                pool.release(buf)
+                raise
 
     def _acquire(self, pool: BufferPool, runner: Runner) -> bytearray:
         while True:
@@ -224,39 +259,73 @@ class _Upload:
             if buf is not None:
                 return buf
 
-    def _part(self, index: int, buf: bytearray) -> Tuple[int, str, bool]:
-        """Read (random-access sources), hash, and send or skip one part; frees its buffer."""
+    def _hashers(self) -> Dict[str, Hasher]:
+        return {strategy.name: strategy.new_hasher() for strategy in self.hashed_with}
+
+    def _chunk(self) -> memoryview:
+        buf: Optional[memoryview] = getattr(self._local, "buf", None)
+        if buf is None:
+            buf = self._local.buf = memoryview(bytearray(self.config.io_chunk_size))
+        return buf
+
+    def _window_part(self, index: int) -> Tuple[int, str, bool]:
+        """Hash the part in one streaming pass, skip it if stored already, else stream it."""
+        rng = self._range(index)
+        hashers = self._hashers()
+        chunk = self._chunk()
+        offset = rng.start
+        while offset <= rng.end:
+            self.token.raise_if_cancelled()
+            view = chunk[: min(len(chunk), rng.end + 1 - offset)]
+            self.source.read_into(offset, view)
+            for hasher in hashers.values():
+                hasher.update(view)
+            offset += len(view)
+        digests = part_digests(hashers)
+        body = WindowBody(index + 1, rng, digests, self.source, self.witness)
+        return self._send_or_skip(index, body)
+
+    def _buffered_part(self, index: int, buf: bytearray, pool: BufferPool) -> Tuple[int, str, bool]:
         try:
             rng = self._range(index)
             view = memoryview(buf)[: rng.length]
             if self.source.random_access:
                 self.source.read_into(rng.start, view)
-            stored = self.listed.get(index)
-            if stored is not None and tree_hash(view) == stored:
-                self.tracker.add(rng.length)
-                return index, stored, False
-            hashes = hash_bytes(view)
-            self._send(rng, view, hashes)
-            self.tracker.add(rng.length)
-            return index, hashes.tree_hash, True
+            hashers = self._hashers()
+            for hasher in hashers.values():
+                hasher.update(view)
+            return self._send_or_skip(index, BufferBody(index + 1, rng, part_digests(hashers), view))
         finally:
-            self.pool.release(buf)
+            pool.release(buf)
 
-    def _send(self, rng: ByteRange, view: memoryview, hashes: ContentHashes) -> None:
+    def _send_or_skip(self, index: int, body: PartBody) -> Tuple[int, str, bool]:
+        length = body.byte_range.length
+        stored = self.listed.get(index)
+        if stored is not None and self.target.token_for(body.number, body.digests) == stored:
+            self.tracker.add(length)
+            return index, stored, False
+        token = self._send(body)
+        self.tracker.add(length)
+        return index, token, True
+
+    def _send(self, body: PartBody) -> str:
         retries = RetryCounter(self.config.retry_policy, self.token)
+        limiter = self.ctx.limiter
         while True:
             self.token.raise_if_cancelled()
-            if self.limiter is not None:
-                self.limiter.consume(rng.length, self.token)
+            if limiter is not None:
+                limiter.consume(body.byte_range.length, self.token)
             try:
-                self.target.upload_part(rng, view, hashes.sha256, hashes.tree_hash)
-                return
+                return self.target.upload_part(body.number, body)
             except Exception as exc:
+                changed = getattr(body, "changed", None)
+                if changed is not None:
+                    raise changed from exc
                 retries.failed(exc)
 
     def _on_part(self, result: Tuple[int, str, bool]) -> None:
-        index, part_hash, uploaded = result
-        self.hashes[index] = part_hash
+        index, token, uploaded = result
+        self.tokens[index] = token
         self.done.add(index)
         if uploaded:
             self.uploaded += 1
@@ -268,7 +337,8 @@ class _Upload:
         if isinstance(exc, KeyboardInterrupt):
             return exc
         upload = f"upload {self.upload_id!r}" if self.upload_id else "the upload"
-        if self.user_token is not None and self.user_token.cancelled:
+        user = self.ctx.cancel_token
+        if user is not None and user.cancelled:
             if keep_for_resume:
                 kept = f"upload cancelled; {upload} kept for resume"
                 return TransferCancelledError(kept, operation=_OPERATION)
@@ -284,7 +354,7 @@ class _Upload:
             f"stopped after {len(self.done)} of {self.count} parts; {upload} kept for resume: "
             f"{_describe(exc, local_path)}",
             upload_id=self.upload_id,
-            parts_done=tuple(sorted(self.done)),
+            parts_done=tuple(sorted(index + 1 for index in self.done)),
             parts_total=self.count,
             operation=_OPERATION,
             local_path=local_path,

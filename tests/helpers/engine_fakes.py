@@ -2,8 +2,9 @@
 
 ``FakeSource`` serves ranges of a bytes object like Get Job Output (206, Content-Range, the
 tree-hash header on tree-aligned ranges) and can cut a body mid-way, corrupt a byte, lie in
-Content-Range or the hash header, or raise.  ``FakeTarget`` stores parts like Upload Part (it
-checks both checksums), lists them, completes with a combined-hash check, and can fail parts.
+Content-Range or the hash header, or raise.  ``FakeTarget`` stores numbered parts like Upload
+Part (it reads the body the engine gives it and checks both checksums), lists them, completes
+with a combined-hash check, and can fail parts.
 Both record every call so tests can count what was (not) transferred again.
 """
 
@@ -11,14 +12,17 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import attrs
 from requests.structures import CaseInsensitiveDict
 
 from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.checksums import SHA256, IntegrityStrategy, TreeHashIntegrity
 from cassdk_like.core.exceptions import CASServerError, ConnectionFailed, InvalidDigest
 from cassdk_like.core.integrity import combine_tree_hashes, hash_bytes, is_tree_aligned, tree_hash
+from cassdk_like.engine import CompletedUpload, PartBody
+from cassdk_like.vault.highlevel.adapters import VAULT_PART_SIZER
 
 __all__ = ["FakeFault", "FakeResponse", "FakeSource", "FakeTarget", "PartFailure", "server_error"]
 
@@ -88,12 +92,18 @@ class FakeSource:
         send_hash: bool = True,
         faults: Sequence[FakeFault] = (),
         read_hook: Optional[Callable[[ByteRange, int], None]] = None,
+        integrity: Optional[IntegrityStrategy] = None,
     ) -> None:
+        """``integrity``: another strategy than the tree hash (then no per-range header is sent)."""
         self.data = data
         self.size = len(data)
-        self.expected_tree_hash = tree_hash(data) if expected_tree_hash == "auto" else expected_tree_hash
+        self.integrity: IntegrityStrategy = integrity or TreeHashIntegrity(range_header=HEADER)
+        if expected_tree_hash == "auto":
+            hasher = self.integrity.new_hasher()
+            hasher.update(data)
+            expected_tree_hash = hasher.hexdigest()
+        self.expected_digest = expected_tree_hash
         self.identity = identity
-        self.tree_hash_header = HEADER
         self.send_hash = send_hash
         self.faults = list(faults)
         self.read_hook = read_hook
@@ -126,7 +136,8 @@ class FakeSource:
         if kind == "status200":
             status = 200
             del headers["Content-Range"]
-        if self.send_hash and kind != "no_hash" and is_tree_aligned(start, end, self.size):
+        tree = self.integrity.name == "sha256-tree"
+        if tree and self.send_hash and kind != "no_hash" and is_tree_aligned(start, end, self.size):
             headers[HEADER] = "0" * 64 if kind == "bad_hash" else tree_hash(bytes(body))
         if kind == "corrupt":
             body[fault.after] ^= 0xFF  # type: ignore[union-attr]
@@ -153,8 +164,25 @@ class PartFailure:
     times: int = 1
 
 
+def read_body(body: PartBody) -> bytes:
+    """What an HTTP client would send: the bytes in memory, or the reader read to its end."""
+    content: Any = body.content()
+    if isinstance(content, memoryview):
+        return bytes(content)
+    content.seek(0)
+    chunks = []
+    while True:
+        chunk = content.read(64 * 1024)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 class FakeTarget:
-    """A multipart upload in memory; checks checksums like the service. Thread-safe."""
+    """A vault multipart upload in memory; checks checksums like the service. Thread-safe."""
+
+    part_sizer = VAULT_PART_SIZER
+    part_checksums = (SHA256, TreeHashIntegrity())
 
     def __init__(
         self,
@@ -166,13 +194,14 @@ class FakeTarget:
         self.upload_id = upload_id
         self.failures = list(failures)
         self.on_part = on_part
-        self.parts: Dict[int, Tuple[bytes, str]] = {}
+        self.parts: Dict[int, Tuple[int, bytes, str]] = {}  # start -> (number, bytes, tree hash)
         self.calls: List[ByteRange] = []
         self.completed: Optional[Tuple[int, str]] = None
         self.aborted = False
         self._lock = threading.Lock()
 
-    def upload_part(self, byte_range: ByteRange, data: memoryview, sha256: str, tree_hash: str) -> None:
+    def upload_part(self, number: int, body: PartBody) -> str:
+        byte_range = body.byte_range
         with self._lock:
             self.calls.append(byte_range)
             for failure in self.failures:
@@ -181,38 +210,45 @@ class FakeTarget:
                     raise failure.error
         if self.on_part is not None:
             self.on_part(byte_range)
+        data = read_body(body)
         hashes = hash_bytes(data)
-        if len(data) != byte_range.length or (hashes.sha256, hashes.tree_hash) != (sha256, tree_hash):
+        sent = (body.digests["sha256"], body.digests["sha256-tree"])
+        if len(data) != byte_range.length or (hashes.sha256, hashes.tree_hash) != sent:
             raise InvalidDigest(400, "InvalidDigest", "checksum mismatch")
         with self._lock:
-            self.parts[byte_range.start] = (bytes(data), tree_hash)
+            self.parts[byte_range.start] = (number, data, hashes.tree_hash)
+        return hashes.tree_hash
 
-    def list_parts(self) -> List[Tuple[ByteRange, str]]:
+    def token_for(self, number: int, digests: Mapping[str, str]) -> Optional[str]:
+        return digests.get("sha256-tree")
+
+    def list_parts(self) -> List[Tuple[int, ByteRange, str]]:
         with self._lock:
             return [
-                (ByteRange(start, start + len(body) - 1), part_hash)
-                for start, (body, part_hash) in sorted(self.parts.items())
+                (number, ByteRange(start, start + len(body) - 1), part_hash)
+                for start, (number, body, part_hash) in sorted(self.parts.items())
             ]
 
-    def complete(self, size: int, tree_hash: str) -> str:
+    def complete(self, parts: Sequence[Tuple[int, str]], size: int) -> CompletedUpload:
         with self._lock:
-            parts = [self.parts[s] for s in sorted(self.parts)]
-        total = sum(len(body) for body, _ in parts)
-        if total != size or combine_tree_hashes([h for _, h in parts]) != tree_hash:
-            raise InvalidDigest(400, "InvalidDigest", "size or tree hash does not match the parts")
-        self.completed = (size, tree_hash)
-        return f"archive-{tree_hash[:16]}"
+            stored = [self.parts[s] for s in sorted(self.parts)]
+        total = sum(len(body) for _, body, _ in stored)
+        if [(n, h) for n, _, h in stored] != list(parts) or total != size:
+            raise InvalidDigest(400, "InvalidDigest", "size or parts do not match the stored parts")
+        tree = combine_tree_hashes([h for _, h in parts])
+        self.completed = (size, tree)
+        return CompletedUpload(f"archive-{tree[:16]}", tree)
 
     def abort(self) -> None:
         self.aborted = True
 
     def archive(self) -> bytes:
         with self._lock:
-            return b"".join(self.parts[s][0] for s in sorted(self.parts))
+            return b"".join(self.parts[s][1] for s in sorted(self.parts))
 
     def damage(self, start: int) -> None:
         """Make a stored part wrong (its bytes and hash no longer match the local file)."""
         with self._lock:
-            body, _ = self.parts[start]
+            number, body, _ = self.parts[start]
             bad = bytes([body[0] ^ 0xFF]) + body[1:]
-            self.parts[start] = (bad, tree_hash(bad))
+            self.parts[start] = (number, bad, tree_hash(bad))

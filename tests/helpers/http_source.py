@@ -2,7 +2,10 @@
 
 It stands in for the high level's job-output adapter: ranged GETs, non-2xx answers raised as
 ``CASServerError``, body errors translated by ``core.http.response.translate_read_error``.
-One ``requests.Session`` per thread keeps connections alive without sharing a session.
+A small pool of ``requests.Session`` objects (one per request in flight, returned when its body
+is closed) keeps connections alive without sharing a session: the engine's tasks run on any of
+the shared scheduler's threads, so a session per thread would open more connections than the
+transfer has workers.
 
 ``direct=True`` (default) reads the body with ``http.client``'s own ``readinto`` -- straight from
 the socket into the engine's buffer -- and hands a fully read connection back to the pool.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import http.client
 import threading
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 import requests
 import urllib3.exceptions
@@ -32,7 +35,8 @@ _READ_ERRORS = (OSError, http.client.HTTPException, urllib3.exceptions.HTTPError
 class DirectBody:
     """A ranged GET's body read with ``http.client.HTTPResponse.readinto`` (no temporary copies)."""
 
-    def __init__(self, resp: requests.Response) -> None:
+    def __init__(self, resp: requests.Response, on_close: Callable[[], None] = lambda: None) -> None:
+        self._on_close = on_close
         self.status = resp.status_code
         self.headers = resp.headers
         self._resp = resp
@@ -61,6 +65,8 @@ class DirectBody:
             raw.release_conn()  # fully read: keep the connection alive for the next range
         else:
             raw.close()
+        on_close, self._on_close = self._on_close, lambda: None
+        on_close()
 
 
 class HttpRangeSource:
@@ -82,37 +88,50 @@ class HttpRangeSource:
         self.identity = identity or f"{url}#{size}#{expected_tree_hash}"
         self.tree_hash_header = tree_hash_header
         self.timeout = timeout
-        self._local = threading.local()
-        self._sessions: list = []
+        self._sessions: List[requests.Session] = []
+        self._free: List[requests.Session] = []
         self._lock = threading.Lock()
 
-    def _session(self) -> requests.Session:
-        session: Optional[requests.Session] = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            with self._lock:
-                self._sessions.append(session)
-        return session
+    def _take(self) -> requests.Session:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            session = requests.Session()
+            self._sessions.append(session)
+            return session
+
+    def _give_back(self, session: requests.Session) -> None:
+        with self._lock:
+            self._free.append(session)
 
     def open_range(self, byte_range: ByteRange) -> Union[DirectBody, HttpResponse]:
+        session = self._take()
         try:
-            resp = self._session().get(
+            resp = session.get(
                 self.url, headers={"Range": byte_range.to_header()}, stream=True, timeout=self.timeout
             )
         except requests.Timeout as exc:
+            self._give_back(session)
             raise TimedOut(f"GET {byte_range}: {exc}") from exc
         except requests.RequestException as exc:
+            self._give_back(session)
             raise ConnectionFailed(f"GET {byte_range}: {exc}") from exc
         if not 200 <= resp.status_code < 300:
             body = resp.content
             resp.close()
+            self._give_back(session)
             raise CASServerError.from_response(
                 resp.status_code, resp.headers, body, operation="get_job_output"
             )
         if self.direct:
-            return DirectBody(resp)
+            return DirectBody(resp, lambda: self._give_back(session))
+
+        def closer() -> None:
+            resp.close()
+            self._give_back(session)
+
         length = resp.headers.get("Content-Length")
-        stream = BodyStream(resp.raw, expected_length=int(length) if length else None, closer=resp.close)
+        stream = BodyStream(resp.raw, expected_length=int(length) if length else None, closer=closer)
         return HttpResponse(resp.status_code, dict(resp.headers), stream=stream)
 
     def close(self) -> None:

@@ -26,7 +26,6 @@ from cassdk_like.core.integrity import (
     is_tree_aligned,
     is_valid_part_size,
     tree_hash,
-    tree_hash_leaves_parallel,
     validate_part_size,
 )
 
@@ -265,22 +264,6 @@ def test_update_accepts_bytearray_and_wide_item_arrays() -> None:
 def test_linear_hexdigest_requires_also_linear() -> None:
     with pytest.raises(InvalidArgumentError, match="also_linear"):
         TreeHasher().linear_hexdigest()
-
-
-# --- parallel leaves ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("size", [0, 1, MiB, MiB + 1, 5 * MiB + 17, 8 * MiB])
-@pytest.mark.parametrize("workers", [1, 2, 3, 16])
-def test_parallel_leaf_hash_equals_tree_hash(size: int, workers: int) -> None:
-    data = seeded_bytes(size, seed=size)
-    assert tree_hash_leaves_parallel(memoryview(data), workers=workers) == tree_hash(data)
-
-
-@pytest.mark.parametrize("workers", [0, -1, True, 1.5])
-def test_parallel_rejects_bad_worker_count(workers: object) -> None:
-    with pytest.raises(InvalidArgumentError):
-        tree_hash_leaves_parallel(b"x", workers=workers)  # type: ignore[arg-type]
 
 
 # --- files ----------------------------------------------------------------------------------------

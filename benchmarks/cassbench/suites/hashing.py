@@ -17,7 +17,7 @@ DESCRIPTIONS = {
     "sha256_1t": "hashlib.sha256, 1 thread, 1 MiB updates",
     "sha256_2t_halves": "hashlib.sha256, 2 threads, one half each (ceiling)",
     "tree_hash_1t": "cassdk_like `tree_hash`, 1 thread",
-    "tree_hash_leaves_2t": "cassdk_like `tree_hash_leaves_parallel(workers=2)`",
+    "tree_hash_leaves_2t": "tree hash, leaves on 2 threads (hashbench `tree_2t`)",
     "treehasher_256k_chunks_1t": "`TreeHasher.update` in 256 KiB chunks (download path)",
     "upload_hash_bytes_16m_parts_1t": "`hash_bytes` (SHA-256 + tree hash) per 16 MiB part (upload path)",
 }

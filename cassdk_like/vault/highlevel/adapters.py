@@ -1,28 +1,55 @@
 """Adapters from a vault's jobs and uploads to the transfer engine's interfaces.
 
-The engine knows nothing of vaults (engine/interfaces.py); these two classes are the only glue:
+The engine knows nothing of vaults (engine/interfaces.py); these classes are the only glue:
 
 * :class:`JobOutputSource` serves ranges of one job's output (Get Job Output with ``Range``,
   streamed), optionally a window of it so ``download_by_range`` gets the engine's parallel,
-  resumable, verified download of just that window. The per-range tree-hash header is the
-  dialect's (``x-cas-`` / ``x-amz-sha256-tree-hash``); the service sends it only for tree-aligned
-  ranges, and the engine treats it as optional (defect 7).
+  resumable, verified download of just that window. Its integrity is the tree hash, vouched for
+  per range by the dialect's header (``x-cas-`` / ``x-amz-sha256-tree-hash``); the service sends
+  it only for tree-aligned ranges, and the engine treats it as optional (defect 7).
 * :class:`UploadTarget` is one multipart upload (Upload Part, every page of List Parts, Complete,
-  Abort).
+  Abort); a part's token is its tree hash, and the archive's tree hash combines them.
+* :data:`VAULT_PART_SIZER`: parts are 1 MiB x 2^n (so their tree hashes combine), at most 10,000.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Optional, Tuple
+from typing import Iterator, Mapping, Optional, Sequence, Tuple
 
+import attrs
 from requests.structures import CaseInsensitiveDict
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.exceptions import BadResponseError, InvalidByteRangeError
-from cassdk_like.engine import RangeResponse
+from cassdk_like.core.checksums import SHA256, IntegrityStrategy, TreeHashIntegrity
+from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidByteRangeError
+from cassdk_like.core.integrity import MAX_PARTS, calc_part_size, combine_tree_hashes, validate_part_size
+from cassdk_like.engine import CompletedUpload, PartBody, RangeResponse
 from cassdk_like.vault.highlevel.api import CasAPI
 
-__all__ = ["JobOutputSource", "UploadTarget"]
+__all__ = ["VAULT_PART_SIZER", "JobOutputSource", "UploadTarget", "VaultPartSizer"]
+
+_TREE = TreeHashIntegrity()
+
+
+@attrs.frozen
+class VaultPartSizer:
+    """The service's rule: 1 MiB x 2^n parts (so part tree hashes combine), at most 10,000 of them."""
+
+    max_parts: int = MAX_PARTS
+
+    def part_size(self, size: int, *, requested: Optional[int], minimum: int) -> int:
+        if requested is None:
+            return calc_part_size(size, minimum=minimum)
+        validate_part_size(requested, operation="upload_multipart")
+        if -(-size // requested) > self.max_parts:
+            raise InvalidArgumentError(
+                f"part size {requested} needs more than {self.max_parts} parts for {size} bytes",
+                operation="upload_multipart",
+            )
+        return requested
+
+
+VAULT_PART_SIZER = VaultPartSizer()
 
 
 class _WindowResponse:
@@ -56,6 +83,10 @@ class JobOutputSource:
     output only, so a window that is not the whole output never carries one.
     """
 
+    @property
+    def expected_digest(self) -> Optional[str]:
+        return self.expected_tree_hash
+
     def __init__(
         self,
         cas_api: CasAPI,
@@ -78,6 +109,7 @@ class JobOutputSource:
         self.expected_tree_hash = expected_tree_hash if self._window is None else None
         self._job_range = job_range or "-"
         self.tree_hash_header = cas_api.dialect.h("sha256-tree-hash")
+        self.integrity: IntegrityStrategy = TreeHashIntegrity(range_header=self.tree_hash_header)
 
     @property
     def identity(self) -> str:
@@ -133,20 +165,41 @@ class JobOutputSource:
 
 
 class UploadTarget:
-    """One multipart upload of a vault, as the engine's ``MultipartTarget``. Thread-safe."""
+    """One multipart upload of a vault, as the engine's ``MultipartTarget``. Thread-safe.
 
-    def __init__(self, cas_api: CasAPI, vault_name: str, upload_id: str) -> None:
+    ``part_size`` (the size the upload was initiated with) numbers the stored parts List Parts
+    reports; without it they are numbered in offset order.
+    """
+
+    part_sizer = VAULT_PART_SIZER
+    #: Upload Part carries the linear SHA-256 and the tree hash; the first is also re-computed
+    #: over the bytes actually sent
+    part_checksums: Sequence[IntegrityStrategy] = (SHA256, _TREE)
+
+    def __init__(
+        self, cas_api: CasAPI, vault_name: str, upload_id: str, *, part_size: Optional[int] = None
+    ) -> None:
         self._api = cas_api
         self.vault_name = vault_name
         self.upload_id = upload_id
+        self.part_size = part_size
 
-    def upload_part(self, byte_range: ByteRange, data: memoryview, sha256: str, tree_hash: str) -> None:
-        """Upload Part with the checksums the engine computed in its single read pass (defect 8)."""
-        self._api.upload_part(self.vault_name, self.upload_id, data, byte_range, sha256, tree_hash)
+    def upload_part(self, number: int, body: PartBody) -> str:
+        """Upload Part with the checksums the engine computed; the token is the part's tree hash."""
+        digests = body.digests
+        tree = digests[_TREE.name]
+        self._api.upload_part(
+            self.vault_name, self.upload_id, body.content(), body.byte_range, digests[SHA256.name], tree
+        )
+        return tree
 
-    def list_parts(self) -> Iterator[Tuple[ByteRange, str]]:
+    def token_for(self, number: int, digests: Mapping[str, str]) -> Optional[str]:
+        return digests.get(_TREE.name)
+
+    def list_parts(self) -> Iterator[Tuple[int, ByteRange, str]]:
         """Every stored part, all pages (the original CLI read only the first)."""
-        for part in self._api.list_all_parts(self.vault_name, self.upload_id):
+        parts = self._api.list_all_parts(self.vault_name, self.upload_id)
+        for position, part in enumerate(parts, start=1):
             raw, tree_hash = part.get("RangeInBytes"), part.get("SHA256TreeHash")
             try:
                 byte_range = ByteRange.parse(str(raw))
@@ -154,10 +207,16 @@ class UploadTarget:
                 raise self._bad(f"List Parts returned an unreadable RangeInBytes {raw!r}") from exc
             if not isinstance(tree_hash, str) or not tree_hash:
                 raise self._bad(f"List Parts returned part {byte_range} without a SHA256TreeHash")
-            yield byte_range, tree_hash
+            number = position if not self.part_size else byte_range.start // self.part_size + 1
+            yield number, byte_range, tree_hash
 
-    def complete(self, size: int, tree_hash: str) -> str:
-        """Complete Multipart Upload; the archive id comes back in a header."""
+    def complete(self, parts: Sequence[Tuple[int, str]], size: int) -> CompletedUpload:
+        """Complete Multipart Upload with the tree hash combined from the parts' tokens."""
+        tree = combine_tree_hashes([token for _number, token in sorted(parts)])
+        return CompletedUpload(self.complete_with(size, tree), tree)
+
+    def complete_with(self, size: int, tree_hash: str) -> str:
+        """Complete Multipart Upload with a known archive tree hash; returns the archive id."""
         response = self._api.complete_multipart_upload(self.vault_name, self.upload_id, size, tree_hash)
         archive_id = response.headers.get(self._api.dialect.h("archive-id"))
         if not archive_id:

@@ -1,10 +1,11 @@
 """``MultipartUpload`` (seed: ``MultipartUpload(vault, cas_response, file_path=None)``) and the
 upload path behind ``Vault.upload_archive``.
 
-Parts go through the transfer engine: every byte is read once and hashed once (defect 8), parts
-upload in parallel with retries, and a failed upload is kept so ``resume()`` can list *all* its
-parts (every page), re-hash the local bytes of each, send only what is missing or different, and
-complete with the combined tree hash. Where the seed raised ``HashDoesNotMatchError`` for a stored
+Parts go through the transfer engine: each part is hashed in one pass and streamed from the file
+(the original SDK read each part three times, defect 8), parts upload in parallel with retries,
+and a failed upload is kept so ``resume()`` can list *all* its parts (every page), re-hash the
+local bytes of each, send only what is missing or different, and complete with the combined tree
+hash. Where the seed raised ``HashDoesNotMatchError`` for a stored
 part that differs from the file, the engine re-uploads that part (the service allows overwriting).
 """
 
@@ -27,7 +28,7 @@ from cassdk_like.core.exceptions import (
 from cassdk_like.core.integrity import MAX_PARTS, combine_tree_hashes, hash_bytes
 from cassdk_like.engine import CancelToken, ProgressCallback, TransferConfig, upload_multipart
 from cassdk_like.vault.highlevel._labels import labelled, source_label
-from cassdk_like.vault.highlevel.adapters import UploadTarget
+from cassdk_like.vault.highlevel.adapters import VAULT_PART_SIZER, UploadTarget
 from cassdk_like.vault.highlevel.response import CASResponse
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class MultipartUpload:
         return f"upload {self.id!r} in vault {self.vault.name!r}"
 
     def _target(self) -> UploadTarget:
-        return UploadTarget(self.vault.cas_api, self.vault.name, self.id)
+        return UploadTarget(self.vault.cas_api, self.vault.name, self.id, part_size=self.part_size)
 
     # -- operations -----------------------------------------------------------------------------
 
@@ -295,7 +296,7 @@ class MultipartUpload:
                 resource=self._resource(),
                 local_path=self.file_path,
             )
-        self.archive_id = self._target().complete(size, tree)
+        self.archive_id = self._target().complete_with(size, tree)
         self.archive_tree_hash, self.size_total = tree, size
         return self.archive_id
 
@@ -314,11 +315,15 @@ def initiate_for(
 ) -> MultipartUpload:
     """Initiate an upload of ``total`` bytes, then describe it.
 
-    The part size is ``part_size``, else ``config.part_size_for(total)`` (the engine's choice:
-    16 MiB x 2^n, at most 10,000 parts).
+    The part size is ``part_size``, else the vault's part sizer's choice for ``config``
+    (16 MiB x 2^n by default, at most 10,000 parts).
     """
     op, res = "initiate_multipart_upload", f"vault {vault.name!r}"
-    part = (config or TransferConfig()).part_size_for(total) if part_size is None else part_size
+    cfg = config or TransferConfig()
+    if part_size is None:
+        part = VAULT_PART_SIZER.part_size(total, requested=cfg.part_size, minimum=cfg.min_part_size)
+    else:
+        part = part_size
     if isinstance(part, int) and part > 0 and -(-total // part) > MAX_PARTS:
         raise InvalidPartSizeError(
             f"{total} bytes need more than {MAX_PARTS} parts of {part} bytes",

@@ -148,7 +148,7 @@ def test_failed_part_keeps_the_upload_and_resume_sends_only_missing_parts(tmp_pa
     assert "upload-1" in str(err)
     assert err.local_path == str(path)
     assert err.parts_total == 7
-    assert 3 not in err.parts_done
+    assert 4 not in err.parts_done  # part numbers start at 1: the part at 3 MiB is number 4
     assert not target.aborted
     assert target.completed is None
     stored = set(target.parts)

@@ -240,7 +240,10 @@ def test_upload_target_lists_every_page_and_checks_entries(
     mock.add("GET", url("/v1/multipart-uploads/U1"), json=_listing([0], marker=str(MiB)))
     mock.add("GET", url("/v1/multipart-uploads/U1"), json=_listing([1]))
     target = UploadTarget(cas_api, "v1", "U1")
-    assert [r for r, _ in target.list_parts()] == [ByteRange(*RANGES[0]), ByteRange(*RANGES[1])]
+    assert [r for _, r, _ in target.list_parts()] == [ByteRange(*RANGES[0]), ByteRange(*RANGES[1])]
+    numbered = UploadTarget(cas_api, "v1", "U1", part_size=MiB)
+    mock.replace("GET", url("/v1/multipart-uploads/U1"), json=_listing([1]))
+    assert [n for n, _, _ in numbered.list_parts()] == [RANGES[1][0] // MiB + 1]
     mock.replace("GET", url("/v1/multipart-uploads/U1"), json={"Parts": [{"RangeInBytes": "5-"}]})
     with pytest.raises(BadResponseError, match="RangeInBytes"):
         list(UploadTarget(cas_api, "v1", "U1").list_parts())
@@ -249,4 +252,4 @@ def test_upload_target_lists_every_page_and_checks_entries(
 def test_upload_target_complete_needs_an_archive_id(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
     mock.add("POST", url("/v1/multipart-uploads/U1"), status=201)
     with pytest.raises(BadResponseError, match="no archive id"):
-        UploadTarget(cas_api, "v1", "U1").complete(10, "ab" * 32)
+        UploadTarget(cas_api, "v1", "U1").complete([(1, "ab" * 32)], 10)
