@@ -6,11 +6,10 @@ only place that turns it into the wire format, so every error has the same shape
 
 from __future__ import annotations
 
-from typing import Optional
-
-from cassdk_like.core.exceptions import documented_codes
+from typing import Dict, Optional
 
 __all__ = [
+    "DOCUMENTED_STATUS",
     "ApiError",
     "access_denied",
     "bad_request",
@@ -22,11 +21,33 @@ __all__ = [
 ]
 
 
+#: the documented HTTP status of each code the emulator sends (cas-protocol.md section 4.2); the
+#: emulator keeps its own list, as a second implementation of the protocol, not the SDK's table
+DOCUMENTED_STATUS: Dict[str, int] = {
+    "AccessDeniedException": 403,
+    "BadRequest": 400,
+    "ExpiredTokenException": 403,
+    "InvalidParameterValueException": 400,
+    "InvalidParameter": 400,
+    "InvalidDigest": 400,
+    "InvalidSignatureException": 400,
+    "LimitExceededException": 400,
+    "MissingAuthenticationTokenException": 400,
+    "MissingParameterValueException": 400,
+    "PolicyEnforcedException": 400,
+    "ResourceNotFoundException": 404,
+    "RequestTimeoutException": 408,
+    "SerializationException": 400,
+    "ThrottlingException": 400,
+    "SlowDown": 503,
+    "UnrecognizedClientException": 400,
+    "ServiceUnavailableException": 500,
+}
+
+
 def status_for_code(code: str) -> int:
-    """The documented HTTP status of ``code`` (cas-protocol.md section 4.2); 400 if undocumented."""
-    klass = documented_codes().get(code)
-    status = getattr(klass, "default_status", None) if klass is not None else None
-    return int(status) if status else 400
+    """The documented HTTP status of ``code``; 400 if undocumented."""
+    return DOCUMENTED_STATUS.get(code, 400)
 
 
 class ApiError(Exception):

@@ -1,7 +1,7 @@
 """A ``DownloadSource`` over plain HTTP with ``requests``, for the engine's integration tests.
 
 It stands in for the high level's job-output adapter: ranged GETs, non-2xx answers raised as
-``CASServerError``, body errors translated by ``core.http.response.translate_read_error``.
+``CASServerError``, body errors translated by ``core.http.failures.translate_read_error``.
 One ``requests.Session`` per thread keeps connections alive without sharing a session.
 
 ``direct=True`` (default) reads the body with ``http.client``'s own ``readinto`` -- straight from
@@ -21,8 +21,10 @@ import requests
 import urllib3.exceptions
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.exceptions import BadResponseError, CASServerError, ConnectionFailed, TimedOut
-from cassdk_like.core.http.response import BodyStream, HttpResponse, translate_read_error
+from cassdk_like.core.exceptions import BadResponseError, ConnectionFailedError, TimedOutError
+from cassdk_like.core.http.failures import translate_read_error
+from cassdk_like.core.http.response import BodyStream, HttpResponse
+from cassdk_like.vault.dialect import CAS
 
 __all__ = ["DirectBody", "HttpRangeSource"]
 
@@ -100,15 +102,13 @@ class HttpRangeSource:
                 self.url, headers={"Range": byte_range.to_header()}, stream=True, timeout=self.timeout
             )
         except requests.Timeout as exc:
-            raise TimedOut(f"GET {byte_range}: {exc}") from exc
+            raise TimedOutError(f"GET {byte_range}: {exc}") from exc
         except requests.RequestException as exc:
-            raise ConnectionFailed(f"GET {byte_range}: {exc}") from exc
+            raise ConnectionFailedError(f"GET {byte_range}: {exc}") from exc
         if not 200 <= resp.status_code < 300:
             body = resp.content
             resp.close()
-            raise CASServerError.from_response(
-                resp.status_code, resp.headers, body, operation="get_job_output"
-            )
+            raise CAS.errors.decode(resp.status_code, resp.headers, body, operation="get_job_output")
         if self.direct:
             return DirectBody(resp)
         length = resp.headers.get("Content-Length")
