@@ -98,16 +98,31 @@ def _json_fields(body: bytes) -> ParsedError:
 
 #: any markup declaration other than a comment or CDATA: a DTD, an entity, ... (refused, never expanded)
 _DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
+#: the encoding an XML declaration names
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+#: encodings in which the declaration scan above sees every ``<!`` (ASCII-compatible ones)
+_SCANNABLE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
+
+
+def _safe_to_parse(body: bytes) -> bool:
+    """Small, ASCII-compatible (no UTF-16/32, no EBCDIC) and free of DTDs and entity declarations."""
+    if not body or len(body) > MAX_ERROR_DOCUMENT or b"\x00" in body:
+        return False
+    declared = _ENCODING.match(body.lstrip(b"\xef\xbb\xbf"))
+    if declared is not None and declared.group(1).decode("ascii").lower() not in _SCANNABLE:
+        return False
+    return _DECLARATION.search(body) is None
 
 
 def parse_xml_error(status: int, headers: Mapping[str, str], body: bytes) -> ParsedError:
     """``<Error><Code/><Message/><RequestId/></Error>`` (S3, COS), also wrapped in ``<ErrorResponse>``.
 
-    Documents with a DTD or entity declarations, and documents over :data:`MAX_ERROR_DOCUMENT`
-    bytes, are refused unread (nothing is expanded or fetched); namespaces are ignored.
+    Documents with a DTD or entity declarations, in an encoding other than UTF-8/ASCII/Latin-1 (where
+    a declaration could hide from the scan), or over :data:`MAX_ERROR_DOCUMENT` bytes, are refused
+    unread: nothing is expanded or fetched.  Namespaces are ignored.
     """
     del status, headers
-    if not body or len(body) > MAX_ERROR_DOCUMENT or _DECLARATION.search(body):
+    if not _safe_to_parse(body):
         return _NOTHING
     try:
         root = ElementTree.fromstring(body)  # noqa: S314 - DTDs and entities were refused above

@@ -99,6 +99,19 @@ def test_xml_refuses_dtds_and_entities_unread() -> None:
     assert parse_xml_error(400, {}, laughs) == ParsedError()
     external = b'<!DOCTYPE e SYSTEM "file:///etc/passwd"><Error><Code>X</Code></Error>'
     assert parse_xml_error(400, {}, external) == ParsedError()
+    # a declaration the byte scan cannot see: UTF-16, or an EBCDIC code page named in the prologue
+    utf16 = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE e [<!ENTITY x "y">]><Error><Code>&x;</Code></Error>'
+    )
+    assert parse_xml_error(400, {}, utf16.encode("utf-16")) == ParsedError()
+    ebcdic = b'<?xml version="1.0" encoding="cp500"?>' + "<!DOCTYPE e><Error><Code>X</Code></Error>".encode(
+        "cp500"
+    )
+    assert parse_xml_error(400, {}, ebcdic) == ParsedError()
+    latin = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?><Error><Code>X</Code><Message>caf\xe9</Message></Error>'
+    )
+    assert parse_xml_error(400, {}, latin.encode("latin-1")) == ParsedError("X", "caf\xe9")
     # comments and CDATA are not declarations
     fine = b"<!-- note --><Error><Code><![CDATA[SlowDown]]></Code></Error>"
     assert parse_xml_error(503, {}, fine).code == "SlowDown"
