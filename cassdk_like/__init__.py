@@ -6,13 +6,30 @@ wrap it into domain objects whose transfers run on the parallel, verified, resum
 The bundled emulator lives in ``cassdk_like.emulator`` (imported on demand).
 """
 
+import importlib
 import logging
+import warnings
+from typing import Any
 
 from cassdk_like._version import __version__
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.config import Credentials
-from cassdk_like.core.exceptions import *  # noqa: F403 - the exception tree is public as a whole
-from cassdk_like.core.exceptions import __all__ as _exception_names
+from cassdk_like.core.exceptions import (
+    CASClientError,
+    CASError,
+    CASServerError,
+    DownloadArchiveError,
+    HashDoesNotMatchError,
+    InvalidArgumentError,
+    JobFailedError,
+    JobNotReadyError,
+    JobWaitTimeoutError,
+    LocalFileError,
+    MissingCredentialsError,
+    TransferCancelledError,
+    TransportError,
+    UploadArchiveError,
+)
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import (
     TreeHasher,
@@ -36,27 +53,94 @@ from cassdk_like.vault import (
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = [  # noqa: PLE0604 - extended with the exception names below
+__all__ = [
     "Archive",
     "ByteRange",
     "CASClient",
+    "CASClientError",
+    "CASError",
     "CASResponse",
+    "CASServerError",
     "CancelToken",
     "CasAPI",
     "Credentials",
+    "DownloadArchiveError",
+    "HashDoesNotMatchError",
+    "InvalidArgumentError",
     "Inventory",
     "InventoryArchive",
     "Job",
+    "JobFailedError",
+    "JobNotReadyError",
+    "JobWaitTimeoutError",
+    "LocalFileError",
+    "MissingCredentialsError",
     "MultipartUpload",
     "ProgressEvent",
     "RetryPolicy",
+    "TransferCancelledError",
     "TransferConfig",
+    "TransportError",
     "TreeHasher",
+    "UploadArchiveError",
     "Vault",
     "__version__",
     "calc_part_size",
     "combine_tree_hashes",
     "is_tree_aligned",
     "tree_hash",
-    *_exception_names,
 ]
+
+#: names the top level used to export (deprecated here), and the module each lives in now
+_MOVED = {
+    **dict.fromkeys(
+        (
+            "BadResponseError",
+            "ConnectionFailed",
+            "ConnectionFailedError",
+            "InvalidByteRangeError",
+            "InvalidDescriptionError",
+            "InvalidPartSizeError",
+            "InvalidVaultNameError",
+            "TimedOut",
+            "TimedOutError",
+        ),
+        "cassdk_like.core.exceptions",
+    ),
+    **dict.fromkeys(
+        (
+            "RETRYABLE_CODES",
+            "AccessDeniedException",
+            "BadRequest",
+            "ExpiredTokenException",
+            "InvalidDigest",
+            "InvalidParameter",
+            "InvalidParameterValueException",
+            "InvalidSignatureException",
+            "LimitExceededException",
+            "MissingAuthenticationTokenException",
+            "MissingParameterValueException",
+            "PolicyEnforcedException",
+            "RequestTimeoutException",
+            "ResourceNotFoundException",
+            "SerializationException",
+            "ServiceUnavailableException",
+            "SlowDown",
+            "ThrottlingException",
+            "UnrecognizedClientException",
+            "documented_codes",
+        ),
+        "cassdk_like.vault.errors",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names that left the top level still resolve, with a DeprecationWarning saying where they live."""
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"cassdk_like.{name} is deprecated; import it from {module}", DeprecationWarning, stacklevel=2
+    )
+    return getattr(importlib.import_module(module), name)

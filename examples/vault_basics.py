@@ -9,7 +9,7 @@ import json
 
 from _connect import connect
 
-from cassdk_like.core.exceptions import ResourceNotFoundException
+from cassdk_like.vault.errors import ResourceNotFoundException
 from cassdk_like.vault.highlevel import Vault
 
 with connect() as api:

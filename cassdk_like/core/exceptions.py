@@ -12,8 +12,8 @@
     |   +-- LocalFileError                   a local path is missing, unreadable, a folder, ...
     |   +-- MissingCredentialsError
     |   +-- TransportError                   retryable; carries ``attempts``
-    |   |   +-- ConnectionFailed
-    |   |   +-- TimedOut
+    |   |   +-- ConnectionFailedError        (deprecated alias: ConnectionFailed)
+    |   |   +-- TimedOutError                (deprecated alias: TimedOut)
     |   |   +-- BadResponseError             truncated body, wrong Content-Range, ...
     |   +-- TransferCancelledError
     |   +-- UploadArchiveError               (seed name)
@@ -22,8 +22,12 @@
     |   |   +-- JobFailedError
     |   +-- JobWaitTimeoutError
     |   +-- HashDoesNotMatchError            (seed name)
-    +-- CASServerError                       a non-2xx answer; one subclass per documented code
+    +-- CASServerError                       a non-2xx answer
+        +-- one subclass per documented code, named as the service names the code, defined by
+            the service's package in its own table (``cassdk_like.vault.errors``: the vault's
+            ``ResourceNotFoundException``, ``ThrottlingException``, ...; see ``core.errortable``)
 
+The SDK's own errors end in ``Error``; a service's code classes keep the service's spelling.
 Every error can name the user-level ``operation``, the ``resource`` (vault, upload, job, ...)
 and the ``local_path`` involved, and says whether retrying could help (``retryable``).
 Messages never contain secrets: callers pass identifiers, never credentials or signatures.
@@ -32,53 +36,32 @@ All classes pickle (keyword-only context is carried through ``__reduce__``).
 
 from __future__ import annotations
 
-import json
-from typing import Any, Dict, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 __all__ = [
-    "RETRYABLE_CODES",
-    "AccessDeniedException",
-    "BadRequest",
     "BadResponseError",
     "CASClientError",
     "CASError",
     "CASServerError",
     "ConnectionFailed",
+    "ConnectionFailedError",
     "DownloadArchiveError",
-    "ExpiredTokenException",
     "HashDoesNotMatchError",
     "InvalidArgumentError",
     "InvalidByteRangeError",
     "InvalidDescriptionError",
-    "InvalidDigest",
-    "InvalidParameter",
-    "InvalidParameterValueException",
     "InvalidPartSizeError",
-    "InvalidSignatureException",
     "InvalidVaultNameError",
     "JobFailedError",
     "JobNotReadyError",
     "JobWaitTimeoutError",
-    "LimitExceededException",
     "LocalFileError",
-    "MissingAuthenticationTokenException",
     "MissingCredentialsError",
-    "MissingParameterValueException",
-    "PolicyEnforcedException",
-    "RequestTimeoutException",
-    "ResourceNotFoundException",
-    "SerializationException",
-    "ServiceUnavailableException",
-    "SlowDown",
-    "ThrottlingException",
     "TimedOut",
+    "TimedOutError",
     "TransferCancelledError",
     "TransportError",
-    "UnrecognizedClientException",
     "UploadArchiveError",
-    "documented_codes",
-    "error_class_for_code",
-    "parse_error_body",
 ]
 
 
@@ -177,12 +160,18 @@ class TransportError(CASClientError):
         super().__init__(message, operation=operation, resource=resource, local_path=local_path)
 
 
-class ConnectionFailed(TransportError):
+class ConnectionFailedError(TransportError):
     """The connection could not be opened, or was reset."""
 
 
-class TimedOut(TransportError):
+class TimedOutError(TransportError):
     """Connecting or reading took longer than the configured timeout."""
+
+
+#: deprecated alias of :class:`ConnectionFailedError` (the same class)
+ConnectionFailed = ConnectionFailedError
+#: deprecated alias of :class:`TimedOutError` (the same class)
+TimedOut = TimedOutError
 
 
 class BadResponseError(TransportError):
@@ -242,8 +231,9 @@ class HashDoesNotMatchError(CASClientError):
 class CASServerError(CASError):
     """The service answered with a non-2xx status.
 
-    ``code``, ``message``, ``type`` and ``request_id`` are always set (``None`` when the body was
-    not the documented JSON), and ``body`` keeps the raw bytes (at most 64 KiB).
+    ``code``, ``message``, ``type`` and ``request_id`` are always set (``None`` when the answer did
+    not say), and ``body`` keeps the raw bytes (at most 64 KiB).  Built by the service's
+    :class:`~cassdk_like.core.errortable.ErrorDecoder` (``HttpResponse.to_error()``).
     """
 
     #: the documented HTTP status for this code, when there is one
@@ -269,7 +259,7 @@ class CASServerError(CASError):
         self.request_id = request_id
         self.body = body[:65536]
         text = f"HTTP {status}"
-        if code:
+        if code and code != str(status):  # services that use the status as the code
             text += f" {code}"
         if message:
             text += f": {message}"
@@ -297,180 +287,8 @@ class CASServerError(CASError):
         args = (self.status, self.code, self.message, self.type, self.request_id, self.body)
         return (_rebuild_server, (type(self), args, self._context()))
 
-    @classmethod
-    def from_response(
-        cls,
-        status: int,
-        headers: Mapping[str, str],
-        body: bytes,
-        *,
-        request_id: Optional[str] = None,
-        operation: Optional[str] = None,
-        resource: Optional[str] = None,
-        local_path: Optional[str] = None,
-    ) -> CASServerError:
-        """Build the most specific error for a non-2xx answer; tolerant of non-JSON bodies."""
-        code, message, type_ = parse_error_body(body)
-        if code is None:
-            # Glacier-style services may name the error in a header instead of the body.
-            for key in ("x-amzn-errortype", "X-Amzn-ErrorType"):
-                if key in headers:
-                    code = headers[key].split(":", 1)[0].strip() or None
-                    break
-        klass = error_class_for_code(code)
-        return klass(
-            status,
-            code,
-            message,
-            type_,
-            request_id,
-            body,
-            operation=operation,
-            resource=resource,
-            local_path=local_path,
-        )
-
 
 def _rebuild_server(
     cls: Type[CASServerError], args: Tuple[Any, ...], kwargs: Dict[str, Any]
 ) -> CASServerError:
     return cls(*args, **kwargs)
-
-
-def parse_error_body(body: bytes) -> Tuple[Optional[str], Optional[str], Optional[str]]:
-    """Return (code, message, type) from a documented JSON error body, or Nones."""
-    if not body:
-        return None, None, None
-    try:
-        doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None, None, None
-    if not isinstance(doc, dict):
-        return None, None, None
-    lowered = {str(k).lower(): v for k, v in doc.items()}
-    code = lowered.get("code") or lowered.get("__type")
-    message = lowered.get("message")
-    type_ = lowered.get("type")
-    return (
-        str(code).split("#")[-1] if code else None,
-        str(message) if message is not None else None,
-        str(type_) if type_ is not None else None,
-    )
-
-
-class AccessDeniedException(CASServerError):
-    default_status = 403
-
-
-class BadRequest(CASServerError):
-    default_status = 400
-
-
-class ExpiredTokenException(CASServerError):
-    default_status = 403
-
-
-class InvalidParameterValueException(CASServerError):
-    default_status = 400
-
-
-class InvalidParameter(CASServerError):
-    default_status = 400
-
-
-class InvalidDigest(CASServerError):
-    default_status = 400
-
-
-class InvalidSignatureException(CASServerError):
-    default_status = 400
-
-
-class LimitExceededException(CASServerError):
-    default_status = 400
-
-
-class MissingAuthenticationTokenException(CASServerError):
-    default_status = 400
-
-
-class MissingParameterValueException(CASServerError):
-    default_status = 400
-
-
-class PolicyEnforcedException(CASServerError):
-    default_status = 400
-
-
-class ResourceNotFoundException(CASServerError):
-    default_status = 404
-
-
-class RequestTimeoutException(CASServerError):
-    default_status = 408
-    retryable = True
-
-
-class SerializationException(CASServerError):
-    default_status = 400
-
-
-class ThrottlingException(CASServerError):
-    default_status = 400
-    retryable = True
-
-
-class SlowDown(CASServerError):
-    default_status = 503
-    retryable = True
-
-
-class UnrecognizedClientException(CASServerError):
-    default_status = 400
-
-
-class ServiceUnavailableException(CASServerError):
-    default_status = 500
-    retryable = True
-
-
-_BY_CODE: Dict[str, Type[CASServerError]] = {
-    klass.__name__: klass
-    for klass in (
-        AccessDeniedException,
-        BadRequest,
-        ExpiredTokenException,
-        InvalidParameterValueException,
-        InvalidParameter,
-        InvalidDigest,
-        InvalidSignatureException,
-        LimitExceededException,
-        MissingAuthenticationTokenException,
-        MissingParameterValueException,
-        PolicyEnforcedException,
-        ResourceNotFoundException,
-        RequestTimeoutException,
-        SerializationException,
-        ThrottlingException,
-        SlowDown,
-        UnrecognizedClientException,
-        ServiceUnavailableException,
-    )
-}
-
-#: error codes the transport retries, whatever the HTTP status they come with
-RETRYABLE_CODES = frozenset(
-    {"RequestTimeoutException", "ThrottlingException", "ServiceUnavailableException", "SlowDown"}
-)
-
-
-def error_class_for_code(code: Optional[str]) -> Type[CASServerError]:
-    """The exception class for a service error code (exact match), else ``CASServerError``."""
-    if not code:
-        return CASServerError
-    return _BY_CODE.get(code, CASServerError)
-
-
-def documented_codes() -> Dict[str, Type[CASServerError]]:
-    """A copy of the code -> class table (the emulator and tests use it)."""
-    return dict(_BY_CODE)

@@ -7,18 +7,39 @@ codes are not in the SDK's exception tree (S3's ``NoSuchKey``...) pass ``status`
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, Optional
 
-from cassdk_like.core.exceptions import documented_codes
+__all__ = ["DOCUMENTED_STATUS", "ApiError", "status_for_code"]
 
-__all__ = ["ApiError", "status_for_code"]
+
+#: the documented HTTP status of each CAS/Glacier code (cas-protocol.md section 4.2), the default for
+#: ``ApiError``; the emulator keeps its own list, as a second implementation of the protocol, not the
+#: SDK's table. Services with other vocabularies (S3's ``NoSuchKey``...) pass ``status`` explicitly.
+DOCUMENTED_STATUS: Dict[str, int] = {
+    "AccessDeniedException": 403,
+    "BadRequest": 400,
+    "ExpiredTokenException": 403,
+    "InvalidParameterValueException": 400,
+    "InvalidParameter": 400,
+    "InvalidDigest": 400,
+    "InvalidSignatureException": 400,
+    "LimitExceededException": 400,
+    "MissingAuthenticationTokenException": 400,
+    "MissingParameterValueException": 400,
+    "PolicyEnforcedException": 400,
+    "ResourceNotFoundException": 404,
+    "RequestTimeoutException": 408,
+    "SerializationException": 400,
+    "ThrottlingException": 400,
+    "SlowDown": 503,
+    "UnrecognizedClientException": 400,
+    "ServiceUnavailableException": 500,
+}
 
 
 def status_for_code(code: str) -> int:
-    """The documented HTTP status of ``code`` (cas-protocol.md section 4.2); 400 if undocumented."""
-    klass = documented_codes().get(code)
-    status = getattr(klass, "default_status", None) if klass is not None else None
-    return int(status) if status else 400
+    """The documented HTTP status of ``code``; 400 if undocumented."""
+    return DOCUMENTED_STATUS.get(code, 400)
 
 
 class ApiError(Exception):

@@ -19,9 +19,11 @@ from requests.structures import CaseInsensitiveDict
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.checksums import SHA256, IntegrityStrategy, TreeHashIntegrity
-from cassdk_like.core.exceptions import CASServerError, ConnectionFailed, InvalidDigest
+from cassdk_like.core.exceptions import CASServerError, ConnectionFailedError
 from cassdk_like.core.integrity import combine_tree_hashes, hash_bytes, is_tree_aligned, tree_hash
 from cassdk_like.engine import CompletedUpload, PartBody
+from cassdk_like.vault.dialect import CAS
+from cassdk_like.vault.errors import InvalidDigest
 from cassdk_like.vault.highlevel.adapters import VAULT_PART_SIZER
 
 __all__ = ["FakeFault", "FakeResponse", "FakeSource", "FakeTarget", "PartFailure", "server_error"]
@@ -31,7 +33,7 @@ HEADER = "x-cas-sha256-tree-hash"
 
 def server_error(status: int = 500, code: str = "InternalError") -> CASServerError:
     body = json.dumps({"code": code, "message": "injected", "type": "Server"}).encode()
-    return CASServerError.from_response(status, {}, body, operation="fake")
+    return CAS.errors.decode(status, {}, body, operation="fake")
 
 
 @attrs.define
@@ -70,7 +72,7 @@ class FakeResponse:
         if self._hook is not None:
             self._hook(self._pos)
         if self._pos >= self._cut and self._pos < len(self._body):
-            raise ConnectionFailed(f"injected cut after {self._pos} bytes")
+            raise ConnectionFailedError(f"injected cut after {self._pos} bytes")
         count = min(len(buf), len(self._body) - self._pos, self._cut - self._pos)
         buf[:count] = self._body[self._pos : self._pos + count]
         self._pos += count

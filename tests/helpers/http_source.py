@@ -1,7 +1,7 @@
 """A ``DownloadSource`` over plain HTTP with ``requests``, for the engine's integration tests.
 
 It stands in for the high level's job-output adapter: ranged GETs, non-2xx answers raised as
-``CASServerError``, body errors translated by ``core.http.response.translate_read_error``.
+``CASServerError``, body errors translated by ``core.http.failures.translate_read_error``.
 A small pool of ``requests.Session`` objects (one per request in flight, returned when its body
 is closed) keeps connections alive without sharing a session: the engine's tasks run on any of
 the shared scheduler's threads, so a session per thread would open more connections than the
@@ -24,8 +24,10 @@ import requests
 import urllib3.exceptions
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.exceptions import BadResponseError, CASServerError, ConnectionFailed, TimedOut
-from cassdk_like.core.http.response import BodyStream, HttpResponse, translate_read_error
+from cassdk_like.core.exceptions import BadResponseError, ConnectionFailedError, TimedOutError
+from cassdk_like.core.http.failures import translate_read_error
+from cassdk_like.core.http.response import BodyStream, HttpResponse
+from cassdk_like.vault.dialect import CAS
 
 __all__ = ["DirectBody", "HttpRangeSource"]
 
@@ -112,17 +114,15 @@ class HttpRangeSource:
             )
         except requests.Timeout as exc:
             self._give_back(session)
-            raise TimedOut(f"GET {byte_range}: {exc}") from exc
+            raise TimedOutError(f"GET {byte_range}: {exc}") from exc
         except requests.RequestException as exc:
             self._give_back(session)
-            raise ConnectionFailed(f"GET {byte_range}: {exc}") from exc
+            raise ConnectionFailedError(f"GET {byte_range}: {exc}") from exc
         if not 200 <= resp.status_code < 300:
             body = resp.content
             resp.close()
             self._give_back(session)
-            raise CASServerError.from_response(
-                resp.status_code, resp.headers, body, operation="get_job_output"
-            )
+            raise CAS.errors.decode(resp.status_code, resp.headers, body, operation="get_job_output")
         if self.direct:
             return DirectBody(resp, lambda: self._give_back(session))
 

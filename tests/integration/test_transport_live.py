@@ -9,12 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from cassdk_like.core.exceptions import (
-    BadResponseError,
-    ConnectionFailed,
-    LocalFileError,
-    TimedOut,
-)
+from cassdk_like.core.exceptions import BadResponseError, ConnectionFailedError, LocalFileError, TimedOutError
 from cassdk_like.core.http import HttpRequest, HttpResponse, RequestBody, RetryPolicy, Transport
 from tests.helpers.flaky_server import FlakyServer, Reply, Reset, free_port
 
@@ -114,7 +109,7 @@ def test_stream_cut_mid_way_raises_our_error_on_read(connect: Callable[..., Tran
         response = transport.send(get("/-/vaults/v1/jobs/j/output", stream=True, operation="get_job_output"))
         assert response.streaming
         received: List[int] = []
-        with pytest.raises((BadResponseError, ConnectionFailed)) as caught:
+        with pytest.raises((BadResponseError, ConnectionFailedError)) as caught:
             _drain(response, received)
         assert sum(received) == 1000
         assert caught.value.operation == "get_job_output"
@@ -133,7 +128,7 @@ def test_connection_refused_gives_connection_failed_after_all_attempts(
     connect: Callable[..., Transport], sleeps: Sleeps
 ) -> None:
     transport = connect(f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(ConnectionFailed) as caught:
+    with pytest.raises(ConnectionFailedError) as caught:
         transport.send(get(operation="describe_vault", resource="vault 'v1'"))
     assert caught.value.attempts == FAST.total_attempts
     assert transport.request_count == FAST.total_attempts
@@ -146,7 +141,7 @@ def test_read_timeout_gives_timed_out(connect: Callable[..., Transport]) -> None
         transport = connect(
             server.url, read_timeout=0.2, retry_policy=RetryPolicy(total_attempts=2, backoff_base=0)
         )
-        with pytest.raises(TimedOut) as caught:
+        with pytest.raises(TimedOutError) as caught:
             transport.send(get())
         assert caught.value.attempts == 2
         assert server.hits == 2
@@ -186,7 +181,7 @@ def test_a_truncated_stream_does_not_return_its_connection_to_the_pool(
     with FlakyServer(script, default=Reply(200, b"ok")) as server:
         transport = connect(server.url)
         response = transport.send(get(stream=True))
-        with pytest.raises((BadResponseError, ConnectionFailed)):
+        with pytest.raises((BadResponseError, ConnectionFailedError)):
             _drain(response, [])
         response.close()
         assert transport.send(get()).body == b"ok"

@@ -29,27 +29,31 @@ import attrs
 import pytest
 
 from cassdk_like import (
-    BadResponseError,
     CASError,
     CASServerError,
     DownloadArchiveError,
     HashDoesNotMatchError,
     InvalidArgumentError,
-    InvalidByteRangeError,
-    InvalidDescriptionError,
-    InvalidPartSizeError,
-    InvalidSignatureException,
-    InvalidVaultNameError,
     JobFailedError,
     JobNotReadyError,
     LocalFileError,
     ProgressEvent,
-    ResourceNotFoundException,
     TransferConfig,
-    UnrecognizedClientException,
     Vault,
 )
+from cassdk_like.core.exceptions import (
+    BadResponseError,
+    InvalidByteRangeError,
+    InvalidDescriptionError,
+    InvalidPartSizeError,
+    InvalidVaultNameError,
+)
 from cassdk_like.engine import MultipartUploadError
+from cassdk_like.vault.errors import (
+    InvalidSignatureException,
+    ResourceNotFoundException,
+    UnrecognizedClientException,
+)
 from tests.reliability.badinput_servers import Reply, Seen, job_output
 from tests.reliability.badinput_world import (
     ARCHIVE_SIZE,

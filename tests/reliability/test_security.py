@@ -4,7 +4,7 @@
   args, exception text and the record's own fields), and the repr/str of every public object and of
   every exception raised, are free of the secret key, every signature sent and the session token.
 * TLS certificates are verified unless ``verify=False`` is passed explicitly, which logs a WARNING;
-  a self-signed certificate fails at once with a non-retryable ``ConnectionFailed``.
+  a self-signed certificate fails at once with a non-retryable ``ConnectionFailedError``.
 * The emulator refuses unsigned, wrongly keyed and expired requests. The CAS dialect's cases and
   Glacier's wrong key/region are covered in tests/integration/emulator (test_emu_auth.py,
   test_emu_glacier.py); the Glacier ones missing there are here.
@@ -34,20 +34,19 @@ from cassdk_like import (
     CASClient,
     CASError,
     CASResponse,
-    ConnectionFailed,
     Credentials,
     HashDoesNotMatchError,
     InvalidArgumentError,
-    InvalidSignatureException,
     Job,
     MultipartUpload,
     RetryPolicy,
-    ServiceUnavailableException,
     TransferConfig,
     Vault,
 )
 from cassdk_like.core.auth import QSigner, SigV4Signer
+from cassdk_like.core.exceptions import ConnectionFailedError
 from cassdk_like.emulator import Emulator
+from cassdk_like.vault.errors import InvalidSignatureException, ServiceUnavailableException
 from tests.integration.emulator.emu_helpers import Raw, error_of
 from tests.reliability.badinput_servers import Reply, ScriptedServer, Seen, job_output, self_signed_tls
 from tests.reliability.badinput_world import MiB, finished_job, local_vault, pattern
@@ -159,7 +158,7 @@ def _forced_failures(emu: Emulator, dialect: str) -> List[CASError]:
     for client, expected in (
         (wrong, InvalidSignatureException),
         (flaky, ServiceUnavailableException),
-        (closed, ConnectionFailed),
+        (closed, ConnectionFailedError),
     ):
         if client is flaky:
             emu.faults.fail_next(None, status=503, operation="ListVaults")
@@ -265,11 +264,11 @@ def test_tls_is_verified_by_default_and_a_self_signed_certificate_fails_once(
     with _tls_client(server) as client:
         assert client.endpoint.startswith("https://")
         assert client.transport._verify is True
-        with pytest.raises(ConnectionFailed) as caught:
+        with pytest.raises(ConnectionFailedError) as caught:
             CasAPI(client).list_vaults()
         assert client.transport.request_count == 1  # not retried: a bad certificate stays bad
     exc = caught.value
-    assert type(exc) is ConnectionFailed
+    assert type(exc) is ConnectionFailedError
     assert exc.retryable is False
     assert exc.attempts == 1
     assert exc.operation == "list_vaults"

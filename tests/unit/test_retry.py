@@ -8,26 +8,24 @@ import threading
 import attrs
 import pytest
 
-from cassdk_like.core.exceptions import (
-    RETRYABLE_CODES,
-    BadResponseError,
-    CASServerError,
-    ConnectionFailed,
-    TimedOut,
-)
+from cassdk_like.core.exceptions import BadResponseError, CASServerError, ConnectionFailedError, TimedOutError
 from cassdk_like.core.http.retry import (
     DEFAULT_RETRY_STATUSES,
     RetryBudget,
     RetryPolicy,
     parse_retry_after,
 )
+from cassdk_like.vault.errors import RETRYABLE_CODES, VAULT_ERRORS
 
 
 def test_defaults_match_the_contract() -> None:
     policy = RetryPolicy()
     assert policy.total_attempts == 5
     assert policy.retry_statuses == frozenset({408, 429, 500, 502, 503, 504}) == DEFAULT_RETRY_STATUSES
-    assert policy.retry_codes == RETRYABLE_CODES
+    assert policy.retry_codes is None  # the answering service's table decides
+    vault_retryable = {"RequestTimeoutException", "ThrottlingException", "ServiceUnavailableException"}
+    vault_retryable.add("SlowDown")
+    assert vault_retryable == RETRYABLE_CODES
     assert RetryPolicy.never().total_attempts == 1
 
 
@@ -46,16 +44,30 @@ def test_other_statuses_are_not_retried(status: int) -> None:
 )
 @pytest.mark.parametrize("status", [400, 403, 500])
 def test_retryable_codes_whatever_the_status(status: int, code: str) -> None:
-    assert RetryPolicy().should_retry(status, code)
+    assert RetryPolicy().should_retry(status, VAULT_ERRORS.error_code(code))
 
 
 def test_non_throttling_4xx_codes_are_never_retried() -> None:
     policy = RetryPolicy()
-    assert not policy.should_retry_status(400, "InvalidParameterValueException")
-    assert not policy.should_retry_status(404, "ResourceNotFoundException")
-    assert not policy.should_retry_status(403, "InvalidSignatureException")
+    code = VAULT_ERRORS.error_code
+    assert not policy.should_retry_status(400, code("InvalidParameterValueException"))
+    assert not policy.should_retry_status(404, code("ResourceNotFoundException"))
+    assert not policy.should_retry_status(403, code("InvalidSignatureException"))
     # a code never turns a 2xx into a retry
-    assert not policy.should_retry_status(200, "ThrottlingException")
+    assert not policy.should_retry_status(200, code("ThrottlingException"))
+
+
+def test_a_code_without_its_table_is_not_retried_by_default() -> None:
+    """The verdict belongs to the service that sent the code, not to the text."""
+    assert not RetryPolicy().should_retry_status(400, "ThrottlingException")
+
+
+def test_retry_codes_replace_the_tables_verdict() -> None:
+    throttled = VAULT_ERRORS.error_code("ThrottlingException")
+    assert not RetryPolicy(retry_codes=[]).should_retry_status(400, throttled)
+    busy = VAULT_ERRORS.error_code("Busy")
+    assert not busy.retryable
+    assert RetryPolicy(retry_codes=["Busy"]).should_retry_status(400, busy)
 
 
 def test_custom_status_and_code_sets_are_converted_to_frozensets() -> None:
@@ -67,12 +79,12 @@ def test_custom_status_and_code_sets_are_converted_to_frozensets() -> None:
 
 def test_should_retry_error_only_for_transient_transport_errors() -> None:
     policy = RetryPolicy()
-    assert policy.should_retry_error(ConnectionFailed("reset"))
-    assert policy.should_retry_error(TimedOut("slow"))
+    assert policy.should_retry_error(ConnectionFailedError("reset"))
+    assert policy.should_retry_error(TimedOutError("slow"))
     assert policy.should_retry_error(BadResponseError("cut"))
     assert not policy.should_retry_error(CASServerError(400, "BadRequest"))
     assert not policy.should_retry_error(ValueError("x"))
-    certificate = ConnectionFailed("bad certificate")
+    certificate = ConnectionFailedError("bad certificate")
     certificate.retryable = False
     assert not policy.should_retry_error(certificate)
 

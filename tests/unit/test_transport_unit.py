@@ -17,11 +17,10 @@ from cassdk_like._version import __version__
 from cassdk_like.core.exceptions import (
     BadResponseError,
     CASClientError,
-    ConnectionFailed,
+    ConnectionFailedError,
     InvalidArgumentError,
     LocalFileError,
-    ThrottlingException,
-    TimedOut,
+    TimedOutError,
 )
 from cassdk_like.core.http import (
     HttpRequest,
@@ -34,6 +33,8 @@ from cassdk_like.core.http import (
 )
 from cassdk_like.core.http import transport as transport_module
 from cassdk_like.core.redact import redact_headers, redact_text
+from cassdk_like.vault.dialect import CAS
+from cassdk_like.vault.errors import ThrottlingException
 
 BASE = "https://cas.example.com"
 URL = BASE + "/-/vaults/v1"
@@ -59,6 +60,7 @@ def make(sleeps: Sleeps) -> Iterator[Callable[..., Transport]]:
         kwargs.setdefault("sleep", sleeps)
         kwargs.setdefault("rng", lambda: 0.5)
         kwargs.setdefault("retry_policy", RetryPolicy(total_attempts=5, backoff_base=0.2))
+        kwargs.setdefault("errors", CAS.errors)  # the vault's JSON errors and code table
         transport = Transport(kwargs.pop("endpoint", BASE), **kwargs)
         made.append(transport)
         return transport
@@ -186,7 +188,7 @@ def test_connection_errors_are_retried_then_raised_with_attempts(make: Callable[
     responses.get(URL, body=requests.exceptions.ConnectionError("connection reset by peer"))
     transport = make(retry_policy=RetryPolicy(total_attempts=3, backoff_base=0.0))
     request = HttpRequest("GET", "/-/vaults/v1", operation="describe_vault", resource="vault 'v1'")
-    with pytest.raises(ConnectionFailed) as caught:
+    with pytest.raises(ConnectionFailedError) as caught:
         transport.send(request)
     assert caught.value.attempts == 3
     assert caught.value.operation == "describe_vault"
@@ -200,7 +202,7 @@ def test_timeouts_raise_timed_out_and_cost_more_budget(make: Callable[..., Trans
     responses.get(URL, body=requests.exceptions.ReadTimeout("read timed out"))
     budget = RetryBudget(capacity=100)
     transport = make(retry_policy=RetryPolicy(total_attempts=2, backoff_base=0.0), retry_budget=budget)
-    with pytest.raises(TimedOut) as caught:
+    with pytest.raises(TimedOutError) as caught:
         transport.send(HttpRequest("GET", "/-/vaults/v1"))
     assert caught.value.attempts == 2
     assert budget.available == 90

@@ -5,8 +5,9 @@ Re-exports only; see the modules for the reasons behind each piece.
 
 from __future__ import annotations
 
+from cassdk_like.core.http.failures import translate_read_error
 from cassdk_like.core.http.request import BodyLike, BodyReader, HttpRequest, RequestBody
-from cassdk_like.core.http.response import BodyStream, HttpResponse, translate_read_error
+from cassdk_like.core.http.response import BodyStream, HttpResponse
 from cassdk_like.core.http.retry import (
     DEFAULT_RETRY_STATUSES,
     RetryBudget,

@@ -1,46 +1,34 @@
 """What the Transport hands back: status, headers, request id, and a body that is bytes or a stream.
 
-A streamed body (job output) is read straight from the socket into the caller's buffer. Every
-failure while reading it -- urllib3, http.client or socket errors, or a body shorter than its
-Content-Length -- surfaces as one of our TransportError subclasses, so download loops catch a
-single family of exceptions (the aws-cli ``ProtocolError`` escape is the bug this prevents).
+A streamed body (job output) is read straight from the socket into the caller's buffer
+(``zerocopy``). Every failure while reading it -- urllib3, http.client or socket errors, or a body
+shorter than its Content-Length -- surfaces as one of our TransportError subclasses (``failures``).
+An error answer is read and typed by the ``ErrorDecoder`` of the service that sent the request.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import socket
-import ssl
 import threading
-import time
 import weakref
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Protocol, Set, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, Protocol, Union
 
-import requests.exceptions
-import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
-from cassdk_like.core.exceptions import (
-    BadResponseError,
-    CASError,
-    CASServerError,
-    ConnectionFailed,
-    InvalidArgumentError,
-    TimedOut,
-    TransportError,
-)
+from cassdk_like.core.errortable import ErrorCode, ErrorDecoder
+from cassdk_like.core.exceptions import BadResponseError, CASServerError, TransportError
+from cassdk_like.core.http.failures import READ_ERRORS as _READ_ERRORS
+from cassdk_like.core.http.failures import translate_read_error
+from cassdk_like.core.http.zerocopy import direct_reader as _direct_reader
+from cassdk_like.core.http.zerocopy import direct_reader_for as _direct_reader_for
+from cassdk_like.core.http.zerocopy import socket_of as _socket_of
 
-__all__ = [
-    "BodyStream",
-    "HttpResponse",
-    "RawBody",
-    "describe_cause",
-    "exception_chain",
-    "translate_read_error",
-    "translate_send_error",
-]
+__all__ = ["BodyStream", "HttpResponse", "RawBody"]
+
+#: the decoder of a response built without one: JSON errors, no service codes
+_PLAIN_ERRORS = ErrorDecoder()
 
 Buffer = Union[bytearray, memoryview]
 
@@ -49,174 +37,6 @@ class RawBody(Protocol):
     """The part of urllib3's HTTPResponse (1.26 and 2.x) that BodyStream uses."""
 
     def read(self, amt: Optional[int] = None, decode_content: Optional[bool] = None) -> bytes: ...
-
-
-def exception_chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, what it wraps (args, reason, cause, context), depth-limited."""
-    seen: Set[int] = set()
-    todo = [exc]
-    while todo and len(seen) < 16:
-        current = todo.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            nested.append(reason)
-        for linked in (current.__cause__, current.__context__):
-            if linked is not None:
-                nested.append(linked)
-        todo.extend(nested)
-
-
-def translate_read_error(
-    exc: BaseException,
-    *,
-    bytes_read: int,
-    attempts: int = 1,
-    operation: Optional[str] = None,
-    resource: Optional[str] = None,
-) -> TransportError:
-    """Map an error raised while reading a body to TimedOut / BadResponseError / ConnectionFailed."""
-    ctx: Dict[str, Any] = {"attempts": attempts, "operation": operation, "resource": resource}
-    chain = list(exception_chain(exc))
-    if any(isinstance(e, (urllib3.exceptions.ReadTimeoutError, socket.timeout)) for e in chain):
-        return TimedOut(f"timed out reading the response body after {bytes_read} bytes", **ctx)
-    if any(isinstance(e, http.client.IncompleteRead) for e in chain):
-        return BadResponseError(f"response body ended early after {bytes_read} bytes", **ctx)
-    if any(isinstance(e, (OSError, urllib3.exceptions.SSLError)) for e in chain):
-        root = type(chain[-1]).__name__
-        return ConnectionFailed(
-            f"connection broken while reading the response body after {bytes_read} bytes ({root})", **ctx
-        )
-    return BadResponseError(f"malformed response body after {bytes_read} bytes ({type(exc).__name__})", **ctx)
-
-
-def describe_cause(exc: BaseException) -> str:
-    """A short cause for messages: the innermost exception's type and text."""
-    root = list(exception_chain(exc))[-1]
-    text = getattr(root, "strerror", None) or str(root)
-    return f"{type(root).__name__}: {text}"[:300]
-
-
-_BAD_REQUEST_ERRORS = (
-    requests.exceptions.InvalidURL,
-    requests.exceptions.InvalidHeader,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.URLRequired,
-)
-
-
-def translate_send_error(
-    exc: BaseException,
-    *,
-    host: str,
-    redact: Callable[[str], str],
-    attempts: int = 1,
-    operation: Optional[str] = None,
-    resource: Optional[str] = None,
-) -> CASError:
-    """Map a requests (or socket) exception raised before any answer arrived to one of ours."""
-    cause = redact(describe_cause(exc))
-    if isinstance(exc, _BAD_REQUEST_ERRORS):
-        return InvalidArgumentError(
-            f"cannot send the request: {cause}", operation=operation, resource=resource
-        )
-    ctx: Dict[str, Any] = {"attempts": attempts, "operation": operation, "resource": resource}
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TimedOut(f"timed out connecting to {host} ({cause})", **ctx)
-    if isinstance(exc, requests.exceptions.Timeout):
-        return TimedOut(f"timed out waiting for {host} to answer ({cause})", **ctx)
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return BadResponseError(f"malformed answer from {host} ({cause})", **ctx)
-    failure = ConnectionFailed(f"could not talk to {host} ({cause})", **ctx)
-    if any(isinstance(e, ssl.SSLCertVerificationError) for e in exception_chain(exc)):
-        failure.retryable = False  # a bad certificate will not fix itself on retry
-    return failure
-
-
-_READ_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
-
-
-def _direct_reader(raw: Any) -> Optional[Callable[[memoryview], int]]:
-    """``http.client``'s zero-copy ``readinto`` under urllib3, when nothing needs decoding.
-
-    urllib3's own ``readinto`` reads into a temporary ``bytes`` and copies it (measured: ~20% of the
-    throughput of an uncapped parallel download). Used only for identity-encoded bodies that urllib3
-    has not started buffering; anything else keeps the urllib3 path.
-    """
-    fp = getattr(raw, "_fp", None)
-    readinto = getattr(fp, "readinto", None)
-    headers = getattr(raw, "headers", None)
-    if readinto is None or headers is None:
-        return None
-    encoding = str(headers.get("content-encoding", "")).strip().lower()
-    if encoding not in ("", "identity") or len(getattr(raw, "_decoded_buffer", b"")) != 0:
-        return None
-    if getattr(raw, "_fp_bytes_read", 0):
-        return None
-    return readinto  # type: ignore[no-any-return]
-
-
-def _direct_reader_for(raw: Any) -> Optional[Callable[[memoryview, float], int]]:
-    """``http.client``'s ``readinto`` for a Content-Length body, but bounded in time.
-
-    A plain ``readinto`` returns only once the whole buffer is full: 1 MiB at 50 KB/s blocks for
-    20 s, and a cancel with it.  This one fills the buffer from successive socket reads (each at
-    most one ``recv``) and returns when it is full or, checked between reads, ``seconds`` after
-    the first bytes came; a read blocked on a link gone silent is woken by ``BodyStream.abort``.
-    It keeps ``http.client``'s length bookkeeping and closes the connection at the end of the body
-    exactly as its ``readinto`` does.  A failure after some bytes arrived returns those bytes; the
-    next call meets it again.  (Polling the socket before each read was tried: 0.28 CPU s/GiB more
-    against a capped server, and ``abort`` already covers the silent link.)
-    """
-    if _direct_reader(raw) is None:
-        return None
-    fp = raw._fp
-    if getattr(fp, "chunked", True) or not isinstance(getattr(fp, "length", None), int):
-        return None
-    if not hasattr(getattr(fp, "fp", None), "readinto1") or not callable(getattr(fp, "_close_conn", None)):
-        return None
-
-    def read_for(view: memoryview, seconds: float) -> int:
-        stream = fp.fp
-        if stream is None:
-            return 0
-        left = fp.length
-        if len(view) > left:
-            view = view[:left]
-        got = int(stream.readinto1(view) or 0)
-        if got and got < len(view):
-            deadline = time.monotonic() + seconds
-            try:
-                while got < len(view) and time.monotonic() < deadline:
-                    count = stream.readinto1(view[got:])
-                    if not count:
-                        break
-                    got += count
-            except _READ_ERRORS:
-                pass  # the bytes already here are returned; the next call raises
-        if not got and view:
-            fp._close_conn()
-        else:
-            fp.length = left - got
-            if not fp.length:
-                fp._close_conn()
-        return got
-
-    return read_for
-
-
-def _socket_of(raw: Any) -> Optional[socket.socket]:
-    """The socket under a urllib3 response that is still reading its body, if it can be found."""
-    sock = getattr(getattr(raw, "_connection", None), "sock", None)
-    if not isinstance(sock, socket.socket):
-        reader = getattr(getattr(raw, "_fp", None), "fp", None)
-        sock = getattr(getattr(reader, "raw", None), "_sock", None)
-    return sock if isinstance(sock, socket.socket) else None
 
 
 class BodyStream:
@@ -379,6 +199,7 @@ class HttpResponse:
         attempts: int = 1,
         operation: str = "",
         resource: str = "",
+        errors: Optional[ErrorDecoder] = None,
     ) -> None:
         self.status = status
         self.headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(headers or {})
@@ -388,6 +209,7 @@ class HttpResponse:
         self.operation = operation
         self.resource = resource
         self._stream = stream
+        self._errors = errors if errors is not None else _PLAIN_ERRORS
         self._offset = 0  # read position in ``body`` when not streaming
 
     @property
@@ -399,15 +221,18 @@ class HttpResponse:
         return self._stream is not None
 
     @property
-    def error_code(self) -> Optional[str]:
-        """The service error code of a non-2xx answer (JSON ``code`` or x-amzn-ErrorType), else None."""
+    def error_code(self) -> Optional[ErrorCode]:
+        """The service error code of a non-2xx answer (as the service's parser reads it), else None.
+
+        It carries the service table's retry verdict (``.retryable``), which the retry policy uses.
+        """
         if self.ok or self._stream is not None:
             return None
-        return self.to_error().code
+        return self._errors.code_of(self.status, self.headers, self.body)
 
     def to_error(self) -> CASServerError:
-        """The typed exception for this (non-2xx) answer."""
-        return CASServerError.from_response(
+        """The typed exception for this (non-2xx) answer, from the service's error table."""
+        return self._errors.decode(
             self.status,
             self.headers,
             self.body,

@@ -18,7 +18,8 @@ from typing import Callable, FrozenSet, Iterable, Optional
 
 import attrs
 
-from cassdk_like.core.exceptions import RETRYABLE_CODES, TransportError
+from cassdk_like.core.errortable import ErrorCode
+from cassdk_like.core.exceptions import TransportError
 
 __all__ = [
     "DEFAULT_RETRY_STATUSES",
@@ -45,8 +46,8 @@ def _int_set(values: Iterable[int]) -> FrozenSet[int]:
     return frozenset(values)
 
 
-def _str_set(values: Iterable[str]) -> FrozenSet[str]:
-    return frozenset(values)
+def _str_set_or_none(values: Optional[Iterable[str]]) -> Optional[FrozenSet[str]]:
+    return None if values is None else frozenset(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -58,7 +59,10 @@ class RetryPolicy:
     * A ``Retry-After`` from the server replaces the jitter: we wait exactly what it asks, capped
       at ``max_retry_after`` -- the server knows its recovery time better than our formula.
     * Connection errors, timeouts and broken bodies are retried; of the HTTP answers only
-      ``retry_statuses`` and bodies whose error ``code`` is in ``retry_codes`` (any status).
+      ``retry_statuses`` and error codes worth retrying (any status).  By default those are the
+      codes the answering service's error table marks retryable (the vault's
+      ``ThrottlingException``, S3's ``SlowDown``, ...); a ``retry_codes`` set replaces that
+      verdict with exactly its codes, for every service.
       Other 4xx are never retried: sending the same bad request again cannot help.
     """
 
@@ -67,7 +71,7 @@ class RetryPolicy:
     backoff_cap: float = attrs.field(default=20.0, validator=_finite_non_negative)
     max_retry_after: float = attrs.field(default=60.0, validator=_finite_non_negative)
     retry_statuses: FrozenSet[int] = attrs.field(default=DEFAULT_RETRY_STATUSES, converter=_int_set)
-    retry_codes: FrozenSet[str] = attrs.field(default=RETRYABLE_CODES, converter=_str_set)
+    retry_codes: Optional[FrozenSet[str]] = attrs.field(default=None, converter=_str_set_or_none)
 
     @classmethod
     def never(cls) -> RetryPolicy:
@@ -75,11 +79,19 @@ class RetryPolicy:
         return cls(total_attempts=1)
 
     def should_retry_status(self, status: int, code: Optional[str] = None) -> bool:
-        """True when an HTTP answer with this status / error code is worth another attempt."""
+        """True when an HTTP answer with this status / error code is worth another attempt.
+
+        ``code`` is what ``HttpResponse.error_code`` gives: an :class:`ErrorCode` that knows its
+        service's verdict; a plain string counts only when it is in ``retry_codes``.
+        """
         if 200 <= status < 300:
             return False
-        if code and code in self.retry_codes:
-            return True
+        if code:
+            if self.retry_codes is not None:
+                if code in self.retry_codes:
+                    return True
+            elif isinstance(code, ErrorCode) and code.retryable:
+                return True
         return status in self.retry_statuses
 
     #: short alias of :meth:`should_retry_status`

@@ -25,6 +25,7 @@ import urllib3.poolmanager
 from requests.utils import get_environ_proxies
 
 from cassdk_like._version import __version__
+from cassdk_like.core.errortable import ErrorDecoder
 from cassdk_like.core.exceptions import (
     CASClientError,
     CASError,
@@ -33,6 +34,7 @@ from cassdk_like.core.exceptions import (
     TimedOut,
     TransportError,
 )
+from cassdk_like.core.http.failures import translate_send_error
 from cassdk_like.core.http.request import (
     BodyReader,
     HttpRequest,
@@ -41,7 +43,7 @@ from cassdk_like.core.http.request import (
     parse_endpoint,
     wire_target,
 )
-from cassdk_like.core.http.response import BodyStream, HttpResponse, translate_send_error
+from cassdk_like.core.http.response import BodyStream, HttpResponse
 from cassdk_like.core.http.retry import RetryBudget, RetryPolicy, parse_retry_after
 from cassdk_like.core.redact import Redactor
 
@@ -118,8 +120,10 @@ class Transport:
         secrets: Iterable[str] = (),
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
+        errors: Optional[ErrorDecoder] = None,
     ) -> None:
         self._base_url, self.host_header = parse_endpoint(endpoint)
+        self._errors = errors  # the service's error parser and code table (None: plain JSON errors)
         self.timeouts = (
             _check_timeout("connect_timeout", connect_timeout),
             _check_timeout("read_timeout", read_timeout),
@@ -321,6 +325,7 @@ class Transport:
             attempts=attempt,
             operation=request.operation,
             resource=request.resource,
+            errors=self._errors,
         )
 
     @staticmethod

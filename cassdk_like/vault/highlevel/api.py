@@ -11,9 +11,9 @@ import datetime as _dt
 from typing import Any, BinaryIO, Callable, Dict, Iterator, Mapping, Optional, Sequence, Union
 
 from cassdk_like.core.byterange import ByteRangeLike
-from cassdk_like.core.dialects import Dialect
 from cassdk_like.core.exceptions import BadResponseError
 from cassdk_like.core.http.response import HttpResponse
+from cassdk_like.vault.dialect import VaultDialect
 from cassdk_like.vault.highlevel.response import CASResponse
 from cassdk_like.vault.lowlevel.client import CASClient
 
@@ -37,7 +37,7 @@ class CasAPI:
         return self._client
 
     @property
-    def dialect(self) -> Dialect:
+    def dialect(self) -> VaultDialect:
         """Field and header names of the client's dialect (``qcs_field``, ``h(...)``)."""
         return self._client.dialect
 

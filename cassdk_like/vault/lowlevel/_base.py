@@ -13,12 +13,12 @@ from typing import Any, BinaryIO, Dict, Mapping, Optional, Sequence, Tuple, Unio
 
 import attrs
 
-from cassdk_like.core.dialects import Dialect
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.core.http.request import HttpRequest, RequestBody
 from cassdk_like.core.http.response import HttpResponse
 from cassdk_like.core.http.transport import Transport
 from cassdk_like.core.integrity import ContentHashes, hash_bytes, hash_file
+from cassdk_like.vault.dialect import VaultDialect
 from cassdk_like.vault.lowlevel.validation import check_checksum, check_id, check_vault_name
 
 __all__ = ["ClientCore", "Content", "Target"]
@@ -42,7 +42,7 @@ class Target:
 class ClientCore:
     """State and helpers shared by the operation mixins; see ``CASClient`` for the public API."""
 
-    _dialect: Dialect
+    _dialect: VaultDialect
     _transport: Transport
     _root: str
 

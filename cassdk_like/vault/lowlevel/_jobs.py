@@ -11,9 +11,9 @@ import datetime as _dt
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
-from cassdk_like.core.dialects import Dialect
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.core.http.response import HttpResponse
+from cassdk_like.vault.dialect import VaultDialect
 from cassdk_like.vault.lowlevel._base import ClientCore, Target
 from cassdk_like.vault.lowlevel._vaults import paging_query
 from cassdk_like.vault.lowlevel.validation import (
@@ -66,7 +66,7 @@ def _text(target: Target, value: Any, what: str) -> str:
     return check_text(value, what, target.operation, target.resource)
 
 
-def _check_parameters(dialect: Dialect, target: Target, job_type: Any, args: Mapping[str, Any]) -> None:
+def _check_parameters(dialect: VaultDialect, target: Target, job_type: Any, args: Mapping[str, Any]) -> None:
     if job_type not in dialect.job_types:
         raise _fail(
             target,
@@ -105,7 +105,7 @@ def _condition(target: Target, value: Any) -> Dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def job_body(dialect: Dialect, target: Target, job_type: str, args: Mapping[str, Any]) -> Dict[str, Any]:
+def job_body(dialect: VaultDialect, target: Target, job_type: str, args: Mapping[str, Any]) -> Dict[str, Any]:
     """The Initiate Job JSON body for one of the four shapes of section 1.4."""
     _check_parameters(dialect, target, job_type, args)
     op, res = target.operation, target.resource

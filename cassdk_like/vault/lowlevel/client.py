@@ -11,10 +11,10 @@ from typing import Any, Callable, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from cassdk_like.core.config import resolve_credentials, resolve_endpoint
-from cassdk_like.core.dialects import Dialect, get_dialect
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.http.transport import Transport
+from cassdk_like.vault.dialect import VaultDialect, get_dialect
 from cassdk_like.vault.lowlevel._archives import ArchiveOps
 from cassdk_like.vault.lowlevel._jobs import JobOps
 from cassdk_like.vault.lowlevel._vaults import VaultOps
@@ -64,7 +64,7 @@ class CASClient(VaultOps, ArchiveOps, JobOps):
         *,
         port: Optional[int] = None,
         scheme: str = "https",
-        dialect: Union[str, Dialect] = "cas",
+        dialect: Union[str, VaultDialect] = "cas",
         uid: Optional[str] = None,
         region: Optional[str] = None,
         session_token: Optional[str] = None,
@@ -96,8 +96,9 @@ class CASClient(VaultOps, ArchiveOps, JobOps):
             read_timeout=read_timeout,
             max_pool_size=max_pool_size,
             verify=verify,
-            request_id_headers=(self._dialect.request_id_header.lower(),),
+            request_id_headers=tuple(h.lower() for h in self._dialect.wire.request_id_headers),
             secrets=credentials.secrets(),
+            errors=self._dialect.errors,
         )
 
     @property
@@ -126,7 +127,7 @@ class CASClient(VaultOps, ArchiveOps, JobOps):
         return self._region
 
     @property
-    def dialect(self) -> Dialect:
+    def dialect(self) -> VaultDialect:
         return self._dialect
 
     @property

@@ -10,13 +10,11 @@ import pytest
 
 from cassdk_like.core.exceptions import (
     BadResponseError,
-    ConnectionFailed,
+    ConnectionFailedError,
     HashDoesNotMatchError,
     InvalidArgumentError,
     InvalidPartSizeError,
     LocalFileError,
-    ResourceNotFoundException,
-    ThrottlingException,
     TransferCancelledError,
 )
 from cassdk_like.core.http.retry import RetryPolicy
@@ -24,6 +22,7 @@ from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import BandwidthLimiter, BufferPool, CancelToken, ProgressEvent, TransferConfig
 from cassdk_like.engine.progress import ProgressTracker
 from cassdk_like.engine.retry import RetryCounter, is_retryable
+from cassdk_like.vault.errors import ResourceNotFoundException, ThrottlingException
 from tests.helpers.engine_fakes import server_error
 
 
@@ -163,7 +162,7 @@ def test_buffer_pool_bounds_and_reuses() -> None:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (ConnectionFailed("reset"), True),
+        (ConnectionFailedError("reset"), True),
         (BadResponseError("cut"), True),
         (server_error(500), True),
         (server_error(501, "NotImplemented"), True),
@@ -184,12 +183,12 @@ def test_retry_classification(exc: BaseException, expected: bool) -> None:
 
 def test_retry_counter_budget_resets_after_progress() -> None:
     counter = RetryCounter(RetryPolicy(total_attempts=2, backoff_base=0, backoff_cap=0), CancelToken())
-    counter.failed(ConnectionFailed("1"))
-    with pytest.raises(ConnectionFailed):
-        counter.failed(ConnectionFailed("2"))
+    counter.failed(ConnectionFailedError("1"))
+    with pytest.raises(ConnectionFailedError):
+        counter.failed(ConnectionFailedError("2"))
     counter = RetryCounter(RetryPolicy(total_attempts=2, backoff_base=0, backoff_cap=0), CancelToken())
     for _ in range(5):
-        counter.failed(ConnectionFailed("x"), progressed=MiB)
+        counter.failed(ConnectionFailedError("x"), progressed=MiB)
     assert counter.retries == 5
 
 

@@ -15,12 +15,12 @@ from cassdk_like.core.exceptions import (
     BadResponseError,
     HashDoesNotMatchError,
     LocalFileError,
-    ResourceNotFoundException,
     TransferCancelledError,
 )
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.engine import CancelToken, ProgressEvent, TransferConfig, download_to_path, partial_paths
+from cassdk_like.vault.errors import ResourceNotFoundException
 from tests.helpers.engine_fakes import FakeFault, FakeSource, server_error
 
 FAST = RetryPolicy(total_attempts=4, backoff_base=0.0, backoff_cap=0.0)

@@ -11,12 +11,7 @@ from typing import Any, List
 import pytest
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.exceptions import (
-    InvalidArgumentError,
-    LocalFileError,
-    ServiceUnavailableException,
-    TransferCancelledError,
-)
+from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError, TransferCancelledError
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.engine import (
@@ -28,6 +23,7 @@ from cassdk_like.engine import (
 )
 from cassdk_like.engine import buffers as buffers_module
 from cassdk_like.engine import upload as upload_module
+from cassdk_like.vault.errors import ServiceUnavailableException
 from tests.helpers.engine_fakes import FakeTarget, PartFailure, server_error
 
 FAST = RetryPolicy(total_attempts=3, backoff_base=0.0, backoff_cap=0.0)

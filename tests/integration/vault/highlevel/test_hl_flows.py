@@ -15,12 +15,12 @@ from cassdk_like.core.exceptions import (
     InvalidArgumentError,
     JobFailedError,
     JobNotReadyError,
-    ResourceNotFoundException,
     TransferCancelledError,
 )
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import CancelToken, MultipartUploadError, TransferConfig
+from cassdk_like.vault.errors import ResourceNotFoundException
 from cassdk_like.vault.highlevel import CasAPI, Job, Vault
 from tests.integration.vault.highlevel.conftest import make_api
 

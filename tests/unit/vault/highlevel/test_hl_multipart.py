@@ -10,13 +10,9 @@ import pytest
 import responses
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.exceptions import (
-    BadResponseError,
-    InvalidArgumentError,
-    InvalidPartSizeError,
-    ResourceNotFoundException,
-)
+from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidPartSizeError
 from cassdk_like.core.integrity import MiB, combine_tree_hashes, tree_hash
+from cassdk_like.vault.errors import ResourceNotFoundException
 from cassdk_like.vault.highlevel import CasAPI, JobOutputSource, MultipartUpload, UploadTarget
 from tests.unit.vault.highlevel.hl_helpers import ANY, CAS_KEY, calls, make_vault, pattern_bytes, url
 

@@ -17,9 +17,9 @@ from cassdk_like.core.exceptions import (
     InvalidByteRangeError,
     InvalidDescriptionError,
     LocalFileError,
-    ResourceNotFoundException,
 )
 from cassdk_like.core.integrity import MiB, hash_bytes, tree_hash
+from cassdk_like.vault.errors import ResourceNotFoundException
 from cassdk_like.vault.highlevel import Archive, CasAPI, Job, Vault
 from tests.unit.vault.highlevel.hl_helpers import (
     ANY,

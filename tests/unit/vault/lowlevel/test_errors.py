@@ -8,7 +8,8 @@ import pickle
 import pytest
 import responses
 
-from cassdk_like.core import exceptions as exc
+from cassdk_like.core.exceptions import CASServerError
+from cassdk_like.vault import errors as exc
 from cassdk_like.vault.highlevel import CasAPI
 from cassdk_like.vault.lowlevel import CASClient
 
@@ -46,7 +47,7 @@ def test_documented_code_maps_to_its_class(
         cas_api.describe_vault("v1")
     err = info.value
     assert type(err) is klass
-    assert isinstance(err, exc.CASServerError)
+    assert isinstance(err, CASServerError)
     assert (err.status, err.code, err.message, err.type, err.request_id) == (
         status,
         code,
@@ -74,10 +75,10 @@ def test_html_error_body_gives_a_plain_server_error(mock: responses.RequestsMock
     """Defect 4: a non-JSON body leaves code/message/type None, never unset."""
     html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
     mock.add("PUT", ANY_URL, status=502, body=html, content_type="text/html")
-    with pytest.raises(exc.CASServerError) as info:
+    with pytest.raises(CASServerError) as info:
         cas_api.create_vault("v1")
     err = info.value
-    assert type(err) is exc.CASServerError
+    assert type(err) is CASServerError
     assert (err.status, err.code, err.message, err.type, err.request_id) == (502, None, None, None, None)
     assert err.body == html
     assert "502" in str(err)
@@ -88,7 +89,7 @@ def test_html_error_body_gives_a_plain_server_error(mock: responses.RequestsMock
 
 def test_empty_error_body(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
     mock.add("DELETE", ANY_URL, status=503, body=b"")
-    with pytest.raises(exc.CASServerError) as info:
+    with pytest.raises(CASServerError) as info:
         cas_api.delete_vault("v1")
     assert info.value.code is None
     assert info.value.status == 503
@@ -96,7 +97,7 @@ def test_empty_error_body(mock: responses.RequestsMock, cas_api: CasAPI) -> None
 
 def test_json_error_that_is_not_an_object(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
     mock.add("GET", ANY_URL, status=400, json=["not", "an", "object"])
-    with pytest.raises(exc.CASServerError) as info:
+    with pytest.raises(CASServerError) as info:
         cas_api.list_vaults()
     assert info.value.code is None
     assert info.value.message is None
@@ -129,9 +130,9 @@ def test_server_type_is_compared_case_insensitively(
 
 def test_unknown_code_falls_back_to_the_base_class(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
     mock.add("GET", ANY_URL, status=409, json={"code": "SomethingNew", "message": "m", "type": "Client"})
-    with pytest.raises(exc.CASServerError) as info:
+    with pytest.raises(CASServerError) as info:
         cas_api.describe_vault("v1")
-    assert type(info.value) is exc.CASServerError
+    assert type(info.value) is CASServerError
     assert info.value.code == "SomethingNew"
 
 

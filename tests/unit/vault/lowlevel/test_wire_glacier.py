@@ -12,9 +12,9 @@ import pytest
 import responses
 
 from cassdk_like.core.config import Credentials
-from cassdk_like.core.dialects import GLACIER, get_dialect
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.core.http.request import HttpRequest, RequestBody
+from cassdk_like.vault.dialect import GLACIER, get_dialect
 from cassdk_like.vault.lowlevel import CASClient
 
 from ._wire import (
