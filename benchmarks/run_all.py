@@ -377,7 +377,7 @@ def expect(condition: bool, what: str) -> None:
 
 
 def check_nginx(args: argparse.Namespace, sources: Dict[str, Dict[str, Any]]) -> List[str]:
-    """Protocol checks on both timed ports (as perf-anchors.md did); returns lines for RESULTS.md."""
+    """Protocol checks on both timed ports (docs/benchmark-method.md §5); returns lines for RESULTS.md."""
     notes = []
     label = next(iter(sources))
     s = sources[label]
@@ -1231,7 +1231,8 @@ def write_results(args: argparse.Namespace, rec: Recorder, facts: Dict[str, str]
     )
     w(f"* Benchmark 1: conditions {', '.join(args.condition_list)}; {args.runs} runs per tool and condition, "
       "round-robin over the tools; before each run: delete output, `sync`, then "
-      f"cold = {args.idle:g} s idle, warm = 1280 MiB scratch written + deleted (perf-anchors.md method). "
+      f"cold = {args.idle:g} s idle, warm = 1280 MiB scratch written + deleted "
+      "(docs/benchmark-method.md §1). "
       f"Capped tools: {', '.join(args.capped_list)}; uncapped: {', '.join(args.tool_list)}.")  # fmt: skip
     w(f"* Benchmark 2: {args.ul_runs} runs per page state ({args.ul_conditions}); a fresh emulator process "
       "and data dir per run. Benchmark 3: "
@@ -1275,7 +1276,8 @@ def write_results(args: argparse.Namespace, rec: Recorder, facts: Dict[str, str]
     for k, v in facts.items():
         w(f"| {k} | {v} |")
     w("")
-    w("nginx: `benchmarks/nginx.conf.template` (perf-anchors.md shape: `worker_processes 2`, `sendfile on`, "
+    w("nginx: `benchmarks/nginx.conf.template` (docs/benchmark-method.md §3: `worker_processes 2`, "
+      "`sendfile on`, "
       "`tcp_nopush on`, `access_log off`, `keepalive_requests 100000`, uncapped and `limit_rate 40m` "
       "servers, plus two logging twins), listening on "
       f"127.0.0.1:{args.ports['uncapped']}-{args.ports['capped_log']} only. "

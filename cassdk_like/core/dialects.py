@@ -4,7 +4,7 @@ The client builds one request shape for both services; a :class:`Dialect` suppli
 header prefix (``x-cas-`` / ``x-amz-``), request-id header, fixed headers (Glacier's API version),
 the account path segment, JSON field names (``VaultQCS``/``VaultARN``, ``policy``/``Policy``,
 ``CallBackUrl``/``SNSTopic``), the job types on offer, the signer, and error parsing
-(cas-protocol.md section 7). Keeping them here stops ``if dialect == ...`` spreading through the client.
+(docs/vault-protocol.md §7). Keeping them here stops ``if dialect == ...`` spreading through the client.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 def _cas_signs(name: str, request: HttpRequest) -> bool:
-    """The original SDK's choice (section 2.2): host, x-cas-*, range, and the content-length the
-    client set itself (archive and part uploads); the transport's Content-Length on JSON bodies and
-    empty requests stays unsigned, as httplib's was."""
+    """The original SDK's choice (docs/vault-protocol.md §2.2): host, x-cas-*, range, and the
+    content-length the client set itself (archive and part uploads); the transport's
+    Content-Length on JSON bodies and empty requests stays unsigned, as httplib's was."""
     if name in ("host", "range") or name.startswith("x-cas-"):
         return True
     return name == "content-length" and any(k.lower() == "content-length" for k in request.headers)
@@ -146,7 +146,7 @@ class Dialect:
     def parse_error(
         self, response: HttpResponse, *, operation: Optional[str] = None, resource: Optional[str] = None
     ) -> CASServerError:
-        """The typed error for a non-2xx response (tolerates non-JSON bodies: defect 4).
+        """The typed error for a non-2xx response (non-JSON bodies too: docs/original-sdk-defects.md #4).
 
         ``operation``/``resource`` default to the labels the request carried.
         """

@@ -23,7 +23,7 @@ __all__ = [
 
 
 def status_for_code(code: str) -> int:
-    """The documented HTTP status of ``code`` (cas-protocol.md section 4.2); 400 if undocumented."""
+    """The documented HTTP status of ``code`` (docs/vault-protocol.md §4.2); 400 if undocumented."""
     klass = documented_codes().get(code)
     status = getattr(klass, "default_status", None) if klass is not None else None
     return int(status) if status else 400
@@ -48,7 +48,7 @@ class ApiError(Exception):
 
     @property
     def error_type(self) -> str:
-        """``Client`` or ``Server``, capitalised as the real service sends it (section 4.1)."""
+        """``Client`` or ``Server``, capitalised as the service sends it (docs/vault-protocol.md §4.1)."""
         return "Server" if self.status >= 500 else "Client"
 
 

@@ -1,7 +1,7 @@
 """The wire format in one place: the two dialects, requests, responses, and the error body.
 
 Every response, success or error, gets the dialect's request-id header here; every error is
-``{"code", "message", "type"}`` with its documented status (section 4). Operations build
+``{"code", "message", "type"}`` with its documented status (docs/vault-protocol.md §4). Operations build
 :class:`Response` objects and never touch the socket.
 """
 
@@ -36,7 +36,7 @@ MAX_JSON_BODY = 1024 * 1024
 
 @dataclass(frozen=True)
 class Dialect:
-    """What differs between the CAS wire format and Glacier's (section 7)."""
+    """What differs between the CAS wire format and Glacier's (docs/vault-protocol.md §7)."""
 
     name: str
     prefix: str

@@ -1,6 +1,6 @@
 """Parallel multipart upload with bounded memory, per-part retries and resume.
 
-Why it is built this way (cas-protocol §3.3, anchors §6):
+Why it is built this way (docs/vault-protocol.md §3.3, docs/peer-notes.md §2 and §3):
 
 * parts are 1 MiB x 2^n, so the parts' tree hashes combine into the archive's tree hash;
 * every byte is read once, into one of ``max_workers + 1`` pooled buffers, and hashed once for

@@ -6,7 +6,7 @@ The engine knows nothing of vaults (engine/interfaces.py); these two classes are
   streamed), optionally a window of it so ``download_by_range`` gets the engine's parallel,
   resumable, verified download of just that window. The per-range tree-hash header is the
   dialect's (``x-cas-`` / ``x-amz-sha256-tree-hash``); the service sends it only for tree-aligned
-  ranges, and the engine treats it as optional (defect 7).
+  ranges, and the engine treats it as optional (docs/original-sdk-defects.md #7).
 * :class:`UploadTarget` is one multipart upload (Upload Part, every page of List Parts, Complete,
   Abort).
 """
@@ -141,7 +141,7 @@ class UploadTarget:
         self.upload_id = upload_id
 
     def upload_part(self, byte_range: ByteRange, data: memoryview, sha256: str, tree_hash: str) -> None:
-        """Upload Part with the checksums the engine computed in its single read pass (defect 8)."""
+        """Upload Part with the checksums of the single read pass (docs/original-sdk-defects.md #8)."""
         self._api.upload_part(self.vault_name, self.upload_id, data, byte_range, sha256, tree_hash)
 
     def list_parts(self) -> Iterator[Tuple[ByteRange, str]]:

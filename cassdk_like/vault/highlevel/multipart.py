@@ -1,11 +1,12 @@
 """``MultipartUpload`` (seed: ``MultipartUpload(vault, cas_response, file_path=None)``) and the
 upload path behind ``Vault.upload_archive``.
 
-Parts go through the transfer engine: every byte is read once and hashed once (defect 8), parts
-upload in parallel with retries, and a failed upload is kept so ``resume()`` can list *all* its
-parts (every page), re-hash the local bytes of each, send only what is missing or different, and
-complete with the combined tree hash. Where the seed raised ``HashDoesNotMatchError`` for a stored
-part that differs from the file, the engine re-uploads that part (the service allows overwriting).
+Parts go through the transfer engine: every byte is read once and hashed once
+(docs/original-sdk-defects.md #8), parts upload in parallel with retries, and a failed upload is
+kept so ``resume()`` can list *all* its parts (every page), re-hash the local bytes of each, send
+only what is missing or different, and complete with the combined tree hash. Where the seed
+raised ``HashDoesNotMatchError`` for a stored part that differs from the file, the engine
+re-uploads that part (the service allows overwriting).
 """
 
 from __future__ import annotations
