@@ -228,7 +228,8 @@ def what_ran(args: argparse.Namespace, rec: Recorder) -> List[str]:
         f"Connections / workers: N = {args.workers}.",
         f"Benchmark 1: conditions {', '.join(args.condition_list)}; {args.runs} runs per tool and condition, "
         "round-robin over the tools; before each run: delete output, `sync`, then "
-        f"cold = {args.idle:g} s idle, warm = 1280 MiB scratch written + deleted (perf-anchors.md method). "
+        f"cold = {args.idle:g} s idle, warm = 1280 MiB scratch written + deleted "
+        "(docs/benchmark-method.md §1). "
         f"Capped tools: {', '.join(args.capped_list)}; uncapped: {', '.join(args.tool_list)}.",
         f"Benchmark 2: {args.ul_runs} runs per page state ({args.ul_conditions}); a fresh emulator process "
         f"and data dir per run. Benchmark 3: {args.hash_runs} runs. Benchmark 4: {args.rss_runs} runs "
@@ -263,7 +264,7 @@ def what_ran(args: argparse.Namespace, rec: Recorder) -> List[str]:
 
 def nginx_paragraph(args: argparse.Namespace) -> str:
     return (
-        "nginx: `benchmarks/nginx.conf.template` (perf-anchors.md shape: `worker_processes 2`, "
+        "nginx: `benchmarks/nginx.conf.template` (docs/benchmark-method.md §3 shape: `worker_processes 2`, "
         "`sendfile on`, `tcp_nopush on`, `access_log off`, `keepalive_requests 100000`, uncapped and "
         "`limit_rate 40m` servers, plus two logging twins), listening on "
         f"127.0.0.1:{args.ports['uncapped']}-{args.ports['capped_log']} only. "

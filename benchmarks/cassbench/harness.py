@@ -1,6 +1,6 @@
 """Measurement helpers shared by every suite: timed runs under /usr/bin/time, page state, /proc CPU.
 
-Method (perf-anchors.md): each run is ``/usr/bin/time -v -o FILE <cmd>``; wall time is
+Method (docs/benchmark-method.md §2): each run is ``/usr/bin/time -v -o FILE <cmd>``; wall time is
 ``perf_counter`` around the subprocess; CPU = user + sys and peak RSS = "Maximum resident set size"
 from ``time -v``; server CPU = utime + stime delta of the server's processes from ``/proc``.
 Page state before a run: ``sync`` then either an idle pause (cold: freed pages get reported to the

@@ -180,7 +180,7 @@ def _expect(condition: bool, what: str) -> None:
 
 
 def check_nginx(ports: Dict[str, int], label: str, s: Dict[str, Any]) -> List[str]:
-    """Protocol checks on both timed ports (as perf-anchors.md did); returns lines for RESULTS.md."""
+    """Protocol checks on both timed ports (docs/benchmark-method.md §5); returns lines for RESULTS.md."""
     notes = []
     jpath = f"/{APPID}/vaults/{VAULT}/jobs/{job_id(label)}"
     for name in ("uncapped", "capped"):

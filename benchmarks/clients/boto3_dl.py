@@ -1,6 +1,6 @@
 """Benchmark peer: boto3/s3transfer ``download_file`` from nginx as an unsigned path-style S3 bucket.
 
-Same core as perf-anchors.md's boto3_dl.py. Prints one JSON line with the transfer-only seconds.
+The boto3 peer of docs/benchmark-method.md §4. Prints one JSON line with the transfer-only seconds.
 Usage: boto3_dl.py PORT OUT CHUNK_MIB CONCURRENCY [KEY]
 """
 

@@ -1,4 +1,6 @@
-"""Benchmark peer: one streaming ``requests`` GET written with ``iter_content(1 MiB)`` (perf-anchors.md).
+"""Benchmark peer: one streaming ``requests`` GET written with ``iter_content(1 MiB)``.
+
+The requests peer of docs/benchmark-method.md §4.
 
 Usage: requests_dl.py URL OUT. Prints one JSON line with the transfer-only seconds.
 """

@@ -2,7 +2,7 @@
 
 Retrieval ranges (``RetrievalByteRange``), output ranges (``Range: bytes=a-b``), part ranges
 (``Content-Range``) and List Parts' ``RangeInBytes`` all use the same inclusive ``a-b`` form.
-Open-ended forms (``"5-"``, ``"-5"``) are rejected: the docs do not define them (cas-protocol §3.4).
+Open-ended forms (``"5-"``, ``"-5"``) are rejected: the docs do not define them (docs/vault-protocol.md §3.4).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class ByteRange:
     def check_mib_aligned(
         self, total_size: int, *, operation: Optional[str] = None, resource: Optional[str] = None
     ) -> None:
-        """Raise unless the range is megabyte-aligned as retrieval requires (§3.4).
+        """Raise unless the range is megabyte-aligned as retrieval requires (docs/vault-protocol.md §3.4).
 
         Start must be a multiple of 1 MiB; end + 1 a multiple of 1 MiB or end the archive's last byte.
         The range must also lie inside the archive.

@@ -1,4 +1,4 @@
-"""Checksums the service verifies: linear SHA-256 and the 1 MiB-leaf SHA-256 tree hash (cas-protocol §3).
+"""Checksums the service verifies: linear SHA-256 and the 1 MiB-leaf tree hash (docs/vault-protocol.md §3).
 
 Everything here is computed in a single pass over the bytes, because archives are large and the
 upload engine must never read a file twice just to hash it.  The tree hash is built incrementally
@@ -58,7 +58,7 @@ def _pair(left: bytes, right: bytes) -> bytes:
 
 
 def _combine_levels(nodes: Sequence[bytes]) -> bytes:
-    """Reduce level by level: adjacent pairs hashed, an odd last node promoted unchanged (§3.2)."""
+    """Reduce level by level: pairs hashed, an odd last node promoted (docs/vault-protocol.md §3.2)."""
     level = list(nodes)
     if not level:
         return _EMPTY_DIGEST
@@ -286,7 +286,7 @@ def _digest_from(value: Union[str, bytes, bytearray, memoryview], index: int) ->
 def combine_tree_hashes(part_hashes: Sequence[Union[str, bytes, bytearray, memoryview]]) -> str:
     """Archive tree hash from the parts' tree hashes, in offset order (hex or raw 32-byte inputs).
 
-    Correct only when every part but the last is the same 1 MiB x 2^n size (§3.3).
+    Correct only when every part but the last is the same 1 MiB x 2^n size (docs/vault-protocol.md §3.3).
     """
     if isinstance(part_hashes, (str, bytes)):
         raise InvalidArgumentError("part_hashes must be a sequence of hashes, not a single value")
@@ -297,10 +297,10 @@ def combine_tree_hashes(part_hashes: Sequence[Union[str, bytes, bytearray, memor
 
 
 def is_tree_aligned(start: int, end: int, total_size: int) -> bool:
-    """Whether inclusive archive-absolute ``[start, end]`` is a node of the archive's tree (§3.4).
+    """Whether inclusive archive-absolute ``[start, end]`` is a node of the archive's tree.
 
-    Only then does the service return a tree-hash header for the range.  Ranges outside the
-    archive are simply not aligned (False), not an error.
+    Only then does the service return a tree-hash header for the range (docs/vault-protocol.md
+    §3.4).  Ranges outside the archive are simply not aligned (False), not an error.
     """
     if start < 0 or end < start or end >= total_size or start % MiB:
         return False

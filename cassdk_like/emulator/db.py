@@ -9,7 +9,7 @@ row refers to it; the index itself runs in WAL mode with ``synchronous=FULL``. A
 only leave an unreferenced blob, which :meth:`Database.sweep` removes on the next start.
 
 Each blob ``T`` has a sidecar ``T.leaves``: the raw 32-byte SHA-256 of every 1 MiB leaf, so tree
-hashes of aligned sub-ranges (job output, section 3.4) come from the sidecar without rereading data.
+hashes of aligned sub-ranges (job output, docs/vault-protocol.md §3.4) come from the sidecar, not the data.
 """
 
 from __future__ import annotations

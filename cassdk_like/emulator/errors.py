@@ -12,7 +12,7 @@ from typing import Dict, Optional
 __all__ = ["DOCUMENTED_STATUS", "ApiError", "status_for_code"]
 
 
-#: the documented HTTP status of each CAS/Glacier code (cas-protocol.md section 4.2), the default for
+#: the documented HTTP status of each CAS/Glacier code (docs/vault-protocol.md §4.2), the default for
 #: ``ApiError``; the emulator keeps its own list, as a second implementation of the protocol, not the
 #: SDK's table. Services with other vocabularies (S3's ``NoSuchKey``...) pass ``status`` explicitly.
 DOCUMENTED_STATUS: Dict[str, int] = {

@@ -1,6 +1,6 @@
 """A fixed pool of part buffers: the upload's hard memory bound.
 
-Why: an upload must not grow with the file (anchors §6 item 5).  Every part lives in one of
+Why: an upload must not grow with the file (docs/peer-notes.md §2).  Every part lives in one of
 ``count`` reusable buffers (``max_workers + 1``: one per worker plus the one being filled); the
 coordinator cannot read the next part until a worker gives a buffer back, which is the only
 back-pressure needed.  Buffers are allocated lazily (a small upload never allocates the rest)

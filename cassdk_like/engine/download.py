@@ -1,6 +1,6 @@
 """Parallel ranged download of a whole output to a local path, verified and resumable.
 
-Why it is built this way (cas-protocol §3.4, anchors §2.3/§6):
+Why it is built this way (docs/vault-protocol.md §3.4, docs/peer-notes.md §1 and §3):
 
 * pieces are 1 MiB x 2^n bytes laid out from output offset 0, so a combinable strategy's piece
   digests (tree hashes) combine into the output's, and each piece is tree-aligned whenever the job

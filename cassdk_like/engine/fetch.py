@@ -71,7 +71,7 @@ def plan_pieces(start: int, end: int, piece_size: int) -> List[Piece]:
     """Cut inclusive ``[start, end]`` into ``piece_size`` pieces laid out from ``start``.
 
     With power-of-two MiB pieces from the start of the output, combining the pieces' digests
-    gives the output's digest for a combinable strategy (the tree hash, cas-protocol §3.3).
+    gives the output's digest for a combinable strategy (the tree hash, docs/vault-protocol.md §3.3).
     """
     return [
         Piece(i, offset, min(offset + piece_size, end + 1) - 1)

@@ -2,7 +2,7 @@
 
 Why a window of whole pieces: workers fetch ahead in parallel, but never more than ``window``
 pieces past the one being written, so memory is at most ``window x piece size`` however large the
-range (CTERA's streamer schedules everything and buffers without limit; anchors §7.2.6).  A
+range (CTERA's streamer schedules everything and buffers without limit; docs/peer-notes.md §4).  A
 piece is handed out only once it is complete and -- when the server vouched for its range --
 verified, so a corrupt piece is refetched before any of its bytes reach the caller.  A source
 with a ``transform`` (decrypting blocks) gets each verified piece transformed before it is

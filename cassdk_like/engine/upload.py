@@ -1,6 +1,6 @@
 """Parallel multipart upload with bounded memory, per-part retries and resume.
 
-Why it is built this way (anchors §6):
+Why it is built this way (docs/peer-notes.md §2 and §3):
 
 * the target decides the part sizes (``part_sizer``) and which digests go with each part
   (``part_checksums``); every part is answered with a token, and ``complete`` gets them all;

@@ -96,7 +96,7 @@ class VaultDialect:
     def parse_error(
         self, response: HttpResponse, *, operation: Optional[str] = None, resource: Optional[str] = None
     ) -> CASServerError:
-        """The typed vault error for a non-2xx response (tolerates any body: defect 4).
+        """The typed vault error for a non-2xx response (tolerates any body: docs/original-sdk-defects.md #4).
 
         ``operation``/``resource`` default to the labels the request carried.
         """

@@ -1,4 +1,4 @@
-"""The vault service's error codes (cas-protocol.md section 4.2): one class per code, in one table.
+"""The vault service's error codes (docs/vault-protocol.md §4.2): one class per code, in one table.
 
 Each class is named exactly as CAS and Glacier name the code, so ``except ResourceNotFoundException``
 reads like the service's documentation.  The classes belong to the vault's :data:`VAULT_ERRORS`

@@ -1,4 +1,4 @@
-"""ByteRange: parsing, validation messages, wire forms, alignment checks (cas-protocol §3.4)."""
+"""ByteRange: parsing, validation messages, wire forms, alignment checks (docs/vault-protocol.md §3.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tree hash, one-pass hashing, part-hash combination, alignment and part sizes (cas-protocol §3)."""
+"""Tree hash, one-pass hashing, part-hash combination, alignment, part sizes (docs/vault-protocol.md §3)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def seeded_bytes(size: int, seed: int) -> bytes:
 
 
 def reference_tree_hash(data: bytes) -> str:
-    """Straight from §3.2: leaf digests, then level-by-level pairing with the odd node promoted."""
+    """Straight from docs/vault-protocol.md §3.2: leaf digests, pairs level by level, odd node promoted."""
     if not data:
         return hashlib.sha256(b"").hexdigest()
     level = [hashlib.sha256(data[i : i + MiB]).digest() for i in range(0, len(data), MiB)]
@@ -68,7 +68,7 @@ PATTERN_35 = pattern_bytes(3 * MiB + HALF_MIB)
 ZEROS_35 = bytes(3 * MiB + HALF_MIB)
 
 
-# --- §3.2 test vectors -------------------------------------------------------------------------
+# --- docs/vault-protocol.md §3.2 test vectors --------------------------------------------------
 
 
 def test_vector_single_byte() -> None:
@@ -109,7 +109,7 @@ def test_empty_input_is_sha256_of_nothing() -> None:
     assert hash_bytes(b"") == ContentHashes(0, empty, empty)
 
 
-# --- §3.3 combining part hashes -----------------------------------------------------------------
+# --- docs/vault-protocol.md §3.3 combining part hashes ---------------------------------------------
 
 
 def test_two_mib_parts_combine_to_whole() -> None:
@@ -240,7 +240,7 @@ def test_leaves_are_per_mib_sha256() -> None:
 
 @pytest.mark.parametrize("leaves", [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17])
 def test_many_leaf_counts_match_reference(leaves: int) -> None:
-    """Exercises every carry pattern of the incremental subtree stack against §3.2's level-by-level tree."""
+    """Every carry pattern of the incremental subtree stack, against docs/vault-protocol.md §3.2."""
     data = seeded_bytes(leaves * MiB - 3, seed=leaves)
     assert tree_hash(data) == reference_tree_hash(data)
     full = seeded_bytes(leaves * MiB, seed=leaves)
@@ -353,7 +353,7 @@ def test_hash_file_rejects_bad_arguments(data_file: Tuple[Path, bytes], kwargs: 
         hash_file(data_file[0], **kwargs)  # type: ignore[arg-type]
 
 
-# --- alignment (§3.4) -----------------------------------------------------------------------------
+# --- alignment (docs/vault-protocol.md §3.4) ------------------------------------------------------
 
 
 def _root(nodes: List[bytes]) -> bytes:
@@ -417,7 +417,7 @@ def test_alignment_out_of_bounds_is_false() -> None:
 
 
 def test_power_of_two_pieces_of_an_aligned_job_are_aligned() -> None:
-    """§3.4's argument for the SDK's 32 MiB output pieces, checked on one 100 MiB archive."""
+    """The argument of docs/vault-protocol.md §3.4 for 32 MiB output pieces, on one 100 MiB archive."""
     total = 100 * MiB - 7
     job_start, job_end = 64 * MiB, total - 1
     assert is_tree_aligned(job_start, job_end, total)

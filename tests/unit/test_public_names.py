@@ -92,7 +92,7 @@ def test_deprecated_exception_aliases_are_the_same_classes() -> None:
 
 
 def test_the_emulators_status_list_agrees_with_the_vault_table() -> None:
-    """The emulator keeps its own list (it may import only core); both follow cas-protocol.md 4.2."""
+    """The emulator keeps its own list (it may import only core); both follow docs/vault-protocol.md §4.2."""
     table = vault_errors.VAULT_ERRORS.codes()
     assert set(DOCUMENTED_STATUS) == set(table)
     for code, klass in table.items():

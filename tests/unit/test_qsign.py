@@ -1,4 +1,4 @@
-"""q-sign: the three worked examples of cas-protocol.md section 2.3, byte for byte, and the verifier.
+"""q-sign: the three worked examples of docs/vault-protocol.md §2.3, byte for byte, and the verifier.
 
 The examples use SecretId AKIDEXAMPLE and SecretKey EXAMPLESECRETKEY; their signatures were
 reproduced with the original SDK's ``create_auth`` (see the protocol notes), so matching them
@@ -55,7 +55,7 @@ def frozen(t: float = T0) -> Callable[[], float]:
     return lambda: t
 
 
-# --- section 2.3, example 1 -------------------------------------------------------------------------
+# --- docs/vault-protocol.md §2.3, example 1 ---------------------------------------------------
 
 
 def test_example1_intermediate_values() -> None:

@@ -1,4 +1,4 @@
-"""Tencent CAS ``q-sign`` request signing (HMAC-SHA1), byte-exact with cas-protocol.md section 2.
+"""Tencent CAS ``q-sign`` request signing (HMAC-SHA1), byte-exact with docs/vault-protocol.md §2.
 
 CAS does not use AWS SigV4: a client declares which headers and query parameters it signs
 (``q-header-list`` / ``q-url-param-list``) and a validity window (``q-sign-time``). The server

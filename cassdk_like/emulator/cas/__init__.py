@@ -8,7 +8,7 @@ Modules: ``service`` (CasService, the host's view), ``routes``, ``protocol`` (di
 ``jobs`` / ``jobspec`` / ``joboutput`` / ``cos`` (state, no HTTP), ``schema`` (its tables),
 ``callbacks``, ``errors``, ``util``.
 
-Choices where cas-protocol.md is silent (each one is a constructor option where it matters):
+Choices where docs/vault-protocol.md is silent (each one is a constructor option where it matters):
 
 * COS jobs complete against an in-emulator bucket store (``emu.cos``, ``/_emulator/cos/<b>/<key>``);
   buckets need no creation, ETags are SHA-256 hex. push-to-cos copies the (ranged) archive to the
@@ -30,7 +30,7 @@ Choices where cas-protocol.md is silent (each one is a constructor option where 
   "first inventory"), then live.
 * Get Job Output of an unfinished, failed or COS job is InvalidParameterValueException; ``Range``
   must be ``bytes=a-b`` inside the output and always gives 206.
-* A deleted archive still accepts jobs (they fail, section 1.2); an id never issued is 404.
+* A deleted archive still accepts jobs (they fail, docs/vault-protocol.md §1.2); an id never issued is 404.
 * Jobs and uploads are kept 24 h (``retention``). Unknown fields in JSON bodies are refused by name.
 * Tags: 50 per vault, keys 1-128 and values 0-256 characters (Glacier's; the CAS page's 1-10 looks
   wrong). Access and lock policies are stored and returned, not enforced.

@@ -1,4 +1,4 @@
-"""Shorthands for the CAS error codes the model raises most (cas-protocol.md section 4.2)."""
+"""Shorthands for the CAS error codes the model raises most (docs/vault-protocol.md §4.2)."""
 
 from __future__ import annotations
 

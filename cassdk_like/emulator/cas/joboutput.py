@@ -139,7 +139,7 @@ def _moment(value: str) -> float:
 
 
 def _check_condition(obj: CosObject, condition: Mapping[str, Any]) -> None:
-    """The COS preconditions; both spellings of If-Unmodified-Since are accepted (section 1.4)."""
+    """The COS preconditions; both spellings of If-Unmodified-Since work (docs/vault-protocol.md §1.4)."""
     etag = obj.etag.strip('"')
     if "If-Match" in condition and str(condition["If-Match"]).strip('"') != etag:
         raise JobFailure("PreconditionFailed: If-Match does not match the object's ETag")

@@ -1,4 +1,4 @@
-"""Initiate Job bodies: the four shapes of section 1.4, checked strictly, turned into job documents.
+"""Initiate Job bodies (docs/vault-protocol.md §1.4), checked strictly, turned into job documents.
 
 Why strict: a misspelt optional field (``Retrievalbyterange``) would otherwise be ignored silently and
 the client would retrieve the whole archive; the emulator names unknown fields instead.
@@ -121,7 +121,7 @@ def _tier(value: Any) -> str:
 
 
 def _retrieval(body: Mapping[str, Any], archive: Archive, tier: str, rules: JobRules) -> Dict[str, Any]:
-    """The archive-retrieval / push-to-cos fields, with the MiB-alignment rule of section 3.4."""
+    """The archive-retrieval / push-to-cos fields and their MiB alignment (docs/vault-protocol.md §3.4)."""
     size = archive.size
     start, end = 0, size - 1
     raw = body.get("RetrievalByteRange")

@@ -1,4 +1,4 @@
-"""Archive and multipart-upload operations (sections 1.2 and 1.3).
+"""Archive and multipart-upload operations (docs/vault-protocol.md §1.2 and §1.3).
 
 Bodies stream to disk while both checksums are computed; the client's ``content-sha256`` and
 ``sha256-tree-hash`` headers are then compared with what actually arrived.

@@ -1,7 +1,7 @@
-"""Job operations (section 1.4) and the job document as clients see it.
+"""Job operations (docs/vault-protocol.md §1.4) and the job document as clients see it.
 
 Get Job Output honours ``Range`` (206 + Content-Range) and sends the tree-hash header only when both
-the job's range and the requested range are tree-hash-aligned in archive terms (section 3.4).
+the job's range and the requested range are tree-hash-aligned in archive terms (docs/vault-protocol.md §3.4).
 """
 
 from __future__ import annotations

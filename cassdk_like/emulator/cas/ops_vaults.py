@@ -1,4 +1,4 @@
-"""Vault operations (section 1.1): vaults, access policy, notifications, vault lock, tags.
+"""Vault operations (docs/vault-protocol.md §1.1): vaults, access policy, notifications, vault lock, tags.
 
 Each handler maps a :class:`Context` to a :class:`Response`; rules live in the store.
 """

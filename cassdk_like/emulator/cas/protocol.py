@@ -1,8 +1,8 @@
 """The CAS wire format: the two dialects (CAS and Glacier) and the error body.
 
-Every error is ``{"code", "message", "type"}`` with its documented status (section 4); the dialect
-names the request-id header. Operations build :class:`~cassdk_like.emulator.wire.Response` objects
-and never touch the socket.
+Every error is ``{"code", "message", "type"}`` with its documented status
+(docs/vault-protocol.md §4); the dialect names the request-id header. Operations build
+:class:`~cassdk_like.emulator.wire.Response` objects and never touch the socket.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ __all__ = ["CAS", "DIALECTS", "GLACIER", "Dialect", "error_response"]
 
 @dataclass(frozen=True)
 class Dialect:
-    """What differs between the CAS wire format and Glacier's (section 7)."""
+    """What differs between the CAS wire format and Glacier's (docs/vault-protocol.md §7)."""
 
     name: str
     prefix: str

@@ -1,7 +1,7 @@
 """URL routing: (method, path, query) -> operation name and path parameters, for both dialects.
 
-Both dialects share the paths of section 1 (``/<uid>/vaults/...``); only headers differ. Named groups
-carry the parameters, so no handler re-splits the path.
+Both dialects share the paths of docs/vault-protocol.md §1 (``/<uid>/vaults/...``); only headers differ.
+Named groups carry the parameters, so no handler re-splits the path.
 """
 
 from __future__ import annotations

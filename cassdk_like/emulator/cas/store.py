@@ -185,7 +185,7 @@ class Store:
         return _archive(row)
 
     def delete_archive(self, vault: str, archive_id: str, now: float) -> None:
-        """Delete an archive; a tombstone stays so that jobs started on it fail (section 1.2)."""
+        """Delete an archive; a tombstone stays so jobs started on it fail (docs/vault-protocol.md §1.2)."""
         with self.db.tx() as conn:
             self.require_in(conn, vault)
             row = conn.execute(

@@ -1,4 +1,4 @@
-"""Multipart uploads: the part-size, alignment, last-part and 10,000-part rules of section 3.3.
+"""Multipart uploads: the part-size, alignment, last-part and 10,000-part rules (docs/vault-protocol.md §3.3).
 
 Parts are stored as separate blobs and only concatenated on Complete, after the sizes and the
 combined tree hash have been checked against what the client claims.
@@ -19,7 +19,7 @@ from cassdk_like.emulator.db import Blob, Database
 __all__ = ["MAX_PARTS", "MAX_PART_SIZE", "Part", "Upload", "Uploads"]
 
 MAX_PARTS = 10_000
-#: Glacier's documented maximum; CAS documents none (section 3.3)
+#: Glacier's documented maximum; CAS documents none (docs/vault-protocol.md §3.3)
 MAX_PART_SIZE = 4096 * MiB
 
 
@@ -116,7 +116,7 @@ class Uploads:
         return parts[:limit], (parts[limit].start if len(parts) > limit else None)
 
     def check_part(self, upload: Upload, start: int, end: int) -> None:
-        """Refuse a part range that breaks section 3.3 (checked before and after the body)."""
+        """Refuse a part range that breaks docs/vault-protocol.md §3.3 (checked before and after the body)."""
         size, part_size = end - start + 1, upload.part_size
         if start % part_size:
             raise invalid_value(

@@ -29,9 +29,9 @@ __all__ = [
     "require_str",
 ]
 
-#: archive ids are 128 URL-safe characters, like the real service's (section 1.2)
+#: archive ids are 128 URL-safe characters, like the real service's (docs/vault-protocol.md §1.2)
 ARCHIVE_ID_BYTES = 96
-#: job and upload ids are 92 URL-safe characters, like the sample ids in section 1.4
+#: job and upload ids are 92 URL-safe characters, like the sample ids in docs/vault-protocol.md §1.4
 JOB_ID_BYTES = 69
 
 _VAULT_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,255}")
@@ -68,7 +68,7 @@ def parse_iso_date(value: Any, field: str) -> float:
 
 
 def check_vault_name(name: str) -> str:
-    """Vault names are 1-255 characters of ``a-z A-Z 0-9 _ - .`` (section 0)."""
+    """Vault names are 1-255 characters of ``a-z A-Z 0-9 _ - .`` (docs/vault-protocol.md §0)."""
     if not _VAULT_NAME.fullmatch(name):
         raise invalid_value(
             f"invalid vault name {name[:300]!r}: use 1-255 characters from a-z, A-Z, 0-9, '_', '-', '.'"

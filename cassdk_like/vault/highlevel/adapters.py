@@ -6,7 +6,7 @@ The engine knows nothing of vaults (engine/interfaces.py); these classes are the
   streamed), optionally a window of it so ``download_by_range`` gets the engine's parallel,
   resumable, verified download of just that window. Its integrity is the tree hash, vouched for
   per range by the dialect's header (``x-cas-`` / ``x-amz-sha256-tree-hash``); the service sends
-  it only for tree-aligned ranges, and the engine treats it as optional (defect 7).
+  it only for tree-aligned ranges, and the engine treats it as optional (docs/original-sdk-defects.md #7).
 * :class:`UploadTarget` is one multipart upload (Upload Part, every page of List Parts, Complete,
   Abort); a part's token is its tree hash, and the archive's tree hash combines them.
 * :data:`VAULT_PART_SIZER`: parts are 1 MiB x 2^n (so their tree hashes combine), at most 10,000.

@@ -2,7 +2,7 @@
 
 Every method returns a :class:`CASResponse` for a 2xx answer and raises the typed
 ``CASServerError`` subclass (with operation, resource, status, code, message, type, request id) for
-anything else. The ``list_all_*`` generators follow ``Marker`` to the last page (defect 3).
+anything else. The ``list_all_*`` generators follow ``Marker`` to the end (docs/original-sdk-defects.md #3).
 """
 
 from __future__ import annotations

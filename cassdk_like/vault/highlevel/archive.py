@@ -1,6 +1,6 @@
 """``Archive``: an archive id within a vault (seed: ``Archive(vault, archive_id)``).
 
-The service keeps no queryable index of archives (cas-protocol 0), so an ``Archive`` is just the
+The service keeps no queryable index of archives (docs/vault-protocol.md §0), so an ``Archive`` is just the
 pair; like the seed, nothing is checked until an operation uses it.
 """
 

@@ -1,10 +1,10 @@
 """Vault inventories (the output of an inventory-retrieval job) parsed into typed records.
 
-JSON is the documented shape (cas-protocol 1.5): ``VaultQCS`` (``VaultARN`` in Glacier),
+JSON is the documented shape (docs/vault-protocol.md §1.5): ``VaultQCS`` (``VaultARN`` in Glacier),
 ``InventoryDate`` and ``ArchiveList``. CSV is under-documented: the page names four of "five"
 columns. We read the header row when there is one (so any column order works) and otherwise
 assume Glacier's order ``ArchiveId, ArchiveDescription, CreationDate, Size, SHA256TreeHash``.
-Nothing is ever run through YAML (the original SDK mangled CSV that way, defect 5).
+Nothing is ever run through YAML (the original SDK mangled CSV that way, docs/original-sdk-defects.md #5).
 """
 
 from __future__ import annotations

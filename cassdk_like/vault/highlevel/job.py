@@ -6,9 +6,10 @@ path) or streams it in order with bounded memory (to a file object). ``chunk_siz
 seed's meaning -- bytes per read/write -- and becomes the engine's ``io_chunk_size``; the piece
 size of parallel requests is the engine's (``TransferConfig.piece_size``).
 
-Seed ``block`` semantics, with defect 6 fixed: ``block=True`` waits (``wait()``), ``block=False``
-on an unfinished job raises ``JobNotReadyError`` (a ``DownloadArchiveError``), and a ``Failed``
-job raises ``JobFailedError`` in both modes instead of being polled forever.
+Seed ``block`` semantics, with docs/original-sdk-defects.md #6 fixed: ``block=True`` waits
+(``wait()``), ``block=False`` on an unfinished job raises ``JobNotReadyError`` (a
+``DownloadArchiveError``), and a ``Failed`` job raises ``JobFailedError`` in both modes instead
+of being polled forever.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _int_or_none(value: Any) -> Optional[int]:
 
 
 def _job_fields(vault: Vault, props: Mapping[str, Any]) -> Dict[str, Any]:
-    """Members from a Describe Job / List Jobs entry (cas-protocol 1.4), named as in the seed."""
+    """Members from a Describe Job / List Jobs entry (docs/vault-protocol.md §1.4), named as in the seed."""
     job_id = props.get("JobId")
     if not isinstance(job_id, str) or not job_id:
         raise BadResponseError(

@@ -2,10 +2,10 @@
 upload path behind ``Vault.upload_archive``.
 
 Parts go through the transfer engine: each part is hashed in one pass and streamed from the file
-(the original SDK read each part three times, defect 8), parts upload in parallel with retries,
-and a failed upload is kept so ``resume()`` can list *all* its parts (every page), re-hash the
-local bytes of each, send only what is missing or different, and complete with the combined tree
-hash. Where the seed raised ``HashDoesNotMatchError`` for a stored
+(the original SDK read each part three times, docs/original-sdk-defects.md #8), parts upload in
+parallel with retries, and a failed upload is kept so ``resume()`` can list *all* its parts
+(every page), re-hash the local bytes of each, send only what is missing or different, and
+complete with the combined tree hash. Where the seed raised ``HashDoesNotMatchError`` for a stored
 part that differs from the file, the engine re-uploads that part (the service allows overwriting).
 """
 

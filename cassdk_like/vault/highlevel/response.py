@@ -4,7 +4,7 @@ Kept from the original SDK: it is a ``dict`` (``resp["VaultName"]``), has ``stat
 ``request_id``, ``reader`` and ``read(n)``, and response headers are readable by their lowercase
 names (``resp["x-cas-archive-id"]``, ``resp["location"]``).
 
-Changed, to fix cas-protocol.md defect 5:
+Changed, to fix docs/original-sdk-defects.md #5:
 
 * the dict holds only the JSON body; headers are a *fallback* for ``[]`` and ``get`` (a header is
   found when the body has no such key), so ``keys()``, ``len``, ``==`` and iteration see the body

@@ -1,9 +1,11 @@
 """``Vault``: a vault and everything done through it (seed: ``Vault(cas_api, vault_props)``).
 
-Fixes from cas-protocol section 6: ``get_vault_by_name`` makes one Describe Vault call instead of
-listing every vault (defect 12); ``byte_range`` is one type everywhere (a ``ByteRange``, ``"a-b"``
-or ``(a, b)``; defect 10); lists follow every page; descriptions are checked before anything is
-sent (defect 16); the notification, lock and tag calls the original SDK lacked are here (defect 14).
+Fixes of the original SDK's defects: ``get_vault_by_name`` makes one Describe Vault call
+instead of listing every vault (docs/original-sdk-defects.md #12); ``byte_range`` is one type
+everywhere (a ``ByteRange``, ``"a-b"`` or ``(a, b)``; docs/original-sdk-defects.md #10); lists
+follow every page; descriptions are checked before anything is sent
+(docs/original-sdk-defects.md #16); the notification, lock and tag calls the original SDK
+lacked are here (docs/original-sdk-defects.md #14).
 """
 
 from __future__ import annotations
@@ -224,7 +226,7 @@ class Vault:
         """Start an archive-retrieval job (the whole archive, or a MiB-aligned ``byte_range``).
 
         Without ``archive_size`` both ends must be MiB-aligned; with it, the end may also be the
-        archive's last byte (cas-protocol 3.4).
+        archive's last byte (docs/vault-protocol.md §3.4).
         """
         rng = None
         if byte_range is not None:

@@ -1,4 +1,4 @@
-"""Polling until a job ends, with jittered exponential backoff and a deadline (cas-protocol defect 6).
+"""Polling until a job ends, with jittered backoff and a deadline (docs/original-sdk-defects.md #6).
 
 The original SDK polled Describe Job every 6-9 s forever and never noticed ``Failed``. Here the
 interval starts small (a retrieval that is already done is seen at once), doubles up to a cap

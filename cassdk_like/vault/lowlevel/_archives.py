@@ -1,4 +1,4 @@
-"""Archive and multipart-upload operations (cas-protocol.md 1.2 and 1.3).
+"""Archive and multipart-upload operations (docs/vault-protocol.md §1.2 and §1.3).
 
 Uploads compute their checksum headers themselves when the caller gives none, hashing a file object
 in one pass and then streaming the same window as the body (never reading it whole into memory).
@@ -73,7 +73,7 @@ class ArchiveOps(ClientCore):
     def initiate_multipart_upload(
         self, vault_name: str, part_size: int, desc: Optional[str] = None
     ) -> HttpResponse:
-        """Initiate Multipart Upload; ``part_size`` must be 1 MiB x 2^n (checked here, defect 13)."""
+        """Initiate Multipart Upload; ``part_size`` must be 1 MiB x 2^n (docs/original-sdk-defects.md #13)."""
         target = self._target("initiate_multipart_upload", vault_name)
         validate_part_size(part_size, operation=target.operation, resource=target.resource)
         headers: Dict[str, str] = {self._dialect.h("part-size"): str(part_size)}

@@ -132,7 +132,7 @@ def _ctx(target: Target) -> Dict[str, str]:
 
 
 def _file_body(target: Target, fileobj: BinaryIO, size: Optional[int]) -> RequestBody:
-    """A re-sendable window of ``size`` bytes from the file's current position (defect 11)."""
+    """A re-sendable window of ``size`` bytes from the file's position (docs/original-sdk-defects.md #11)."""
     if size is None:
         raise InvalidArgumentError(
             "size is required when content is a file object (Content-Length must be known)", **_ctx(target)

@@ -1,4 +1,4 @@
-"""Job operations (cas-protocol.md 1.4): initiate the four job types, describe, list, get output.
+"""Job operations (docs/vault-protocol.md §1.4): initiate the four job types, describe, list, get output.
 
 ``initiate_job`` keeps the original SDK's positional parameters and adds the fields it lacked
 (``Format``, ``CallBackUrl``, pull-from-cos) as keywords. A parameter that a job type does not use is
@@ -82,7 +82,7 @@ def _check_parameters(dialect: VaultDialect, target: Target, job_type: Any, args
 
 
 def _inventory_parameters(target: Target, args: Mapping[str, Any]) -> Dict[str, str]:
-    """``InventoryRetrievalParameters``; ``Limit`` is a string on the wire (section 1.4)."""
+    """``InventoryRetrievalParameters``; ``Limit`` is a string on the wire (docs/vault-protocol.md §1.4)."""
     op, res = target.operation, target.resource
     params: Dict[str, str] = {}
     if args["start_date"] is not None:
@@ -106,7 +106,7 @@ def _condition(target: Target, value: Any) -> Dict[str, str]:
 
 
 def job_body(dialect: VaultDialect, target: Target, job_type: str, args: Mapping[str, Any]) -> Dict[str, Any]:
-    """The Initiate Job JSON body for one of the four shapes of section 1.4."""
+    """The Initiate Job JSON body for one of the four shapes of docs/vault-protocol.md §1.4."""
     _check_parameters(dialect, target, job_type, args)
     op, res = target.operation, target.resource
     converters: List[Tuple[str, str, Callable[[Any], Any]]] = [
@@ -177,7 +177,7 @@ class JobOps(ClientCore):
         return self._send(target, "POST", "/jobs", json_body=body)
 
     def describe_job(self, vault_name: str, job_id: str) -> HttpResponse:
-        """Describe Job: the job object of section 1.4."""
+        """Describe Job: the job object of docs/vault-protocol.md §1.4."""
         return self._send(self._target("describe_job", vault_name, "job", job_id), "GET")
 
     def get_job_output(

@@ -1,4 +1,4 @@
-"""Vault operations: vaults, access policy, notifications, vault lock and tags (cas-protocol.md 1.1)."""
+"""Vault operations: vaults, access policy, notifications, lock and tags (docs/vault-protocol.md §1.1)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class VaultOps(ClientCore):
         return self._send(self._target("create_vault", vault_name), "PUT")
 
     def describe_vault(self, vault_name: str) -> HttpResponse:
-        """Describe Vault: one GET, never a full listing (defect 12)."""
+        """Describe Vault: one GET, never a full listing (docs/original-sdk-defects.md #12)."""
         return self._send(self._target("describe_vault", vault_name), "GET")
 
     def delete_vault(self, vault_name: str) -> HttpResponse:

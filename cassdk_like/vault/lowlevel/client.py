@@ -46,7 +46,7 @@ def _split_host(host: str, scheme: str, port: Optional[int]) -> Tuple[str, str, 
 
 
 class CASClient(VaultOps, ArchiveOps, JobOps):
-    """Low-level client: one method per operation of cas-protocol.md section 1, in either dialect.
+    """Low-level client: one method per operation of docs/vault-protocol.md §1, in either dialect.
 
     Thread-safe: it holds no per-request state, and the transport's connection pool is shared.
     ``host`` is a name (``cas.ap-chengdu.myqcloud.com``) or a base URL (``http://127.0.0.1:8390``);

@@ -1,7 +1,7 @@
 """Argument checks run before anything is sent, so bad input fails here with a clear message.
 
 A bad vault name or description otherwise comes back from the service as a misleading
-signature error (boto/boto3#1433, cas-protocol.md defect 16).
+signature error (boto/boto3#1433, docs/original-sdk-defects.md #16).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def check_text(value: Any, what: str, operation: str, resource: str) -> str:
 
 
 def check_checksum(value: Any, what: str, operation: str, resource: str) -> str:
-    """A caller-supplied SHA-256 in hex, sent lowercase as the docs require (section 3.1)."""
+    """A caller-supplied SHA-256 in hex, sent lowercase as the docs require (docs/vault-protocol.md §3.1)."""
     if not isinstance(value, str) or not _HEX64.fullmatch(value):
         raise InvalidArgumentError(
             f"invalid {what} {value!r}: expected 64 hexadecimal characters",
@@ -113,7 +113,7 @@ def positive_int(value: Any, what: str, operation: str, resource: str, *, minimu
 
 
 def bool_text(value: Union[bool, str], what: str, operation: str, resource: str) -> str:
-    """``"true"``/``"false"`` exactly; a Python bool is never sent as ``True`` (defect 15)."""
+    """``"true"``/``"false"`` exactly; a bool is never sent as ``True`` (docs/original-sdk-defects.md #15)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):

@@ -23,7 +23,7 @@ MiB = 1024 * 1024
 
 
 def ref_tree_hash(data: bytes) -> str:
-    """SHA-256 tree hash written from section 3.2, independently of cassdk_like.core.integrity."""
+    """SHA-256 tree hash written from docs/vault-protocol.md §3.2, independent of cassdk_like.core."""
     if not data:
         return hashlib.sha256(b"").hexdigest()
     level = [hashlib.sha256(data[i : i + MiB]).digest() for i in range(0, len(data), MiB)]

@@ -1,4 +1,4 @@
-"""Upload Archive / Delete Archive and multipart uploads (sections 1.2, 1.3, 3.3)."""
+"""Upload Archive / Delete Archive and multipart uploads (docs/vault-protocol.md §1.2, §1.3, §3.3)."""
 
 from __future__ import annotations
 

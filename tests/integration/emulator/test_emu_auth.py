@@ -1,4 +1,4 @@
-"""Signature rules (cas-protocol.md section 2): every request is verified, with documented errors."""
+"""Signature rules (docs/vault-protocol.md §2): every request is verified, with documented errors."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.integration.emulator.emu_helpers import Raw, error_of
 
 
 def test_reference_tree_hash_matches_protocol_vectors() -> None:
-    """The tests' own tree hash reproduces section 3.2's vectors, so it can judge the emulator."""
+    """The tests' own tree hash gives the vectors of docs/vault-protocol.md §3.2, so it can judge."""
     from tests.integration.emulator.emu_helpers import ref_tree_hash
 
     assert ref_tree_hash(b"a") == "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"

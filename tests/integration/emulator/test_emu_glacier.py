@@ -1,5 +1,5 @@
 """The Glacier dialect on the same server: SigV4 (service ``glacier``), x-amz-* headers,
-x-amz-glacier-version, VaultARN, x-amzn-RequestId (section 7)."""
+x-amz-glacier-version, VaultARN, x-amzn-RequestId (docs/vault-protocol.md §7)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Jobs (section 1.4), job output ranges and tree-hash headers (section 3.4), inventory (1.5),
-callbacks, and the COS job types against the emulator's bucket stand-in."""
+"""Jobs, job output ranges and tree-hash headers, inventory, callbacks, and the COS job types
+against the emulator's bucket stand-in (docs/vault-protocol.md §1.4, §1.5 and §3.4)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Vault operations (section 1.1): names, describe, list paging, delete rules, policy, notifications,
-vault lock and tags."""
+"""Vault operations (docs/vault-protocol.md §1.1): names, describe, list paging, delete rules, policy,
+notifications, vault lock and tags."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The glacier dialect against moto's server, an implementation we did not write.
 
-moto covers Glacier's happy path only (see ../shared/reference/moto-as-peer.md), so these tests stay
+moto covers Glacier's happy path only (docs/peer-notes.md §5), so these tests stay
 on it: vaults, single-request uploads, archive and inventory jobs, whole job output. What moto does
 not do is deliberately not tested here (the emulator suite covers it):
 

@@ -266,7 +266,7 @@ def test_block_false_then_wait_then_download(slow_vault: Vault, data_file: Path,
 
 
 def test_failed_job_is_noticed(slow_vault: Vault, data_file: Path) -> None:
-    """Defect 6: the job fails because its archive is deleted before it completes."""
+    """docs/original-sdk-defects.md #6: the job fails because its archive is deleted before it completes."""
     archive_id = slow_vault.upload_archive(data_file)
     job = slow_vault.retrieve_archive(archive_id)
     slow_vault.delete_archive(archive_id)
@@ -294,7 +294,7 @@ class _CountingReader(io.BytesIO):
 
 
 def test_a_multipart_upload_reads_every_byte_once(vault: Vault, emulator: Emulator) -> None:
-    # cas-protocol 6.2 defect 8: the original SDK read each part three times
+    # docs/original-sdk-defects.md #8: the original SDK read each part three times
     data = _data()
     source = _CountingReader(data)
     archive_id = vault.upload_archive(source, "counted", threshold=MiB, part_size=MiB)

@@ -147,5 +147,5 @@ class OutputServer:
 
 
 def pattern_bytes(size: int) -> bytes:
-    """Byte i = (7 i) mod 251: cas-protocol 3.2's patterned test data."""
+    """Byte i = (7 i) mod 251: the patterned test data of docs/vault-protocol.md §3.2."""
     return bytes((7 * i) % 251 for i in range(size))

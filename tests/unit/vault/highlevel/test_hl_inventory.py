@@ -68,7 +68,7 @@ def test_csv_with_only_four_columns() -> None:
 
 
 def test_csv_that_looks_like_yaml_stays_csv() -> None:
-    """Defect 5: the original ran non-JSON bodies through yaml.load; here it is a CSV row, and a bad one."""
+    """docs/original-sdk-defects.md #5: the original ran non-JSON through yaml.load; here it is bad CSV."""
     with pytest.raises(BadResponseError, match="Size"):
         parse_inventory(b"ArchiveId: x\n", "CSV")
 

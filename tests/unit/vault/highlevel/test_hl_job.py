@@ -1,4 +1,4 @@
-"""Job: seed members, wait() (defect 6), block semantics, COS jobs, engine downloads, inventories."""
+"""Job: seed members, wait() (docs/original-sdk-defects.md #6), block=, COS jobs, downloads, inventories."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def test_wait_intervals_are_capped(mock: responses.RequestsMock, cas_api: CasAPI
 
 
 def test_wait_raises_when_the_job_failed(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
-    """Defect 6: the original never noticed Failed and polled forever."""
+    """docs/original-sdk-defects.md #6: the original never noticed Failed and polled forever."""
     running = in_progress(job_doc(cas_api))
     failed = dict(running, Completed=True, StatusCode="Failed", StatusMessage="archive was deleted")
     _describe(mock, running, failed)
@@ -297,7 +297,7 @@ def _output_job(mock: responses.RequestsMock, api: CasAPI, data: bytes, server: 
 def test_missing_per_piece_tree_hash_header_is_not_an_error(
     mock: responses.RequestsMock, any_api: CasAPI, tmp_path: Path
 ) -> None:
-    """Defect 7: the original raised KeyError in every worker when the header was absent."""
+    """docs/original-sdk-defects.md #7: the original raised KeyError in every worker without the header."""
     data = pattern_bytes(3 * MiB + 77)
     server = OutputServer(data, header=None)
     result = _output_job(mock, any_api, data, server).download_to_file(tmp_path / "out.bin", config=SMALL)

@@ -86,7 +86,7 @@ def test_archive_equality_repr_and_vault(cas_api: CasAPI) -> None:
 def test_get_vault_by_name_makes_exactly_one_describe_request(
     mock: responses.RequestsMock, any_api: CasAPI
 ) -> None:
-    """Defect 12: the original listed every vault to find one."""
+    """docs/original-sdk-defects.md #12: the original listed every vault to find one."""
     mock.add("GET", url("/v1"), json=vault_props(any_api))
     vault = Vault.get_vault_by_name(any_api, "v1")
     assert vault.name == "v1"
@@ -153,7 +153,7 @@ def _initiated(mock: responses.RequestsMock, api: CasAPI, **doc: Any) -> None:
 def test_retrieve_archive_accepts_every_range_type(
     mock: responses.RequestsMock, any_api: CasAPI, byte_range: Any
 ) -> None:
-    """Defect 10: one range type everywhere."""
+    """docs/original-sdk-defects.md #10: one range type everywhere."""
     _initiated(mock, any_api)
     job = make_vault(any_api).retrieve_archive("A1", "why", byte_range, "Bulk")
     assert isinstance(job, Job)
@@ -321,7 +321,7 @@ def test_missing_file_is_a_local_file_error(
 def test_descriptions_are_checked_before_sending(
     mock: responses.RequestsMock, cas_api: CasAPI, tmp_path: Path, desc: str, threshold: Any
 ) -> None:
-    """Defect 16, for the single-request and the multipart path."""
+    """docs/original-sdk-defects.md #16, for the single-request and the multipart path."""
     path = tmp_path / "f.bin"
     path.write_bytes(b"x" * 10)
     with pytest.raises(InvalidDescriptionError):

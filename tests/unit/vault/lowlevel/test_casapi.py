@@ -79,7 +79,7 @@ def test_headers_are_readable_like_the_original_dict(mock: responses.RequestsMoc
 
 
 def test_missing_request_id_is_none(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
-    """Defect 5: a 2xx without x-cas-requestId must not crash."""
+    """docs/original-sdk-defects.md #5: a 2xx without x-cas-requestId must not crash."""
     mock.add("PUT", ANY_URL, status=201)
     resp = cas_api.create_vault("v1")
     assert resp.request_id is None
@@ -93,7 +93,7 @@ def test_empty_tag_list_body_is_an_empty_dict(mock: responses.RequestsMock, cas_
 
 
 def test_csv_inventory_is_kept_as_text(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
-    """Defect 5: CSV is never parsed (the original ran it through yaml.load)."""
+    """docs/original-sdk-defects.md #5: CSV is never parsed (the original ran it through yaml.load)."""
     mock.add("GET", ANY_URL, body=CSV.encode(), content_type="text/csv")
     resp = cas_api.get_job_output("v1", "J1")
     assert resp == {}
@@ -202,7 +202,7 @@ def test_list_all_vaults_follows_marker(mock: responses.RequestsMock, cas_api: C
 def test_list_all_multipart_uploads_reads_the_second_page(
     mock: responses.RequestsMock, cas_api: CasAPI
 ) -> None:
-    """Defect 3: the original raised AttributeError as soon as there was a second page."""
+    """docs/original-sdk-defects.md #3: the original raised AttributeError when there was a second page."""
     _pages(mock, "UploadsList", [[{"MultipartUploadId": "U1"}], [{"MultipartUploadId": "U2"}]])
     ids = [upload["MultipartUploadId"] for upload in cas_api.list_all_multipart_uploads("v1")]
     assert ids == ["U1", "U2"]

@@ -84,7 +84,8 @@ def test_repr_names_the_client_but_never_the_secret(cas: CASClient) -> None:
         (lambda c: c.upload_archive("v1", b"a", desc="line\nbreak"), InvalidDescriptionError),
         (lambda c: c.initiate_multipart_upload("v1", MiB, desc="\u00fc"), InvalidDescriptionError),
         (lambda c: c.initiate_job("v1", "inventory-retrieval", desc="\t"), InvalidDescriptionError),
-        (lambda c: c.upload_archive("v1", io.BytesIO(b"abc")), InvalidArgumentError),  # defect 11
+        # docs/original-sdk-defects.md #11
+        (lambda c: c.upload_archive("v1", io.BytesIO(b"abc")), InvalidArgumentError),
         (lambda c: c.upload_archive("v1", b"abc", size=4), InvalidArgumentError),
         (lambda c: c.upload_archive("v1", "text"), InvalidArgumentError),
         (lambda c: c.upload_archive("v1", b"a", etag="xyz"), InvalidArgumentError),

@@ -1,5 +1,6 @@
-"""Error mapping (cas-protocol.md section 4): every documented code becomes its exception class with
-status, code, message, type and request id; odd bodies never cause AttributeError (defect 4)."""
+"""Error mapping (docs/vault-protocol.md §4): every documented code becomes its exception class with
+status, code, message, type and request id; odd bodies never cause AttributeError
+(docs/original-sdk-defects.md #4)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from cassdk_like.vault.lowlevel import CASClient
 
 from .conftest import ANY_URL
 
-# section 4.2, plus the two codes seen elsewhere (InvalidParameter, InvalidDigest)
+# docs/vault-protocol.md §4.2, plus the two codes seen elsewhere (InvalidParameter, InvalidDigest)
 DOCUMENTED = [
     ("AccessDeniedException", 403, "Client", exc.AccessDeniedException),
     ("BadRequest", 400, "Client", exc.BadRequest),
@@ -72,7 +73,7 @@ def test_glacier_error_uses_the_amzn_request_id(mock: responses.RequestsMock, gl
 
 
 def test_html_error_body_gives_a_plain_server_error(mock: responses.RequestsMock, cas_api: CasAPI) -> None:
-    """Defect 4: a non-JSON body leaves code/message/type None, never unset."""
+    """docs/original-sdk-defects.md #4: a non-JSON body leaves code/message/type None, never unset."""
     html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
     mock.add("PUT", ANY_URL, status=502, body=html, content_type="text/html")
     with pytest.raises(CASServerError) as info:
@@ -107,7 +108,7 @@ def test_json_error_that_is_not_an_object(mock: responses.RequestsMock, cas_api:
 def test_client_type_is_compared_case_insensitively(
     mock: responses.RequestsMock, cas_api: CasAPI, type_: str
 ) -> None:
-    """Defect 2: the service sends "Client"; the original SDK compared with "client"."""
+    """docs/original-sdk-defects.md #2: the service sends "Client"; the original compared with "client"."""
     body = {"code": "BadRequest", "message": "vault is not empty", "type": type_}
     mock.add("DELETE", ANY_URL, status=400, json=body)
     with pytest.raises(exc.BadRequest) as info:

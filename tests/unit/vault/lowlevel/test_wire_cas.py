@@ -1,5 +1,6 @@
-"""Every operation of cas-protocol.md section 1 on the wire, CAS dialect: method, path, query, headers,
-signed headers (q-header-list / q-url-param-list, section 2.2), body, and a q-sign that verifies."""
+"""Every operation on the wire, CAS dialect: method, path, query, headers, signed headers
+(q-header-list / q-url-param-list), body, and a q-sign that verifies (docs/vault-protocol.md §1
+and §2.2)."""
 
 from __future__ import annotations
 
@@ -380,7 +381,7 @@ def test_operation_on_the_wire(mock: responses.RequestsMock, cas: CASClient, cas
 
 
 def test_qsign_example_2_end_to_end(mock: responses.RequestsMock, cas: CASClient) -> None:
-    """cas-protocol.md 2.3 Example 2: the URL keeps the marker's case, the signature lowercases it."""
+    """docs/vault-protocol.md §2.3 example 2: the URL keeps the marker's case, the signature lowercases it."""
     mock.add("GET", ANY_URL, json={"VaultList": [], "Marker": None})
     marker = "qcs::cas:ap-chengdu:uid/1250000000:vaults/MyVault"
     cas.list_vaults(marker=marker, limit=2)
