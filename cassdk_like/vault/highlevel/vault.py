@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from typing import IO, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
+from typing import IO, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union, cast
 
 import attrs
 
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
-from cassdk_like.core.exceptions import BadResponseError, InvalidByteRangeError
+from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidByteRangeError
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import CancelToken, ProgressCallback, TransferConfig
 from cassdk_like.vault.highlevel._labels import labelled
@@ -142,9 +142,10 @@ class Vault:
 
     def upload_archive(
         self,
-        file_path_or_fileobj: Union[str, os.PathLike[str], IO[bytes]],
+        file_path: Optional[Union[str, os.PathLike[str], IO[bytes]]] = None,
         desc: Optional[str] = None,
         *,
+        file_path_or_fileobj: Optional[Union[str, os.PathLike[str], IO[bytes]]] = None,
         size: Optional[int] = None,
         upload_id: Optional[str] = None,
         part_size: Optional[int] = None,
@@ -159,11 +160,19 @@ class Vault:
         above, a multipart upload through the parallel engine with ``part_size`` (default: the
         engine's choice, 16 MiB x 2^n). ``upload_id`` resumes an earlier multipart upload of the
         same file. Zero-byte files are refused before anything is sent (the service rejects them).
+        ``file_path`` is the seed's keyword; ``file_path_or_fileobj`` is kept for existing callers.
         """
+        if (file_path is None) == (file_path_or_fileobj is None):
+            raise InvalidArgumentError(
+                "give the file to upload as file_path (or file_path_or_fileobj), not both",
+                operation="upload_archive",
+                resource=self._resource(),
+            )
+        source = file_path if file_path is not None else file_path_or_fileobj
         limit = self.NormalUploadThreshold if threshold is None else threshold
         return upload_archive(
             self,
-            file_path_or_fileobj,
+            cast(Union[str, "os.PathLike[str]", IO[bytes]], source),
             desc,
             size=size,
             upload_id=upload_id,
