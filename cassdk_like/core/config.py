@@ -124,7 +124,9 @@ def resolve_credentials(
     ):
         if value is not None and not isinstance(value, str):
             raise InvalidArgumentError(
-                f"{name} must be a str, not {type(value).__name__}", operation="resolve_credentials"
+                f"{name} must be a str, not {type(value).__name__}",
+                operation="resolve_credentials",
+                resource=f"argument {name!r}",
             )
     sources: List[Tuple[Optional[str], Optional[str], Optional[str]]] = [
         (secret_id, secret_key, None),

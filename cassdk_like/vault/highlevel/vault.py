@@ -30,7 +30,7 @@ from cassdk_like.vault.highlevel.multipart import (
     local_file_size,
 )
 from cassdk_like.vault.highlevel.response import CASResponse
-from cassdk_like.vault.highlevel.uploading import upload_archive
+from cassdk_like.vault.highlevel.uploading import check_readable, upload_archive
 
 __all__ = ["Vault"]
 
@@ -198,6 +198,7 @@ class Vault:
         path = os.fspath(file_path)
         with labelled("initiate_multipart_upload", self._resource(), path):
             size = local_file_size(path, "initiate_multipart_upload", self._resource(), refuse_empty=True)
+            check_readable(path, "initiate_multipart_upload", self._resource())
             return initiate_for(self, size, desc, part_size, path)
 
     def get_multipart_uploader(self, upload_id: str) -> MultipartUpload:
