@@ -210,7 +210,18 @@ def test_casapi_methods_by_seed_keywords(api: CasAPI, mock: responses.RequestsMo
     assert out.read(MiB) == OUTPUT[:MiB]
     api.list_jobs(vault_name="v1", completed=False, marker="m", limit=10, status_code="InProgress")
     assert [j["JobId"] for j in api.list_all_jobs(vault_name="v1")] == ["J1"]
+    api.set_vault_access_policy(vault_name="v1", policy={"Statement": []})
     api.get_vault_access_policy(vault_name="v1")
+    api.delete_vault_access_policy(vault_name="v1")
+    api.post_archive_from_reader(
+        vault_name="v1", reader=io.BytesIO(b"abc"), content_length=3, etag=None, tree_etag=None, desc="d"
+    )
+    api.list_multipart_uploads(vault_name="v1", marker="m", limit=5)
+    api.post_multipart_from_reader(
+        vault_name="v1", upload_id="U1", reader=io.BytesIO(b"x" * 10), content_length=10, prange="0-9",
+        etag=None, tree_etag=None,
+    )  # fmt: skip
+    api.get_job_output(vault_name="v1", job_id="J1", orange="bytes=0-1048575").close()
     api.delete_archive(vault_name="v1", archive_id="A1")
     api.delete_vault(vault_name="v1")
     assert ("DELETE", "/v1") in _sent(mock)
