@@ -163,8 +163,9 @@ class Vault:
         ``file_path`` is the seed's keyword; ``file_path_or_fileobj`` is kept for existing callers.
         """
         if (file_path is None) == (file_path_or_fileobj is None):
+            which = "no file to upload" if file_path is None else "two files to upload"
             raise InvalidArgumentError(
-                "give the file to upload as file_path (or file_path_or_fileobj), not both",
+                f"{which}: give file_path (a path or a binary file object), or file_path_or_fileobj, not both",
                 operation="upload_archive",
                 resource=self._resource(),
             )
