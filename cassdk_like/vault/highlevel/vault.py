@@ -165,8 +165,7 @@ class Vault:
         if (file_path is None) == (file_path_or_fileobj is None):
             which = "no file to upload" if file_path is None else "two files to upload"
             raise InvalidArgumentError(
-                f"{which}: give file_path (a path or a binary file object)"
-                " or file_path_or_fileobj, not both",
+                f"{which}: give one of file_path (a path or binary file) and file_path_or_fileobj",
                 operation="upload_archive",
                 resource=self._resource(),
             )
