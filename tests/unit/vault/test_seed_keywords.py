@@ -276,7 +276,7 @@ def test_upload_archive_keeps_todays_keyword_and_refuses_both(
     sent = len(mock.calls)
     with pytest.raises(InvalidArgumentError, match="two files to upload"):
         vault.upload_archive(file_path=str(source), file_path_or_fileobj=str(source))
-    with pytest.raises(InvalidArgumentError, match="no file to upload: give file_path"):
+    with pytest.raises(InvalidArgumentError, match="no file to upload: give one of file_path"):
         vault.upload_archive()
     assert len(mock.calls) == sent
 
