@@ -37,7 +37,11 @@ SECRET_ENV_VARS = ("CAS_SECRET_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN
 
 
 def connect(args: argparse.Namespace) -> CasAPI:
-    """A ``CasAPI`` from the command line, else the environment, else the profile file."""
+    """A ``CasAPI`` from the command line, else the environment, else the profile file.
+
+    Credentials resolve field by field: ``--secret-key`` alone is used with the secret id from the
+    environment or profile, never dropped because the environment holds a complete pair.
+    """
     profile = load_profile(args.profile)
     dialect = args.dialect or os.environ.get("CAS_DIALECT") or profile.get("dialect") or "cas"
     settings = resolve_endpoint(args.endpoint, args.appid, args.region, profile=args.profile)

@@ -2,7 +2,9 @@
 
 The order is the one users of cloud SDKs expect: an explicit argument always wins, the environment
 comes next (CI and containers), and an INI profile file (``~/.cassdk/config``, or the path in
-``CASSDK_CONFIG``) is the fallback for interactive use. Secrets never appear in a repr or str.
+``CASSDK_CONFIG``) is the fallback for interactive use. The order applies field by field, so an
+argument is never ignored because another source holds a complete set. Secrets never appear in a
+repr or str.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import configparser
 import os
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import List, Mapping, Optional, Tuple
 
 import attrs
 
-from cassdk_like.core.exceptions import MissingCredentialsError
+from cassdk_like.core.exceptions import InvalidArgumentError, MissingCredentialsError
 
 __all__ = [
     "CONFIG_ENV",
@@ -102,23 +104,45 @@ def resolve_credentials(
     config_path: Optional[os.PathLike[str] | str] = None,
     environ: Optional[Mapping[str, str]] = None,
 ) -> Credentials:
-    """Arguments, then environment, then the profile file; raise when no complete pair is found."""
+    """Each field on its own: argument, else environment, else profile; raise when a field is missing.
+
+    Precedence is per field so that no value the caller passed is ever ignored: a lone
+    ``secret_key`` argument is used with the secret id from the environment (or the profile),
+    rather than being dropped because the environment holds a complete pair. A session token
+    belongs to its key, so without a ``session_token`` argument it comes from the source that
+    supplied the secret key (none when the key is an argument). A value that is not a string
+    (bytes, an int) is refused here, before any request is signed with it.
+    """
     env = os.environ if environ is None else environ
     if dialect not in _ENV_NAMES:
         raise MissingCredentialsError(f"unknown dialect {dialect!r}", operation="resolve_credentials")
     id_var, key_var, token_var = _ENV_NAMES[dialect]
-    if secret_id and secret_key:
-        return Credentials(secret_id, secret_key, session_token)
-    env_id, env_key = env.get(id_var), env.get(key_var)
-    if env_id and env_key:
-        token = session_token or (env.get(token_var) if token_var else None)
-        return Credentials(env_id, env_key, token or None)
-    prof = load_profile(profile, config_path, env)
-    if prof.get("secret_id") and prof.get("secret_key"):
-        return Credentials(prof["secret_id"], prof["secret_key"], session_token or prof.get("session_token"))
+    for name, value in (
+        ("secret_id", secret_id),
+        ("secret_key", secret_key),
+        ("session_token", session_token),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise InvalidArgumentError(
+                f"{name} must be a str, not {type(value).__name__}",
+                operation="resolve_credentials",
+                resource=f"argument {name!r}",
+            )
+    sources: List[Tuple[Optional[str], Optional[str], Optional[str]]] = [
+        (secret_id, secret_key, None),
+        (env.get(id_var), env.get(key_var), env.get(token_var) if token_var else None),
+    ]
+    if not all(any(source[i] for source in sources) for i in (0, 1)):
+        prof = load_profile(profile, config_path, env)
+        sources.append((prof.get("secret_id"), prof.get("secret_key"), prof.get("session_token")))
+    found_id = next((source[0] for source in sources if source[0]), None)
+    key_source = next((source for source in sources if source[1]), None)
+    if found_id and key_source is not None and key_source[1]:
+        return Credentials(found_id, key_source[1], session_token or key_source[2] or None)
+    missing = " and ".join(n for n, v in (("secret_id", found_id), ("secret_key", key_source)) if not v)
     where = _config_path(config_path, env)
     raise MissingCredentialsError(
-        f"no credentials: pass secret_id and secret_key, set {id_var} and {key_var}, "
+        f"no {missing}: pass secret_id and secret_key, set {id_var} and {key_var}, "
         f"or add them to profile [{profile}]",
         operation="resolve_credentials",
         local_path=str(where),

@@ -19,11 +19,14 @@ lying headers).
 
 from __future__ import annotations
 
+import builtins
 import io
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
+from unittest import mock
 
 import attrs
 import pytest
@@ -158,6 +161,23 @@ def _vault_name_slash(w: World, f: Folders) -> Attempt:
     path = small_file(f)
     vault = local_vault(w.api, "../other")
     return Attempt(lambda: vault.upload_archive(path), resource="vault '../other'", local_path=path)
+
+
+@case("vault-name-dot-dot", InvalidVaultNameError, "create_vault")
+def _vault_name_dotdot(w: World, f: Folders) -> Attempt:
+    return Attempt(lambda: Vault.create(w.api, ".."), resource="vault '..'", says="not '.' or '..'")
+
+
+@case("vault-name-dot", InvalidVaultNameError, "initiate_job", dialect="glacier")
+def _vault_name_dot(w: World, f: Folders) -> Attempt:
+    vault = local_vault(w.api, ".")
+    return Attempt(lambda: vault.initiate_retrieve_inventory(desc="d"), resource="vault '.'")
+
+
+@case("vault-name-none", InvalidVaultNameError, "create_vault")
+def _vault_name_none(w: World, f: Folders) -> Attempt:
+    """Before: sent as ``PUT /<appid>/vaults`` (405)."""
+    return Attempt(lambda: w.api.create_vault(None), resource="vault None")  # type: ignore[arg-type]
 
 
 # -- descriptions ----------------------------------------------------------------------------------
@@ -511,10 +531,41 @@ def _file_shrinks(w: World, f: Folders) -> Attempt:
     )
 
 
+@case("upload-text-mode-file-object", InvalidArgumentError, "upload_archive")
+def _upload_text_mode(w: World, f: Folders) -> Attempt:
+    """Before: TypeError from memoryview inside the hashing."""
+    path = small_file(f)
+
+    def call() -> object:
+        with open(path, encoding="latin-1") as handle:
+            return w.vault.upload_archive(handle, desc="text")  # type: ignore[arg-type]
+
+    return Attempt(call, resource=f"vault {w.vault.name!r}", local_path=path, says="text mode")
+
+
+@case("upload-unopenable-file-above-threshold", LocalFileError, "upload_archive", dialect="glacier")
+def _upload_unopenable(w: World, f: Folders) -> Attempt:
+    """Before: Initiate Multipart Upload was sent first, leaving an orphaned upload in the vault."""
+    path = f.file("locked.bin", 2 * MiB + 1)
+    denied = PermissionError(13, "Permission denied", str(path))
+    real_open = builtins.open
+
+    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(file) == str(path):
+            raise denied
+        return real_open(file, *args, **kwargs)
+
+    def call() -> object:
+        with mock.patch.object(builtins, "open", refusing_open):  # root reads mode-000 files
+            return w.vault.upload_archive(path, threshold=MiB)
+
+    return Attempt(call, resource=f"vault {w.vault.name!r}", local_path=path, says="Permission denied")
+
+
 # -- destinations ----------------------------------------------------------------------------------
 
 
-@case("destination-folder-missing", LocalFileError, "download")
+@case("destination-folder-missing", LocalFileError, "download_to_file")
 def _dest_folder_missing(w: World, f: Folders) -> Attempt:
     target = f.dest / "no-such-folder" / "out.bin"
     return Attempt(
@@ -525,7 +576,7 @@ def _dest_folder_missing(w: World, f: Folders) -> Attempt:
     )
 
 
-@case("destination-is-a-folder", LocalFileError, "download", dialect="glacier")
+@case("destination-is-a-folder", LocalFileError, "download_to_file", dialect="glacier")
 def _dest_is_folder(w: World, f: Folders) -> Attempt:
     target = f.dest / "sub"
     return Attempt(
@@ -536,7 +587,7 @@ def _dest_is_folder(w: World, f: Folders) -> Attempt:
     )
 
 
-@case("destination-range-into-a-folder", LocalFileError, "download")
+@case("destination-range-into-a-folder", LocalFileError, "download_by_range")
 def _dest_range_folder(w: World, f: Folders) -> Attempt:
     target = f.dest / "sub"
     return Attempt(
@@ -545,6 +596,78 @@ def _dest_range_folder(w: World, f: Folders) -> Attempt:
         local_path=target,
         says="is a folder",
     )
+
+
+@case("destination-empty-path", LocalFileError, "download_to_file")
+def _dest_empty(w: World, f: Folders) -> Attempt:
+    """Before: the whole output was fetched, then it failed leaving a partial file in the cwd."""
+    return Attempt(lambda: w.job.download_to_file(""), resource=_job_resource(w), says="path is empty")
+
+
+@case("destination-is-a-fifo", LocalFileError, "download_to_file")
+def _dest_fifo(w: World, f: Folders) -> Attempt:
+    target = f.dest / "pipe"
+    os.mkfifo(target)
+    return Attempt(
+        lambda: w.job.download_to_file(target),
+        resource=_job_resource(w),
+        local_path=target,
+        says="not a regular file (it is a FIFO)",
+        check=lambda _exc: _still_a_fifo(target),
+    )
+
+
+@case("destination-symlink-to-a-fifo", LocalFileError, "download_by_range", dialect="glacier")
+def _dest_link_fifo(w: World, f: Folders) -> Attempt:
+    fifo = f.dest / "pipe"
+    os.mkfifo(fifo)
+    link = f.dest / "link"
+    link.symlink_to(fifo)
+    return Attempt(
+        lambda: w.job.download_by_range((0, MiB - 1), file_path=link),
+        resource=_job_resource(w),
+        local_path=link,
+        says="not a regular file",
+        check=lambda _exc: _still_a_fifo(fifo),
+    )
+
+
+@case("destination-is-a-device", LocalFileError, "download_to_file")
+def _dest_device(w: World, f: Folders) -> Attempt:
+    """Before (as root): /dev/full was replaced by a regular file and the call returned verified.
+
+    A private node in the case's folder, never a real one under /dev (today's code replaces it).
+    """
+    device = f.dest / "null"
+    if os.geteuid() != 0:
+        pytest.skip("creating a device node needs root (the FIFO cases cover the rest)")
+    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return Attempt(
+        lambda: w.job.download_to_file(device),
+        resource=_job_resource(w),
+        local_path=device,
+        says="it is a device",
+        check=lambda _exc: _still_a_device(device),
+    )
+
+
+@case("destination-parent-is-a-file", LocalFileError, "download_to_file")
+def _dest_parent_file(w: World, f: Folders) -> Attempt:
+    target = f.existing / "out.bin"
+    return Attempt(
+        lambda: w.job.download_to_file(target),
+        resource=_job_resource(w),
+        local_path=target,
+        says="folder is not a folder",
+    )
+
+
+def _still_a_fifo(path: Path) -> None:
+    assert stat.S_ISFIFO(os.stat(path).st_mode)
+
+
+def _still_a_device(path: Path) -> None:
+    assert stat.S_ISCHR(os.stat(path).st_mode)
 
 
 @case("destination-and-file-object-both", InvalidArgumentError, "download_by_range")
@@ -567,7 +690,35 @@ def _chunk_zero(w: World, f: Folders) -> Attempt:
     )
 
 
+@case("chunk-size-a-terabyte", InvalidArgumentError, "download_by_range")
+def _chunk_huge(w: World, f: Folders) -> Attempt:
+    """Before: a request was sent, then an empty MemoryError."""
+    target = f.dest / "out.bin"
+    return Attempt(
+        lambda: w.job.download_by_range((0, MiB - 1), file_path=target, chunk_size=10**12),
+        resource=_job_resource(w),
+        local_path=target,
+        says="chunk_size 1000000000000",
+    )
+
+
 # -- credentials and clocks ------------------------------------------------------------------------
+
+
+@case("secret-key-bytes", InvalidArgumentError, "resolve_credentials")
+def _secret_key_bytes(w: World, f: Folders) -> Attempt:
+    """Before: AttributeError at the first request."""
+    key = w.emu.secret_key.encode()
+    return Attempt(
+        lambda: w.client(secret_key=key), resource="argument 'secret_key'", says="must be a str, not bytes"
+    )
+
+
+@case("secret-id-int", InvalidArgumentError, "resolve_credentials", dialect="glacier")
+def _secret_id_int(w: World, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.client(secret_id=1250000000), resource="", says="secret_id must be a str, not int"
+    )
 
 
 @case("wrong-secret-key", InvalidSignatureException, "describe_vault", requests=exactly(1))

@@ -46,6 +46,9 @@ from cassdk_like.engine import partial_paths
 from tests.reliability.crash_world import Child, settle
 from tests.reliability.soak_world import make_file
 
+#: long-running: deselect with ``-m 'not slow'`` (still part of the default run)
+pytestmark = pytest.mark.slow
+
 MiB = 1024 * 1024
 HOLD = 8.0  # seconds a held request waits at the server; the kill comes within milliseconds
 WORKERS = 2

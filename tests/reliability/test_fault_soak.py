@@ -30,6 +30,9 @@ from tests.reliability.soak_world import (
     write_summary,
 )
 
+#: long-running: deselect with ``-m 'not slow'`` (still part of the default run)
+pytestmark = pytest.mark.slow
+
 SETTINGS = SoakSettings()  # 75 pairs = 150 transfers, 0.5-40 MiB, seed 20240617
 
 

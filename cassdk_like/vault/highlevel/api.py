@@ -248,9 +248,11 @@ class CasAPI:
         byte_range: Optional[ByteRangeLike] = None,
         *,
         stream: bool = True,
+        orange: Optional[str] = None,
     ) -> CASResponse:
         """Job output; a non-JSON body stays on the socket: ``read(n)`` it and ``close()`` the response."""
-        return self._ok(self._client.get_job_output(vault_name, job_id, byte_range, stream=stream))
+        response = self._client.get_job_output(vault_name, job_id, byte_range, stream=stream, orange=orange)
+        return self._ok(response)
 
     def list_jobs(
         self,

@@ -38,6 +38,7 @@ from cassdk_like.engine import (
     iter_range,
     stream_range,
 )
+from cassdk_like.engine.destination import check_destination
 from cassdk_like.vault.highlevel._labels import labelled
 from cassdk_like.vault.highlevel.adapters import JobOutputSource
 from cassdk_like.vault.highlevel.inventory import Inventory, parse_inventory
@@ -47,7 +48,7 @@ from cassdk_like.vault.highlevel.waiting import (
     PollSchedule,
     poll_until,
 )
-from cassdk_like.vault.lowlevel.validation import check_id, check_vault_name
+from cassdk_like.vault.lowlevel.validation import check_chunk_size, check_id, check_vault_name
 
 if TYPE_CHECKING:
     from cassdk_like.vault.highlevel.vault import Vault
@@ -253,9 +254,11 @@ class Job:
         The file appears only when complete and verified (a partial file and journal next to it
         let a later call resume after a failure or Ctrl-C).
         """
-        path = os.fspath(file_path)
-        with labelled("download_to_file", self._resource(), path):
-            self._ensure_output("download_to_file", block, path)
+        op, res = "download_to_file", self._resource()
+        path = check_destination(file_path, operation=op, resource=res)
+        check_chunk_size(chunk_size, op, res, path)
+        with labelled(op, res, path):
+            self._ensure_output(op, block, path)
             source = self._source("download_to_file", path)
             cfg = self._config(config, chunk_size)
             return download_to_path(
@@ -283,12 +286,13 @@ class Job:
         ranges only); the job's tree hash is checked when the range is the whole output.
         """
         op, res = "download_by_range", self._resource()
-        path = os.fspath(file_path) if file_path is not None else None
-        if (path is None) == (file_obj is None):
+        if (file_path is None) == (file_obj is None):
             raise InvalidArgumentError(
                 "give exactly one of file_path and file_obj", operation=op, resource=res
             )
+        path = None if file_path is None else check_destination(file_path, operation=op, resource=res)
         local = path if path is not None else _name_of(file_obj)
+        check_chunk_size(chunk_size, op, res, local)
         with labelled(op, res, local):
             wanted = ByteRange.parse(byte_range, operation=op, resource=res)
             self._ensure_output(op, block, local)

@@ -23,12 +23,12 @@ from cassdk_like.core.exceptions import (
 from cassdk_like.engine import CancelToken, ProgressCallback, ProgressEvent, TransferConfig
 from cassdk_like.vault.highlevel._labels import labelled, source_label
 from cassdk_like.vault.highlevel.multipart import empty_file_error, initiate_for, is_path, local_file_size
-from cassdk_like.vault.lowlevel.validation import check_description
+from cassdk_like.vault.lowlevel.validation import check_binary_reader, check_description
 
 if TYPE_CHECKING:
     from cassdk_like.vault.highlevel.vault import Vault
 
-__all__ = ["upload_archive"]
+__all__ = ["check_readable", "upload_archive"]
 
 Source = Union[str, "os.PathLike[str]", IO[bytes]]
 
@@ -55,6 +55,7 @@ def _measure(source: Any, size: Optional[int], operation: str, resource: str) ->
         )  # fmt: skip
     name = getattr(source, "name", None)
     label = name if isinstance(name, str) else None
+    check_binary_reader(source, operation, resource, label)
     if size is not None:
         return label, size
     try:
@@ -73,6 +74,22 @@ def _measure(source: Any, size: Optional[int], operation: str, resource: str) ->
         resource=resource,
         local_path=label,
     )
+
+
+def check_readable(path: str, operation: str, resource: str) -> None:
+    """Open the file once before anything is sent, so an unreadable file never leaves an upload behind.
+
+    ``stat`` succeeds on a file the caller may not read (mode 000, an ACL, a lease); only ``open``
+    tells, and a multipart upload initiated before that would be an orphan in the vault.
+    """
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise LocalFileError(
+            f"cannot open the file: {reason}", operation=operation, resource=resource, local_path=path
+        ) from exc
 
 
 def _read_exactly(stream: Any, total: int) -> bytes:
@@ -137,6 +154,8 @@ def upload_archive(
         label, total = _measure(source, size, op, res)
         if total == 0:
             raise empty_file_error(op, res, label)
+        if isinstance(source, (str, os.PathLike)):
+            check_readable(os.fspath(source), op, res)
         if upload_id is not None:
             upload = vault.get_multipart_uploader(upload_id)
             if part_size is not None and part_size != upload.part_size:

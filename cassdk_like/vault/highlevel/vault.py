@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from typing import IO, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
+from typing import IO, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union, cast
 
 import attrs
 
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
-from cassdk_like.core.exceptions import BadResponseError, InvalidByteRangeError
+from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidByteRangeError
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import CancelToken, ProgressCallback, TransferConfig
 from cassdk_like.vault.highlevel._labels import labelled
@@ -32,7 +32,7 @@ from cassdk_like.vault.highlevel.multipart import (
     local_file_size,
 )
 from cassdk_like.vault.highlevel.response import CASResponse
-from cassdk_like.vault.highlevel.uploading import upload_archive
+from cassdk_like.vault.highlevel.uploading import check_readable, upload_archive
 
 __all__ = ["Vault"]
 
@@ -144,9 +144,10 @@ class Vault:
 
     def upload_archive(
         self,
-        file_path_or_fileobj: Union[str, os.PathLike[str], IO[bytes]],
+        file_path: Optional[Union[str, os.PathLike[str], IO[bytes]]] = None,
         desc: Optional[str] = None,
         *,
+        file_path_or_fileobj: Optional[Union[str, os.PathLike[str], IO[bytes]]] = None,
         size: Optional[int] = None,
         upload_id: Optional[str] = None,
         part_size: Optional[int] = None,
@@ -161,11 +162,20 @@ class Vault:
         above, a multipart upload through the parallel engine with ``part_size`` (default: the
         engine's choice, 16 MiB x 2^n). ``upload_id`` resumes an earlier multipart upload of the
         same file. Zero-byte files are refused before anything is sent (the service rejects them).
+        ``file_path`` is the seed's keyword; ``file_path_or_fileobj`` is kept for existing callers.
         """
+        if (file_path is None) == (file_path_or_fileobj is None):
+            which = "no file to upload" if file_path is None else "two files to upload"
+            raise InvalidArgumentError(
+                f"{which}: give one of file_path (a path or binary file) and file_path_or_fileobj",
+                operation="upload_archive",
+                resource=self._resource(),
+            )
+        source = file_path if file_path is not None else file_path_or_fileobj
         limit = self.NormalUploadThreshold if threshold is None else threshold
         return upload_archive(
             self,
-            file_path_or_fileobj,
+            cast(Union[str, "os.PathLike[str]", IO[bytes]], source),
             desc,
             size=size,
             upload_id=upload_id,
@@ -191,6 +201,7 @@ class Vault:
         path = os.fspath(file_path)
         with labelled("initiate_multipart_upload", self._resource(), path):
             size = local_file_size(path, "initiate_multipart_upload", self._resource(), refuse_empty=True)
+            check_readable(path, "initiate_multipart_upload", self._resource())
             return initiate_for(self, size, desc, part_size, path)
 
     def get_multipart_uploader(self, upload_id: str) -> MultipartUpload:

@@ -19,13 +19,21 @@ from cassdk_like.core.http.response import HttpResponse
 from cassdk_like.core.http.transport import Transport
 from cassdk_like.core.integrity import ContentHashes, hash_bytes, hash_file
 from cassdk_like.vault.dialect import VaultDialect
-from cassdk_like.vault.lowlevel.validation import check_checksum, check_id, check_vault_name
+from cassdk_like.vault.lowlevel.validation import (
+    check_binary_reader,
+    check_checksum,
+    check_id,
+    check_vault_name,
+)
 
 __all__ = ["ClientCore", "Content", "Target"]
 
 #: what an upload accepts: a buffer, or a seekable binary file object (sent from its current position)
 Content = Union[bytes, bytearray, memoryview, BinaryIO]
 Body = Union[bytes, bytearray, memoryview, RequestBody]
+
+#: ``_target``'s default: the operation addresses the account, not a vault
+_ACCOUNT: Any = object()
 
 _SEGMENTS = {"archive": "archives", "upload": "multipart-uploads", "job": "jobs", "lock": "lock-policy"}
 
@@ -47,10 +55,14 @@ class ClientCore:
     _root: str
 
     def _target(
-        self, operation: str, vault_name: Optional[str] = None, kind: Optional[str] = None, ident: Any = None
+        self, operation: str, vault_name: Any = _ACCOUNT, kind: Optional[str] = None, ident: Any = None
     ) -> Target:
-        """Validate the names and build ``/<uid>/vaults/<name>[/<segment>/<id>]``."""
-        if vault_name is None:
+        """Validate the names and build ``/<uid>/vaults/<name>[/<segment>/<id>]``.
+
+        Only account-level operations omit ``vault_name``; a ``None`` given as a vault name is a bad
+        name (it would otherwise turn ``PUT /<uid>/vaults/<name>`` into ``PUT /<uid>/vaults``).
+        """
+        if vault_name is _ACCOUNT:
             return Target(operation, f"{self._root}/vaults", f"vaults of account {self._root[1:]!r}")
         check_vault_name(vault_name, operation)
         path = f"{self._root}/vaults/{vault_name}"
@@ -139,6 +151,7 @@ def _file_body(target: Target, fileobj: BinaryIO, size: Optional[int]) -> Reques
         )
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise InvalidArgumentError(f"size must be a non-negative integer, got {size!r}", **_ctx(target))
+    check_binary_reader(fileobj, target.operation, target.resource)
     try:
         seekable = fileobj.seekable()
         offset = fileobj.tell() if seekable else 0

@@ -187,12 +187,18 @@ class JobOps(ClientCore):
         byte_range: Optional[ByteRangeLike] = None,
         *,
         stream: bool = True,
+        orange: Optional[str] = None,
     ) -> HttpResponse:
         """Get Job Output, optionally one output-relative range (``Range: bytes=a-b``, 206).
 
+        ``orange`` is the original SDK's keyword: the ``Range`` value ``"bytes=a-b"`` (or ``"a-b"``).
         With ``stream=True`` the body is left unread: read it from the returned response and close it.
         """
         target = self._target("get_job_output", vault_name, "job", job_id)
+        if orange is not None:
+            if byte_range is not None:
+                raise _fail(target, "give byte_range or orange (the original SDK's name), not both")
+            byte_range = orange.removeprefix("bytes=") if isinstance(orange, str) else orange
         headers: Dict[str, str] = {}
         if byte_range is not None:
             part = ByteRange.parse(byte_range, operation=target.operation, resource=target.resource)

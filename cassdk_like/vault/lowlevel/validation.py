@@ -7,15 +7,19 @@ signature error (boto/boto3#1433, docs/original-sdk-defects.md #16).
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 from typing import Any, Optional, Union
 
 from cassdk_like.core.exceptions import InvalidArgumentError, InvalidDescriptionError, InvalidVaultNameError
 
 __all__ = [
+    "MAX_CHUNK_SIZE",
     "MAX_DESCRIPTION_BYTES",
     "bool_text",
+    "check_binary_reader",
     "check_checksum",
+    "check_chunk_size",
     "check_description",
     "check_id",
     "check_text",
@@ -25,6 +29,8 @@ __all__ = [
 ]
 
 MAX_DESCRIPTION_BYTES = 1024
+#: largest per-read chunk a download accepts: each worker holds one buffer of this size
+MAX_CHUNK_SIZE = 64 * 1024 * 1024
 _VAULT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 _ID = re.compile(r"[^/?#%\s]+")
@@ -32,10 +38,14 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def check_vault_name(name: Any, operation: str) -> str:
-    """1-255 characters of ``a-z A-Z 0-9 _ - .``."""
-    if not isinstance(name, str) or not _VAULT_NAME.fullmatch(name):
+    """1-255 characters of ``a-z A-Z 0-9 _ - .``, but not ``.`` or ``..``.
+
+    ``.`` and ``..`` match the character set, yet URL normalisation turns ``/vaults/..`` into the
+    account root, so they would reach a different resource than the one named.
+    """
+    if not isinstance(name, str) or not _VAULT_NAME.fullmatch(name) or name in (".", ".."):
         raise InvalidVaultNameError(
-            "invalid vault name: use 1-255 characters of a-z, A-Z, 0-9, '_', '-', '.'",
+            "invalid vault name: use 1-255 characters of a-z, A-Z, 0-9, '_', '-', '.' (not '.' or '..')",
             operation=operation,
             resource=f"vault {name!r}",
         )
@@ -138,3 +148,36 @@ def date_text(value: Union[str, _dt.datetime, _dt.date], what: str, operation: s
         operation=operation,
         resource=resource,
     )
+
+
+def check_binary_reader(
+    fileobj: Any, operation: str, resource: str, local_path: Optional[str] = None
+) -> None:
+    """Refuse a text-mode file object: its ``read`` returns ``str``, which cannot be hashed or sent.
+
+    Decided from the type and the ``mode`` attribute only: reading, even zero bytes, could have
+    side effects on a caller's stream.
+    """
+    mode = getattr(fileobj, "mode", None)
+    text = isinstance(fileobj, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode)
+    if text:
+        raise InvalidArgumentError(
+            "the file object is in text mode: open it in binary mode ('rb')",
+            operation=operation,
+            resource=resource,
+            local_path=local_path,
+        )
+
+
+def check_chunk_size(value: Any, operation: str, resource: str, local_path: Optional[str] = None) -> None:
+    """``chunk_size`` of a download: a positive int of at most ``MAX_CHUNK_SIZE`` (``None``: default)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_CHUNK_SIZE:
+        raise InvalidArgumentError(
+            f"invalid chunk_size {value!r}: expected an integer from 1 to {MAX_CHUNK_SIZE} "
+            "(io_chunk_size, bytes per read)",
+            operation=operation,
+            resource=resource,
+            local_path=local_path,
+        )

@@ -6,7 +6,7 @@ import io
 import os
 import threading
 from pathlib import Path
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import pytest
 
@@ -15,6 +15,7 @@ from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError, Tr
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.engine import (
+    BandwidthLimiter,
     CancelToken,
     MultipartUploadError,
     ProgressEvent,
@@ -237,14 +238,33 @@ def test_cancel_wakes_a_blocked_coordinator_quickly() -> None:
         )
 
 
-def test_bandwidth_limit_paces_parts() -> None:
-    cfg = TransferConfig(max_workers=2, min_part_size=MiB, bandwidth_limit=8 * MiB)
-    import time
+class _RecordingLimiter(BandwidthLimiter):
+    """Books every part on a frozen clock and records the wait it was given (without sleeping)."""
 
-    began = time.monotonic()
-    upload_multipart(io.BytesIO(os.urandom(4 * MiB)), FakeTarget(), config=cfg)
-    elapsed = time.monotonic() - began
-    assert 0.45 <= elapsed <= 0.9  # 4 MiB at 8 MiB/s = 0.5 s (loose)
+    def __init__(self, rate: float) -> None:
+        super().__init__(rate, clock=lambda: 0.0)
+        self.booked: List[Tuple[int, float]] = []
+        self._record_lock = threading.Lock()
+
+    def reserve(self, nbytes: int) -> float:
+        delay = super().reserve(nbytes)
+        with self._record_lock:
+            self.booked.append((nbytes, delay))
+        return 0.0
+
+
+def test_bandwidth_limit_paces_parts() -> None:
+    """Every part is booked on the shared timeline: 4 MiB at 8 MiB/s ends 0.5 s after the start."""
+    rate = 8 * MiB
+    limiter = _RecordingLimiter(rate)
+    cfg = TransferConfig(max_workers=2, min_part_size=MiB)
+    upload_multipart(io.BytesIO(os.urandom(4 * MiB)), FakeTarget(), config=cfg, limiter=limiter)
+    sizes = [n for n, _ in limiter.booked]
+    assert sum(sizes) == 4 * MiB
+    assert len(set(sizes)) == 1  # equal parts: the k-th booking waits k parts' worth of time
+    expected = [k * sizes[0] / rate for k in range(1, len(sizes) + 1)]
+    assert sorted(d for _, d in limiter.booked) == pytest.approx(expected)
+    assert expected[-1] == pytest.approx(0.5)
 
 
 def test_progress_counts_uploaded_and_skipped_parts_monotonically() -> None:
