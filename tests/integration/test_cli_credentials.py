@@ -14,9 +14,10 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from cassdk_like import CasAPI, CASClient, InvalidSignatureException, Vault
+from cassdk_like import CasAPI, CASClient, Vault
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.emulator import Emulator
+from cassdk_like.vault.errors import InvalidSignatureException
 
 ROOT = Path(__file__).resolve().parents[2]
 WRONG = "wrong-secret-key-value"
