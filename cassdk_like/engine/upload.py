@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import attrs
 
@@ -31,12 +31,13 @@ from cassdk_like.core.exceptions import (
     CASError,
     InvalidArgumentError,
     TransferCancelledError,
+    TransportError,
     UploadArchiveError,
 )
 from cassdk_like.engine.buffers import BufferPool
 from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.context import TransferContext, resolve_context
-from cassdk_like.engine.interfaces import MultipartTarget, PartBody, PartSizer, UploadSource
+from cassdk_like.engine.interfaces import CompletedUpload, MultipartTarget, PartBody, PartSizer, UploadSource
 from cassdk_like.engine.parts import (
     BufferBody,
     GenericPartSizer,
@@ -160,6 +161,7 @@ class _Upload:
         self.done: Set[int] = set()
         self.uploaded = 0
         self.skipped = 0
+        self.completing_failed = False
         self._local = threading.local()
 
     def run(self, *, resume: bool, keep_for_resume: bool) -> UploadResult:
@@ -175,8 +177,7 @@ class _Upload:
             self._send_all()
             self.source.check_unchanged()
             parts = self._parts()
-            with cancel_scope(self.token):  # not around abort(): that one must go out after a cancel
-                completed = self.target.complete(parts, self.size)
+            completed = self._complete(parts)
         except BaseException as exc:
             failure = self._failure(exc, keep_for_resume)
             if failure is exc:
@@ -195,6 +196,53 @@ class _Upload:
             upload_id=self.upload_id,
             parts=tuple(parts),
         )
+
+    def _complete(self, parts: List[Tuple[int, str]]) -> CompletedUpload:
+        """Complete, seen through to its answer whatever the caller does meanwhile.
+
+        Once Complete is sent the object may exist, so neither a cancel nor one Ctrl-C may turn it
+        into a reported failure: the request runs on its own thread outside the transfer's cancel
+        scope, and the caller's thread waits for it (a second Ctrl-C stops the wait, saying that
+        the object may exist).
+        """
+        outcome: Dict[str, Any] = {}
+        finished = threading.Event()
+
+        def complete() -> None:
+            try:
+                outcome["completed"] = self.target.complete(parts, self.size)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        worker = threading.Thread(target=complete, name="cassdk-complete", daemon=True)
+        interrupted = False
+        worker.start()
+        while not finished.is_set():
+            try:
+                finished.wait(max(self.config.poll_interval, 0.01))
+            except KeyboardInterrupt:
+                if interrupted:
+                    log.warning("stopped waiting for Complete of %s: the object may exist", self._name())
+                    raise
+                interrupted = True
+                log.warning(
+                    "Complete of %s was already sent: waiting for its answer (Ctrl-C again to stop "
+                    "waiting; the object may then exist)",
+                    self._name(),
+                )
+            self.tracker.emit()
+        if "error" in outcome:
+            self.completing_failed = True
+            raise outcome["error"]
+        completed: CompletedUpload = outcome["completed"]
+        if interrupted:
+            log.warning("Complete of %s finished after Ctrl-C: %s exists", self._name(), completed.object_id)
+        return completed
+
+    def _name(self) -> str:
+        return f"upload {self.upload_id!r}" if self.upload_id else "the upload"
 
     def _parts(self) -> List[Tuple[int, str]]:
         parts = [(index + 1, token) for index, token in enumerate(self.tokens) if token is not None]
@@ -336,9 +384,9 @@ class _Upload:
         """What to raise: Ctrl-C as is; a cancel (aborting unless kept); else the kept upload's error."""
         if isinstance(exc, KeyboardInterrupt):
             return exc
-        upload = f"upload {self.upload_id!r}" if self.upload_id else "the upload"
+        upload = self._name()
         user = self.ctx.cancel_token
-        if user is not None and user.cancelled:
+        if user is not None and user.cancelled and not self.completing_failed:
             if keep_for_resume:
                 kept = f"upload cancelled; {upload} kept for resume"
                 return TransferCancelledError(kept, operation=_OPERATION)
@@ -349,10 +397,16 @@ class _Upload:
             return TransferCancelledError(f"upload cancelled; {upload} aborted", operation=_OPERATION)
         if isinstance(exc, InvalidArgumentError) or not isinstance(exc, Exception):
             return exc
+        if self.completing_failed and isinstance(exc, TransportError):
+            state = (
+                f"Complete was sent but its answer was lost, so the object may exist (check before "
+                f"uploading again); {upload} kept"
+            )
+        else:
+            state = f"stopped after {len(self.done)} of {self.count} parts; {upload} kept for resume"
         local_path = self.source.name if isinstance(self.source, PathSource) else None
         return MultipartUploadError(
-            f"stopped after {len(self.done)} of {self.count} parts; {upload} kept for resume: "
-            f"{_describe(exc, local_path)}",
+            f"{state}: {_describe(exc, local_path)}",
             upload_id=self.upload_id,
             parts_done=tuple(sorted(index + 1 for index in self.done)),
             parts_total=self.count,

@@ -128,13 +128,17 @@ def upload_part(ctx: Context) -> Response:
 
 
 def complete_upload(ctx: Context) -> Response:
-    upload = _upload(ctx)
     size_header, tree_header = ctx.h("archive-size"), ctx.h("sha256-tree-hash")
     raw_size = ctx.request.require_header(size_header)
     if not raw_size.isdigit():
         raise invalid_value(f"{size_header} must be a whole number of bytes, got {raw_size[:40]!r}")
     tree = check_hex_digest(ctx.request.require_header(tree_header), tree_header)
-    archive_id, combined = ctx.state.uploads.complete(upload, int(raw_size), tree, ctx.now())
+    uploads, upload_id = ctx.state.uploads, ctx.route.params["upload_id"]
+    again = uploads.completed_again(ctx.vault, upload_id, int(raw_size), tree, ctx.now())
+    if again is not None:
+        archive_id, combined = again
+    else:
+        archive_id, combined = uploads.complete(_upload(ctx), int(raw_size), tree, ctx.now())
     return empty_response(
         201,
         [

@@ -57,6 +57,10 @@ class Uploads:
         self.retention = retention
         self._guard = threading.Lock()
         self._locks: Dict[str, threading.Lock] = {}
+        #: upload id -> (vault, size, tree hash, archive id, when) of uploads completed lately, so a
+        #: repeated Complete (a client retrying after a lost answer) gets the same archive, as Glacier
+        #: documents; kept in memory for ``retention`` seconds
+        self._completed: Dict[str, Tuple[str, int, str, str, float]] = {}
 
     def _lock(self, upload_id: str) -> threading.Lock:
         with self._guard:
@@ -171,9 +175,25 @@ class Uploads:
             raise
         self.db.discard(replaced)
 
+    def completed_again(
+        self, vault: str, upload_id: str, size: int, tree_hash: str, now: float
+    ) -> Optional[Tuple[str, str]]:
+        """(archive id, tree hash) when this upload was completed lately with the same size and hash."""
+        with self._guard:
+            self._completed = {
+                key: done for key, done in self._completed.items() if now - done[4] < self.retention
+            }
+            done = self._completed.get(upload_id)
+        if done is None or done[0] != vault or (done[1], done[2]) != (size, tree_hash):
+            return None
+        return done[3], done[2]
+
     def complete(self, upload: Upload, size: int, tree_hash: str, now: float) -> Tuple[str, str]:
         """Check the parts against ``size`` and ``tree_hash``, then build the archive."""
         with self._lock(upload.upload_id):
+            again = self.completed_again(upload.vault, upload.upload_id, size, tree_hash, now)
+            if again is not None:  # a concurrent Complete of the same upload won the lock
+                return again
             self.get(upload.vault, upload.upload_id, now)
             parts = self.parts(upload.upload_id)[0]
             combined = self._check_complete(upload, parts, size, tree_hash)
@@ -181,6 +201,8 @@ class Uploads:
             blob = Blob(token, size, "", combined)
             archive_id = self.store.add_archive(upload.vault, blob, upload.description, now)
             self._drop(upload.upload_id)
+            with self._guard:
+                self._completed[upload.upload_id] = (upload.vault, size, combined, archive_id, now)
         return archive_id, combined
 
     def _check_complete(self, upload: Upload, parts: List[Part], size: int, tree_hash: str) -> str:

@@ -159,6 +159,21 @@ def test_complete_checks_size_tree_hash_and_gaps(cas: Raw, vault: str) -> None:
     assert cas.complete(vault, upload_id, len(data), ref_tree_hash(data)).status_code == 201
 
 
+def test_a_repeated_complete_returns_the_same_archive(cas: Raw, vault: str) -> None:
+    """A client that lost the answer to Complete and sends it again gets the archive it created
+    (Glacier documents Complete as idempotent); a different size or hash does not."""
+    data = pattern(2 * MiB + 5)
+    upload_id = _start(cas, vault)
+    for start in (0, MiB, 2 * MiB):
+        assert cas.upload_part(vault, upload_id, start, data[start : start + MiB]).status_code == 204
+    first = cas.complete(vault, upload_id, len(data), ref_tree_hash(data))
+    again = cas.complete(vault, upload_id, len(data), ref_tree_hash(data))
+    assert first.status_code == again.status_code == 201
+    assert again.headers["x-cas-archive-id"] == first.headers["x-cas-archive-id"]
+    other = cas.complete(vault, upload_id, len(data) - 5, ref_tree_hash(data[:-5]))
+    assert error_of(other)[:2] == (404, "ResourceNotFoundException")
+
+
 def test_overwriting_a_part_is_allowed(cas: Raw, vault: str) -> None:
     upload_id = _start(cas, vault)
     assert cas.upload_part(vault, upload_id, 0, pattern(MiB, seed=1)).status_code == 204

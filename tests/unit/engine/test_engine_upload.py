@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import _thread
 import io
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, List, Tuple
 
 import pytest
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError, TransferCancelledError
+from cassdk_like.core.cancel import current_cancel_token
+from cassdk_like.core.exceptions import (
+    ConnectionFailedError,
+    InvalidArgumentError,
+    LocalFileError,
+    TransferCancelledError,
+)
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.engine import (
@@ -294,3 +302,79 @@ def test_retryable_errors_exhausted_keep_the_upload() -> None:
     assert isinstance(info.value.__cause__, ServiceUnavailableException)
     assert len(target.calls) == FAST.total_attempts
     assert not target.aborted
+
+
+class _SlowComplete(FakeTarget):
+    """Complete blocks until released, and says when it has been entered (the request is out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def complete(self, parts: Any, size: int) -> Any:
+        self.entered.set()
+        assert self.release.wait(10), "the test never released Complete"
+        scope = current_cancel_token()
+        if scope is not None and scope.cancelled:  # what the transport does to a request in flight
+            raise TransferCancelledError("request aborted by the cancel")
+        return super().complete(parts, size)
+
+
+def _during_complete(target: _SlowComplete, *actions: Any) -> threading.Thread:
+    """Run ``actions`` (callables) one by one once Complete is in flight, then release it."""
+
+    def run() -> None:
+        assert target.entered.wait(10)
+        time.sleep(0.2)  # the caller's thread is now waiting for Complete's answer
+        for action in actions:
+            action()
+            time.sleep(0.1)  # let the caller's thread handle each one before the next
+        target.release.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_cancel_while_complete_is_in_flight_reports_the_object_that_exists() -> None:
+    data = os.urandom(2 * MiB + 5)
+    target = _SlowComplete()
+    token = CancelToken()
+    helper = _during_complete(target, token.cancel)
+    result = upload_multipart(io.BytesIO(data), target, config=CFG, cancel_token=token)
+    helper.join(5)
+    assert token.cancelled
+    assert result.archive_id.startswith("archive-")
+    assert target.archive() == data
+    assert not target.aborted
+
+
+def test_one_ctrl_c_while_complete_is_in_flight_still_returns_the_object() -> None:
+    data = os.urandom(2 * MiB + 5)
+    target = _SlowComplete()
+    helper = _during_complete(target, _thread.interrupt_main)
+    result = upload_multipart(io.BytesIO(data), target, config=CFG)
+    helper.join(5)
+    assert result.archive_id.startswith("archive-")
+    assert target.completed is not None
+
+
+def test_a_second_ctrl_c_stops_waiting_for_complete() -> None:
+    target = _SlowComplete()
+    helper = _during_complete(target, _thread.interrupt_main, _thread.interrupt_main)
+    with pytest.raises(KeyboardInterrupt):
+        upload_multipart(io.BytesIO(os.urandom(2 * MiB + 5)), target, config=CFG)
+    helper.join(5)
+    assert not target.aborted  # the upload is kept: the object may exist
+
+
+def test_a_lost_complete_answer_says_the_object_may_exist() -> None:
+    class LostAnswer(FakeTarget):
+        def complete(self, parts: Any, size: int) -> Any:
+            super().complete(parts, size)
+            raise ConnectionFailedError("connection reset while reading the answer")
+
+    with pytest.raises(MultipartUploadError, match="object may exist") as caught:
+        upload_multipart(io.BytesIO(os.urandom(2 * MiB)), LostAnswer(upload_id="u-1"), config=CFG)
+    assert caught.value.upload_id == "u-1"
