@@ -50,6 +50,7 @@ from cassdk_like.vault import (
     MultipartUpload,
     Vault,
 )
+from cassdk_like.vault import errors as _vault_errors
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -108,28 +109,7 @@ _MOVED = {
         "cassdk_like.core.exceptions",
     ),
     **dict.fromkeys(
-        (
-            "RETRYABLE_CODES",
-            "AccessDeniedException",
-            "BadRequest",
-            "ExpiredTokenException",
-            "InvalidDigest",
-            "InvalidParameter",
-            "InvalidParameterValueException",
-            "InvalidSignatureException",
-            "LimitExceededException",
-            "MissingAuthenticationTokenException",
-            "MissingParameterValueException",
-            "PolicyEnforcedException",
-            "RequestTimeoutException",
-            "ResourceNotFoundException",
-            "SerializationException",
-            "ServiceUnavailableException",
-            "SlowDown",
-            "ThrottlingException",
-            "UnrecognizedClientException",
-            "documented_codes",
-        ),
+        (name for name in _vault_errors.__all__ if name != "VAULT_ERRORS"),
         "cassdk_like.vault.errors",
     ),
 }
