@@ -16,7 +16,7 @@ from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MAX_PARTS, MiB, calc_part_size, validate_part_size
 from cassdk_like.engine.scheduler import Scheduler
 
-__all__ = ["DEFAULT_RETRY_POLICY", "KiB", "TransferConfig"]
+__all__ = ["DEFAULT_RETRY_POLICY", "MAX_CHUNK_SIZE", "KiB", "TransferConfig"]
 
 KiB = 1024
 
@@ -27,6 +27,18 @@ DEFAULT_RETRY_POLICY = RetryPolicy(total_attempts=5, backoff_base=0.1, backoff_c
 def _positive_int(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidArgumentError(f"{attribute.name} must be an integer >= 1, got {value!r}")
+
+
+#: largest io_chunk_size / write_chunk_size: each is a buffer per worker, allocated up front
+MAX_CHUNK_SIZE = 64 * MiB
+
+
+def _chunk_size(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CHUNK_SIZE:
+        raise InvalidArgumentError(
+            f"{attribute.name} must be an integer from 1 to {MAX_CHUNK_SIZE} (64 MiB), got {value!r}",
+            operation="TransferConfig",
+        )
 
 
 def _piece_size_or_none(
@@ -91,9 +103,10 @@ class TransferConfig:
       seekable source does not depend on it (parts stream from the file).
     * ``bandwidth_limit``: bytes/s shared by all workers of one transfer (pass a
       ``BandwidthLimiter`` to share one limit between transfers).
-    * ``io_chunk_size``: bytes per socket read and hash update (one buffer per worker).
+    * ``io_chunk_size``: bytes per socket read and hash update (one buffer per worker); at most
+      64 MiB.
     * ``write_chunk_size``: bytes per ``pwrite`` into the partial file; small writes keep page-cache
-      allocation cheap for the writer and the other workers.
+      allocation cheap for the writer and the other workers; at most 64 MiB.
     * ``retry_policy``: attempts and backoff per piece/part; a body that breaks after making
       progress resumes at the current byte and its failure budget starts again.
     * ``hash_attempts``: fetches of one piece whose digest does not match before giving up.
@@ -114,8 +127,8 @@ class TransferConfig:
     min_part_size: int = attrs.field(default=16 * MiB, validator=_positive_int)
     bandwidth_limit: Optional[float] = attrs.field(default=None, validator=_rate_or_none)
     stream_window: int = attrs.field(default=4, validator=_positive_int)
-    io_chunk_size: int = attrs.field(default=MiB, validator=_positive_int)
-    write_chunk_size: int = attrs.field(default=256 * KiB, validator=_positive_int)
+    io_chunk_size: int = attrs.field(default=MiB, validator=_chunk_size)
+    write_chunk_size: int = attrs.field(default=256 * KiB, validator=_chunk_size)
     retry_policy: RetryPolicy = attrs.field(
         default=DEFAULT_RETRY_POLICY, validator=attrs.validators.instance_of(RetryPolicy)
     )

@@ -179,19 +179,26 @@ def load_journal(path: str) -> Optional[DownloadJournal]:
 
 
 def write_journal(path: str, doc: Union[str, Dict[str, Any]]) -> None:
-    """Atomic rewrite with ``to_text()`` or ``to_json()``: temp file, fsync, rename, fsync the folder."""
+    """Atomic rewrite with ``to_text()`` or ``to_json()``: temp file, fsync, rename, fsync the folder.
+
+    On failure the temp file is removed: a journal write that failed leaves nothing new behind.
+    """
     text = doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"))
     data = text.encode("utf-8")
     tmp = f"{path}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        remove_quietly(tmp)  # a failed rewrite leaves the old journal, and nothing else
+        raise
     fsync_folder(path)
 
 
