@@ -429,7 +429,7 @@ class _Download:
 
     def _abandon(self, fd: int) -> None:
         """After a failure: keep a resumable partial file + journal, or remove both."""
-        self.writer.close(commit=self.keep_partial and not self.fd_closed)
+        self.writer.close(commit=self.keep_partial and not self.fd_closed, durable=True)
         if self.runner is not None and not self.runner.joined:
             return  # a worker may still write: never close an fd number it could reuse
         if not self.fd_closed:

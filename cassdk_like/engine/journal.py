@@ -7,14 +7,17 @@ piece size, integrity strategy and expected digest).  A journal that does not pa
 another source or size, is ignored and the download starts over: resuming someone else's bytes
 would be worse than refetching.
 
-Durability rule: a piece is written to the journal only after the partial file was fdatasync'ed,
-so every piece the journal names is on disk even after a power loss.  Commits run on one
-background thread, at most one every ``interval`` seconds (``TransferConfig.journal_interval``,
-default 0: as soon as a piece finishes; pieces finishing during a commit share the next one).
-Each costs one fdatasync of the partial file (data the final fsync would have written anyway,
-now written earlier and off the workers' path) plus an fsync'ed rewrite of a small JSON file whose
-piece entries are encoded once and reused.  A kill -9 loses at most the pieces finished since the
-last commit.
+Durability rule: the journal is a hint, never trusted blindly.  A piece is named once its bytes
+were written to the partial file; a resume hashes every named piece again from disk and fetches
+the ones that differ (``engine.download``), so a journal that names bytes a power loss or anyone
+else destroyed costs a refetch, never a wrong file.  That is why a commit needs no fsync: it is a
+rewrite of a small JSON file (piece entries encoded once and reused) and a rename, atomic for
+every other process, cheap enough to keep up with the network, so a kill -9 loses only the pieces
+that were still arriving (and those finished during the last commit, well under a millisecond).
+Commits run on one background thread, at most one every ``interval`` seconds
+(``TransferConfig.journal_interval``, default 0: as soon as a piece finishes; pieces finishing
+during a commit share the next one).  A download that stops with its state kept makes one
+durable commit (fdatasync of the partial file, fsync'ed journal), so it also survives a reboot.
 """
 
 from __future__ import annotations
@@ -178,8 +181,9 @@ def load_journal(path: str) -> Optional[DownloadJournal]:
         return None
 
 
-def write_journal(path: str, doc: Union[str, Dict[str, Any]]) -> None:
-    """Atomic rewrite with ``to_text()`` or ``to_json()``: temp file, fsync, rename, fsync the folder.
+def write_journal(path: str, doc: Union[str, Dict[str, Any]], *, durable: bool = True) -> None:
+    """Atomic rewrite with ``to_text()`` or ``to_json()``: temp file, rename (``durable``: the temp
+    file fsync'ed before, the folder after).
 
     On failure the temp file is removed: a journal write that failed leaves nothing new behind.
     """
@@ -192,14 +196,16 @@ def write_journal(path: str, doc: Union[str, Dict[str, Any]]) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         remove_quietly(tmp)  # a failed rewrite leaves the old journal, and nothing else
         raise
-    fsync_folder(path)
+    if durable:
+        fsync_folder(path)
 
 
 def fsync_folder(path: str) -> None:
@@ -227,7 +233,7 @@ def remove_quietly(*paths: str) -> None:
 
 
 class JournalWriter:
-    """Commits finished pieces from a background thread (fdatasync data, then rewrite the journal).
+    """Commits finished pieces from a background thread (a cheap rewrite of the journal).
 
     ``record()`` never blocks on disk, so workers keep the network busy; ``close()`` stops the
     thread and can make a final commit.  Journal write errors are logged, not raised: they only
@@ -279,8 +285,7 @@ class JournalWriter:
         """Wait (lock held) for ``timeout`` or ``close()``; True when closing.
 
         ``record()`` notifies the same condition, so wake-ups before the deadline are slept through:
-        otherwise every finished piece would cost a commit (an fdatasync) and the interval would mean
-        nothing.
+        otherwise every finished piece would cost a commit and the interval would mean nothing.
         """
         deadline = time.monotonic() + timeout
         while not self._closing:
@@ -290,10 +295,11 @@ class JournalWriter:
             self._cond.wait(remaining)
         return True
 
-    def commit(self, *, force: bool = False) -> None:
-        """fdatasync the partial file, then write every recorded piece; disk I/O outside ``record``'s lock.
+    def commit(self, *, force: bool = False, durable: bool = False) -> None:
+        """Write every recorded piece; disk I/O outside ``record``'s lock.
 
         ``force`` rewrites the journal even with nothing new (after ``forget``, or to start one).
+        ``durable`` first fdatasyncs the partial file and fsyncs the journal (to survive a reboot).
         """
         with self._commit_lock:
             with self._cond:
@@ -301,21 +307,22 @@ class JournalWriter:
             if not pending and not force:
                 return
             try:
-                _fdatasync(self._fd)
+                if durable:
+                    _fdatasync(self._fd)
                 with self._cond:
                     for piece in pending:
                         self.journal.add(piece)
                     doc = self.journal.to_text()
-                write_journal(self.path, doc)
+                write_journal(self.path, doc, durable=durable)
                 self.commits += 1
             except OSError as exc:
                 log.warning("could not update download journal %s: %s", self.path, exc)
 
-    def close(self, *, commit: bool) -> None:
+    def close(self, *, commit: bool, durable: bool = False) -> None:
         with self._cond:
             self._closing = True
             self._cond.notify_all()
         if self._thread.is_alive():
             self._thread.join()
         if commit:
-            self.commit()
+            self.commit(force=durable, durable=durable)

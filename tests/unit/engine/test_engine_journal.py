@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -107,7 +108,7 @@ def test_writer_commits_in_background_and_forgets(tmp_path: Path) -> None:
 
 
 def test_writer_commits_at_most_once_per_interval(tmp_path: Path) -> None:
-    # a finished piece must not cut the interval short: each commit costs an fdatasync
+    # a finished piece must not cut the interval short: each commit costs a journal rewrite
     data = tmp_path / "data"
     data.write_bytes(b"\0" * 10)
     fd = os.open(data, os.O_RDWR)
@@ -129,5 +130,38 @@ def test_writer_commits_at_most_once_per_interval(tmp_path: Path) -> None:
         loaded = load_journal(str(tmp_path / "j.json"))
         assert loaded is not None
         assert len(loaded.pieces) == 40
+    finally:
+        os.close(fd)
+
+
+def test_background_commits_skip_fsync_and_a_kept_state_is_made_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resume re-hashes what the journal names, so commits need no fsync to be safe; a download
+    that stops with its state kept still syncs once, to survive a reboot."""
+    from cassdk_like.engine import journal as journal_module
+
+    calls: List[str] = []
+    monkeypatch.setattr(journal_module, "_fdatasync", lambda fd: calls.append("fdatasync"))
+    real_fsync = os.fsync
+    monkeypatch.setattr(journal_module.os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
+    data = tmp_path / "data"
+    data.write_bytes(b"\0" * 10)
+    fd = os.open(data, os.O_RDWR)
+    try:
+        writer = JournalWriter(str(tmp_path / "j.json"), DownloadJournal("id", 4 * MiB, MiB), fd, interval=0)
+        writer.start()
+        writer.record(JournalPiece(0, MiB, H))
+        deadline = time.monotonic() + 5
+        while writer.commits == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert writer.commits == 1
+        assert calls == []  # a rename of a small file, no sync
+        writer.close(commit=True, durable=True)
+        assert calls[0] == "fdatasync"  # the data first, then the journal naming it
+        assert "fsync" in calls[1:]
+        loaded = load_journal(str(tmp_path / "j.json"))
+        assert loaded is not None
+        assert sorted(loaded.pieces) == [0]
     finally:
         os.close(fd)
