@@ -111,7 +111,7 @@ class TransferConfig:
       progress resumes at the current byte and its failure budget starts again.
     * ``hash_attempts``: fetches of one piece whose digest does not match before giving up.
     * ``journal_interval``: least seconds between download journal commits (0: as soon as a piece
-      finishes); longer saves fdatasyncs and re-fetches more after a crash.
+      finishes); longer saves journal rewrites and re-fetches more after a crash.
     * ``poll_interval``: how often the caller's thread wakes while it waits (Ctrl-C, progress).
     * ``progress_interval``: least time between two progress events.
     * ``priority``: higher runs first on a shared scheduler (FIFO within a priority).
