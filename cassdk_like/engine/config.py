@@ -93,6 +93,9 @@ class TransferConfig:
     * ``piece_size``: download piece, the unit of verification and of the resume journal;
       1 MiB x 2^n so that combinable digests (tree hashes) of pieces give the whole's; raised
       automatically so that a download has at most 10,000 pieces.  Memory does not depend on it.
+      After a kill -9 a new call fetches again at most the piece each worker was receiving plus
+      the pieces that finished during the last journal commit (pieces are journaled as they
+      arrive, also inside a longer request).
     * ``max_request_size`` / ``request_seconds``: one ranged GET covers a run of consecutive pieces
       sized so that it lasts about ``request_seconds`` at the measured rate, at most
       ``max_request_size`` bytes (see ``engine.planner``).

@@ -15,7 +15,9 @@ Why it is built this way (docs/vault-protocol.md §3.4, docs/peer-notes.md §1 a
 * the destination never holds partial bytes: the partial file is fsync'ed and renamed over it
   only after every piece and the whole-output check passed;
 * on failure, cancel or Ctrl-C the partial file and its journal stay (``keep_partial=True``), and
-  a later call -- in this process or a new one after kill -9 -- fetches only the missing pieces;
+  a later call -- in this process or a new one after kill -9 -- fetches only the missing pieces
+  (each piece is journaled as soon as its bytes are in, also inside a run, so a kill -9 costs at
+  most the piece each worker was receiving plus those finished during the last journal commit);
 * what is checked is what is on disk: pieces fetched in this call were hashed as they arrived and
   written by us, but a journaled piece is hashed again from the partial file before it is trusted
   (the file may have changed between the calls), and a piece that differs is fetched again; when
