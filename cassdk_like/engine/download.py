@@ -129,7 +129,8 @@ def download_to_path(
         raise InvalidArgumentError(
             "this source transforms its bytes: download it with stream_range", operation=_OPERATION
         )
-    dest = check_destination(path, operation=_OPERATION, resource=str(getattr(source, "identity", "")))
+    # no resource in the message: a source's identity may hold a presigned URL
+    dest = check_destination(path, operation=_OPERATION, resource="")
     return _Download(source, dest, ctx, keep_partial).run(resume=resume)
 
 
@@ -377,11 +378,13 @@ class _Download:
             self._fetch(suspects, fd)
             return self._verify(pieces, fd)
         self.writer.commit(force=True)
-        kept = len(pieces) - len(suspects)
+        kept = len(pieces) > len(suspects)
+        hint = (
+            f" (the pieces the server vouched for stay in {self.journal_path}: a later call checks them"
+            " on disk and fetches them again if the whole still does not match)"
+        )
         raise HashDoesNotMatchError(
-            f"downloaded bytes do not match the source's {describe(self.strategy)}"
-            + (f" ({kept} pieces the server vouched for are kept in {self.journal_path}; "
-               "the next call fetches the others again, resume=False starts over)" if kept else ""),
+            f"downloaded bytes do not match the source's {describe(self.strategy)}" + (hint if kept else ""),
             expected=self.expected,
             actual=actual,
             operation=_OPERATION,
