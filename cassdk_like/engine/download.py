@@ -197,7 +197,7 @@ class _Download:
             self.tracker = ProgressTracker(
                 self.size, self.ctx.progress, initial=initial, min_interval=self.config.progress_interval
             )
-            self.writer = JournalWriter(self.journal_path, journal, fd, interval=self.config.journal_interval)
+            self.writer = JournalWriter(self.journal_path, journal, interval=self.config.journal_interval)
             self.writer.start()
             try:
                 self._fetch([p for p in pieces if p.index not in self.results], fd)
@@ -434,7 +434,7 @@ class _Download:
 
     def _abandon(self, fd: int) -> None:
         """After a failure: keep a resumable partial file + journal, or remove both."""
-        self.writer.close(commit=self.keep_partial and not self.fd_closed, durable=True)
+        self.writer.close(commit=self.keep_partial and not self.fd_closed)
         if self.runner is not None and not self.runner.joined:
             return  # a worker may still write: never close an fd number it could reuse
         if not self.fd_closed:

@@ -16,8 +16,9 @@ every other process, cheap enough to keep up with the network, so a kill -9 lose
 that were still arriving (and those finished during the last commit, well under a millisecond).
 Commits run on one background thread, at most one every ``interval`` seconds
 (``TransferConfig.journal_interval``, default 0: as soon as a piece finishes; pieces finishing
-during a commit share the next one).  A download that stops with its state kept makes one
-durable commit (fdatasync of the partial file, fsync'ed journal), so it also survives a reboot.
+during a commit share the next one).  Nothing is synced when a download stops with its state
+kept either (a Ctrl-C must not wait for gigabytes of writeback): a clean shutdown writes the page
+cache out anyway, and after a power loss the re-hash on resume sorts out what survived.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ _FORMAT = "cassdk_like/download-journal"
 _VERSION = 1
 _HEX = re.compile(r"[0-9a-f]{0,128}")  # a digest under any strategy ("" when pieces are not hashed)
 _DEFAULT_INTEGRITY = "sha256-tree"  # journals written before strategies existed
-_fdatasync = getattr(os, "fdatasync", os.fsync)
 log = logging.getLogger("cassdk_like.engine")
 
 
@@ -240,10 +240,9 @@ class JournalWriter:
     cost the ability to resume.
     """
 
-    def __init__(self, path: str, journal: DownloadJournal, data_fd: int, *, interval: float) -> None:
+    def __init__(self, path: str, journal: DownloadJournal, *, interval: float) -> None:
         self.path = path
         self.journal = journal
-        self._fd = data_fd
         self._interval = interval
         self._cond = threading.Condition()
         self._commit_lock = threading.Lock()
@@ -295,11 +294,11 @@ class JournalWriter:
             self._cond.wait(remaining)
         return True
 
-    def commit(self, *, force: bool = False, durable: bool = False) -> None:
-        """Write every recorded piece; disk I/O outside ``record``'s lock.
+    def commit(self, *, force: bool = False) -> None:
+        """Write every recorded piece (no fsync, see the module's durability rule); disk I/O outside
+        ``record``'s lock.
 
         ``force`` rewrites the journal even with nothing new (after ``forget``, or to start one).
-        ``durable`` first fdatasyncs the partial file and fsyncs the journal (to survive a reboot).
         """
         with self._commit_lock:
             with self._cond:
@@ -307,22 +306,20 @@ class JournalWriter:
             if not pending and not force:
                 return
             try:
-                if durable:
-                    _fdatasync(self._fd)
                 with self._cond:
                     for piece in pending:
                         self.journal.add(piece)
                     doc = self.journal.to_text()
-                write_journal(self.path, doc, durable=durable)
+                write_journal(self.path, doc, durable=False)
                 self.commits += 1
             except OSError as exc:
                 log.warning("could not update download journal %s: %s", self.path, exc)
 
-    def close(self, *, commit: bool, durable: bool = False) -> None:
+    def close(self, *, commit: bool) -> None:
         with self._cond:
             self._closing = True
             self._cond.notify_all()
         if self._thread.is_alive():
             self._thread.join()
         if commit:
-            self.commit(force=durable, durable=durable)
+            self.commit()

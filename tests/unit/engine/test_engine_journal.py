@@ -83,85 +83,62 @@ def test_garbage_or_missing_journal_is_none(tmp_path: Path) -> None:
 
 
 def test_writer_commits_in_background_and_forgets(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    data.write_bytes(b"\0" * 10)
-    fd = os.open(data, os.O_RDWR)
-    try:
-        path = str(tmp_path / "j.json")
-        journal = DownloadJournal("id", 3 * MiB, MiB)
-        writer = JournalWriter(path, journal, fd, interval=0)
-        writer.start()
-        writer.record(JournalPiece(0, MiB, H))
-        writer.record(JournalPiece(MiB, MiB, H))
-        writer.close(commit=True)
-        loaded = load_journal(path)
-        assert loaded is not None
-        assert sorted(loaded.pieces) == [0, MiB]
-        writer.forget([0])
-        writer.commit(force=True)
-        loaded = load_journal(path)
-        assert loaded is not None
-        assert sorted(loaded.pieces) == [MiB]
-        assert writer.commits >= 2
-    finally:
-        os.close(fd)
+    path = str(tmp_path / "j.json")
+    journal = DownloadJournal("id", 3 * MiB, MiB)
+    writer = JournalWriter(path, journal, interval=0)
+    writer.start()
+    writer.record(JournalPiece(0, MiB, H))
+    writer.record(JournalPiece(MiB, MiB, H))
+    writer.close(commit=True)
+    loaded = load_journal(path)
+    assert loaded is not None
+    assert sorted(loaded.pieces) == [0, MiB]
+    writer.forget([0])
+    writer.commit(force=True)
+    loaded = load_journal(path)
+    assert loaded is not None
+    assert sorted(loaded.pieces) == [MiB]
+    assert writer.commits >= 2
 
 
 def test_writer_commits_at_most_once_per_interval(tmp_path: Path) -> None:
     # a finished piece must not cut the interval short: each commit costs a journal rewrite
-    data = tmp_path / "data"
-    data.write_bytes(b"\0" * 10)
-    fd = os.open(data, os.O_RDWR)
-    try:
-        journal = DownloadJournal("id", 40 * MiB, MiB)
-        writer = JournalWriter(str(tmp_path / "j.json"), journal, fd, interval=60)
-        writer.start()
-        writer.record(JournalPiece(0, MiB, H))
-        deadline = time.monotonic() + 5
-        while writer.commits == 0 and time.monotonic() < deadline:  # the first piece commits at once
-            time.sleep(0.01)
-        for index in range(1, 40):
-            writer.record(JournalPiece(index * MiB, MiB, H))
-            time.sleep(0.001)
-        time.sleep(0.2)
-        assert writer.commits == 1  # the other 39 wait for the interval (or close)
-        writer.close(commit=True)
-        assert writer.commits == 2
-        loaded = load_journal(str(tmp_path / "j.json"))
-        assert loaded is not None
-        assert len(loaded.pieces) == 40
-    finally:
-        os.close(fd)
+    journal = DownloadJournal("id", 40 * MiB, MiB)
+    writer = JournalWriter(str(tmp_path / "j.json"), journal, interval=60)
+    writer.start()
+    writer.record(JournalPiece(0, MiB, H))
+    deadline = time.monotonic() + 5
+    while writer.commits == 0 and time.monotonic() < deadline:  # the first piece commits at once
+        time.sleep(0.01)
+    for index in range(1, 40):
+        writer.record(JournalPiece(index * MiB, MiB, H))
+        time.sleep(0.001)
+    time.sleep(0.2)
+    assert writer.commits == 1  # the other 39 wait for the interval (or close)
+    writer.close(commit=True)
+    assert writer.commits == 2
+    loaded = load_journal(str(tmp_path / "j.json"))
+    assert loaded is not None
+    assert len(loaded.pieces) == 40
 
 
-def test_background_commits_skip_fsync_and_a_kept_state_is_made_durable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Resume re-hashes what the journal names, so commits need no fsync to be safe; a download
-    that stops with its state kept still syncs once, to survive a reboot."""
-    from cassdk_like.engine import journal as journal_module
-
-    calls: List[str] = []
-    monkeypatch.setattr(journal_module, "_fdatasync", lambda fd: calls.append("fdatasync"))
-    real_fsync = os.fsync
-    monkeypatch.setattr(journal_module.os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
-    data = tmp_path / "data"
-    data.write_bytes(b"\0" * 10)
-    fd = os.open(data, os.O_RDWR)
-    try:
-        writer = JournalWriter(str(tmp_path / "j.json"), DownloadJournal("id", 4 * MiB, MiB), fd, interval=0)
-        writer.start()
-        writer.record(JournalPiece(0, MiB, H))
-        deadline = time.monotonic() + 5
-        while writer.commits == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert writer.commits == 1
-        assert calls == []  # a rename of a small file, no sync
-        writer.close(commit=True, durable=True)
-        assert calls[0] == "fdatasync"  # the data first, then the journal naming it
-        assert "fsync" in calls[1:]
-        loaded = load_journal(str(tmp_path / "j.json"))
-        assert loaded is not None
-        assert sorted(loaded.pieces) == [0]
-    finally:
-        os.close(fd)
+def test_commits_never_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resume re-hashes what the journal names, so a commit needs no fsync to be safe, and one
+    that waited for the disk would fall behind the network (a kill -9 would then cost more)."""
+    syncs: List[str] = []
+    for name in ("fsync", "fdatasync"):
+        monkeypatch.setattr(os, name, lambda fd, name=name: syncs.append(name))
+    writer = JournalWriter(str(tmp_path / "j.json"), DownloadJournal("id", 4 * MiB, MiB), interval=0)
+    writer.start()
+    writer.record(JournalPiece(0, MiB, H))
+    deadline = time.monotonic() + 5
+    while writer.commits == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.record(JournalPiece(MiB, MiB, H))
+    writer.close(commit=True)
+    monkeypatch.undo()
+    assert writer.commits == 2
+    assert syncs == []
+    loaded = load_journal(str(tmp_path / "j.json"))
+    assert loaded is not None
+    assert sorted(loaded.pieces) == [0, MiB]
