@@ -229,24 +229,43 @@ class _Download:
     def _resume_from(self, journal: DownloadJournal, pieces: List[Piece], fd: int) -> None:
         """Trust a journaled piece only if its bytes on disk still hash to its journaled digest.
 
+        The pieces are hashed in parallel on the transfer's workers (hashlib releases the GIL).
         Pieces whose digests are "" (a strategy that hashes only the whole) are checked by the
         final in-order hash of the partial file instead.
         """
-        buf: Optional[memoryview] = None
-        for piece in pieces:
-            done = journal.pieces.get(piece.start)
-            if done is None:
-                continue
-            if done.digest:
+        found = [(p, journal.pieces[p.start]) for p in pieces if p.start in journal.pieces]
+        to_hash = [(p, done) for p, done in found if done.digest]
+        bad: Set[int] = set()
+        if to_hash:
+            local = threading.local()
+
+            def matches(piece: Piece, digest: str) -> Tuple[Piece, bool]:
+                buf: Optional[memoryview] = getattr(local, "buf", None)
                 if buf is None:
-                    buf = memoryview(bytearray(self.config.io_chunk_size))
-                if self._hash_range(fd, piece.start, piece.length, buf) != done.digest:
+                    buf = local.buf = memoryview(bytearray(self.config.io_chunk_size))
+                return piece, self._hash_range(fd, piece.start, piece.length, buf) == digest
+
+            def note(result: Tuple[Piece, bool]) -> None:
+                piece, same = result
+                if not same:
+                    bad.add(piece.index)
                     log.warning(
                         "bytes %d-%d of %s no longer match the journal: fetching them again",
                         piece.start, piece.end, self.temp,
                     )
-                    del journal.pieces[piece.start]
-                    continue
+
+            workers = min(self.config.max_workers, len(to_hash))
+            quiet = ProgressTracker(self.size)
+            with Runner(workers, self.token, quiet, self.ctx) as runner:
+                for piece, done in to_hash:
+                    while runner.in_flight >= workers:  # queue no more than can run, as uploads do
+                        runner.collect(note)
+                    runner.submit(matches, piece, done.digest)
+                runner.drain(note)
+        for piece, done in found:
+            if piece.index in bad:
+                del journal.pieces[piece.start]
+                continue
             self.results[piece.index] = PieceResult(piece, done.digest, done.verified)
             self.resumed.add(piece.index)
 
