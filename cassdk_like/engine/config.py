@@ -16,7 +16,7 @@ from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MAX_PARTS, MiB, calc_part_size, validate_part_size
 from cassdk_like.engine.scheduler import Scheduler
 
-__all__ = ["DEFAULT_RETRY_POLICY", "KiB", "TransferConfig"]
+__all__ = ["DEFAULT_RETRY_POLICY", "MAX_CHUNK_SIZE", "KiB", "TransferConfig"]
 
 KiB = 1024
 
@@ -27,6 +27,18 @@ DEFAULT_RETRY_POLICY = RetryPolicy(total_attempts=5, backoff_base=0.1, backoff_c
 def _positive_int(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidArgumentError(f"{attribute.name} must be an integer >= 1, got {value!r}")
+
+
+#: largest io_chunk_size / write_chunk_size: each is a buffer per worker, allocated up front
+MAX_CHUNK_SIZE = 64 * MiB
+
+
+def _chunk_size(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CHUNK_SIZE:
+        raise InvalidArgumentError(
+            f"{attribute.name} must be an integer from 1 to {MAX_CHUNK_SIZE} (64 MiB), got {value!r}",
+            operation="TransferConfig",
+        )
 
 
 def _piece_size_or_none(
@@ -81,6 +93,9 @@ class TransferConfig:
     * ``piece_size``: download piece, the unit of verification and of the resume journal;
       1 MiB x 2^n so that combinable digests (tree hashes) of pieces give the whole's; raised
       automatically so that a download has at most 10,000 pieces.  Memory does not depend on it.
+      After a kill -9 a new call fetches again at most the piece each worker was receiving plus
+      the pieces that finished during the last journal commit (pieces are journaled as they
+      arrive, also inside a longer request).
     * ``max_request_size`` / ``request_seconds``: one ranged GET covers a run of consecutive pieces
       sized so that it lasts about ``request_seconds`` at the measured rate, at most
       ``max_request_size`` bytes (see ``engine.planner``).
@@ -91,14 +106,15 @@ class TransferConfig:
       seekable source does not depend on it (parts stream from the file).
     * ``bandwidth_limit``: bytes/s shared by all workers of one transfer (pass a
       ``BandwidthLimiter`` to share one limit between transfers).
-    * ``io_chunk_size``: bytes per socket read and hash update (one buffer per worker).
+    * ``io_chunk_size``: bytes per socket read and hash update (one buffer per worker); at most
+      64 MiB.
     * ``write_chunk_size``: bytes per ``pwrite`` into the partial file; small writes keep page-cache
-      allocation cheap for the writer and the other workers.
+      allocation cheap for the writer and the other workers; at most 64 MiB.
     * ``retry_policy``: attempts and backoff per piece/part; a body that breaks after making
       progress resumes at the current byte and its failure budget starts again.
     * ``hash_attempts``: fetches of one piece whose digest does not match before giving up.
     * ``journal_interval``: least seconds between download journal commits (0: as soon as a piece
-      finishes); longer saves fdatasyncs and re-fetches more after a crash.
+      finishes); longer saves journal rewrites and re-fetches more after a crash.
     * ``poll_interval``: how often the caller's thread wakes while it waits (Ctrl-C, progress).
     * ``progress_interval``: least time between two progress events.
     * ``priority``: higher runs first on a shared scheduler (FIFO within a priority).
@@ -114,8 +130,8 @@ class TransferConfig:
     min_part_size: int = attrs.field(default=16 * MiB, validator=_positive_int)
     bandwidth_limit: Optional[float] = attrs.field(default=None, validator=_rate_or_none)
     stream_window: int = attrs.field(default=4, validator=_positive_int)
-    io_chunk_size: int = attrs.field(default=MiB, validator=_positive_int)
-    write_chunk_size: int = attrs.field(default=256 * KiB, validator=_positive_int)
+    io_chunk_size: int = attrs.field(default=MiB, validator=_chunk_size)
+    write_chunk_size: int = attrs.field(default=256 * KiB, validator=_chunk_size)
     retry_policy: RetryPolicy = attrs.field(
         default=DEFAULT_RETRY_POLICY, validator=attrs.validators.instance_of(RetryPolicy)
     )

@@ -15,16 +15,24 @@ Why it is built this way (docs/vault-protocol.md §3.4, docs/peer-notes.md §1 a
 * the destination never holds partial bytes: the partial file is fsync'ed and renamed over it
   only after every piece and the whole-output check passed;
 * on failure, cancel or Ctrl-C the partial file and its journal stay (``keep_partial=True``), and
-  a later call -- in this process or a new one after kill -9 -- fetches only the missing pieces.
+  a later call -- in this process or a new one after kill -9 -- fetches only the missing pieces
+  (each piece is journaled as soon as its bytes are in, also inside a run, so a kill -9 costs at
+  most the piece each worker was receiving plus those finished during the last journal commit);
+* what is checked is what is on disk: pieces fetched in this call were hashed as they arrived and
+  written by us, but a journaled piece is hashed again from the partial file before it is trusted
+  (the file may have changed between the calls), and a piece that differs is fetched again; when
+  the whole output still does not match, the resumed pieces are fetched again once, so a wrong
+  journal never leaves a download stuck.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import attrs
 
@@ -40,6 +48,7 @@ from cassdk_like.core.exceptions import (
 from cassdk_like.core.integrity import is_valid_part_size
 from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.context import TransferContext, resolve_context
+from cassdk_like.engine.destination import check_destination
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
 from cassdk_like.engine.interfaces import DownloadSource, source_integrity
 from cassdk_like.engine.journal import (
@@ -62,6 +71,7 @@ __all__ = ["DownloadResult", "download_to_path", "partial_paths"]
 
 _OPERATION = "download"
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+log = logging.getLogger("cassdk_like.engine")
 
 
 @attrs.frozen
@@ -119,7 +129,9 @@ def download_to_path(
         raise InvalidArgumentError(
             "this source transforms its bytes: download it with stream_range", operation=_OPERATION
         )
-    return _Download(source, os.fspath(path), ctx, keep_partial).run(resume=resume)
+    # no resource in the message: a source's identity may hold a presigned URL
+    dest = check_destination(path, operation=_OPERATION, resource="")
+    return _Download(source, dest, ctx, keep_partial).run(resume=resume)
 
 
 class _FileSink:
@@ -162,6 +174,8 @@ class _Download:
         self.size = source.size
         self.strategy, self.expected = source_integrity(source)
         self.results: Dict[int, PieceResult] = {}
+        #: pieces taken from the journal (and not fetched again in this call)
+        self.resumed: Set[int] = set()
         self.counters = FetchCounters()
         self.pieces_fetched = 0
         self.refetched = False
@@ -171,19 +185,19 @@ class _Download:
 
     def run(self, *, resume: bool) -> DownloadResult:
         try:
-            self._check_destination()
             fd, journal = self._open_partial(resume)
             pieces = plan_pieces(0, self.size - 1, journal.piece_size) if self.size else []
-            for piece in pieces:
-                done = journal.pieces.get(piece.start)
-                if done is not None:
-                    self.results[piece.index] = PieceResult(piece, done.digest, done.verified)
+            try:
+                self._resume_from(journal, pieces, fd)
+            except BaseException:
+                os.close(fd)
+                raise
             resumed = len(self.results)
             initial = sum(self.results[i].piece.length for i in self.results)
             self.tracker = ProgressTracker(
                 self.size, self.ctx.progress, initial=initial, min_interval=self.config.progress_interval
             )
-            self.writer = JournalWriter(self.journal_path, journal, fd, interval=self.config.journal_interval)
+            self.writer = JournalWriter(self.journal_path, journal, interval=self.config.journal_interval)
             self.writer.start()
             try:
                 self._fetch([p for p in pieces if p.index not in self.results], fd)
@@ -212,19 +226,55 @@ class _Download:
             integrity=self.strategy.name,
         )
 
-    def _check_destination(self) -> None:
-        if os.path.isdir(self.path):
-            raise LocalFileError("the destination is a folder", operation=_OPERATION, local_path=self.path)
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise LocalFileError(
-                "the destination's folder does not exist", operation=_OPERATION, local_path=self.path
-            )
+    def _resume_from(self, journal: DownloadJournal, pieces: List[Piece], fd: int) -> None:
+        """Trust a journaled piece only if its bytes on disk still hash to its journaled digest.
+
+        The pieces are hashed in parallel on the transfer's workers (hashlib releases the GIL).
+        Pieces whose digests are "" (a strategy that hashes only the whole) are checked by the
+        final in-order hash of the partial file instead.
+        """
+        found = [(p, journal.pieces[p.start]) for p in pieces if p.start in journal.pieces]
+        to_hash = [(p, done) for p, done in found if done.digest]
+        bad: Set[int] = set()
+        if to_hash:
+            local = threading.local()
+
+            def matches(piece: Piece, digest: str) -> Tuple[Piece, bool]:
+                buf: Optional[memoryview] = getattr(local, "buf", None)
+                if buf is None:
+                    buf = local.buf = memoryview(bytearray(self.config.io_chunk_size))
+                return piece, self._hash_range(fd, piece.start, piece.length, buf) == digest
+
+            def note(result: Tuple[Piece, bool]) -> None:
+                piece, same = result
+                if not same:
+                    bad.add(piece.index)
+                    log.warning(
+                        "bytes %d-%d of %s no longer match the journal: fetching them again",
+                        piece.start, piece.end, self.temp,
+                    )
+
+            workers = min(self.config.max_workers, len(to_hash))
+            quiet = ProgressTracker(self.size)
+            with Runner(workers, self.token, quiet, self.ctx) as runner:
+                for piece, done in to_hash:
+                    while runner.in_flight >= workers:  # queue no more than can run, as uploads do
+                        runner.collect(note)
+                    runner.submit(matches, piece, done.digest)
+                runner.drain(note)
+        for piece, done in found:
+            if piece.index in bad:
+                del journal.pieces[piece.start]
+                continue
+            self.results[piece.index] = PieceResult(piece, done.digest, done.verified)
+            self.resumed.add(piece.index)
 
     def _open_partial(self, resume: bool) -> Tuple[int, DownloadJournal]:
         """Reopen a matching partial file + journal, or start a fresh one at full size.
 
         The partial file is locked (``flock``) so two downloads to one path cannot mix their bytes.
+        A fresh start that fails (no space, file too large, the journal path a folder) removes what
+        it made: a partial file that no journal describes is of no use to anyone.
         """
         try:
             fd = os.open(self.temp, os.O_RDWR | os.O_CREAT | _O_CLOEXEC, 0o666)
@@ -232,6 +282,10 @@ class _Download:
             raise _local_error("cannot create the partial file", self.temp, exc) from exc
         try:
             _lock(fd, self.temp)
+        except BaseException:
+            os.close(fd)  # another download owns the partial file: leave it alone
+            raise
+        try:
             journal = load_journal(self.journal_path) if resume else None
             if journal is not None and self._usable(journal):
                 return fd, journal
@@ -247,6 +301,9 @@ class _Download:
             write_journal(self.journal_path, journal.to_json())
             return fd, journal
         except BaseException as exc:
+            remove_quietly(self.temp)  # still locked by us: no other download uses it
+            if os.path.isfile(self.journal_path):
+                remove_quietly(self.journal_path)
             os.close(fd)
             if isinstance(exc, OSError):
                 raise _local_error("cannot prepare the partial file", self.temp, exc) from exc
@@ -299,7 +356,7 @@ class _Download:
         run = planner.take()
         if not run:
             return False
-        fetcher.fetch_run(run, sink, self._on_piece)
+        fetcher.fetch_run(run, sink, self._on_piece, on_received=self._on_received)
         return True
 
     def _on_piece(self, result: PieceResult) -> None:
@@ -310,43 +367,56 @@ class _Download:
             self.pieces_fetched += 1
         self.writer.record(JournalPiece(piece.start, piece.length, result.digest, result.verified))
 
+    def _on_received(self, result: PieceResult) -> None:
+        """A piece's bytes are in and hashed, its run not yet checked: journal it unverified now,
+        so a crash before the run ends loses at most this worker's unfinished piece."""
+        piece = result.piece
+        self.writer.record(JournalPiece(piece.start, piece.length, result.digest, False))
+
     def _verify(self, pieces: List[Piece], fd: int) -> Tuple[str, bool]:
-        """Whole-output check; pieces no server header vouched for are refetched once on a mismatch."""
+        """Whole-output check; on a mismatch the pieces no server vouched for in this call (fetched
+        unvouched, or taken from the journal) are fetched again, once."""
         if self.strategy.combinable:
             hashes = [self.results[p.index].digest for p in pieces]
             actual = self.strategy.combine(hashes) if hashes else self.strategy.new_hasher().hexdigest()
         elif self.expected is not None:
-            actual = self._hash_in_order(fd)
+            buf = memoryview(bytearray(self.config.io_chunk_size))
+            actual = self._hash_range(fd, 0, self.size, buf)
         else:
             actual = ""
         if self.expected is None:
             return actual, False
         if actual == self.expected:
             return actual, True
-        suspects = [p for p in pieces if not self.results[p.index].verified]
+        suspects = [p for p in pieces if not self.results[p.index].verified or p.index in self.resumed]
         self.writer.forget([p.start for p in suspects])
         if suspects and not self.refetched:
             self.refetched = True
+            self.resumed.clear()
             self.tracker.retract(sum(p.length for p in suspects))
             self._fetch(suspects, fd)
             return self._verify(pieces, fd)
         self.writer.commit(force=True)
+        kept = len(pieces) > len(suspects)
+        hint = (
+            f" (the pieces the server vouched for stay in {self.journal_path}: a later call checks them"
+            " on disk and fetches them again if the whole still does not match)"
+        )
         raise HashDoesNotMatchError(
-            f"downloaded bytes do not match the source's {describe(self.strategy)}",
+            f"downloaded bytes do not match the source's {describe(self.strategy)}" + (hint if kept else ""),
             expected=self.expected,
             actual=actual,
             operation=_OPERATION,
             local_path=self.path,
         )
 
-    def _hash_in_order(self, fd: int) -> str:
-        """The whole partial file hashed from its start (strategies whose digests do not combine)."""
+    def _hash_range(self, fd: int, start: int, length: int, buf: memoryview) -> str:
+        """``length`` bytes of the partial file from ``start``, hashed under the source's strategy."""
         hasher = self.strategy.new_hasher()
-        buf = memoryview(bytearray(self.config.io_chunk_size))
-        offset = 0
-        while offset < self.size:
+        offset, end = start, start + length
+        while offset < end:
             self.token.raise_if_cancelled()
-            view = buf[: min(len(buf), self.size - offset)]
+            view = buf[: min(len(buf), end - offset)]
             try:
                 count = _pread_into(fd, view, offset)
             except OSError as exc:

@@ -15,7 +15,8 @@ of an in-memory piece buffer).  What it guarantees:
   the run, at most ``hash_attempts`` times, then raises ``HashDoesNotMatchError`` naming the local
   path;
 * a piece is reported finished only when it may be trusted: at once without a header, after the
-  whole run matched with one.
+  whole run matched with one; ``on_received`` (optional) hears each piece of a vouched-for run as
+  soon as its own bytes are in, so a caller can journal it before the run ends.
 """
 
 from __future__ import annotations
@@ -194,19 +195,26 @@ class PieceFetcher:
         return self.fetch_run([piece], sink)[0]
 
     def fetch_run(
-        self, run: Sequence[Piece], sink: PieceSink, on_piece: Optional[OnPiece] = None
+        self,
+        run: Sequence[Piece],
+        sink: PieceSink,
+        on_piece: Optional[OnPiece] = None,
+        *,
+        on_received: Optional[OnPiece] = None,
     ) -> List[PieceResult]:
         """Fetch consecutive pieces with one ranged GET (more after a break); each piece hashed apart.
 
         ``on_piece`` hears each finished piece from this thread: as soon as its last byte is in when
         the server sent no digest for the run, else once the whole run matched it (a mismatch
-        refetches the run, so no unverified piece of a vouched-for run is ever reported).
+        refetches the run, so no unverified piece of a vouched-for run is ever reported to it).
+        ``on_received`` hears, in the vouched-for case only, each piece (``verified=False``) as soon as
+        its last byte is in, before the run is checked.
         """
         expected, actual = "", ""
         length = run[-1].end + 1 - run[0].start
         attempts = self.ctx.config.hash_attempts
         for _round in range(attempts):
-            cursor = self._fetch_bytes(run, sink, on_piece)
+            cursor = self._fetch_bytes(run, sink, on_piece, on_received)
             if cursor.expected is None:
                 return [PieceResult(p, h, verified=False) for p, h in zip(run, cursor.hashes)]
             expected = cursor.expected
@@ -228,7 +236,13 @@ class PieceFetcher:
             local_path=self.local_path,
         )
 
-    def _fetch_bytes(self, run: Sequence[Piece], sink: PieceSink, on_piece: Optional[OnPiece]) -> _Cursor:
+    def _fetch_bytes(
+        self,
+        run: Sequence[Piece],
+        sink: PieceSink,
+        on_piece: Optional[OnPiece],
+        on_received: Optional[OnPiece] = None,
+    ) -> _Cursor:
         cursor = _Cursor(run, self.strategy, self.hash_pieces)
         retries = RetryCounter(self.ctx.config.retry_policy, self.token)
         end = run[-1].end
@@ -236,14 +250,20 @@ class PieceFetcher:
             self.token.raise_if_cancelled()
             before = cursor.pos
             try:
-                self._stream_once(cursor, sink, on_piece)
+                self._stream_once(cursor, sink, on_piece, on_received)
             except Exception as exc:
                 retries.failed(exc, progressed=cursor.pos - before)
                 if cursor.pos > run[0].start:
                     self.counters.bump(resumed=1)
         return cursor
 
-    def _stream_once(self, cursor: _Cursor, sink: PieceSink, on_piece: Optional[OnPiece]) -> None:
+    def _stream_once(
+        self,
+        cursor: _Cursor,
+        sink: PieceSink,
+        on_piece: Optional[OnPiece],
+        on_received: Optional[OnPiece] = None,
+    ) -> None:
         requested = ByteRange(cursor.pos, cursor.run[-1].end)
         started = time.monotonic()
         response = self.source.open_range(requested)
@@ -259,7 +279,7 @@ class PieceFetcher:
                 # only an answer for the whole run describes it; resumed ones cover less
                 header = (response.headers.get(name) or "").strip().lower()
                 cursor.vouched(header or None)
-            self._pump(response, cursor, sink, on_piece)
+            self._pump(response, cursor, sink, on_piece, on_received)
         finally:
             if forget is not None:
                 forget()
@@ -269,7 +289,12 @@ class PieceFetcher:
             self.on_timing(RequestTiming(requested.length, headers_at - started, body_s))
 
     def _pump(
-        self, response: RangeResponse, cursor: _Cursor, sink: PieceSink, on_piece: Optional[OnPiece]
+        self,
+        response: RangeResponse,
+        cursor: _Cursor,
+        sink: PieceSink,
+        on_piece: Optional[OnPiece],
+        on_received: Optional[OnPiece] = None,
     ) -> None:
         chunk, tracker, limiter, token, run = (
             self.ctx.config.io_chunk_size,
@@ -299,8 +324,11 @@ class PieceFetcher:
             if cursor.pos > piece_end:
                 piece = run[cursor.current]
                 digest = cursor.close_piece()
-                if cursor.expected is None and on_piece is not None:
-                    on_piece(PieceResult(piece, digest, verified=False))
+                if cursor.expected is None:
+                    if on_piece is not None:
+                        on_piece(PieceResult(piece, digest, verified=False))
+                elif on_received is not None:
+                    on_received(PieceResult(piece, digest, verified=False))
                 if cursor.current < len(run):
                     piece_end = run[cursor.current].end
             if limiter is not None:

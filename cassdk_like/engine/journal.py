@@ -7,14 +7,18 @@ piece size, integrity strategy and expected digest).  A journal that does not pa
 another source or size, is ignored and the download starts over: resuming someone else's bytes
 would be worse than refetching.
 
-Durability rule: a piece is written to the journal only after the partial file was fdatasync'ed,
-so every piece the journal names is on disk even after a power loss.  Commits run on one
-background thread, at most one every ``interval`` seconds (``TransferConfig.journal_interval``,
-default 0: as soon as a piece finishes; pieces finishing during a commit share the next one).
-Each costs one fdatasync of the partial file (data the final fsync would have written anyway,
-now written earlier and off the workers' path) plus an fsync'ed rewrite of a small JSON file whose
-piece entries are encoded once and reused.  A kill -9 loses at most the pieces finished since the
-last commit.
+Durability rule: the journal is a hint, never trusted blindly.  A piece is named once its bytes
+were written to the partial file; a resume hashes every named piece again from disk and fetches
+the ones that differ (``engine.download``), so a journal that names bytes a power loss or anyone
+else destroyed costs a refetch, never a wrong file.  That is why a commit needs no fsync: it is a
+rewrite of a small JSON file (piece entries encoded once and reused) and a rename, atomic for
+every other process, cheap enough to keep up with the network, so a kill -9 loses only the pieces
+that were still arriving (and those finished during the last commit, well under a millisecond).
+Commits run on one background thread, at most one every ``interval`` seconds
+(``TransferConfig.journal_interval``, default 0: as soon as a piece finishes; pieces finishing
+during a commit share the next one).  Nothing is synced when a download stops with its state
+kept either (a Ctrl-C must not wait for gigabytes of writeback): a clean shutdown writes the page
+cache out anyway, and after a power loss the re-hash on resume sorts out what survived.
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ _FORMAT = "cassdk_like/download-journal"
 _VERSION = 1
 _HEX = re.compile(r"[0-9a-f]{0,128}")  # a digest under any strategy ("" when pieces are not hashed)
 _DEFAULT_INTEGRITY = "sha256-tree"  # journals written before strategies existed
-_fdatasync = getattr(os, "fdatasync", os.fsync)
 log = logging.getLogger("cassdk_like.engine")
 
 
@@ -178,21 +181,31 @@ def load_journal(path: str) -> Optional[DownloadJournal]:
         return None
 
 
-def write_journal(path: str, doc: Union[str, Dict[str, Any]]) -> None:
-    """Atomic rewrite with ``to_text()`` or ``to_json()``: temp file, fsync, rename, fsync the folder."""
+def write_journal(path: str, doc: Union[str, Dict[str, Any]], *, durable: bool = True) -> None:
+    """Atomic rewrite with ``to_text()`` or ``to_json()``: temp file, rename (``durable``: the temp
+    file fsync'ed before, the folder after).
+
+    On failure the temp file is removed: a journal write that failed leaves nothing new behind.
+    """
     text = doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"))
     data = text.encode("utf-8")
     tmp = f"{path}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_folder(path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        remove_quietly(tmp)  # a failed rewrite leaves the old journal, and nothing else
+        raise
+    if durable:
+        fsync_folder(path)
 
 
 def fsync_folder(path: str) -> None:
@@ -220,17 +233,16 @@ def remove_quietly(*paths: str) -> None:
 
 
 class JournalWriter:
-    """Commits finished pieces from a background thread (fdatasync data, then rewrite the journal).
+    """Commits finished pieces from a background thread (a cheap rewrite of the journal).
 
     ``record()`` never blocks on disk, so workers keep the network busy; ``close()`` stops the
     thread and can make a final commit.  Journal write errors are logged, not raised: they only
     cost the ability to resume.
     """
 
-    def __init__(self, path: str, journal: DownloadJournal, data_fd: int, *, interval: float) -> None:
+    def __init__(self, path: str, journal: DownloadJournal, *, interval: float) -> None:
         self.path = path
         self.journal = journal
-        self._fd = data_fd
         self._interval = interval
         self._cond = threading.Condition()
         self._commit_lock = threading.Lock()
@@ -272,8 +284,7 @@ class JournalWriter:
         """Wait (lock held) for ``timeout`` or ``close()``; True when closing.
 
         ``record()`` notifies the same condition, so wake-ups before the deadline are slept through:
-        otherwise every finished piece would cost a commit (an fdatasync) and the interval would mean
-        nothing.
+        otherwise every finished piece would cost a commit and the interval would mean nothing.
         """
         deadline = time.monotonic() + timeout
         while not self._closing:
@@ -284,7 +295,8 @@ class JournalWriter:
         return True
 
     def commit(self, *, force: bool = False) -> None:
-        """fdatasync the partial file, then write every recorded piece; disk I/O outside ``record``'s lock.
+        """Write every recorded piece (no fsync, see the module's durability rule); disk I/O outside
+        ``record``'s lock.
 
         ``force`` rewrites the journal even with nothing new (after ``forget``, or to start one).
         """
@@ -294,12 +306,11 @@ class JournalWriter:
             if not pending and not force:
                 return
             try:
-                _fdatasync(self._fd)
                 with self._cond:
                     for piece in pending:
                         self.journal.add(piece)
                     doc = self.journal.to_text()
-                write_journal(self.path, doc)
+                write_journal(self.path, doc, durable=False)
                 self.commits += 1
             except OSError as exc:
                 log.warning("could not update download journal %s: %s", self.path, exc)

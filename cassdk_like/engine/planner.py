@@ -1,7 +1,8 @@
 """Which pieces the next ranged GET covers: runs of consecutive pieces sized from measurement.
 
-Why requests and pieces differ: a piece is the unit of verification and of the resume journal,
-so small pieces keep a crash cheap; a request should instead last long enough that its fixed costs
+Why requests and pieces differ: a piece is the unit of verification and of the resume journal
+(journaled as soon as its bytes are in, even in the middle of a run), so small pieces keep a crash
+cheap whatever the request size; a request should instead last long enough that its fixed costs
 (a round trip before the first byte, the server opening and reading ahead a new range) stay small,
 yet be short enough that the last requests of a transfer finish together.  No fixed size serves
 every link: on a server that limits each request's rate, short requests win (each new one

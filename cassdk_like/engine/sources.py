@@ -5,6 +5,11 @@ Why three shapes (s3transfer splits by input shape too): a path or a real file i
 then streamed from it); a seekable Python file object without a file descriptor is read under a
 lock, once, into pooled part buffers; a pipe or socket can only be read once, in order, by one
 reader (the coordinator), into the pooled buffers.  All errors name the path.
+
+A file that changes during an upload must fail the upload when the change is seen, not after
+every part was sent: the read path itself checks the file's size and modification time (one
+``fstat``, under a microsecond) each time another ``_CHECK_EVERY`` bytes were read, so a change
+is noticed at the next part read at the latest.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from cassdk_like.engine.interfaces import UploadSource
 __all__ = ["FileObjectSource", "PathSource", "StreamSource", "UploadSourceLike", "open_upload_source"]
 
 _OPERATION = "upload"
+#: bytes read between two checks that the file did not change (one fstat each)
+_CHECK_EVERY = 1024 * 1024
 UploadSourceLike = Union[str, bytes, "os.PathLike[str]", IO[bytes], UploadSource]
 
 
@@ -53,7 +60,34 @@ def _fill_from_fd(fd: int, offset: int, buf: memoryview, name: str, expected: in
         got += count
 
 
-class PathSource:
+class _ChangeWatch:
+    """Calls ``check_unchanged`` from the read path every ``_CHECK_EVERY`` bytes.
+
+    The counter is not locked: a lost update between threads only delays a check by one read.
+    """
+
+    _unchecked = 0
+
+    def check_unchanged(self) -> None:
+        raise NotImplementedError
+
+    def _read_done(self, offset: int, count: int) -> None:
+        self._unchecked += count
+        if self._unchecked >= _CHECK_EVERY:
+            self._unchecked = 0
+            try:
+                self.check_unchanged()
+            except LocalFileError as exc:
+                where = f"; noticed reading bytes {offset}-{offset + count - 1}"
+                raise _error(exc.reason + where, exc.local_path or "") from None
+
+
+def _changed(before: Tuple[int, int], now: Tuple[int, int], name: str) -> LocalFileError:
+    what = f"size {before[0]} -> {now[0]}" if now[0] != before[0] else "modified, same size"
+    return _error(f"the file changed while being uploaded ({what})", name)
+
+
+class PathSource(_ChangeWatch):
     """A regular file by path; parts are read in parallel with ``preadv``. Thread-safe."""
 
     random_access = True
@@ -69,7 +103,7 @@ class PathSource:
         if not stat.S_ISREG(info.st_mode):
             os.close(self._fd)
             raise _error("not a regular file", self.name)
-        self._stat = (info.st_size, info.st_mtime_ns)
+        self._stat: Tuple[int, int] = (info.st_size, info.st_mtime_ns)
         self.size = info.st_size
         if size is not None and size != self.size:
             os.close(self._fd)
@@ -77,14 +111,12 @@ class PathSource:
 
     def read_into(self, offset: int, buf: memoryview) -> None:
         _fill_from_fd(self._fd, offset, buf, self.name, self.size)
+        self._read_done(offset, len(buf))
 
     def check_unchanged(self) -> None:
-        info = os.fstat(self._fd)
-        if (info.st_size, info.st_mtime_ns) != self._stat:
-            raise _error(
-                f"the file changed while being uploaded (size {self.size} -> {info.st_size}, or modified)",
-                self.name,
-            )
+        now = _size_and_mtime(self._fd)
+        if now != self._stat:
+            raise _changed(self._stat, now, self.name)
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -92,7 +124,7 @@ class PathSource:
             self._fd = -1
 
 
-class FileObjectSource:
+class FileObjectSource(_ChangeWatch):
     """A seekable file object, from its current position; the caller keeps ownership of it.
 
     With a real file descriptor behind it, parts are read in parallel with ``preadv``;
@@ -111,6 +143,7 @@ class FileObjectSource:
             raise _error(f"size mismatch: {size} bytes were given but only {available} remain", self.name)
         self.size = available if size is None else size
         self._fd = _regular_fd(fileobj)
+        self._stat = _size_and_mtime(self._fd) if self._fd is not None else None
         self.random_access = True
         #: parts stream from the file only when it has a descriptor (a second read is cheap)
         self.rereadable = self._fd is not None
@@ -118,12 +151,18 @@ class FileObjectSource:
     def read_into(self, offset: int, buf: memoryview) -> None:
         if self._fd is not None:
             _fill_from_fd(self._fd, self._base + offset, buf, self.name, self.size)
-            return
-        with self._lock:
-            self._file.seek(self._base + offset)
-            _fill_sequential(self._file, buf, self.name, self._base + offset, self.size)
+        else:
+            with self._lock:
+                self._file.seek(self._base + offset)
+                _fill_sequential(self._file, buf, self.name, self._base + offset, self.size)
+        self._read_done(offset, len(buf))
 
     def check_unchanged(self) -> None:
+        if self._fd is not None and self._stat is not None:
+            now = _size_and_mtime(self._fd)
+            if now != self._stat:
+                raise _changed(self._stat, now, self.name)
+            return
         with self._lock:
             end = self._file.seek(0, io.SEEK_END)
         if end != self._end:
@@ -182,6 +221,11 @@ def _fill_sequential(fileobj: IO[bytes], buf: memoryview, name: str, offset: int
 def _name_of(fileobj: Any) -> str:
     name = getattr(fileobj, "name", None)
     return name if isinstance(name, str) else f"<{type(fileobj).__name__}>"
+
+
+def _size_and_mtime(fd: int) -> Tuple[int, int]:
+    info = os.fstat(fd)
+    return info.st_size, info.st_mtime_ns
 
 
 def _regular_fd(fileobj: Any) -> Optional[int]:

@@ -13,7 +13,8 @@ names the emulator, credentials, dialect, vault, mode and paths.  Modes:
 
 Downloads commit their journal after every piece (``journal_interval=0``) unless the spec says
 ``"journal_interval": null`` (the engine's default): the crash matrix checks the promise that holds
-then, at most one piece per worker fetched again.
+then, at most one piece per worker fetched again.  ``"default_sizes": true`` leaves the piece and
+request sizes at the engine's defaults too.
 """
 
 from __future__ import annotations
@@ -62,12 +63,13 @@ def main() -> None:
     )
     vault = Vault.get_vault_by_name(CasAPI(client), spec["vault"])
     journal = spec.get("journal_interval", 0.0)  # null: the engine's default
+    sizes = {} if spec.get("default_sizes") else {"piece_size": spec.get("piece_size") or 32 * 1024 * 1024}
     config = TransferConfig(
         max_workers=spec["workers"],
         part_size=spec.get("part_size"),
-        piece_size=spec.get("piece_size") or 32 * 1024 * 1024,
         retry_policy=POLICY,
         poll_interval=0.02,
+        **sizes,
         **({} if journal is None else {"journal_interval": journal}),
     )
     mode, path = spec["mode"], spec["path"]

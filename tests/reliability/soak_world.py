@@ -23,7 +23,9 @@ What every transfer must show (``SoakFailure`` otherwise):
   equals the source's, and the service's tree hash of the uploaded archive equals the local one;
 * the folders: the source and destination folders hold exactly the expected file (no partial file,
   journal or temporary file), and the vault has no multipart upload left over;
-* the attempts: every part / piece was stored or served successfully exactly once, each took at most
+* the attempts: every part was stored and every byte of the output served successfully exactly
+  once, each part or run of pieces (downloads use the engine's request sizes: one request covers a
+  run of consecutive pieces, and half of them its default 8 MiB pieces) took at most
   ``total_attempts`` requests, every request beyond the minimum is explained by an injected fault
   (one fault, one extra request), the client sent exactly the requests the server saw, and progress
   never went backwards and ended at the size.
@@ -88,6 +90,9 @@ class SoakSettings:
     retry_after: float = 1.0
     single_threshold: int = 4 * MiB
     max_units: int = 32
+    #: share of downloads with the engine's default piece size (8 MiB); the others use 1-4 MiB
+    #: pieces; every download's requests are sized by the engine (runs of pieces, up to 64 MiB)
+    default_piece_share: float = 0.5
     workers: Tuple[int, ...] = (2, 3, 4)
     policy: RetryPolicy = SOAK_POLICY
 
@@ -130,7 +135,7 @@ class PairPlan:
     up_workers: int
     down_workers: int
     part_size: int
-    piece_size: int
+    piece_size: int  # 0: the engine's default
     up_faults: FaultPlan
     down_faults: FaultPlan
 
@@ -196,6 +201,8 @@ def _fault_plan(
 
 def plan_soak(settings: SoakSettings) -> List[PairPlan]:
     rng = random.Random(settings.seed)
+    # a generator of its own, so the rest of the plan (sizes, faults) does not depend on this choice
+    defaults = random.Random(settings.seed ^ 0x5EED)
     dialects = [("cas", "cas"), ("glacier", "glacier"), ("cas", "glacier"), ("glacier", "cas")]
     plans = []
     for index, size in enumerate(_sizes(rng, settings)):
@@ -203,6 +210,7 @@ def plan_soak(settings: SoakSettings) -> List[PairPlan]:
         multipart = size > settings.single_threshold
         part = _unit_size(rng, size, settings.max_units) if multipart else 0
         piece = _unit_size(rng, size, settings.max_units)
+        engine_default = defaults.random() < settings.default_piece_share
         plans.append(
             PairPlan(
                 index=index,
@@ -213,7 +221,7 @@ def plan_soak(settings: SoakSettings) -> List[PairPlan]:
                 up_workers=rng.choice(settings.workers),
                 down_workers=rng.choice(settings.workers),
                 part_size=part,
-                piece_size=piece,
+                piece_size=0 if engine_default else piece,
                 up_faults=_fault_plan(rng, settings, cuts=False, size=size, piece=piece),
                 down_faults=_fault_plan(rng, settings, cuts=True, size=size, piece=piece),
             )
@@ -254,9 +262,12 @@ class Seen:
     fault: Optional[str] = None  # label of the injected failure
     latency: bool = False
     cut_unused: bool = False  # a cut rule was spent on a body shorter than its cut point
+    end: Optional[int] = None  # last byte asked for (a ranged read: the end of the run it serves)
+    delivered: Optional[int] = None  # body bytes sent before a cut
 
 
-def _range_start(headers: Dict[str, str], operation: str) -> Optional[int]:
+def _byte_range(headers: Dict[str, str], operation: str) -> Tuple[Optional[int], Optional[int]]:
+    """(first, last) byte of a part (Content-Range) or a ranged read (Range); None when absent."""
     if operation == "UploadMultipartPart":
         value = headers.get("content-range", "")  # bytes a-b/*
         prefix = "bytes "
@@ -264,10 +275,12 @@ def _range_start(headers: Dict[str, str], operation: str) -> Optional[int]:
         value = headers.get("range", "")  # bytes=a-b
         prefix = "bytes="
     else:
-        return None
+        return None, None
     if not value.startswith(prefix):
-        return 0 if operation == "GetJobOutput" else None
-    return int(value[len(prefix) :].split("-", 1)[0])
+        return (0 if operation == "GetJobOutput" else None), None
+    first, _, rest = value[len(prefix) :].partition("-")
+    last = rest.split("/", 1)[0]
+    return int(first), (int(last) if last.isdigit() else None)
 
 
 def _fault_label(error: Any) -> str:
@@ -288,23 +301,25 @@ class RequestLog:
 
     def _observe(self, request: Any, response: Any, decision: Any) -> None:
         operation = request.operation
-        start = _range_start(request.headers, operation)
+        start, end = _byte_range(request.headers, operation)
         if response is None:
-            self._add(Seen(operation, start, "broken"))
+            self._add(Seen(operation, start, "broken", end=end))
         else:
-            self._add(self._classify(operation, start, response, decision))
+            self._add(self._classify(operation, start, end, response, decision))
 
     @staticmethod
-    def _classify(operation: str, start: Optional[int], response: Any, decision: Any) -> Seen:
+    def _classify(
+        operation: str, start: Optional[int], end: Optional[int], response: Any, decision: Any
+    ) -> Seen:
         latency = decision.latency > 0
         cut_at = decision.cut_after
         if decision.fail is not None:
-            return Seen(operation, start, "fail", _fault_label(decision.fail), latency)
+            return Seen(operation, start, "fail", _fault_label(decision.fail), latency, end=end)
         ok = 200 <= response.status < 300
         if ok and cut_at is not None and cut_at < response.length:
-            return Seen(operation, start, "cut", "cut", latency)
+            return Seen(operation, start, "cut", "cut", latency, end=end, delivered=cut_at)
         unused = cut_at is not None
-        return Seen(operation, start, "ok" if ok else "error", None, latency, unused)
+        return Seen(operation, start, "ok" if ok else "error", None, latency, unused, end=end)
 
     def _add(self, seen: Seen) -> None:
         with self._lock:
@@ -392,6 +407,9 @@ class Tally:
     max_requests_per_unit: int = 0
     max_faults_per_transfer: int = 0
     units: int = 0
+    runs: int = 0
+    multi_piece_runs: int = 0
+    default_piece_downloads: int = 0
 
     def add_size(self, size: int) -> None:
         self.smallest = size if self.smallest is None else min(self.smallest, size)
@@ -552,10 +570,8 @@ class Soak:
         progress = Progress()
         config = TransferConfig(
             max_workers=plan.down_workers,
-            piece_size=plan.piece_size,
-            # one request per piece, so that the accounting below can pin every request to its piece
-            # (requests covering runs of pieces are tested with faults in tests/unit/engine)
-            max_request_size=plan.piece_size,
+            # request sizes are the engine's (runs of pieces): the accounting follows each run
+            **({"piece_size": plan.piece_size} if plan.piece_size else {}),
             retry_policy=self.settings.policy,
             poll_interval=0.02,
             progress_interval=0.0,
@@ -580,8 +596,11 @@ class Soak:
         progress.check(plan.size, what)
         piece = config.piece_size_for(plan.size)
         units = math.ceil(plan.size / piece)
-        expected = {"InitiateJob": 1, "DescribeJob": 1, "GetJobOutput": units}
-        self._account(what, seen, attempts, expected, "GetJobOutput", piece, units, plan.down_faults)
+        expected = {"InitiateJob": 1, "DescribeJob": 1}
+        self._account(
+            what, seen, attempts, expected, "GetJobOutput", piece, units, plan.down_faults, size=plan.size
+        )
+        self.tally.default_piece_downloads += not plan.piece_size
         self.tally.downloads += 1
         self.tally.bytes_downloaded_verified += plan.size
         self._count(plan.down_dialect)
@@ -602,10 +621,28 @@ class Soak:
         unit_size: int,
         units: int,
         plan: FaultPlan,
+        *,
+        size: Optional[int] = None,
     ) -> None:
+        """Check every request against the retry policy and the faults injected.
+
+        Parts are keyed by their index (``unit_size`` each).  With ``size`` (a ranged download),
+        ``unit_op`` requests are followed run by run instead: a run is keyed by its last byte
+        (every request for it, first or resumed, asks up to there), must be whole pieces, must be
+        served exactly once (after a failure the same range again, after a cut the rest from the
+        first byte not sent), and the runs must tile the output.
+        """
         total_attempts = self.settings.policy.total_attempts
         outcomes = [s.outcome for s in seen]
         check("error" not in outcomes and "broken" not in outcomes, f"{what}: unexpected answers: {seen}")
+        chains: Dict[Tuple[str, int], List[Seen]] = {}  # the requests of each part / run / call
+        if size is not None and unit_op is not None:
+            runs = self._runs(what, [s for s in seen if s.operation == unit_op], unit_size, size)
+            chains.update(((unit_op, end), chain) for end, chain in runs.items())
+            expected_ok = {**expected_ok, unit_op: len(runs)}
+            count = len(runs)
+        else:
+            count = units
         ok: Dict[str, int] = {}
         for s in seen:
             if s.outcome == "ok":
@@ -618,22 +655,21 @@ class Soak:
         check(
             attempts == len(seen), f"{what}: the client sent {attempts} requests, the server saw {len(seen)}"
         )
-        per_op: Dict[str, int] = {}
-        for s in seen:
-            per_op[s.operation] = per_op.get(s.operation, 0) + 1
         check(
-            len(seen) <= (units + len(expected_ok)) * total_attempts, f"{what}: {len(seen)} requests in all"
+            len(seen) <= (count + len(expected_ok)) * total_attempts, f"{what}: {len(seen)} requests in all"
         )
-        chains: Dict[Tuple[str, int], List[Seen]] = {}  # the requests of each part / piece / call
         for s in seen:
+            if s.operation == unit_op and size is not None:
+                continue
             if s.operation == unit_op:
                 check(s.start is not None, f"{what}: {unit_op} without a range")
                 chains.setdefault((s.operation, int(s.start or 0) // unit_size), []).append(s)
             else:
                 chains.setdefault((s.operation, 0), []).append(s)
-        if unit_op is not None:
+        if unit_op is not None and size is None:
             indices = sorted(i for op, i in chains if op == unit_op)
             check(indices == list(range(units)), f"{what}: {unit_op} for units {indices} of {units}")
+        if unit_op is not None:
             self.tally.units += units
         for key, chain in chains.items():
             good = sum(1 for s in chain if s.outcome == "ok")
@@ -642,6 +678,34 @@ class Soak:
             check(len(chain) <= wanted * total_attempts, f"{what}: {key} took {len(chain)} requests")
         most = max(len(chain) for chain in chains.values())
         self._tally(seen, faults, most)
+
+    def _runs(self, what: str, seen: List[Seen], piece: int, size: int) -> Dict[int, List[Seen]]:
+        """The ranged reads grouped by run (its last byte), each run checked; see ``_account``."""
+        runs: Dict[int, List[Seen]] = {}
+        for s in seen:
+            check(s.start is not None and s.end is not None, f"{what}: a ranged read without a range: {s}")
+            runs.setdefault(int(s.end or 0), []).append(s)
+        spans = []
+        for end, chain in runs.items():
+            first = int(chain[0].start or 0)
+            served = sum(1 for s in chain if s.outcome == "ok")
+            check(served == 1, f"{what}: bytes {first}-{end} served {served} times")
+            pos = first
+            for s in chain:
+                check(s.start == pos, f"{what}: bytes {s.start}-{end} asked for, expected from {pos}")
+                if s.outcome == "cut":
+                    check(bool(s.delivered), f"{what}: a cut without its length: {s}")
+                    pos += int(s.delivered or 0)
+            whole = first % piece == 0 and ((end + 1) % piece == 0 or end == size - 1)
+            check(whole, f"{what}: bytes {first}-{end} are not whole {piece}-byte pieces")
+            spans.append((first, end))
+            self.tally.runs += 1
+            self.tally.multi_piece_runs += end + 1 - first > piece
+        spans.sort()
+        tiled = bool(spans) and spans[0][0] == 0 and spans[-1][1] == size - 1
+        tiled = tiled and all(a[1] + 1 == b[0] for a, b in zip(spans, spans[1:]))
+        check(tiled, f"{what}: the runs {spans} do not cover bytes 0-{size - 1} exactly once")
+        return runs
 
     def _tally(self, seen: List[Seen], faults: List[Seen], most: int) -> None:
         tally = self.tally
@@ -679,6 +743,9 @@ class Soak:
             "bytes_verified": t.bytes_uploaded_verified + t.bytes_downloaded_verified,
             "requests": t.requests,
             "parts_and_pieces": t.units,
+            "download_runs": t.runs,
+            "download_runs_of_several_pieces": t.multi_piece_runs,
+            "downloads_with_default_piece_size": t.default_piece_downloads,
             "faults_injected": t.fails + t.cuts,
             "failed_requests": t.fails,
             "failed_request_rate": round(t.fails / t.requests, 4) if t.requests else 0.0,

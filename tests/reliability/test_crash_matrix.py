@@ -58,6 +58,11 @@ UPLOAD_SIZE = 5 * PART + 3 * MiB + 4321  # 6 parts, the last one short
 PIECE = MiB
 DOWNLOAD_SIZE = 9 * MiB + 300 * 1024 + 7  # 10 pieces, the last one short
 RATE = 2 * MiB  # per connection, for the mid-piece kill
+#: the engine's default sizes (8 MiB pieces, requests of up to 64 MiB sized from measurement), for
+#: one mid-download kill at full loopback speed: runs of several pieces are in flight at the kill
+DEFAULT_PIECE = 8 * MiB
+DEFAULT_SIZE = 12 * DEFAULT_PIECE + 3 * MiB + 77  # 13 pieces, the last one short
+DEFAULT_KILL_PIECES = 4  # kill once the journal names this many pieces
 
 
 @attrs.frozen
@@ -68,6 +73,7 @@ class Case:
     dialect: str
     resume: str = "upload-resume"  # how the new process resumes an upload
     journal_interval: Optional[float] = 0.0  # the child's download journal interval; None: the default
+    default_sizes: bool = False  # the child downloads with the engine's default piece and request sizes
 
 
 POINTS = [
@@ -92,6 +98,10 @@ CASES = [
 DEFAULT_JOURNAL = "download-before-rename-default-journal-cas"
 CASES.append(Case(DEFAULT_JOURNAL, "download", "before-rename", "cas", journal_interval=None))
 CASES.append(Case("download-mid-piece-default-journal-cas", "download", "mid", "cas", journal_interval=None))
+#: and with every download setting at its default (8 MiB pieces, runs of up to 64 MiB): the journal
+#: names each piece of a run as it arrives, so a kill loses at most the pieces still arriving
+DEFAULT_SIZES = "download-mid-run-default-sizes-cas"
+CASES.append(Case(DEFAULT_SIZES, "download", "mid", "cas", journal_interval=None, default_sizes=True))
 
 
 class World:
@@ -161,6 +171,20 @@ def _journal_pieces(journal: str) -> List[Tuple[int, int]]:
             return [(offset, length) for offset, length, _, _ in json.load(handle)["pieces"]]
     except (OSError, ValueError, KeyError):
         return []
+
+
+def _bytes_received(partial: str, source: Path) -> int:
+    """Bytes of the partial file that hold the source's bytes, in 4 KiB blocks: what the killed
+    client had read and written (the source is pseudo-random, the rest of the file is zeros)."""
+    block, same = 4096, 0
+    with open(partial, "rb") as got, open(source, "rb") as want:
+        while True:
+            a, b = got.read(MiB), want.read(MiB)
+            if not b:
+                return same
+            for pos in range(0, len(b), block):
+                if a[pos : pos + block] == b[pos : pos + block]:
+                    same += len(b[pos : pos + block])
 
 
 def _verify_archive(vault: Vault, archive_id: str, tree: str, sha: str, folder: Path) -> None:
@@ -239,20 +263,21 @@ def _upload_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
 
 def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
     emu, faults = world.emu, world.emu.faults
+    size, piece = (DEFAULT_SIZE, DEFAULT_PIECE) if case.default_sizes else (DOWNLOAD_SIZE, PIECE)
     source = tmp_path / "source.bin"
-    sha, tree = make_file(source, DOWNLOAD_SIZE, seed=len(case.id))
+    sha, tree = make_file(source, size, seed=len(case.id))
     vault = Vault.create(world.apis[case.dialect], case.id)
     archive_id = vault.upload_archive(str(source), "crash source")
     job = vault.retrieve_archive(archive_id, tier="Expedited")
     dest = tmp_path / "out" / "restored.bin"
     dest.parent.mkdir()
     partial, journal = partial_paths(dest)
-    pieces = math.ceil(DOWNLOAD_SIZE / PIECE)
+    pieces = math.ceil(size / piece)
     faults.reset()
     extra: Dict[str, Any] = {}
     if case.point == "before-first":
         world.hold(WORKERS, "GetJobOutput", fail=True)
-    elif case.point == "mid":
+    elif case.point == "mid" and not case.default_sizes:
         faults.set_rate_limit(RATE)
     else:
         extra["hold_before_rename"] = True
@@ -260,6 +285,8 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
     def reached() -> bool:
         if case.point == "before-first":
             return _requests(world.stats(), "GET GetJobOutput") >= WORKERS
+        if case.default_sizes:  # full speed: kill once a few pieces are journaled
+            return len(_journal_pieces(journal)) >= DEFAULT_KILL_PIECES
         if case.point == "mid":  # a piece per worker journaled, the next ones about a quarter sent
             done = _journal_pieces(journal)
             in_flight = world.stats()["job_output_bytes_sent"] - sum(length for _, length in done)
@@ -273,7 +300,8 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
         mode="download",
         path=str(dest),
         job_id=job.id,
-        piece_size=PIECE,
+        piece_size=None if case.default_sizes else PIECE,
+        default_sizes=case.default_sizes,
         journal_interval=case.journal_interval,
         **extra,
     )
@@ -285,18 +313,25 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
     killed = settle(world.stats)
     assert not dest.exists()  # the destination never holds partial bytes
     assert sorted(os.listdir(dest.parent)) == sorted(os.path.basename(p) for p in (partial, journal))
-    assert os.path.getsize(partial) == DOWNLOAD_SIZE
+    assert os.path.getsize(partial) == size
     done = _journal_pieces(journal)
     journaled = sum(length for _, length in done)
     first_bytes = killed["job_output_bytes_sent"]
+    first_requests = _requests(killed, "GET GetJobOutput")
+    received = _bytes_received(partial, source)  # what the client itself read before the kill
     if case.point == "before-first":
         assert (first_bytes, done) == (0, [])
+    elif case.default_sizes:
+        # without a rate cap the emulator sends a body with one sendfile and counts it when that
+        # returns, so the client's side tells what was in flight: the bytes it had written
+        assert len(done) >= DEFAULT_KILL_PIECES
+        assert journaled <= received < size
     elif case.point == "mid":
         assert len(done) >= WORKERS
         assert first_bytes > journaled  # killed with pieces in flight
-        assert first_bytes < DOWNLOAD_SIZE
+        assert first_bytes < size
     else:
-        assert first_bytes == DOWNLOAD_SIZE  # every piece was fetched before the rename
+        assert first_bytes == size  # every piece was fetched before the rename
         assert len(done) == pieces  # ... and journaled: a new process fetches nothing again
 
     before = world.stats()
@@ -306,11 +341,13 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
     after = world.stats()
 
     second_bytes = after["job_output_bytes_sent"] - before["job_output_bytes_sent"]
-    resent = first_bytes + second_bytes - DOWNLOAD_SIZE
-    assert second_bytes == DOWNLOAD_SIZE - journaled  # exactly the pieces the journal did not name
-    assert 0 <= resent <= WORKERS * PIECE
+    assert second_bytes == size - journaled  # exactly the pieces the journal did not name
+    # default sizes: what the killed client had read and the new one fetched again; otherwise what
+    # the server sent twice (it counts paced sends as they go)
+    resent = received - journaled if case.default_sizes else first_bytes + second_bytes - size
+    assert 0 <= resent <= WORKERS * piece
     assert result["verified"] is True
-    assert (result["size"], result["tree_hash"], result["pieces_resumed"]) == (DOWNLOAD_SIZE, tree, len(done))
+    assert (result["size"], result["tree_hash"], result["pieces_resumed"]) == (size, tree, len(done))
     assert _sha256(dest) == sha
     assert sorted(os.listdir(dest.parent)) == [dest.name]  # no partial file or journal left
     return {
@@ -318,6 +355,9 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
         "second_process_bytes": second_bytes,
         "resent_bytes": resent,
         "pieces_journaled_at_kill": len(done),
+        "first_process_requests": first_requests,
+        "first_process_bytes_read": received,
+        "unit_bytes": piece,
     }
 
 
@@ -331,7 +371,7 @@ def test_kill_and_resume_in_a_new_process(
 ) -> None:
     run = _upload_case if case.kind == "upload" else _download_case
     figures = run(world, case, tmp_path)
-    unit = PART if case.kind == "upload" else PIECE
+    unit = int(figures.get("unit_bytes", PART if case.kind == "upload" else PIECE))
     row = {"case": case.id, "dialect": case.dialect, "workers": WORKERS, "unit_bytes": unit, **figures}
     world.results.append(row)
     path = tmp_path_factory.getbasetemp() / "crash-matrix.json"

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 from typing import Callable, List
 
+import attrs
 import pytest
 
 from cassdk_like.emulator import Emulator
@@ -55,6 +56,11 @@ def test_fault_soak(
     assert summary["sizes_not_mib_multiple"] >= SETTINGS.pairs // 2
     assert min(summary["transfers_by_dialect"].values()) >= SETTINGS.pairs // 2  # both dialects, evenly
     assert summary["bytes_verified"] == 2 * sum(p.size for p in plans)
+    # downloads ran with the engine's request sizes: runs of several pieces, faults among them
+    defaults = sum(not p.piece_size for p in plans)
+    assert summary["downloads_with_default_piece_size"] == defaults >= SETTINGS.pairs // 4
+    assert summary["download_runs_of_several_pieces"] >= SETTINGS.pairs // 4
+    assert summary["download_runs"] < summary["parts_and_pieces"]
     # the faults happened, at about the intended rates, of every kind
     assert 0.06 <= summary["failed_request_rate"] <= 0.14
     assert 0.02 <= summary["cut_rate"] <= 0.10
@@ -88,20 +94,27 @@ def test_the_plan_is_fixed_by_the_seed_and_never_exceeds_the_retry_budget() -> N
 # -- the checks catch what they are meant to catch --------------------------------------------------
 
 PLAN = FaultPlan(
-    fails=(), cut_count=1, cut_probability=0.05, cut_after=10, latency=0.0, latency_probability=0.1
+    fails=(), cut_count=2, cut_probability=0.05, cut_after=10, latency=0.0, latency_probability=0.1
 )
-EXPECTED = {"InitiateJob": 1, "DescribeJob": 1, "GetJobOutput": 3}
+EXPECTED = {"InitiateJob": 1, "DescribeJob": 1}  # the ranged reads are counted run by run
+SIZE = 3 * MiB + 5  # 4 pieces of 1 MiB, the last one short
 
 
 def _good() -> List[Seen]:
+    """Piece 0 alone, then a run of pieces 1-2 cut after 10 bytes and resumed, then the short last."""
     return [
         Seen("InitiateJob", None, "ok"),
         Seen("DescribeJob", None, "ok"),
-        Seen("GetJobOutput", 0, "ok"),
-        Seen("GetJobOutput", MiB, "cut", "cut"),
-        Seen("GetJobOutput", MiB + 10, "ok"),
-        Seen("GetJobOutput", 2 * MiB, "ok"),
+        Seen("GetJobOutput", 0, "ok", end=MiB - 1),
+        Seen("GetJobOutput", MiB, "cut", "cut", end=3 * MiB - 1, delivered=10),
+        Seen("GetJobOutput", MiB + 10, "ok", end=3 * MiB - 1),
+        Seen("GetJobOutput", 3 * MiB, "fail", "503", end=SIZE - 1),
+        Seen("GetJobOutput", 3 * MiB, "ok", end=SIZE - 1),
     ]
+
+
+def _account(checker: Soak, what: str, seen: List[Seen], attempts: int, plan: FaultPlan = PLAN) -> None:
+    checker._account(what, seen, attempts, EXPECTED, "GetJobOutput", MiB, 4, plan, size=SIZE)
 
 
 @pytest.fixture
@@ -113,34 +126,49 @@ def checker(tmp_path: Path) -> Soak:
 
 
 def test_a_consistent_transfer_passes_the_accounting(checker: Soak) -> None:
-    checker._account("t", _good(), 6, EXPECTED, "GetJobOutput", MiB, 3, PLAN)
-    assert (checker.tally.requests, checker.tally.cuts, checker.tally.max_requests_per_unit) == (6, 1, 2)
+    _account(checker, "t", _good(), 7)
+    tally = checker.tally
+    assert (tally.requests, tally.cuts, tally.fails, tally.max_requests_per_unit) == (7, 1, 1, 2)
+    assert (tally.runs, tally.multi_piece_runs, tally.units) == (3, 1, 4)
+
+
+def _shifted(seen: List[Seen], index: int, **changes: object) -> List[Seen]:
+    return [attrs.evolve(s, **changes) if i == index else s for i, s in enumerate(seen)]
 
 
 @pytest.mark.parametrize(
     ("why", "seen", "attempts", "says"),
     [
-        ("a piece served twice", [*_good(), Seen("GetJobOutput", 0, "ok")], 7, "successful requests"),
-        ("a piece never served", _good()[:-1], 5, "successful requests"),
-        ("an answer no fault explains", [*_good(), Seen("DescribeJob", None, "error")], 7, "unexpected"),
+        ("a piece served twice", [*_good(), Seen("GetJobOutput", 0, "ok", end=MiB - 1)], 8, "served 2 times"),
+        ("a run never finished", [*_good()[:4], *_good()[5:]], 6, "served 0 times"),
+        ("a run resumed from the wrong byte", _shifted(_good(), 4, start=MiB + 11), 7, "expected from"),
+        ("a run that is not whole pieces", _shifted(_good(), 2, end=MiB - 2), 7, "not whole"),
+        (
+            "runs that overlap",
+            [*_good()[:2], Seen("GetJobOutput", 0, "ok", end=2 * MiB - 1), *_good()[3:]],
+            7,
+            "exactly once",
+        ),
+        ("an answer no fault explains", [*_good(), Seen("DescribeJob", None, "error")], 8, "unexpected"),
         (
             "a retry without a fault",
             [*_good()[:2], Seen("InitiateJob", None, "ok"), *_good()[2:]],
-            7,
+            8,
             "successful",
         ),
-        ("client and server disagree", _good(), 7, "the client sent 7"),
-        ("more faults than armed", [Seen("InitiateJob", None, "fail", "503"), *_good()], 7, "more than"),
+        ("client and server disagree", _good(), 8, "the client sent 8"),
+        ("more faults than armed", [Seen("InitiateJob", None, "fail", "503"), *_good()], 8, "more than"),
     ],
 )
 def test_the_accounting_catches(checker: Soak, why: str, seen: List[Seen], attempts: int, says: str) -> None:
     with pytest.raises(SoakFailure, match=says):
-        checker._account(why, seen, attempts, EXPECTED, "GetJobOutput", MiB, 3, PLAN)
+        _account(checker, why, seen, attempts)
 
 
-def test_a_part_retried_past_the_policy_is_caught(checker: Soak) -> None:
-    failing = [Seen("GetJobOutput", 0, "fail", "503") for _ in range(SETTINGS.policy.total_attempts)]
-    plan = FaultPlan((), 9, 1.0, 10, 0.0, 0.0)  # armed generously: only the per-piece bound can object
+def test_a_run_retried_past_the_policy_is_caught(checker: Soak) -> None:
+    attempts = SETTINGS.policy.total_attempts
+    failing = [Seen("GetJobOutput", 0, "fail", "503", end=MiB - 1) for _ in range(attempts)]
+    plan = FaultPlan((), 9, 1.0, 10, 0.0, 0.0)  # armed generously: only the per-run bound can object
     seen = [*_good()[:2], *failing, *_good()[2:]]
     with pytest.raises(SoakFailure, match=r"took 6 requests"):
-        checker._account("t", seen, len(seen), EXPECTED, "GetJobOutput", MiB, 3, plan)
+        _account(checker, "t", seen, len(seen), plan)

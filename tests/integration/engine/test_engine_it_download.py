@@ -158,7 +158,7 @@ def test_bandwidth_limit_is_honoured_within_ten_percent(tmp_path: Path) -> None:
 
 
 def test_cancel_stops_within_a_second_and_the_journal_resumes(tmp_path: Path) -> None:
-    payload = os.urandom(8 * MiB)
+    payload = os.urandom(12 * MiB)
     dest = tmp_path / "o"
     token = CancelToken()
     cancelled_at: List[float] = []
@@ -167,14 +167,16 @@ def test_cancel_stops_within_a_second_and_the_journal_resumes(tmp_path: Path) ->
         cancelled_at.append(time.monotonic())
         token.cancel()
 
-    with RangeServer(data=payload, rate=MiB) as slow:  # 4 workers x 1 MiB/s: about 2 s in all
+    # 4 workers x 1 MiB/s: about 3 s in all; a piece whose bytes are all in when the cancel is
+    # seen is journaled (its bytes are on disk and hashed), the ones still arriving are not
+    with RangeServer(data=payload, rate=MiB) as slow:
         threading.Timer(1.2, cancel).start()
         with pytest.raises(TransferCancelledError):
             download_to_path(source_for(slow, payload), dest, config=CFG, cancel_token=token)
         assert time.monotonic() - cancelled_at[0] < 1.0
     assert not dest.exists()
     done = finished_pieces(partial_paths(dest)[1])
-    assert 1 <= len(done) < 8
+    assert 1 <= len(done) < 12
     with RangeServer(data=payload) as fast:  # a fresh log: nothing from the cancelled requests
         result = download_to_path(source_for(fast, payload), dest, config=CFG)
         assert fast.bytes_sent == len(payload) - sum(length for _, length in done)
@@ -200,7 +202,7 @@ def test_kill_9_then_a_new_process_fetches_only_missing_pieces(tmp_path: Path) -
             child.wait()
     assert child.returncode == -signal.SIGKILL
     done = finished_pieces(journal)
-    assert 1 <= len(done) < 8
+    assert 1 <= len(done) < 12
     assert not dest.exists()
     with RangeServer(data=payload) as fast:
         result = download_to_path(source_for(fast, payload), dest, config=CHILD_CONFIG)

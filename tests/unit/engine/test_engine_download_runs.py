@@ -6,7 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Set, Tuple
 
 import pytest
 
@@ -76,9 +76,11 @@ def test_the_servers_hash_of_a_run_vouches_for_every_piece_in_it(tmp_path: Path)
     assert pieces[3][2] == tree_hash(data[3 * MiB : 4 * MiB])
 
 
-def test_a_run_that_fails_its_hash_is_refetched_whole_and_its_pieces_never_journaled_before(
+def test_a_run_that_fails_its_hash_is_refetched_whole_and_its_pieces_never_journaled_verified_before(
     tmp_path: Path,
 ) -> None:
+    """Pieces of a run are journaled as they arrive (a crash then loses one piece per worker, not a
+    run), but only as unverified: a resume hashes them from disk and the whole-output check decides."""
     data = os.urandom(8 * MiB)
     journaled: List[List[int]] = []
     dest = tmp_path / "o"
@@ -87,7 +89,7 @@ def test_a_run_that_fails_its_hash_is_refetched_whole_and_its_pieces_never_journ
     def snapshot(byte_range: ByteRange, pos: int) -> None:
         if byte_range.start == 4 * MiB and pos == 0 and os.path.exists(journal_path):
             doc = json.loads(Path(journal_path).read_text())
-            journaled.append(sorted(p[0] // MiB for p in doc["pieces"]))
+            journaled.append(sorted(p[0] // MiB for p in doc["pieces"] if p[3]))
 
     source = FakeSource(
         data, faults=[FakeFault("corrupt", start=4 * MiB, after=3 * MiB + 5)], read_hook=snapshot
@@ -96,7 +98,7 @@ def test_a_run_that_fails_its_hash_is_refetched_whole_and_its_pieces_never_journ
     assert dest.read_bytes() == data
     assert spans(source) == [(0, 1), (1, 2), (2, 4), (4, 8), (4, 8)]
     assert result.bytes_fetched == 12 * MiB  # the bad 4 MiB run twice
-    # when the run was fetched again, none of its pieces (4..7) had been recorded as done
+    # when the run was fetched again, none of its pieces (4..7) had been recorded as verified
     assert journaled
     assert not {4, 5, 6, 7} & set(journaled[-1])
 
@@ -164,3 +166,31 @@ def test_max_request_size_equal_to_the_piece_size_keeps_one_request_per_piece(tm
     )
     assert spans(source) == [(i, i + 1) for i in range(6)]
 
+
+
+def test_pieces_of_a_vouched_run_are_journaled_as_they_arrive(tmp_path: Path) -> None:
+    """A crash in the middle of a 4-piece run loses at most the piece being received, not the run."""
+    data = os.urandom(8 * MiB)
+    dest = tmp_path / "o"
+    _temp, journal_path = partial_paths(dest)
+    seen: List[Set[int]] = []
+
+    def inside_the_last_piece(byte_range: ByteRange, pos: int) -> None:
+        if byte_range.start == 4 * MiB and pos == 3 * MiB + 256 * 1024 and not seen:
+            deadline = time.monotonic() + 5  # the journal is committed by a background thread
+            got: Set[int] = set()
+            while time.monotonic() < deadline:
+                got = {entry[0] // MiB for entry in json.loads(Path(journal_path).read_text())["pieces"]}
+                if {4, 5, 6} <= got:
+                    break
+                time.sleep(0.01)
+            seen.append(got)
+
+    source = FakeSource(data, read_hook=inside_the_last_piece)
+    result = download_to_path(source, dest, config=RUNS)
+    assert spans(source) == [(0, 1), (1, 2), (2, 4), (4, 8)]
+    assert "x-cas-sha256-tree-hash" in source.responses[3].headers  # the run is vouched for
+    assert {4, 5, 6} <= seen[0]  # journaled before the run's last byte arrived
+    assert 7 not in seen[0]
+    assert result.verified
+    assert result.pieces_fetched == 8

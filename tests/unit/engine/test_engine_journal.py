@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -82,52 +83,62 @@ def test_garbage_or_missing_journal_is_none(tmp_path: Path) -> None:
 
 
 def test_writer_commits_in_background_and_forgets(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    data.write_bytes(b"\0" * 10)
-    fd = os.open(data, os.O_RDWR)
-    try:
-        path = str(tmp_path / "j.json")
-        journal = DownloadJournal("id", 3 * MiB, MiB)
-        writer = JournalWriter(path, journal, fd, interval=0)
-        writer.start()
-        writer.record(JournalPiece(0, MiB, H))
-        writer.record(JournalPiece(MiB, MiB, H))
-        writer.close(commit=True)
-        loaded = load_journal(path)
-        assert loaded is not None
-        assert sorted(loaded.pieces) == [0, MiB]
-        writer.forget([0])
-        writer.commit(force=True)
-        loaded = load_journal(path)
-        assert loaded is not None
-        assert sorted(loaded.pieces) == [MiB]
-        assert writer.commits >= 2
-    finally:
-        os.close(fd)
+    path = str(tmp_path / "j.json")
+    journal = DownloadJournal("id", 3 * MiB, MiB)
+    writer = JournalWriter(path, journal, interval=0)
+    writer.start()
+    writer.record(JournalPiece(0, MiB, H))
+    writer.record(JournalPiece(MiB, MiB, H))
+    writer.close(commit=True)
+    loaded = load_journal(path)
+    assert loaded is not None
+    assert sorted(loaded.pieces) == [0, MiB]
+    writer.forget([0])
+    writer.commit(force=True)
+    loaded = load_journal(path)
+    assert loaded is not None
+    assert sorted(loaded.pieces) == [MiB]
+    assert writer.commits >= 2
 
 
 def test_writer_commits_at_most_once_per_interval(tmp_path: Path) -> None:
-    # a finished piece must not cut the interval short: each commit costs an fdatasync
-    data = tmp_path / "data"
-    data.write_bytes(b"\0" * 10)
-    fd = os.open(data, os.O_RDWR)
-    try:
-        journal = DownloadJournal("id", 40 * MiB, MiB)
-        writer = JournalWriter(str(tmp_path / "j.json"), journal, fd, interval=60)
-        writer.start()
-        writer.record(JournalPiece(0, MiB, H))
-        deadline = time.monotonic() + 5
-        while writer.commits == 0 and time.monotonic() < deadline:  # the first piece commits at once
-            time.sleep(0.01)
-        for index in range(1, 40):
-            writer.record(JournalPiece(index * MiB, MiB, H))
-            time.sleep(0.001)
-        time.sleep(0.2)
-        assert writer.commits == 1  # the other 39 wait for the interval (or close)
-        writer.close(commit=True)
-        assert writer.commits == 2
-        loaded = load_journal(str(tmp_path / "j.json"))
-        assert loaded is not None
-        assert len(loaded.pieces) == 40
-    finally:
-        os.close(fd)
+    # a finished piece must not cut the interval short: each commit costs a journal rewrite
+    journal = DownloadJournal("id", 40 * MiB, MiB)
+    writer = JournalWriter(str(tmp_path / "j.json"), journal, interval=60)
+    writer.start()
+    writer.record(JournalPiece(0, MiB, H))
+    deadline = time.monotonic() + 5
+    while writer.commits == 0 and time.monotonic() < deadline:  # the first piece commits at once
+        time.sleep(0.01)
+    for index in range(1, 40):
+        writer.record(JournalPiece(index * MiB, MiB, H))
+        time.sleep(0.001)
+    time.sleep(0.2)
+    assert writer.commits == 1  # the other 39 wait for the interval (or close)
+    writer.close(commit=True)
+    assert writer.commits == 2
+    loaded = load_journal(str(tmp_path / "j.json"))
+    assert loaded is not None
+    assert len(loaded.pieces) == 40
+
+
+def test_commits_never_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resume re-hashes what the journal names, so a commit needs no fsync to be safe, and one
+    that waited for the disk would fall behind the network (a kill -9 would then cost more)."""
+    syncs: List[str] = []
+    for name in ("fsync", "fdatasync"):
+        monkeypatch.setattr(os, name, lambda fd, name=name: syncs.append(name))
+    writer = JournalWriter(str(tmp_path / "j.json"), DownloadJournal("id", 4 * MiB, MiB), interval=0)
+    writer.start()
+    writer.record(JournalPiece(0, MiB, H))
+    deadline = time.monotonic() + 5
+    while writer.commits == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.record(JournalPiece(MiB, MiB, H))
+    writer.close(commit=True)
+    monkeypatch.undo()
+    assert writer.commits == 2
+    assert syncs == []
+    loaded = load_journal(str(tmp_path / "j.json"))
+    assert loaded is not None
+    assert sorted(loaded.pieces) == [0, MiB]

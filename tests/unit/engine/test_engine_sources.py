@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,27 @@ def test_stream_source_is_read_in_order_once() -> None:
     source.check_unchanged()
     with pytest.raises(InvalidArgumentError):
         StreamSource(io.BytesIO(b""), -1)
+
+
+def test_reads_notice_a_changed_file_within_a_mib(tmp_path: Path) -> None:
+    """The read path checks size and mtime itself every MiB, so an upload fails at the next part."""
+    path = tmp_path / "f"
+    path.write_bytes(bytes(4 * 1024 * 1024))
+    info = os.stat(path)
+    mib = memoryview(bytearray(1024 * 1024))
+    with open(path, "rb") as handle:
+        sources = [PathSource(path), FileObjectSource(handle)]
+        for source in sources:
+            source.read_into(0, mib)  # a check, the file is as it was
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))  # same size, new mtime
+        for source in sources:
+            with pytest.raises(LocalFileError, match=r"changed while being uploaded \(modified, same size\)"):
+                source.read_into(1024 * 1024, mib)
+        sources[0].close()
+    unbacked = io.BytesIO(bytes(3 * 1024 * 1024))
+    source = FileObjectSource(unbacked)
+    source.read_into(0, mib)
+    unbacked.seek(0, io.SEEK_END)
+    unbacked.write(b"more")
+    with pytest.raises(LocalFileError, match="changed size"):
+        source.read_into(1024 * 1024, mib)

@@ -378,3 +378,20 @@ def test_a_lost_complete_answer_says_the_object_may_exist() -> None:
     with pytest.raises(MultipartUploadError, match="object may exist") as caught:
         upload_multipart(io.BytesIO(os.urandom(2 * MiB)), LostAnswer(upload_id="u-1"), config=CFG)
     assert caught.value.upload_id == "u-1"
+
+
+def test_file_touched_during_upload_fails_at_the_next_part_not_at_the_end(tmp_path: Path) -> None:
+    path = write(tmp_path, os.urandom(8 * MiB))
+    info = os.stat(path)
+
+    def touch(rng: ByteRange) -> None:
+        if rng.start == 0:  # same size, new mtime: only the metadata tells
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+
+    target = FakeTarget(on_part=touch)
+    cfg = TransferConfig(max_workers=1, min_part_size=MiB, retry_policy=FAST, poll_interval=0.02)
+    with pytest.raises(MultipartUploadError) as err:
+        upload_multipart(path, target, config=cfg)
+    assert "changed" in str(err.value)
+    assert len(target.calls) <= 2  # seen at the next part read, not after all 8 were sent
+    assert target.completed is None
