@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
+import attrs
 import pytest
 
 from cassdk_like.core.byterange import ByteRange
@@ -222,8 +223,9 @@ def test_an_edit_of_the_file_during_the_upload_fails_the_part_and_names_it(tmp_p
             os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
     target = FakeTarget(on_part=edit)
+    one_worker = attrs.evolve(CFG, max_workers=1)  # no other worker reads while the file is edited
     with pytest.raises(MultipartUploadError, match=r"part 2 \(bytes 1048576-2097151\) changed") as info:
-        upload_multipart(path, target, config=CFG)
+        upload_multipart(path, target, config=one_worker)
     assert isinstance(info.value.__cause__, LocalFileError)
     assert MiB not in target.parts  # the changed bytes were never stored
     assert sum(1 for c in target.calls if c.start == MiB) == 1  # not retried: it cannot succeed
