@@ -29,6 +29,7 @@ SENSITIVE_HEADERS = frozenset(
         "proxy-authorization",
         "x-amz-security-token",
         "x-cas-security-token",
+        "x-cos-security-token",
         "cookie",
         "set-cookie",
     }
@@ -37,7 +38,7 @@ SENSITIVE_HEADERS = frozenset(
 # key=value fields that carry a signature or a token, wherever they appear (query strings,
 # Authorization values, exception texts). ``Signature=`` also matches q-signature and X-Amz-Signature.
 _SECRET_FIELDS = re.compile(
-    r"(?i)((?:q-|x-amz-)?signature=|x-amz-security-token=)[^&\s,;\"'<>]+",
+    r"(?i)((?:q-|x-amz-)?signature=|x-(?:amz|cas|cos)-security-token=)[^&\s,;\"'<>]+",
 )
 # Authorization schemes whose non-signature fields are safe to show
 _SIGNED_SCHEME = re.compile(r"(?i)(q-sign-algorithm=|AWS4-HMAC-SHA256\s)")

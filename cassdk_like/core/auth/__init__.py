@@ -5,16 +5,24 @@ Both live under ``core`` so the SDK's transport and the emulator share one imple
 
 from __future__ import annotations
 
+from cassdk_like.core.auth.presigned import PresignedURL
 from cassdk_like.core.auth.qsign import (
+    COS_SIGNED_HEADERS,
     DEFAULT_EXPIRES,
+    FLAVORS,
+    MAX_QSIGN_EXPIRES,
+    QSIGN_FIELDS,
     QSigner,
     QSignParts,
     build_authorization,
     compute_qsign,
+    cos_signs,
     format_headers,
     format_parameters,
     parse_authorization,
     qsign_encode,
+    qsign_from_query,
+    signed_key,
     verify_qsign,
 )
 from cassdk_like.core.auth.sigv4 import (
@@ -46,11 +54,16 @@ from cassdk_like.core.auth.sigv4 import (
 
 __all__ = [
     "ALGORITHM",
+    "COS_SIGNED_HEADERS",
     "DEFAULT_EXPIRES",
     "EMPTY_SHA256",
+    "FLAVORS",
     "MAX_PRESIGN_EXPIRES",
+    "MAX_QSIGN_EXPIRES",
+    "QSIGN_FIELDS",
     "UNSIGNED_PAYLOAD",
     "HeadersLike",
+    "PresignedURL",
     "QSignParts",
     "QSigner",
     "SigV4Parts",
@@ -61,6 +74,7 @@ __all__ = [
     "canonical_request",
     "canonical_uri",
     "compute_qsign",
+    "cos_signs",
     "credential_scope",
     "format_amz_date",
     "format_headers",
@@ -72,8 +86,10 @@ __all__ = [
     "parse_query_string",
     "parse_sigv4_authorization",
     "qsign_encode",
+    "qsign_from_query",
     "quote_path",
     "sign_string",
+    "signed_key",
     "signing_key",
     "string_to_sign",
     "uri_encode",

@@ -25,27 +25,40 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
+from cassdk_like.core.auth.presigned import PresignedURL
 from cassdk_like.core.exceptions import InvalidArgumentError
+from cassdk_like.core.http.request import HttpRequest, parse_endpoint, wire_target
 
 __all__ = [
+    "COS_SIGNED_HEADERS",
     "DEFAULT_EXPIRES",
+    "FLAVORS",
+    "MAX_QSIGN_EXPIRES",
+    "QSIGN_FIELDS",
     "QSignParts",
     "QSigner",
     "build_authorization",
     "compute_qsign",
+    "cos_signs",
     "format_headers",
     "format_parameters",
     "parse_authorization",
     "qsign_encode",
+    "qsign_from_query",
+    "signed_key",
     "verify_qsign",
 ]
 
 #: validity window of a signature in seconds (the original SDK's ``DefaultAuthTimeout``)
 DEFAULT_EXPIRES = 1200
-
-_FIELDS = (
+#: the longest presigned validity offered (the SigV4 limit, 7 days)
+MAX_QSIGN_EXPIRES = 7 * 24 * 3600
+#: the two encodings of the lists: Tencent CAS, and COS as cos-python-sdk-v5 signs it
+FLAVORS = frozenset({"cas", "cos"})
+#: the q-sign fields, in the order they are written (also the presigned query's field names)
+QSIGN_FIELDS = (
     "q-sign-algorithm",
     "q-ak",
     "q-sign-time",
@@ -54,6 +67,8 @@ _FIELDS = (
     "q-url-param-list",
     "q-signature",
 )
+
+_FIELDS = QSIGN_FIELDS
 _TIME_RE = re.compile(r"^(\d{10});(\d{10})$")
 _HEX40_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 
@@ -67,19 +82,71 @@ def qsign_encode(value: str) -> str:
     return quote(value, safe="")
 
 
-def format_parameters(params: Sequence[Tuple[str, str]]) -> Tuple[str, str]:
-    """Return (FormatParameters, q-url-param-list); keys and values are lowercased first."""
-    pairs = sorted((key.strip().lower(), qsign_encode(str(value).lower())) for key, value in params)
-    text = "&".join(f"{qsign_encode(key)}={value}" for key, value in pairs)
+def _check_flavor(flavor: str) -> str:
+    if flavor not in FLAVORS:
+        raise InvalidArgumentError(f"unknown q-sign flavor {flavor!r}; expected one of {sorted(FLAVORS)}")
+    return flavor
+
+
+def signed_key(name: str, flavor: str = "cas") -> str:
+    """The form a header or parameter name takes in the lists: CAS lowercases, COS encodes then lowercases."""
+    if flavor == "cos":
+        return qsign_encode(name).lower()
+    return name.strip().lower()
+
+
+#: headers COS signs when present (cos-python-sdk-v5's list), besides every x-cos-* and x-ci-*
+COS_SIGNED_HEADERS = frozenset(
+    {
+        "cache-control",
+        "content-disposition",
+        "content-encoding",
+        "content-type",
+        "content-md5",
+        "content-length",
+        "expect",
+        "expires",
+        "host",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-unmodified-since",
+        "origin",
+        "range",
+        "transfer-encoding",
+        "pic-operations",
+    }
+)
+
+
+def cos_signs(name: str) -> bool:
+    """True for a header COS's own SDK puts in the signature (so a COS server expects it signed)."""
+    lowered = name.strip().lower()
+    return lowered in COS_SIGNED_HEADERS or lowered.startswith(("x-cos-", "x-ci-"))
+
+
+def format_parameters(params: Sequence[Tuple[str, str]], flavor: str = "cas") -> Tuple[str, str]:
+    """Return (FormatParameters, q-url-param-list).
+
+    CAS lowercases keys and values before encoding; COS (cos-python-sdk-v5) encodes first, then
+    lowercases the key only (so ``%C3%A9`` becomes ``%c3%a9``) and keeps the value's case.
+    """
+    if _check_flavor(flavor) == "cos":
+        pairs = sorted((signed_key(key, flavor), qsign_encode(str(value))) for key, value in params)
+        text = "&".join(f"{key}={value}" for key, value in pairs)
+    else:
+        pairs = sorted((signed_key(key), qsign_encode(str(value).lower())) for key, value in params)
+        text = "&".join(f"{qsign_encode(key)}={value}" for key, value in pairs)
     names = sorted({key for key, _ in pairs})
     return text, ";".join(names)
 
 
-def format_headers(headers: Mapping[str, str]) -> Tuple[str, str]:
-    """Return (FormatHeaders, q-header-list); names are lowercased, values are kept as given."""
+def format_headers(headers: Mapping[str, str], flavor: str = "cas") -> Tuple[str, str]:
+    """Return (FormatHeaders, q-header-list); names as :func:`signed_key` says, values encoded as given."""
+    _check_flavor(flavor)
     lowered: Dict[str, str] = {}
     for name, value in headers.items():
-        key = name.strip().lower()
+        key = signed_key(name, flavor)
         if key in lowered:
             raise InvalidArgumentError(f"header {key!r} is given twice (names are case-insensitive)")
         lowered[key] = str(value)
@@ -122,11 +189,12 @@ def compute_qsign(
     headers: Mapping[str, str],
     sign_time: str,
     key_time: Optional[str] = None,
+    flavor: str = "cas",
 ) -> QSignParts:
     """Compute the q-sign over exactly ``params`` and ``headers``; ``path`` is raw (not encoded)."""
     key_time = sign_time if key_time is None else key_time
-    fmt_params, param_list = format_parameters(params)
-    fmt_headers, header_list = format_headers(headers)
+    fmt_params, param_list = format_parameters(params, flavor)
+    fmt_headers, header_list = format_headers(headers, flavor)
     format_string = f"{method.lower()}\n{path}\n{fmt_params}\n{fmt_headers}\n"
     digest = hashlib.sha1(format_string.encode("utf-8")).hexdigest()
     string_to_sign = f"sha1\n{sign_time}\n{digest}\n"
@@ -161,6 +229,7 @@ def build_authorization(
     headers: Mapping[str, str],
     start: int,
     end: int,
+    flavor: str = "cas",
 ) -> str:
     """The ``Authorization`` value for a request signed for ``start``..``end`` (Unix seconds)."""
     if not 0 <= start <= end <= 9_999_999_999:
@@ -174,17 +243,20 @@ def build_authorization(
         params=params,
         headers=headers,
         sign_time=window,
+        flavor=flavor,
     ).authorization
 
 
 class QSigner:
-    """Signs CAS requests; the SDK's transport calls ``sign`` before every attempt.
+    """Signs CAS (and COS) requests; the SDK's transport calls ``sign`` before every attempt.
 
-    The window starts at ``clock()`` (injectable, so tests can freeze time) and lasts ``expires``
-    seconds. The secret key never appears in the repr.
+    The window starts ``backdate`` seconds before ``clock()`` (injectable, so tests can freeze
+    time; COS's SDK backdates 60 s to absorb clock skew) and ends ``expires`` seconds after it.
+    ``flavor`` picks how names are encoded ("cas" or "cos", see :func:`format_parameters`).
+    The secret key never appears in the repr.
     """
 
-    __slots__ = ("_clock", "_secret_key", "expires", "secret_id")
+    __slots__ = ("_clock", "_secret_key", "backdate", "expires", "flavor", "secret_id")
 
     def __init__(
         self,
@@ -193,18 +265,48 @@ class QSigner:
         *,
         expires: int = DEFAULT_EXPIRES,
         clock: Callable[[], float] = time.time,
+        flavor: str = "cas",
+        backdate: int = 0,
     ) -> None:
         if not secret_id or not secret_key:
             raise InvalidArgumentError("q-sign needs a non-empty secret id and secret key")
         if expires <= 0:
             raise InvalidArgumentError(f"expires must be positive, got {expires}")
+        if isinstance(backdate, bool) or not isinstance(backdate, int) or backdate < 0:
+            raise InvalidArgumentError(f"backdate must be an int >= 0, got {backdate!r}")
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.expires = expires
         self._clock = clock
+        self.flavor = _check_flavor(flavor)
+        self.backdate = backdate
 
     def __repr__(self) -> str:
-        return f"QSigner(secret_id={self.secret_id!r}, secret_key=<hidden>, expires={self.expires})"
+        return (
+            f"QSigner(secret_id={self.secret_id!r}, secret_key=<hidden>, expires={self.expires}, "
+            f"flavor={self.flavor!r})"
+        )
+
+    def _authorization(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[Tuple[str, str]],
+        headers: Mapping[str, str],
+        expires: int,
+    ) -> str:
+        now = int(self._clock())
+        return build_authorization(
+            secret_id=self.secret_id,
+            secret_key=self._secret_key,
+            method=method,
+            path=path,
+            params=params,
+            headers=headers,
+            start=max(now - self.backdate, 0),
+            end=now + expires,
+            flavor=self.flavor,
+        )
 
     def sign(
         self,
@@ -214,17 +316,61 @@ class QSigner:
         headers: Mapping[str, str],
     ) -> str:
         """Return the ``Authorization`` value; signs exactly the headers given (caller chooses)."""
-        start = int(self._clock())
-        return build_authorization(
-            secret_id=self.secret_id,
-            secret_key=self._secret_key,
-            method=method,
-            path=path,
-            params=params,
-            headers=headers,
-            start=start,
-            end=start + self.expires,
+        return self._authorization(method, path, params, headers, self.expires)
+
+    def presign(
+        self,
+        request: HttpRequest,
+        expires: int,
+        *,
+        base_url: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> PresignedURL:
+        """A URL that carries the q-sign fields in its query, valid for ``expires`` seconds.
+
+        Signs the Host of ``base_url`` (default: the request's), every query parameter of the
+        request and ``headers`` (which the user of the URL must then send). The request's own
+        query follows the signature fields, as COS writes it.
+        """
+        if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= MAX_QSIGN_EXPIRES:
+            raise InvalidArgumentError(
+                f"expires must be 1..{MAX_QSIGN_EXPIRES} seconds, got {expires!r}",
+                operation=request.operation or "presign",
+                resource=request.resource or None,
+            )
+        base, host = _presign_target(request, base_url)
+        signed = {"host": host}
+        signed.update({k: v for k, v in (headers or {}).items() if k.strip().lower() != "host"})
+        authorization = self._authorization(request.method, request.path, request.query, signed, expires)
+        fields = parse_authorization(authorization)
+        query = "&".join(f"{name}={quote_plus(fields[name], safe='')}" for name in QSIGN_FIELDS)
+        target = wire_target(request.path, request.query)
+        path, _, own_query = target.partition("?")
+        return PresignedURL(f"{base}{path}?{query}" + (f"&{own_query}" if own_query else ""))
+
+
+def _presign_target(request: HttpRequest, base_url: Optional[str]) -> Tuple[str, str]:
+    chosen = base_url if base_url is not None else request.base_url
+    if chosen is None:
+        raise InvalidArgumentError(
+            "presign needs the host: set the request's base_url or pass base_url",
+            operation=request.operation or "presign",
+            resource=request.resource or None,
         )
+    return parse_endpoint(chosen)
+
+
+def qsign_from_query(params: Sequence[Tuple[str, str]]) -> Tuple[Optional[str], List[Tuple[str, str]]]:
+    """Split a presigned query into (the Authorization text it carries, the other parameters).
+
+    The first element is None when the query holds no ``q-signature`` (not presigned).
+    """
+    found = {key: value for key, value in params if key in QSIGN_FIELDS}
+    rest = [(key, value) for key, value in params if key not in QSIGN_FIELDS]
+    if "q-signature" not in found:
+        return None, list(params)
+    text = "&".join(f"{name}={found[name]}" for name in QSIGN_FIELDS if name in found)
+    return text, rest
 
 
 def parse_authorization(value: str) -> Dict[str, str]:
@@ -258,17 +404,18 @@ def _select_signed(
     fields: Dict[str, str],
     params: Sequence[Tuple[str, str]],
     headers: Mapping[str, str],
+    flavor: str,
 ) -> Tuple[Optional[str], List[Tuple[str, str]], Dict[str, str]]:
     """Pick the declared headers/params from the request; first element is an error message."""
-    by_name = {name.strip().lower(): value for name, value in headers.items()}
+    by_name = {signed_key(name, flavor): value for name, value in headers.items()}
     chosen_headers: Dict[str, str] = {}
     for name in _split_list(fields["q-header-list"]):
         if name not in by_name:
             return f"header {name!r} is listed in q-header-list but absent from the request", [], {}
-        chosen_headers[name] = by_name[name]
+        chosen_headers[next(k for k in headers if signed_key(k, flavor) == name)] = by_name[name]
     chosen_params: List[Tuple[str, str]] = []
     for name in _split_list(fields["q-url-param-list"]):
-        found = [(key, value) for key, value in params if key.strip().lower() == name]
+        found = [(key, value) for key, value in params if signed_key(key, flavor) == name]
         if not found:
             return f"parameter {name!r} is listed in q-url-param-list but absent from the request", [], {}
         chosen_params.extend(found)
@@ -285,6 +432,7 @@ def verify_qsign(
     secret_for: Callable[[str], Optional[str]],
     now: float,
     max_skew: int = 900,
+    flavor: str = "cas",
 ) -> Optional[Tuple[str, str]]:
     """Check a q-sign request for the emulator: ``None`` when valid, else (error code, message).
 
@@ -318,7 +466,7 @@ def verify_qsign(
             f"Signature not yet valid: q-sign-time starts {int(sign_window[0] - now)} s in the "
             f"future (more than the {max_skew} s allowed for clock skew)"
         )
-    error, chosen_params, chosen_headers = _select_signed(fields, params, headers)
+    error, chosen_params, chosen_headers = _select_signed(fields, params, headers, flavor)
     if error is not None:
         return _INVALID, error
     parts = compute_qsign(
@@ -330,6 +478,7 @@ def verify_qsign(
         headers=chosen_headers,
         sign_time=fields["q-sign-time"],
         key_time=fields["q-key-time"],
+        flavor=flavor,
     )
     if not hmac.compare_digest(parts.signature, fields["q-signature"].lower()):
         return _INVALID, "The request signature we calculated does not match the signature you provided"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
+from cassdk_like.core.auth.presigned import PresignedURL
 from cassdk_like.core.auth.sigv4_canonical import (
     ALGORITHM,
     EMPTY_SHA256,
@@ -37,6 +38,7 @@ from cassdk_like.core.auth.sigv4_canonical import (
     uri_encode,
 )
 from cassdk_like.core.exceptions import InvalidArgumentError
+from cassdk_like.core.http.request import HttpRequest, parse_endpoint, wire_target
 
 __all__ = [
     "ALGORITHM",
@@ -213,15 +215,16 @@ class SigV4Signer:
         expires: int = 3600,
         headers: Optional[Mapping[str, str]] = None,
         payload_hash: str = EMPTY_SHA256,
-    ) -> str:
+    ) -> PresignedURL:
         """A query-signed URL (X-Amz-Algorithm ... X-Amz-Signature) valid for ``expires`` seconds.
 
         ``url`` is absolute, may carry a query, and its path is in request-line form. ``headers``
         (besides host) are signed and must then be sent. S3-style callers pass ``UNSIGNED_PAYLOAD``.
         A session token goes into the query and is signed.
         """
-        if not 1 <= expires <= MAX_PRESIGN_EXPIRES:
-            raise InvalidArgumentError(f"expires must be 1..{MAX_PRESIGN_EXPIRES} seconds, got {expires}")
+        whole = isinstance(expires, int) and not isinstance(expires, bool)
+        if not whole or not 1 <= expires <= MAX_PRESIGN_EXPIRES:
+            raise InvalidArgumentError(f"expires must be 1..{MAX_PRESIGN_EXPIRES} seconds, got {expires!r}")
         parts = urlsplit(url)
         if not parts.scheme or not parts.netloc:
             raise InvalidArgumentError("presign_url needs an absolute URL")
@@ -242,7 +245,44 @@ class SigV4Signer:
         path = parts.path or "/"
         signature = self._finish(method, path, query, signed, payload_hash, amz_date)[3]
         final_query = f"{canonical_query(query)}&X-Amz-Signature={signature}"
-        return urlunsplit((parts.scheme, parts.netloc, path, final_query, ""))
+        return PresignedURL(urlunsplit((parts.scheme, parts.netloc, path, final_query, "")))
+
+    def presign(
+        self,
+        request: HttpRequest,
+        expires: int,
+        *,
+        base_url: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        payload_hash: Optional[str] = None,
+    ) -> PresignedURL:
+        """``request`` as a query-signed URL on its host (``base_url``, else the request's own).
+
+        The payload is ``UNSIGNED-PAYLOAD`` for S3 and the empty-body hash for other services
+        unless ``payload_hash`` says otherwise; ``headers`` are signed and must then be sent.
+        """
+        chosen = base_url if base_url is not None else request.base_url
+        if chosen is None:
+            raise InvalidArgumentError(
+                "presign needs the host: set the request's base_url or pass base_url",
+                operation=request.operation or "presign",
+                resource=request.resource or None,
+            )
+        base, _host = parse_endpoint(chosen)
+        if payload_hash is None:
+            payload_hash = UNSIGNED_PAYLOAD if self.service == "s3" else EMPTY_SHA256
+        try:
+            return self.presign_url(
+                request.method,
+                base + wire_target(request.path, request.query),
+                expires=expires,
+                headers=headers,
+                payload_hash=payload_hash,
+            )
+        except InvalidArgumentError as exc:
+            exc.operation = exc.operation or request.operation or "presign"
+            exc.resource = exc.resource or request.resource or None
+            raise
 
 
 def parse_sigv4_authorization(value: str) -> Dict[str, str]:

@@ -7,11 +7,12 @@ multi-GiB part is streamed from disk and can be re-sent from the same offset on 
 from __future__ import annotations
 
 from typing import BinaryIO, Dict, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 import attrs
 
 from cassdk_like.core.exceptions import InvalidArgumentError
+from cassdk_like.core.redact import redact_text
 
 __all__ = [
     "BodyLike",
@@ -46,13 +47,30 @@ class RequestBody:
 BodyLike = Union[bytes, bytearray, memoryview, RequestBody, None]
 
 
+def _redacted_query(query: List[Tuple[str, str]]) -> str:
+    """Query pairs for a repr, with signatures and tokens masked (a presigned query is a secret)."""
+    masked = [tuple(redact_text(f"{key}={value}").split("=", 1)) for key, value in query]
+    return repr(masked)
+
+
+def _check_base_url(_inst: object, _attribute: attrs.Attribute[Optional[str]], value: Optional[str]) -> None:
+    if value is not None:
+        parse_endpoint(value)
+
+
 @attrs.define
 class HttpRequest:
-    """One REST call; ``path`` is raw (unencoded) because signers need it that way."""
+    """One REST call; ``path`` is raw (unencoded) because signers need it that way.
+
+    ``base_url`` (``scheme://host[:port]``) sends this one request to another host through the
+    same pooled Transport (S3 virtual-host buckets, COS ``<bucket>-<appid>`` hosts, presigned
+    URLs); its Host header and signature then name that host. ``sign=False`` sends the request
+    unsigned: a presigned URL already carries its signature in the query.
+    """
 
     method: str
     path: str
-    query: List[Tuple[str, str]] = attrs.Factory(list)
+    query: List[Tuple[str, str]] = attrs.field(factory=list, repr=_redacted_query)
     headers: Dict[str, str] = attrs.Factory(dict)
     body: BodyLike = attrs.field(default=None, repr=False)
     #: True: a 2xx response body is left unread for the caller (job output downloads)
@@ -61,6 +79,28 @@ class HttpRequest:
     operation: str = ""
     #: what the call is about, for errors ("upload 'ID' in vault 'v1'")
     resource: str = ""
+    #: ``scheme://host[:port]`` of this request; None: the Transport's endpoint
+    base_url: Optional[str] = attrs.field(default=None, validator=_check_base_url)
+    #: False: the Transport's signer is not called (presigned URLs)
+    sign: bool = True
+
+    @classmethod
+    def from_url(cls, method: str, url: str, **fields: object) -> HttpRequest:
+        """A request for an absolute URL (a presigned one, say): base URL, raw path and decoded query.
+
+        Unsigned unless ``sign=True`` is passed, since such URLs carry their own signature.
+        """
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise InvalidArgumentError("invalid URL") from None
+        base = f"{parts.scheme}://{parts.netloc}"
+        query = [
+            (unquote_plus(key), unquote_plus(value))
+            for key, _, value in (item.partition("=") for item in parts.query.split("&") if item)
+        ]
+        fields.setdefault("sign", False)
+        return cls(method, unquote(parts.path or "/"), query, base_url=base, **fields)  # type: ignore[arg-type]
 
     @property
     def content_length(self) -> int:

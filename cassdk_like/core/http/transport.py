@@ -9,6 +9,7 @@ Thread-safe: many workers may call :meth:`Transport.send` at once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import random
@@ -16,7 +17,7 @@ import sys
 import threading
 import time
 from types import TracebackType
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Type, Union
 
 import requests
 import requests.adapters
@@ -58,6 +59,8 @@ SignFn = Callable[[HttpRequest, Dict[str, str]], None]
 SEND_BLOCKSIZE = 256 * 1024
 _HAS_BLOCKSIZE = "key_blocksize" in urllib3.poolmanager.PoolKey._fields
 _insecure_lock = threading.Lock()
+#: per-request base URLs repeat (one host per bucket): parse each once
+_parse_target = functools.lru_cache(maxsize=256)(parse_endpoint)
 _insecure_warned = False
 
 
@@ -142,7 +145,7 @@ class Transport:
         self.redactor = Redactor(secrets)
         self._sleep = sleep
         self._rng = rng
-        self._proxies: Dict[str, str] = dict(get_environ_proxies(self._base_url))
+        self._proxies_by_base: Dict[str, Dict[str, str]] = {}
         self._session = requests.Session()
         self._adapter = _PooledAdapter(max_pool_size)
         self._session.mount("http://", self._adapter)
@@ -167,14 +170,30 @@ class Transport:
         """Scrub these values from every log line from now on."""
         self.redactor.register(*values)
 
+    def target_of(self, request: HttpRequest) -> Tuple[str, str]:
+        """(base URL, Host header) of ``request``: its own ``base_url`` or the Transport's endpoint."""
+        if request.base_url is None:
+            return self._base_url, self.host_header
+        return _parse_target(request.base_url)
+
     def url_for(self, request: HttpRequest) -> str:
         """The wire URL of ``request`` (see :func:`wire_target` for the encoding)."""
-        return self._base_url + wire_target(request.path, request.query)
+        return self.target_of(request)[0] + wire_target(request.path, request.query)
+
+    def _proxies_for(self, base_url: str) -> Dict[str, str]:
+        """The environment's proxies for one host, looked up once per host."""
+        with self._lock:
+            found = self._proxies_by_base.get(base_url)
+        if found is None:
+            found = dict(get_environ_proxies(base_url))
+            with self._lock:
+                self._proxies_by_base[base_url] = found
+        return found
 
     def build_headers(self, request: HttpRequest) -> Dict[str, str]:
         """The headers of one attempt before signing: exactly what will go on the wire."""
         headers = {
-            "Host": self.host_header,
+            "Host": self.target_of(request)[1],
             "User-Agent": self.user_agent,
             "Accept": "*/*",
             "Accept-Encoding": "identity",
@@ -245,7 +264,7 @@ class Transport:
             except (OSError, ValueError) as exc:
                 raise self._local_error(request, exc) from exc
         headers = self.build_headers(request)
-        if self._sign is not None:
+        if self._sign is not None and request.sign:
             self._sign(request, headers)
         prepared = self._prepare(request, headers, reader)
         with self._lock:
@@ -253,7 +272,11 @@ class Transport:
         started = time.monotonic()
         try:
             raw = self._adapter.send(
-                prepared, stream=True, timeout=self.timeouts, verify=self._verify, proxies=self._proxies
+                prepared,
+                stream=True,
+                timeout=self.timeouts,
+                verify=self._verify,
+                proxies=self._proxies_for(self.target_of(request)[0]),
             )
         except (requests.exceptions.RequestException, OSError) as exc:
             self._log_attempt(request, headers, type(exc).__name__, attempt, started)
@@ -349,7 +372,7 @@ class Transport:
             return self._local_error(request, reader.failure)
         return translate_send_error(
             exc,
-            host=self.host_header,
+            host=self.target_of(request)[1],
             redact=self.redactor.text,
             attempts=attempt,
             operation=request.operation or None,
