@@ -31,6 +31,7 @@ from cassdk_like.core.exceptions import (
     TimedOut,
     TransportError,
 )
+from cassdk_like.core.http.watchdog import WatchdogEntry, watchdog
 
 __all__ = [
     "BodyStream",
@@ -219,8 +220,94 @@ def _socket_of(raw: Any) -> Optional[socket.socket]:
     return sock if isinstance(sock, socket.socket) else None
 
 
+class _StallWatch:
+    """Fails a body that delivers fewer than ``min_rate`` bytes/s over ``window`` seconds of reading.
+
+    A read timeout applies to each socket read, so a server dripping one byte a second never trips
+    it. Only time spent inside reads counts (a caller pausing between reads is not a stall). Reads
+    are capped at a quarter of what the observed rate delivers in a window, so the bytes of a
+    flowing body become visible within the window; a read still blocked when the window is up
+    is ended by the watchdog thread, which interrupts the connection.
+    """
+
+    def __init__(self, min_rate: float, window: float, interrupt: Callable[[], None]) -> None:
+        self.min_rate = min_rate
+        self.window = window
+        self._interrupt = interrupt
+        self._need = min_rate * window
+        self._lock = threading.Lock()
+        self._busy = 0.0  # seconds inside reads in this window
+        self._bytes = 0  # bytes delivered in this window
+        self._total_busy = 0.0
+        self._total_bytes = 0
+        self._started: Optional[float] = None
+        self._check: Optional[WatchdogEntry] = None
+        self.stalled: Optional[str] = None
+
+    def cap(self, wanted: int) -> int:
+        """How much one read may ask for, so that it returns within about a quarter window."""
+        rate = self._total_bytes / self._total_busy if self._total_busy > 0 else 0.0
+        return max(1, min(wanted, int(max(self._need, rate * self.window) / 4)))
+
+    def begin(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._started = now
+            if self._check is None:
+                self._check = watchdog.call_later(self.window - self._busy, self._on_check)
+
+    def end(self, count: int) -> None:
+        """Account one read; raises (via ``stalled``) when a full window delivered too little."""
+        with self._lock:
+            now = time.monotonic()
+            spent = now - self._started if self._started is not None else 0.0
+            self._started = None
+            self._busy += spent
+            self._bytes += count
+            self._total_busy += spent
+            self._total_bytes += count
+            if self._busy >= self.window:
+                self._close_window()
+
+    def _close_window(self) -> None:
+        if self._bytes < self._need and self.stalled is None:
+            self.stalled = f"body stalled: {self._bytes} bytes in {self._busy:.3g} s"
+        self._busy, self._bytes = 0.0, 0
+
+    def _on_check(self) -> None:
+        interrupt = False
+        with self._lock:
+            self._check = None
+            if self._started is None or self.stalled is not None:
+                return  # not reading now: the next read schedules the next check
+            now = time.monotonic()
+            busy = self._busy + (now - self._started)
+            if busy < self.window:
+                self._check = watchdog.call_later(self.window - busy, self._on_check)
+                return
+            self._busy = busy
+            self._close_window()
+            interrupt = self.stalled is not None
+            self._started = now  # the read in flight opens the next window
+            if not interrupt:
+                self._check = watchdog.call_later(self.window, self._on_check)
+        if interrupt:
+            self._interrupt()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._check is not None:
+                self._check.cancel()
+                self._check = None
+
+
 class BodyStream:
-    """A response body still on the socket; checks it against Content-Length. Not thread-safe."""
+    """A response body still on the socket; checks it against Content-Length. Not thread-safe.
+
+    With ``min_rate`` (bytes/s) a read fails with ``TimedOut`` once fewer than ``min_rate`` bytes
+    per second arrived over ``stall_window`` seconds of reading; ``interrupt`` (default
+    :meth:`abort`) is how the watchdog wakes a read blocked meanwhile.
+    """
 
     def __init__(
         self,
@@ -231,6 +318,9 @@ class BodyStream:
         attempts: int = 1,
         operation: str = "",
         resource: str = "",
+        min_rate: Optional[float] = None,
+        stall_window: float = 30.0,
+        interrupt: Optional[Callable[[], None]] = None,
     ) -> None:
         self._raw = raw
         self._expected = expected_length
@@ -246,6 +336,9 @@ class BodyStream:
         self._abort_lock = threading.Lock()
         self._released = False
         self._aborted = False
+        self._stall = (
+            _StallWatch(min_rate, stall_window, interrupt or self.abort) if min_rate is not None else None
+        )
 
     def abort(self) -> None:
         """From any thread: wake a read blocked on a silent connection by shutting its socket down.
@@ -288,8 +381,55 @@ class BodyStream:
             if self._expected is not None and self.bytes_read < self._expected:
                 raise self._bad(f"response body ended after {self.bytes_read} of {self._expected} bytes")
 
+    def _stalled_error(self, cause: Optional[BaseException] = None) -> Optional[TimedOut]:
+        """The stall failure, once the watch has seen one (also when it made the read fail)."""
+        if self._stall is None or self._stall.stalled is None:
+            return None
+        self.close()
+        return TimedOut(
+            f"{self._stall.stalled} (min_rate {self._stall.min_rate:g} bytes/s)",
+            attempts=self._attempts,
+            operation=self._operation,
+            resource=self._resource,
+        )
+
+    def _watched(self, read: Callable[[int], Any], wanted: int) -> Any:
+        """Run one read under the stall watch (reads of at most ``cap`` bytes)."""
+        watch = self._stall
+        if watch is None or self._eof:
+            return read(wanted)
+        watch.begin()
+        count = 0
+        try:
+            result = read(watch.cap(wanted))
+            count = result if isinstance(result, int) else len(result)
+        except TransportError as exc:
+            stalled = self._stalled_error(exc)
+            if stalled is not None:
+                raise stalled from exc
+            raise
+        finally:
+            watch.end(count)
+        stalled = self._stalled_error()
+        if stalled is not None:
+            raise stalled
+        return result
+
     def read(self, amt: Optional[int] = None, *, decode_content: bool = False) -> bytes:
         """Up to ``amt`` bytes (all the rest when None); b"" at the end."""
+        if self._stall is None:
+            return self._read(amt, decode_content=decode_content)
+        if amt is not None:
+            data: bytes = self._watched(lambda n: self._read(n, decode_content=decode_content), amt)
+            return data
+        pieces: list[bytes] = []
+        while True:
+            piece = self._watched(lambda n: self._read(n, decode_content=decode_content), 1 << 30)
+            if not piece:
+                return b"".join(pieces)
+            pieces.append(piece)
+
+    def _read(self, amt: Optional[int] = None, *, decode_content: bool = False) -> bytes:
         if self._eof:
             return b""
         try:
@@ -303,7 +443,9 @@ class BodyStream:
 
     def readinto(self, buf: Buffer) -> int:
         """Fill ``buf`` from the socket; 0 at the end (urllib3's readinto when it has one)."""
-        return self._readinto(buf, self._direct)
+        view = memoryview(buf).cast("B")
+        count: int = self._watched(lambda n: self._readinto(view[:n], self._direct), len(view))
+        return count
 
     def readinto_for(self, buf: Buffer, seconds: float) -> int:
         """Like :meth:`readinto`, but returns ``seconds`` after the first bytes even if ``buf`` is not full.
@@ -314,7 +456,11 @@ class BodyStream:
         if self._direct_for is None:
             return self.readinto(buf)
         direct_for = self._direct_for
-        return self._readinto(buf, lambda view: direct_for(view, seconds))
+        view = memoryview(buf).cast("B")
+        count: int = self._watched(
+            lambda n: self._readinto(view[:n], lambda part: direct_for(part, seconds)), len(view)
+        )
+        return count
 
     def _readinto(self, buf: Buffer, direct: Optional[Callable[[memoryview], int]]) -> int:
         if self._eof:
@@ -353,6 +499,8 @@ class BodyStream:
 
     def close(self) -> None:
         """Release the connection (returned to the pool if the body was fully read)."""
+        if self._stall is not None:
+            self._stall.stop()
         self._finalizer()
 
     @property
