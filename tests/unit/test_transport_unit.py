@@ -581,3 +581,14 @@ def test_json_body_round_trip(make: Callable[..., Transport]) -> None:
     assert response.status == 202
     assert response.headers["X-CAS-Job-Id"] == "j1"
     assert json.loads(responses.calls[0].request.body or b"") == {"Type": "archive-retrieval"}
+
+
+def test_the_attempt_deadline_grows_with_the_request_body_at_min_rate() -> None:
+    """A 256 MiB part on a 1 MB/s link takes minutes: the deadline is for a server gone silent."""
+    with Transport(BASE, request_timeout=10.0, min_rate=1000.0) as transport:
+        assert transport._deadline_for(HttpRequest("GET", "/x")) == 10.0
+        assert transport._deadline_for(HttpRequest("PUT", "/x", body=b"a" * 5000)) == 15.0
+    with Transport(BASE, request_timeout=10.0, min_rate=None) as transport:
+        assert transport._deadline_for(HttpRequest("PUT", "/x", body=b"a" * 5000)) == 10.0
+    with Transport(BASE, request_timeout=None) as transport:
+        assert transport._deadline_for(HttpRequest("PUT", "/x", body=b"a" * 5000)) is None

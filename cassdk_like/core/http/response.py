@@ -13,14 +13,15 @@ import json
 import socket
 import threading
 import weakref
-from typing import Any, Callable, Iterator, Mapping, Optional, Protocol, Union
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Protocol, Union
 
 from requests.structures import CaseInsensitiveDict
 
 from cassdk_like.core.errortable import ErrorCode, ErrorDecoder
-from cassdk_like.core.exceptions import BadResponseError, CASServerError, TransportError
+from cassdk_like.core.exceptions import BadResponseError, CASServerError, TimedOutError, TransportError
 from cassdk_like.core.http.failures import READ_ERRORS as _READ_ERRORS
 from cassdk_like.core.http.failures import translate_read_error
+from cassdk_like.core.http.stall import StallWatch
 from cassdk_like.core.http.zerocopy import direct_reader as _direct_reader
 from cassdk_like.core.http.zerocopy import direct_reader_for as _direct_reader_for
 from cassdk_like.core.http.zerocopy import socket_of as _socket_of
@@ -40,7 +41,12 @@ class RawBody(Protocol):
 
 
 class BodyStream:
-    """A response body still on the socket; checks it against Content-Length. Not thread-safe."""
+    """A response body still on the socket; checks it against Content-Length. Not thread-safe.
+
+    With ``min_rate`` (bytes/s) a read fails with ``TimedOutError`` once fewer than ``min_rate`` bytes
+    per second arrived over ``stall_window`` seconds of reading; ``interrupt`` (default
+    :meth:`abort`) is how the watchdog wakes a read blocked meanwhile.
+    """
 
     def __init__(
         self,
@@ -51,6 +57,9 @@ class BodyStream:
         attempts: int = 1,
         operation: str = "",
         resource: str = "",
+        min_rate: Optional[float] = None,
+        stall_window: float = 30.0,
+        interrupt: Optional[Callable[[], None]] = None,
     ) -> None:
         self._raw = raw
         self._expected = expected_length
@@ -66,6 +75,9 @@ class BodyStream:
         self._abort_lock = threading.Lock()
         self._released = False
         self._aborted = False
+        self._stall = (
+            StallWatch(min_rate, stall_window, interrupt or self.abort) if min_rate is not None else None
+        )
 
     def abort(self) -> None:
         """From any thread: wake a read blocked on a silent connection by shutting its socket down.
@@ -108,8 +120,58 @@ class BodyStream:
             if self._expected is not None and self.bytes_read < self._expected:
                 raise self._bad(f"response body ended after {self.bytes_read} of {self._expected} bytes")
 
+    def _stalled_error(self, cause: Optional[BaseException] = None) -> Optional[TimedOutError]:
+        """The stall failure, once the watch has seen one (also when it made the read fail)."""
+        if self._stall is None or self._stall.stalled is None:
+            return None
+        self.close()
+        return TimedOutError(
+            f"{self._stall.stalled} (min_rate {self._stall.min_rate:g} bytes/s)",
+            attempts=self._attempts,
+            operation=self._operation,
+            resource=self._resource,
+        )
+
+    def _watched(self, read: Callable[[int], Any], wanted: int) -> Any:
+        """Run one read under the stall watch (reads of at most ``cap`` bytes)."""
+        watch = self._stall
+        if watch is None or self._eof:
+            return read(wanted)
+        watch.begin()
+        count = 0
+        try:
+            result = read(watch.cap(wanted))
+            count = result if isinstance(result, int) else len(result)
+        except TransportError as exc:
+            stalled = self._stalled_error(exc)
+            if stalled is not None:
+                raise stalled from exc
+            raise
+        finally:
+            watch.end(count)
+        stalled = self._stalled_error()
+        if stalled is not None:
+            raise stalled
+        return result
+
     def read(self, amt: Optional[int] = None, *, decode_content: bool = False) -> bytes:
         """Up to ``amt`` bytes (all the rest when None); b"" at the end."""
+        if self._stall is None:
+            return self._read(amt, decode_content=decode_content)
+        # the watch caps each read; gather pieces so that read(n) still means n bytes unless the end
+        pieces: List[bytes] = []
+        left = (1 << 62) if amt is None else amt
+        while left > 0:
+            piece: bytes = self._watched(
+                lambda n: self._read(n, decode_content=decode_content), min(left, 1 << 30)
+            )
+            if not piece:
+                break
+            pieces.append(piece)
+            left -= len(piece)
+        return b"".join(pieces)
+
+    def _read(self, amt: Optional[int] = None, *, decode_content: bool = False) -> bytes:
         if self._eof:
             return b""
         try:
@@ -123,7 +185,9 @@ class BodyStream:
 
     def readinto(self, buf: Buffer) -> int:
         """Fill ``buf`` from the socket; 0 at the end (urllib3's readinto when it has one)."""
-        return self._readinto(buf, self._direct)
+        view = memoryview(buf).cast("B")
+        count: int = self._watched(lambda n: self._readinto(view[:n], self._direct), len(view))
+        return count
 
     def readinto_for(self, buf: Buffer, seconds: float) -> int:
         """Like :meth:`readinto`, but returns ``seconds`` after the first bytes even if ``buf`` is not full.
@@ -134,7 +198,11 @@ class BodyStream:
         if self._direct_for is None:
             return self.readinto(buf)
         direct_for = self._direct_for
-        return self._readinto(buf, lambda view: direct_for(view, seconds))
+        view = memoryview(buf).cast("B")
+        count: int = self._watched(
+            lambda n: self._readinto(view[:n], lambda part: direct_for(part, seconds)), len(view)
+        )
+        return count
 
     def _readinto(self, buf: Buffer, direct: Optional[Callable[[memoryview], int]]) -> int:
         if self._eof:
@@ -173,6 +241,8 @@ class BodyStream:
 
     def close(self) -> None:
         """Release the connection (returned to the pool if the body was fully read)."""
+        if self._stall is not None:
+            self._stall.stop()
         self._finalizer()
 
     @property

@@ -14,7 +14,7 @@ import math
 import random
 import threading
 import time
-from typing import Callable, FrozenSet, Iterable, Optional
+from typing import Any, Callable, FrozenSet, Iterable, Optional
 
 import attrs
 
@@ -42,6 +42,15 @@ def _finite_non_negative(_inst: object, attribute: attrs.Attribute[float], value
         raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
+def _optional_non_negative(
+    _inst: object, attribute: attrs.Attribute[Any], value: Optional[float]
+) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf
+    ):
+        raise ValueError(f"{attribute.name} must be None or a finite number >= 0, got {value!r}")
+
+
 def _int_set(values: Iterable[int]) -> FrozenSet[int]:
     return frozenset(values)
 
@@ -58,6 +67,9 @@ class RetryPolicy:
     * Backoff is full jitter: ``rng() * min(backoff_cap, backoff_base * 2 ** (attempt - 1))``.
     * A ``Retry-After`` from the server replaces the jitter: we wait exactly what it asks, capped
       at ``max_retry_after`` -- the server knows its recovery time better than our formula.
+    * ``max_total_wait`` caps the seconds one call spends waiting between its attempts (None:
+      no cap); once the next wait would pass it, the last answer or error is what the call gets.
+      Without it, a server answering ``Retry-After: 3600`` holds every call for minutes.
     * Connection errors, timeouts and broken bodies are retried; of the HTTP answers only
       ``retry_statuses`` and error codes worth retrying (any status).  By default those are the
       codes the answering service's error table marks retryable (the vault's
@@ -70,6 +82,7 @@ class RetryPolicy:
     backoff_base: float = attrs.field(default=0.1, validator=_finite_non_negative)
     backoff_cap: float = attrs.field(default=20.0, validator=_finite_non_negative)
     max_retry_after: float = attrs.field(default=60.0, validator=_finite_non_negative)
+    max_total_wait: Optional[float] = attrs.field(default=120.0, validator=_optional_non_negative)
     retry_statuses: FrozenSet[int] = attrs.field(default=DEFAULT_RETRY_STATUSES, converter=_int_set)
     retry_codes: Optional[FrozenSet[str]] = attrs.field(default=None, converter=_str_set_or_none)
 
@@ -103,6 +116,10 @@ class RetryPolicy:
 
     def has_attempts_left(self, attempts_made: int) -> bool:
         return attempts_made < self.total_attempts
+
+    def allows_wait(self, waited: float, delay: float) -> bool:
+        """True when waiting ``delay`` more seconds keeps the call within ``max_total_wait``."""
+        return self.max_total_wait is None or waited + delay <= self.max_total_wait
 
     def backoff(
         self,

@@ -26,15 +26,18 @@ import urllib3.poolmanager
 from requests.utils import get_environ_proxies
 
 from cassdk_like._version import __version__
+from cassdk_like.core.cancel import CancelToken, current_cancel_token
 from cassdk_like.core.errortable import ErrorDecoder
 from cassdk_like.core.exceptions import (
     CASClientError,
     CASError,
     InvalidArgumentError,
     LocalFileError,
-    TimedOut,
+    TimedOutError,
+    TransferCancelledError,
     TransportError,
 )
+from cassdk_like.core.http.abort import CANCELLED, DEADLINE, GUARDED_POOL_CLASSES, STALLED, AttemptGuard
 from cassdk_like.core.http.failures import translate_send_error
 from cassdk_like.core.http.request import (
     BodyReader,
@@ -46,6 +49,7 @@ from cassdk_like.core.http.request import (
 )
 from cassdk_like.core.http.response import BodyStream, HttpResponse
 from cassdk_like.core.http.retry import RetryBudget, RetryPolicy, parse_retry_after
+from cassdk_like.core.http.watchdog import watchdog
 from cassdk_like.core.redact import Redactor
 
 __all__ = ["SEND_BLOCKSIZE", "SignFn", "Transport", "default_user_agent"]
@@ -84,8 +88,21 @@ def _check_timeout(name: str, value: float) -> float:
     return float(value)
 
 
+def _check_optional(name: str, value: Optional[float], unit: str) -> Optional[float]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise InvalidArgumentError(f"{name} must be None or a finite number of {unit} > 0, got {value!r}")
+    return float(value)
+
+
+def _noop() -> None:
+    return None
+
+
 class _PooledAdapter(requests.adapters.HTTPAdapter):
-    """HTTPAdapter with a blocking pool and, on urllib3 2.x, a large socket send block."""
+    """HTTPAdapter with a blocking pool of abortable connections (see ``abort``) and, on urllib3
+    2.x, a large socket send block."""
 
     def __init__(self, pool_size: int) -> None:
         super().__init__(pool_connections=pool_size, pool_maxsize=pool_size, pool_block=True, max_retries=0)
@@ -96,14 +113,29 @@ class _PooledAdapter(requests.adapters.HTTPAdapter):
         if _HAS_BLOCKSIZE:
             pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(GUARDED_POOL_CLASSES)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = dict(GUARDED_POOL_CLASSES)
+        return manager
 
 
 class Transport:
     """Sends HttpRequests to one endpoint with pooling, fresh signatures and bounded retries.
 
     Low-level: an HTTP error status is returned, not raised (also when retries ran out on a
-    retryable status); only transport failures raise (ConnectionFailed / TimedOut /
+    retryable status); only transport failures raise (ConnectionFailedError / TimedOutError /
     BadResponseError, with ``attempts``). Thread-safe. Close it, or use it as a context manager.
+
+    A request's ``base_url`` sends it to another host through the same pool. Inside
+    ``cancel_scope(token)`` a cancel stops the call: no new attempt, no retry, the backoff wait
+    wakes, and the attempt in flight is aborted (``TransferCancelledError``). ``request_timeout``
+    bounds one attempt as a whole -- connect, body upload (given ``size / min_rate`` more),
+    waiting for the headers and reading a buffered body -- where ``read_timeout`` bounds only each
+    socket read; a streamed body
+    instead fails once fewer than ``min_rate`` bytes/s arrive over ``stall_window`` seconds.
     """
 
     def __init__(
@@ -123,10 +155,16 @@ class Transport:
         secrets: Iterable[str] = (),
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
+        request_timeout: Optional[float] = 300.0,
+        min_rate: Optional[float] = 1024.0,
+        stall_window: float = 30.0,
         errors: Optional[ErrorDecoder] = None,
     ) -> None:
         self._base_url, self.host_header = parse_endpoint(endpoint)
         self._errors = errors  # the service's error parser and code table (None: plain JSON errors)
+        self.request_timeout = _check_optional("request_timeout", request_timeout, "seconds")
+        self.min_rate = _check_optional("min_rate", min_rate, "bytes per second")
+        self.stall_window = _check_timeout("stall_window", stall_window)
         self.timeouts = (
             _check_timeout("connect_timeout", connect_timeout),
             _check_timeout("read_timeout", read_timeout),
@@ -207,22 +245,33 @@ class Transport:
     # -- sending --------------------------------------------------------------------------------
 
     def send(self, request: HttpRequest) -> HttpResponse:
-        """Send with retries; returns the final answer, raises only when the transport gives up."""
+        """Send with retries; returns the final answer, raises only when the transport gives up.
+
+        Honours ``current_cancel_token()``: raises ``TransferCancelledError`` once it is cancelled.
+        """
         if self._closed:
             raise CASClientError("the transport is closed", operation=request.operation or None)
+        token = current_cancel_token()
         reader = BodyReader(request.body) if isinstance(request.body, RequestBody) else None
         policy = self.retry_policy
         attempt = 0
         last_cost: Optional[int] = None
+        waited = 0.0
         while True:
             attempt += 1
+            self._raise_if_cancelled(token, request)
             try:
-                response = self._attempt(request, reader, attempt)
+                response = self._attempt(request, reader, attempt, token)
             except TransportError as exc:
-                cost = self._retry_cost(exc, attempt)
-                if cost is None:
+                self._raise_if_cancelled(token, request, exc)
+                if not policy.should_retry_error(exc) or not policy.has_attempts_left(attempt):
                     raise
                 delay = policy.backoff(attempt, None, self._rng)
+                if not policy.allows_wait(waited, delay):
+                    raise
+                cost = self.retry_budget.acquire(timeout=isinstance(exc, TimedOutError))
+                if cost is None:
+                    raise
                 reason = type(exc).__name__
             else:
                 code = response.error_code
@@ -230,11 +279,15 @@ class Transport:
                     if response.ok:
                         self.retry_budget.refund(last_cost)
                     return response
-                cost = self.retry_budget.acquire() if policy.has_attempts_left(attempt) else None
-                if cost is None:
+                if (token is not None and token.cancelled) or not policy.has_attempts_left(attempt):
                     return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = policy.backoff(attempt, retry_after, self._rng)
+                if not policy.allows_wait(waited, delay):
+                    return response
+                cost = self.retry_budget.acquire()
+                if cost is None:
+                    return response
                 reason = f"HTTP {response.status}" + (f" {code}" if code else "")
                 response.close()
             last_cost = cost
@@ -247,17 +300,39 @@ class Transport:
                 attempt,
                 policy.total_attempts,
             )
+            waited += delay
+            self._wait(delay, token, request)
+
+    def _wait(self, delay: float, token: Optional[CancelToken], request: HttpRequest) -> None:
+        """The backoff wait; a cancel wakes it (an injected ``sleep`` is used as given)."""
+        if token is None or self._sleep is not time.sleep:
             self._sleep(delay)
+        else:
+            token.wait(delay)
+        self._raise_if_cancelled(token, request)
 
-    def _retry_cost(self, exc: TransportError, attempt: int) -> Optional[int]:
-        """Tokens paid for retrying after a transport error, or None to give up."""
-        if not self.retry_policy.should_retry_error(exc):
-            return None
-        if not self.retry_policy.has_attempts_left(attempt):
-            return None
-        return self.retry_budget.acquire(timeout=isinstance(exc, TimedOut))
+    @staticmethod
+    def _raise_if_cancelled(
+        token: Optional[CancelToken], request: HttpRequest, cause: Optional[BaseException] = None
+    ) -> None:
+        if token is None or not token.cancelled:
+            return
+        error = TransferCancelledError(
+            f"request cancelled ({token.reason or 'cancelled'})",
+            operation=request.operation or None,
+            resource=request.resource or None,
+        )
+        if cause is not None:
+            raise error from cause
+        raise error
 
-    def _attempt(self, request: HttpRequest, reader: Optional[BodyReader], attempt: int) -> HttpResponse:
+    def _attempt(
+        self,
+        request: HttpRequest,
+        reader: Optional[BodyReader],
+        attempt: int,
+        token: Optional[CancelToken] = None,
+    ) -> HttpResponse:
         if reader is not None:
             try:
                 reader.rewind()
@@ -269,7 +344,49 @@ class Transport:
         prepared = self._prepare(request, headers, reader)
         with self._lock:
             self._request_count += 1
+        guard = AttemptGuard()
+        forget_cancel = token.on_cancel(lambda: guard.abort(CANCELLED)) if token is not None else _noop
+        allowed = self._deadline_for(request)
+        deadline = (
+            watchdog.call_later(allowed, lambda: guard.abort(DEADLINE)) if allowed is not None else None
+        )
         started = time.monotonic()
+        try:
+            with guard.active():
+                response = self._exchange(request, prepared, headers, reader, attempt, guard, started)
+        except BaseException:
+            guard.finish()
+            raise
+        finally:
+            forget_cancel()
+            if deadline is not None:
+                deadline.cancel()
+        if not self._streams(request, response.status):
+            guard.finish()  # the whole answer is in memory
+            return response
+        # a streamed body keeps the guard: its stall watch interrupts the connection through it
+        late = self._aborted_error(request, guard, attempt)
+        if late is not None:  # aborted between the headers and here: the socket is already shut
+            response.close()
+            raise late
+        return response
+
+    @staticmethod
+    def _streams(request: HttpRequest, status: int) -> bool:
+        """True when the body of this answer is left on the socket for the caller."""
+        return request.stream and 200 <= status < 300
+
+    def _exchange(
+        self,
+        request: HttpRequest,
+        prepared: requests.PreparedRequest,
+        headers: Mapping[str, str],
+        reader: Optional[BodyReader],
+        attempt: int,
+        guard: AttemptGuard,
+        started: float,
+    ) -> HttpResponse:
+        """One attempt on the wire: send, then wrap (and for a buffered answer, read) the response."""
         try:
             raw = self._adapter.send(
                 prepared,
@@ -280,15 +397,41 @@ class Transport:
             )
         except (requests.exceptions.RequestException, OSError) as exc:
             self._log_attempt(request, headers, type(exc).__name__, attempt, started)
-            raise self._send_error(request, reader, exc, attempt) from exc
+            raise self._aborted_error(request, guard, attempt) or self._send_error(
+                request, reader, exc, attempt
+            ) from exc
         try:
-            response = self._receive(request, raw, attempt)
+            response = self._receive(request, raw, attempt, guard)
         except TransportError as exc:
             raw.close()
             self._log_attempt(request, headers, type(exc).__name__, attempt, started)
+            aborted = self._aborted_error(request, guard, attempt)
+            if aborted is not None:
+                raise aborted from exc
             raise
         self._log_attempt(request, headers, str(response.status), attempt, started)
         return response
+
+    def _aborted_error(self, request: HttpRequest, guard: AttemptGuard, attempt: int) -> Optional[CASError]:
+        """The error for an attempt that failed because it was aborted, or None."""
+        context: Dict[str, Any] = {
+            "operation": request.operation or None,
+            "resource": request.resource or None,
+        }
+        if guard.reason == CANCELLED:
+            return TransferCancelledError("request cancelled while in flight", **context)
+        if guard.reason == DEADLINE:
+            why = (
+                "request_timeout"
+                if self._deadline_for(request) == self.request_timeout
+                else ("request_timeout, plus the request body's size at min_rate")
+            )
+            return TimedOutError(
+                f"request attempt exceeded its {self._deadline_for(request) or 0:g} s deadline ({why})",
+                attempts=attempt,
+                **context,
+            )
+        return None
 
     def _prepare(
         self, request: HttpRequest, headers: Dict[str, str], reader: Optional[BodyReader]
@@ -321,11 +464,24 @@ class Transport:
                 resource=request.resource or None,
             ) from None
 
-    def _receive(self, request: HttpRequest, raw: requests.Response, attempt: int) -> HttpResponse:
+    def _deadline_for(self, request: HttpRequest) -> Optional[float]:
+        """``request_timeout``, plus the time the request body takes at ``min_rate``: a large part on a
+        slow but flowing link must not hit a deadline meant for a server that stopped answering."""
+        if self.request_timeout is None:
+            return None
+        body = request.content_length
+        if body and self.min_rate is not None:
+            return self.request_timeout + body / self.min_rate
+        return self.request_timeout
+
+    def _receive(
+        self, request: HttpRequest, raw: requests.Response, attempt: int, guard: AttemptGuard
+    ) -> HttpResponse:
         """Wrap the answer; read the body now unless a 2xx answer was asked to stream."""
         status = raw.status_code
         headers = raw.headers
         request_id = next((headers[h] for h in self._request_id_headers if h in headers), None)
+        streamed = self._streams(request, status)
         stream = BodyStream(
             raw.raw,
             expected_length=self._expected_length(request, status, headers),
@@ -333,8 +489,10 @@ class Transport:
             attempts=attempt,
             operation=request.operation,
             resource=request.resource,
+            min_rate=self.min_rate if streamed else None,  # a buffered body has request_timeout
+            stall_window=self.stall_window,
+            interrupt=lambda: guard.abort(STALLED),
         )
-        streamed = request.stream and 200 <= status < 300
         body = b""
         if not streamed:
             body = stream.read(decode_content=True)
