@@ -15,6 +15,7 @@ as they are.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Dict, Iterator, List, Set
 
@@ -100,8 +101,22 @@ def citation_problems(text: str, sections: Dict[str, Set[str]], own_doc: str = "
     return problems
 
 
+def _candidates(root: Path) -> List[Path]:
+    """The repository's files: what git tracks or would track (ignored scratch such as
+    benchmarks/_work stays out), or every file when this is not a git checkout."""
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8", "surrogateescape")
+    except (OSError, subprocess.CalledProcessError):
+        return sorted(root.rglob("*"))
+    return sorted(root / name for name in listed.split("\0") if name)
+
+
 def checked_files(root: Path = ROOT) -> Iterator[Path]:
-    for path in sorted(root.rglob("*")):
+    for path in _candidates(root):
         rel = path.relative_to(root)
         if not path.is_file() or path.suffix not in SUFFIXES:
             continue
