@@ -66,35 +66,25 @@ def test_session_token_query_and_signed_headers_round_trip_through_the_verifier(
     assert fields["X-Amz-Security-Token"] == "TOKEN/abc+="
     assert fields["X-Amz-Expires"] == "600"
     assert "TOKEN" not in repr(url)
-    result = verify_sigv4(
-        None,
-        method="PUT",
-        path=parts.path,
-        query=query,
-        headers={"Host": parts.netloc, "x-amz-acl": "private"},
-        payload_hash=UNSIGNED_PAYLOAD,
-        secret_for={ACCESS: SECRET}.get,
-        now=NOW + 599,
-        region="us-east-1",
-        service="s3",
-        normalize_path=False,
-        double_encode=False,
-    )
+    def verify_at(now: float) -> object:
+        return verify_sigv4(
+            None,
+            method="PUT",
+            path=parts.path,
+            query=query,
+            headers={"Host": parts.netloc, "x-amz-acl": "private"},
+            payload_hash=UNSIGNED_PAYLOAD,
+            secret_for={ACCESS: SECRET}.get,
+            now=now,
+            region="us-east-1",
+            service="s3",
+            normalize_path=False,
+            double_encode=False,
+        )
+
+    result = verify_at(NOW + 599)
     assert result is None
-    late = verify_sigv4(
-        None,
-        method="PUT",
-        path=parts.path,
-        query=query,
-        headers={"Host": parts.netloc, "x-amz-acl": "private"},
-        payload_hash=UNSIGNED_PAYLOAD,
-        secret_for={ACCESS: SECRET}.get,
-        now=NOW + 601,
-        region="us-east-1",
-        service="s3",
-        normalize_path=False,
-        double_encode=False,
-    )
+    late = verify_at(NOW + 601)
     assert late is not None
     assert "expired" in late[1]
 
