@@ -50,7 +50,7 @@ from benchmarks.cassbench.workspace import (
     size_text,
 )
 
-ALL_TOOLS = ("cassdk", "aria2c", "boto3-8m", "boto3-32m", "curl", "requests")
+ALL_TOOLS = ("cassdk", "cassdk-base", "aria2c", "boto3-8m", "boto3-32m", "curl", "requests")
 ALL_CONDITIONS = ("capped-cold", "uncapped-cold", "uncapped-warm")
 
 
@@ -67,7 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="main file size (default 1g, quick 256m); a smoke run: --quick --size 16m",
     )  # fmt: skip
     p.add_argument("--only", default=",".join(ALL_SUITES), help=f"suites, from {','.join(ALL_SUITES)}")
-    p.add_argument("--tools", default=",".join(ALL_TOOLS), help=f"download tools, from {','.join(ALL_TOOLS)}")
+    p.add_argument(
+        "--tools",
+        default=",".join(t for t in ALL_TOOLS if t != "cassdk-base"),
+        help=f"download tools, from {','.join(ALL_TOOLS)} (cassdk-base needs --baseline)",
+    )
+    p.add_argument(
+        "--baseline",
+        default="",
+        help="a git revision: tool cassdk-base runs cassdk_like and its download client as of that "
+        "revision, side by side with the current code in the same run",
+    )
     p.add_argument(
         "--conditions",
         default=",".join(ALL_CONDITIONS),
@@ -182,6 +192,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         bad = sorted(set(values) - set(allowed))
         if bad:
             parser.error(f"{name}: unknown {bad}; choose from {list(allowed)}")
+    if ("cassdk-base" in args.tool_list) != bool(args.baseline):
+        parser.error("--baseline REV and tool cassdk-base go together")
     if args.runs is None:
         args.runs = 1 if args.quick else 5
     if args.idle is None:
@@ -285,8 +297,13 @@ def _on_sigterm(signum: int, _frame: Any) -> None:
 
 def render_only(args: argparse.Namespace) -> int:
     data = results.load(args.json_path)
-    for name in [n for n in args.merge_json.split(",") if n]:
-        data = results.merge_file(data, results.load(_json_path(name)))
+    merges = {s.NAME: s.merge for s in RUN_ORDER if hasattr(s, "merge")}
+    names = [n for n in args.merge_json.split(",") if n]
+    for name in names:
+        data = results.merge_file(data, results.load(_json_path(name)), merges)
+    if names:
+        results.save(args.json_path, data)
+        log(f"merged {', '.join(names)} into {args.json_path}")
     render.write(data, Path(args.results), args.json_path)
     log(f"wrote {args.results} from {args.json_path}")
     return 0
@@ -310,6 +327,8 @@ def run(args: argparse.Namespace) -> int:
     (WORK / "logs").mkdir(exist_ok=True)
     started = time.monotonic()
     fingerprint = machine.snapshot_code()
+    if args.baseline:
+        args.baseline_commit = machine.snapshot_baseline(args.baseline)
     sys.path.insert(0, str(SNAPSHOT))  # in-process hashing of the sources uses the frozen copy too
     facts = machine.machine_facts()
     facts["cassdk_like"] += (

@@ -11,7 +11,7 @@ import subprocess
 import time
 from typing import Dict
 
-from benchmarks.cassbench.workspace import PYTHON, REPO, SNAPSHOT, WORK
+from benchmarks.cassbench.workspace import BASELINE, PYTHON, REPO, SNAPSHOT, WORK
 
 
 def sh(cmd: str) -> str:
@@ -76,3 +76,23 @@ def snapshot_code() -> str:
         if path.is_file():
             digest.update(str(path.relative_to(SNAPSHOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def snapshot_baseline(revision: str) -> str:
+    """Export cassdk_like/ and the benchmark clients as of ``revision`` to _work/baseline.
+
+    Tool cassdk-base runs that tree next to the current one, so a before/after comparison shares one
+    run's machine state (a regression between two runs on different days is mostly the machine).
+    """
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", f"{revision}^{{commit}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    shutil.rmtree(BASELINE, ignore_errors=True)
+    BASELINE.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", commit, "cassdk_like", "benchmarks/clients"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(BASELINE)], input=archive, check=True)
+    return commit

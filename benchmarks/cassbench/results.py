@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 FORMAT = "cassbench-results/1"
 
@@ -57,11 +57,26 @@ def _drop_unused_runs(results: Dict[str, Any]) -> Dict[str, Any]:
     return results
 
 
-def merge_file(results: Dict[str, Any], other: Mapping[str, Any]) -> Dict[str, Any]:
-    """Take every suite of another results file, with its run (``--merge-json``)."""
+#: a suite's own merge: (old figures, new figures, old run id) -> the figures to keep
+SuiteMerge = Callable[[Mapping[str, Any], Dict[str, Any], str], Dict[str, Any]]
+
+
+def merge_file(
+    results: Dict[str, Any], other: Mapping[str, Any], suite_merges: Optional[Mapping[str, SuiteMerge]] = None
+) -> Dict[str, Any]:
+    """Take every suite of another results file, with its run (``--merge-json``).
+
+    A suite with its own merge keeps what the other file did not measure (the download suite keeps
+    the conditions the other run left out), as a run of its own would.
+    """
+    merges = suite_merges or {}
     for name, data in other.get("suites", {}).items():
         results["runs"][data["run"]] = other["runs"][data["run"]]
-        results["suites"][name] = data
+        old = results["suites"].get(name)
+        merged = data
+        if old is not None and name in merges:
+            merged = {**merges[name](old, dict(data), old["run"]), "run": data["run"]}
+        results["suites"][name] = merged
     return _drop_unused_runs(results)
 
 

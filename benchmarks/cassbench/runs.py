@@ -16,6 +16,7 @@ from benchmarks.cassbench import harness
 from benchmarks.cassbench.servers import emulator
 from benchmarks.cassbench.workspace import (
     APPID,
+    BASELINE,
     CLIENTS,
     EMU_APPID,
     EMU_SECRET_ID,
@@ -37,9 +38,10 @@ OUT = WORK / "out" / "big.bin"
 def dl_command(tool: str, args: argparse.Namespace, port: int, label: str, out: Path) -> List[str]:
     url = f"http://127.0.0.1:{port}/bucket/{key_for(label)}"
     n = args.workers
-    if tool == "cassdk":
+    if tool in ("cassdk", "cassdk-base"):
+        clients = BASELINE / "benchmarks" / "clients" if tool == "cassdk-base" else CLIENTS
         return [
-            PYTHON, str(CLIENTS / "cassdk_dl.py"), "--endpoint", f"http://127.0.0.1:{port}",
+            PYTHON, str(clients / "cassdk_dl.py"), "--endpoint", f"http://127.0.0.1:{port}",
             "--appid", APPID, "--vault", VAULT, "--job", job_id(label), "--out", str(out),
             "--workers", str(n), "--piece-mib", str(args.piece_mib), "--api", args.api,
             "--max-request-mib", str(args.max_request_mib), "--request-seconds", str(args.request_seconds),
@@ -80,6 +82,7 @@ def tool_name(tool: str, args: argparse.Namespace, piece_mib: Any = None) -> str
         "cassdk": f"**cassdk_like** ({shown} MiB pieces"
         + (f", requests <= {args.max_request_mib} MiB" if args.max_request_mib else "")
         + ", verifies)",
+        "cassdk-base": f"cassdk_like at `{getattr(args, 'baseline_commit', args.baseline)}` (same options)",
         "aria2c": f"aria2c -x{args.workers} -s{args.workers} -k 1M",
         "boto3-8m": "boto3 download_file 8 MiB parts",
         "boto3-32m": "boto3 download_file 32 MiB parts",
@@ -122,7 +125,7 @@ def download_run(
         quiet = harness.settle(state, WORK, args.idle, args.max_quiet_wait)
         result = harness.timed_run(
             cmd, work=WORK, log=WORK / "logs" / "runs.log", server_pids=ctx.nginx_pids, timeout=timeout,
-            env=child_env(),
+            env=child_env(BASELINE if tool == "cassdk-base" else None),
         )  # fmt: skip
         ok = result["rc"] == 0 and OUT.exists() and OUT.stat().st_size == src["size"]
         if ok:
@@ -180,10 +183,12 @@ def warm_up(ctx: Context, *, downloads: bool, uploads: bool) -> None:
     args, label = ctx.args, ctx.args.warmup_label
     log(f"warm-up: one unmeasured run of each Python client ({label})")
     if downloads:
-        for tool in ("cassdk", "boto3-8m", "requests"):
+        tools = ("cassdk", "boto3-8m", "requests") + (("cassdk-base",) if args.baseline else ())
+        for tool in tools:
             clean_outputs()
             cmd = dl_command(tool, args, args.ports["uncapped"], label, OUT)
-            subprocess.run(cmd, env=child_env(), capture_output=True, timeout=300, check=False)
+            env = child_env(BASELINE if tool == "cassdk-base" else None)
+            subprocess.run(cmd, env=env, capture_output=True, timeout=300, check=False)
     if uploads:
         with emulator(args):
             cmd = upload_command(args, ctx.sources[label]["path"])

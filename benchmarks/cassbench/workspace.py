@@ -29,6 +29,7 @@ REPO = BENCH.parent
 CLIENTS = BENCH / "clients"
 WORK = BENCH / "_work"
 SNAPSHOT = WORK / "snapshot"
+BASELINE = WORK / "baseline"
 APPID = "1250000000"
 VAULT = "benchvault"
 EMU_APPID = "1250000001"
@@ -56,10 +57,11 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def child_env() -> Dict[str, str]:
-    """The environment of every client and of the emulator: the frozen snapshot first on the path."""
+def child_env(code: Optional[Path] = None) -> Dict[str, str]:
+    """The environment of the clients and the emulator: ``code`` (default: the snapshot) first on the path."""
     env = dict(os.environ)
-    code = SNAPSHOT if (SNAPSHOT / "cassdk_like").is_dir() else REPO
+    if code is None:
+        code = SNAPSHOT if (SNAPSHOT / "cassdk_like").is_dir() else REPO
     env["PYTHONPATH"] = str(code) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     # bytecode is cached (outside the repo) so that no Python client recompiles its sources on every
     # start: this machine sets PYTHONDONTWRITEBYTECODE=1, which would charge cassdk_like (no .pyc

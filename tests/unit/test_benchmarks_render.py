@@ -133,6 +133,38 @@ def test_render_command_writes_the_report_from_the_json(fixture: Dict[str, Any],
     assert render.ANALYSIS_NOTE not in text  # ANALYSIS.md is about benchmarks/results.json only
 
 
+def test_merging_a_partial_download_file_keeps_the_conditions_it_left_out(
+    fixture: Dict[str, Any], tmp_path: Path
+) -> None:
+    old = fixture["suites"]["dl"]
+    capped = {k: v for k, v in old.items() if k != "run"}
+    capped = {**capped, "conditions": [old["conditions"][0]], "raw": [], "failed": []}
+    later_id = "2026-03-01T00:00:00Z"
+    later = {"date": "2026-03-01 00:00:00 UTC", "commit": "0ddba11", "command": "--only dl --baseline x"}
+    other = results.merge(results.empty(), later_id, later, {"dl": capped})
+    source, partial, out = tmp_path / "results.json", tmp_path / "ab.json", tmp_path / "RESULTS.md"
+    results.save(source, fixture)
+    results.save(partial, other)
+    argv = ["render", "--json", str(source), "--merge-json", str(partial), "--results", str(out)]
+    assert cli.main(argv) == 0
+    saved = results.load(source)  # the merge is written back, not only rendered
+    dl = saved["suites"]["dl"]
+    assert dl["run"] == later_id
+    assert [e["condition"] for e in dl["conditions"]] == ["capped-cold", "uncapped-cold"]
+    assert dl["conditions"][1]["run"] == RUN
+    assert set(saved["runs"]) == {RUN, later_id}
+
+
+def test_the_baseline_tool_needs_a_revision_and_the_revision_needs_the_tool() -> None:
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--tools", "cassdk,cassdk-base"])
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--baseline", "HEAD~1"])
+    args = cli.parse_args(["--tools", "cassdk,cassdk-base", "--baseline", "HEAD~1"])
+    assert args.tool_list == ["cassdk", "cassdk-base"]
+    assert "cassdk-base" not in cli.parse_args([]).tool_list  # not run unless asked for
+
+
 def test_summaries_leave_out_failed_and_redone_runs() -> None:
     base = {"bytes": 1024**3, "user": 1.0, "sys": 0.5, "rss_kib": 40960, "server_cpu": 0.1, "client": {}}
     runs = [

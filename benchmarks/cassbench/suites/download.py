@@ -164,12 +164,17 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
         sync = entry.get("cassdk_sync")
         if sync:
             f = sync["fsync"]
-            lines += [
-                f"cassdk_like's longest fsync (the final one, inside its wall time): median "
-                f"{med(f):.2f} s (min-max {f.get('min', med(f)):.2f}-{f.get('max', med(f)):.2f}); "
+            journal = (
                 f"its journal thread fdatasynced the partial file a median {med(sync['journal_syncs']):.0f} "
                 f"times per download ({med(sync['journal_sync_s']):.2f} s in total, in parallel with the "
-                "transfer), which is why the final fsync has almost nothing left to write.",
+                "transfer), which is why the final fsync has almost nothing left to write."
+                if med(sync["journal_syncs"]) > 0
+                else "the journal never fdatasyncs the partial file (a resume re-hashes the pieces it "
+                "lists instead), so the final fsync writes back whatever the page cache still holds."
+            )
+            lines += [
+                f"cassdk_like's longest fsync (the final one, inside its wall time): median "
+                f"{med(f):.2f} s (min-max {f.get('min', med(f)):.2f}-{f.get('max', med(f)):.2f}); " + journal,
                 "",
             ]
     lines += ["### Ratios (cassdk_like / peer, medians)", "", *ratio_lines(data), ""]
