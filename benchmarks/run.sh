@@ -9,8 +9,8 @@
 #   bash benchmarks/run.sh --help               # all options
 #   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #
-# Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3 (and py-spy for the
-# profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
+# Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3, reduct-py (and py-spy
+# for the profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
 # --system-site-packages, so what the system Python has is reused). Everything else is made locally
 # (random source files from /dev/urandom). All traffic goes to 127.0.0.1. nginx and the emulator are
 # stopped on exit, on failure and on Ctrl-C. Results: benchmarks/results.json -> benchmarks/RESULTS.md
@@ -93,6 +93,10 @@ fi
 if ! "$PY" -c "import boto3" >/dev/null 2>&1; then
     echo "installing boto3 into $VENV"
     "$PY" -m pip install -q boto3
+fi
+if ! "$PY" -c "import reduct" >/dev/null 2>&1; then
+    echo "installing reduct-py into $VENV (the ReductStore peer of suite reduct)"
+    "$PY" -m pip install -q reduct-py
 fi
 if ((want_profile)) && ((want_help == 0)) && [[ ! -x "$VENV/bin/py-spy" ]] && ! command -v py-spy >/dev/null 2>&1; then
     echo "installing py-spy into $VENV (profile suite)"

@@ -16,7 +16,8 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from types import MappingProxyType
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from benchmarks.cassbench import harness
 from benchmarks.cassbench.workspace import (
@@ -213,11 +214,14 @@ def check_nginx(ports: Dict[str, int], label: str, s: Dict[str, Any]) -> List[st
 
 
 @contextlib.contextmanager
-def emulator(args: argparse.Namespace) -> Iterator[subprocess.Popen[bytes]]:
+def emulator(
+    args: argparse.Namespace, service_ports: Mapping[str, int] = MappingProxyType({})
+) -> Iterator[subprocess.Popen[bytes]]:
     """``python -m cassdk_like.emulator`` on 127.0.0.1 with a fresh data dir; stopped on exit.
 
-    It serves both dialects: CAS (q-sign, appid ``EMU_APPID``) and Glacier (SigV4, service
-    ``glacier``, region us-east-1, account ``-``) with the same key pair.
+    It serves both vault dialects: CAS (q-sign, appid ``EMU_APPID``) and Glacier (SigV4, service
+    ``glacier``, region us-east-1, account ``-``) with the same key pair; ``service_ports`` places
+    other services (``{"reduct": PORT}``), the readiness check waits for each.
     """
     port, data_dir = args.emu_port, WORK / "emu-data"
     harness_dir = WORK / "logs"
@@ -230,11 +234,13 @@ def emulator(args: argparse.Namespace) -> Iterator[subprocess.Popen[bytes]]:
         "--data-dir", str(data_dir), "--job-delay-scale", "0", "--appid", EMU_APPID,
         "--secret-id", EMU_SECRET_ID, "--secret-key", EMU_SECRET_KEY,
     ]  # fmt: skip
+    for name, number in service_ports.items():
+        cmd += ["--service-port", f"{name}={number}"]
     with open(harness_dir / "emulator.log", "a") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=child_env(), cwd=str(WORK))
     try:
         deadline = time.monotonic() + 20
-        while not port_open(port):
+        while not all(port_open(p) for p in (port, *service_ports.values())):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the emulator did not start (see {harness_dir / 'emulator.log'})")
             time.sleep(0.05)

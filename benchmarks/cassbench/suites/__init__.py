@@ -17,6 +17,7 @@ from benchmarks.cassbench.suites import (
     hashing,
     pattern,
     profile,
+    reduct,
     rss,
     upload,
     upload_rss,
@@ -33,9 +34,10 @@ RUN_ORDER: Tuple[ModuleType, ...] = (
     diag,
     upload_rss,
     glacier,
+    reduct,
 )
 BY_NAME: Dict[str, ModuleType] = {suite.NAME: suite for suite in RUN_ORDER}
 #: numbered benchmarks, then the targets table, then the explanatory suites
-REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier")
+REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct")
 REPORT_TAIL = ("pattern", "profile", "diag")
 ALL_SUITES = tuple(BY_NAME)
