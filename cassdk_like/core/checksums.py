@@ -9,11 +9,11 @@ the strategy what it can do (``combinable``, ``range_header``) instead of knowin
 from __future__ import annotations
 
 import hashlib
-from typing import Any, List, Optional, Protocol, Sequence, Union
+from typing import IO, Any, Dict, List, Optional, Protocol, Sequence, Union
 
 import attrs
 
-from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes
+from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes, feed_stream
 
 __all__ = [
     "CRC32C",
@@ -28,6 +28,8 @@ __all__ = [
     "WholeObjectIntegrity",
     "crc32c",
     "describe",
+    "digest_bytes",
+    "digest_file",
 ]
 
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -195,3 +197,32 @@ SHA256 = WholeObjectIntegrity("sha256")
 MD5 = WholeObjectIntegrity("md5")
 CRC32C = _Crc32cIntegrity()
 NO_INTEGRITY = NoIntegrity()
+
+
+def digest_bytes(data: BytesLike, strategies: Sequence[IntegrityStrategy]) -> Dict[str, str]:
+    """The hex digest of ``data`` under each strategy, by strategy name."""
+    hashers = {strategy.name: strategy.new_hasher() for strategy in strategies}
+    for hasher in hashers.values():
+        hasher.update(data)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def digest_file(
+    fileobj: IO[bytes],
+    offset: int,
+    length: int,
+    strategies: Sequence[IntegrityStrategy],
+    *,
+    label: str = "<file object>",
+    operation: Optional[str] = None,
+) -> Dict[str, str]:
+    """The hex digest of ``length`` bytes of ``fileobj`` from ``offset`` under each strategy, in one
+    read pass (the file's position moves; ``LocalFileError`` if it ends early)."""
+    hashers = {strategy.name: strategy.new_hasher() for strategy in strategies}
+
+    def update(chunk: memoryview) -> None:
+        for hasher in hashers.values():
+            hasher.update(chunk)
+
+    feed_stream(fileobj, update, offset=offset, length=length, label=label, operation=operation)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}

@@ -47,6 +47,7 @@ __all__ = [
     "parse_authorization",
     "qsign_encode",
     "qsign_from_query",
+    "qsign_key",
     "signed_key",
     "verify_qsign",
 ]
@@ -179,6 +180,11 @@ def _hmac_sha1_hex(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha1).hexdigest()
 
 
+def qsign_key(secret_key: str, key_time: str) -> str:
+    """SignKey: the hex HMAC-SHA1 of the key time under the secret key (requests and POST policies)."""
+    return _hmac_sha1_hex(secret_key.encode("utf-8"), key_time)
+
+
 def compute_qsign(
     *,
     secret_id: str,
@@ -198,7 +204,7 @@ def compute_qsign(
     format_string = f"{method.lower()}\n{path}\n{fmt_params}\n{fmt_headers}\n"
     digest = hashlib.sha1(format_string.encode("utf-8")).hexdigest()
     string_to_sign = f"sha1\n{sign_time}\n{digest}\n"
-    sign_key = _hmac_sha1_hex(secret_key.encode("utf-8"), key_time)
+    sign_key = qsign_key(secret_key, key_time)
     # the key of the second HMAC is the *hex text* of SignKey, not its raw bytes
     signature = _hmac_sha1_hex(sign_key.encode("ascii"), string_to_sign)
     authorization = (

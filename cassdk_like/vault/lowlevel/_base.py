@@ -7,20 +7,19 @@ the checksum headers and the operation/resource labels errors are reported with.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any, BinaryIO, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
-from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
+from cassdk_like.core.exceptions import InvalidArgumentError
+from cassdk_like.core.http.bodies import file_window
 from cassdk_like.core.http.request import HttpRequest, RequestBody
 from cassdk_like.core.http.response import HttpResponse
 from cassdk_like.core.http.transport import Transport
 from cassdk_like.core.integrity import ContentHashes, hash_bytes, hash_file
 from cassdk_like.vault.dialect import VaultDialect
 from cassdk_like.vault.lowlevel.validation import (
-    check_binary_reader,
     check_checksum,
     check_id,
     check_vault_name,
@@ -144,24 +143,7 @@ def _ctx(target: Target) -> Dict[str, str]:
 
 
 def _file_body(target: Target, fileobj: BinaryIO, size: Optional[int]) -> RequestBody:
-    """A re-sendable window of ``size`` bytes from the file's position (docs/original-sdk-defects.md #11)."""
-    if size is None:
-        raise InvalidArgumentError(
-            "size is required when content is a file object (Content-Length must be known)", **_ctx(target)
-        )
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise InvalidArgumentError(f"size must be a non-negative integer, got {size!r}", **_ctx(target))
-    check_binary_reader(fileobj, target.operation, target.resource)
-    try:
-        seekable = fileobj.seekable()
-        offset = fileobj.tell() if seekable else 0
-    except (OSError, ValueError, io.UnsupportedOperation) as exc:
-        raise LocalFileError(f"cannot use file object: {exc}", **_ctx(target)) from exc
-    if not seekable:
-        raise InvalidArgumentError(
-            "the file object must be seekable, so the body can be re-sent on a retry", **_ctx(target)
-        )
-    return RequestBody(fileobj, offset, size)
+    return file_window(fileobj, size, operation=target.operation, resource=target.resource)
 
 
 def _hash_body(body: Body, operation: str) -> ContentHashes:
