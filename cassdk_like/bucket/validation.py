@@ -229,8 +229,12 @@ def check_metadata(metadata: Optional[Mapping[str, Any]], operation: str, resour
     return checked
 
 
+_TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
+
+
 def check_tags(tags: Any, operation: str, resource: str) -> Dict[str, str]:
-    """At most 10 tags; keys 1-128 and values 0-256 characters."""
+    """At most 10 tags; keys 1-128 and values 0-256 characters of letters, digits, spaces and
+    ``_ . : / = + - @`` (the services refuse anything else with ``InvalidTag``)."""
     if not isinstance(tags, Mapping):
         raise InvalidArgumentError(
             "tags must be a mapping of str to str", operation=operation, resource=resource
@@ -240,9 +244,9 @@ def check_tags(tags: Any, operation: str, resource: str) -> Dict[str, str]:
             f"at most {MAX_TAGS} tags, got {len(tags)}", operation=operation, resource=resource
         )
     for key, value in tags.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 128:
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or not _TAG_TEXT.fullmatch(key):
             raise InvalidArgumentError(f"invalid tag key {key!r}", operation=operation, resource=resource)
-        if not isinstance(value, str) or len(value) > 256:
+        if not isinstance(value, str) or len(value) > 256 or not _TAG_TEXT.fullmatch(value):
             raise InvalidArgumentError(
                 f"invalid value for tag {key!r}", operation=operation, resource=resource
             )

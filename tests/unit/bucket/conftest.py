@@ -13,26 +13,6 @@ from cassdk_like.core.http.retry import RetryPolicy
 from ._wire import APPID, AWS_ID, AWS_KEY, AWS_NOW, COS_ID, COS_KEY, COS_NOW, REGION
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_S3",
-        "COS_SECRET_ID",
-        "COS_SECRET_KEY",
-        "COS_SESSION_TOKEN",
-        "COS_REGION",
-        "COS_APPID",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CASSDK_CONFIG", str(tmp_path) + "/no-such-config")
-
-
 @pytest.fixture
 def mock() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

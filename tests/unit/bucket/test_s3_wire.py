@@ -255,7 +255,7 @@ def test_multipart_requests(s3_path: S3Client, mock: responses.RequestsMock) -> 
 def test_object_tagging(s3_path: S3Client, mock: responses.RequestsMock) -> None:
     for method in (responses.PUT, responses.GET, responses.DELETE):
         mock.add(method, ANY_URL, status=200)
-    s3_path.put_object_tagging("bkt", "k", {"env": "prod", "a&b": "<x>"})
+    s3_path.put_object_tagging("bkt", "k", {"env": "prod", "a+b": "x @y"})
     s3_path.get_object_tagging("bkt", "k")
     s3_path.delete_object_tagging("bkt", "k")
     put, get, delete = mock.calls
@@ -263,7 +263,7 @@ def test_object_tagging(s3_path: S3Client, mock: responses.RequestsMock) -> None
         t.find(f"{NS}Key").text: t.find(f"{NS}Value").text  # type: ignore[union-attr]
         for t in ElementTree.fromstring(put.request.body).iter(f"{NS}Tag")
     }
-    assert tags == {"env": "prod", "a&b": "<x>"}
+    assert tags == {"env": "prod", "a+b": "x @y"}
     assert [_query(c) for c in (put, get, delete)] == [[("tagging", "")]] * 3
 
 
