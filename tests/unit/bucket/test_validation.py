@@ -155,7 +155,9 @@ def test_constructors_check_their_arguments() -> None:
         S3Client("127.0.0.1:9000", "AK", "SK")
 
 
-@pytest.mark.parametrize("tags", [{"a&b": "v"}, {"k": "<x>"}, {"": "v"}, {str(i): "v" for i in range(11)}, ["k"]])
+@pytest.mark.parametrize(
+    "tags", [{"a&b": "v"}, {"k": "<x>"}, {"": "v"}, {str(i): "v" for i in range(11)}, ["k"]]
+)
 def test_bad_tags(s3_path: S3Client, mock: responses.RequestsMock, tags: Any) -> None:
     with pytest.raises(InvalidArgumentError, match="tag"):
         s3_path.put_object_tagging("bkt", "k", tags)
