@@ -40,6 +40,7 @@ from cassdk_like.bucket.highlevel import (
     ObjectSummary,
     PartSummary,
     PutResult,
+    UploadedObject,
     UploadSummary,
     list_all_buckets,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "SignatureDoesNotMatch",
     "SlowDown",
     "UploadSummary",
+    "UploadedObject",
     "get_dialect",
     "list_all_buckets",
 ]

@@ -1,5 +1,6 @@
 """High level: ``BucketAPI`` (typed errors, values), ``Bucket`` and the object and upload values."""
 
+from cassdk_like.bucket.highlevel.adapters import S3_PART_SIZER, ObjectSource, ObjectUploadTarget, S3PartSizer
 from cassdk_like.bucket.highlevel.api import BucketAPI
 from cassdk_like.bucket.highlevel.bucket import Bucket, list_all_buckets
 from cassdk_like.bucket.highlevel.models import (
@@ -14,8 +15,10 @@ from cassdk_like.bucket.highlevel.models import (
     PutResult,
     UploadSummary,
 )
+from cassdk_like.bucket.highlevel.transfers import UploadedObject
 
 __all__ = [
+    "S3_PART_SIZER",
     "Bucket",
     "BucketAPI",
     "BucketInfo",
@@ -24,9 +27,13 @@ __all__ = [
     "DeleteFailure",
     "DeleteResult",
     "ObjectPage",
+    "ObjectSource",
     "ObjectSummary",
+    "ObjectUploadTarget",
     "PartSummary",
     "PutResult",
+    "S3PartSizer",
     "UploadSummary",
+    "UploadedObject",
     "list_all_buckets",
 ]

@@ -7,7 +7,8 @@ listing follows all its pages; every failure is a typed error from ``cassdk_like
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+import os
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 import attrs
 
@@ -21,9 +22,19 @@ from cassdk_like.bucket.highlevel.models import (
     PutResult,
     UploadSummary,
 )
+from cassdk_like.bucket.highlevel.transfers import (
+    DEFAULT_THRESHOLD,
+    Source,
+    UploadedObject,
+    download_object,
+    iter_object,
+    upload_object,
+)
 from cassdk_like.bucket.lowlevel import PresignedPost
 from cassdk_like.bucket.lowlevel._base import Content
 from cassdk_like.core.auth.presigned import PresignedURL
+from cassdk_like.core.cancel import CancelToken
+from cassdk_like.engine import DownloadResult, ProgressCallback, TransferConfig
 
 __all__ = ["Bucket", "list_all_buckets"]
 
@@ -102,7 +113,6 @@ class Bucket:
         """The object's description (``NoSuchKey`` when absent)."""
         return self.api.head_object(self.name, key)
 
-
     def put(self, key: str, content: Content, **options: Any) -> PutResult:
         """One Put Object (small data; ``upload_file`` for files of any size)."""
         return self.api.put_object(self.name, key, content, **options)
@@ -140,6 +150,91 @@ class Bucket:
         for upload in aborted:
             self.api.abort_multipart_upload(self.name, upload.key, upload.upload_id)
         return aborted
+
+    # -- transfers (the shared engine) ------------------------------------------------------------------
+
+    def upload_file(
+        self,
+        path_or_fileobj: Source,
+        key: str,
+        *,
+        size: Optional[int] = None,
+        content_type: Optional[str] = None,
+        metadata: Optional[Mapping[str, str]] = None,
+        storage_class: Optional[str] = None,
+        part_size: Optional[int] = None,
+        threshold: int = DEFAULT_THRESHOLD,
+        config: Optional[TransferConfig] = None,
+        progress: Optional[ProgressCallback] = None,
+        cancel_token: Optional[CancelToken] = None,
+        upload_id: Optional[str] = None,
+        keep_for_resume: bool = False,
+    ) -> UploadedObject:
+        """Upload a path, a file object or a stream (``size`` then required) as ``key``.
+
+        One Put Object up to ``threshold`` bytes, else parallel multipart (5 MiB..5 GiB parts, at
+        most 10,000); every body checksummed, the whole object's SHA-256 stored as metadata.
+        A failure aborts the multipart upload unless ``keep_for_resume=True``; then pass the
+        error's ``upload_id`` back to finish it, sending only the parts still missing.
+        """
+        return upload_object(
+            self.api,
+            self.name,
+            path_or_fileobj,
+            key,
+            size=size,
+            content_type=content_type,
+            metadata=metadata,
+            storage_class=storage_class,
+            part_size=part_size,
+            threshold=threshold,
+            config=config,
+            progress=progress,
+            cancel_token=cancel_token,
+            upload_id=upload_id,
+            keep_for_resume=keep_for_resume,
+        )
+
+    def download_file(
+        self,
+        key: str,
+        path: Union[str, os.PathLike[str]],
+        *,
+        config: Optional[TransferConfig] = None,
+        progress: Optional[ProgressCallback] = None,
+        cancel_token: Optional[CancelToken] = None,
+        resume: bool = True,
+        keep_partial: bool = True,
+        verify: bool = True,
+    ) -> DownloadResult:
+        """Download ``key`` to ``path``: parallel ranges pinned to the object's ETag, verified
+        against its stored SHA-256 (or MD5 ETag), resumable after a failure or a crash, and put in
+        place only when complete."""
+        return download_object(
+            self.api,
+            self.name,
+            key,
+            path,
+            config=config,
+            progress=progress,
+            cancel_token=cancel_token,
+            resume=resume,
+            keep_partial=keep_partial,
+            verify=verify,
+        )
+
+    def iter_bytes(
+        self,
+        key: str,
+        byte_range: Optional[Any] = None,
+        *,
+        config: Optional[TransferConfig] = None,
+        cancel_token: Optional[CancelToken] = None,
+    ) -> Iterator[bytes]:
+        """The object's bytes in order, read ahead in parallel within ``config.stream_window`` pieces."""
+        return iter_object(
+            self.api, self.name, key, byte_range=byte_range, config=config, cancel_token=cancel_token
+        )
 
     # -- presigned access -------------------------------------------------------------------------------
 
