@@ -2,7 +2,7 @@
 
 S3 names a bucket in the path (``/<bucket>/<key>``, path style) or in the host name
 (``<bucket>.s3.<region>.amazonaws.com``, virtual-host style); COS always in the host name
-(``<bucket>-<appid>.cos.<region>.myqcloud.com``) (docs/bucket-protocol.md §2).  ``connect_url``
+(``<bucket>-<appid>.cos.<region>.myqcloud.com``) (docs/bucket-protocol.md §2.1).  ``connect_url``
 sends every connection to another address (a local server, a proxy) while the Host header and the
 signature keep the service's own name, which is how a server that reads the bucket from the Host
 header is reached on loopback.

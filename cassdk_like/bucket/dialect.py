@@ -1,4 +1,4 @@
-"""A bucket dialect = a wire profile + the few facts in which S3 and COS differ (docs/bucket-protocol.md §2).
+"""A bucket dialect = a wire profile + the few facts in which S3 and COS differ (docs/bucket-protocol.md §0).
 
 ``BucketClient(dialect="s3" | "cos")`` picks one; the client and the high level ask it for a header
 name (``h("meta-sha256")``), how pages of a listing are requested, which checksum goes with a part,

@@ -1,4 +1,4 @@
-"""The bucket service's error codes (S3 and COS share them, docs/bucket-protocol.md §4): one class per code.
+"""The bucket service's error codes (S3 and COS share them, docs/bucket-protocol.md §5): one class per code.
 
 Each class is named as S3 and COS name the code in their XML error documents, so
 ``except NoSuchKey`` reads like the services' documentation.  They belong to :data:`BUCKET_ERRORS`

@@ -1,4 +1,4 @@
-"""Argument checks run before anything is sent (docs/bucket-protocol.md §5).
+"""Argument checks run before anything is sent (docs/bucket-protocol.md §2.1).
 
 A name the service would refuse otherwise comes back as a 400 with a code that does not say which
 argument was wrong, or (virtual-host addressing) as a DNS or TLS failure; here it is an

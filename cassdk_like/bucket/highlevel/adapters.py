@@ -6,7 +6,7 @@ The engine knows nothing of buckets (engine/interfaces.py); these classes are th
   ETag the download started from, so an object replaced meanwhile fails the download
   (``PreconditionFailed``) instead of mixing two versions (aws/aws-cli#2321).  Its integrity is the
   whole-object SHA-256 this SDK stores in user metadata, else the ETag when that is the object's
-  MD5 (single-part, not encrypted with KMS or customer keys), else none (docs/bucket-protocol.md §3).
+  MD5 (single-part, not encrypted with KMS or customer keys), else none (docs/bucket-protocol.md §10).
 * :class:`ObjectUploadTarget` is one multipart upload: every part carries the dialect's checksum
   (S3 ``x-amz-checksum-sha256``, COS ``Content-MD5``), which the service verifies; a part's token is
   that digest, so a resumed upload recognises the parts already stored from List Parts.

@@ -1,4 +1,4 @@
-"""Uploads and downloads of whole objects on the shared transfer engine (docs/bucket-protocol.md §3).
+"""Uploads and downloads of whole objects on the shared transfer engine (docs/bucket-protocol.md §10).
 
 Upload: up to ``threshold`` bytes go in one Put Object; above it the engine uploads parts in
 parallel (bounded memory, per-part retries, resume by upload id).  Either way every request body

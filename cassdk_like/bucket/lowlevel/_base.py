@@ -3,7 +3,7 @@
 Operations say *what* they want (method, bucket, key, query, headers, body); this module turns
 that into an ``HttpRequest`` routed by the client's addressing (the bucket's host or path), with
 the operation/resource labels errors are reported with, and bodies with their checksum headers
-computed in one pass when the caller gave none (docs/bucket-protocol.md §3).
+computed in one pass when the caller gave none (docs/bucket-protocol.md §3.2).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Multipart upload operations (docs/bucket-protocol.md §1.3 and §3)."""
+"""Multipart upload operations (docs/bucket-protocol.md §4 and §3.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Presigned URLs and POST policies (docs/bucket-protocol.md §6): access granted to whoever holds them.
+"""Presigned URLs and POST policies (docs/bucket-protocol.md §6.2 and §6.4): access for whoever holds them.
 
 A presigned GET or PUT URL carries its signature in the query and is valid for at most 7 days; a
 POST policy is a signed set of conditions (a key or key prefix, a size range, a content type) under
