@@ -60,6 +60,8 @@ class BucketDialect:
     * ``crc64_header``: the response header carrying COS's CRC-64/ECMA of what it stored, if any.
     * ``replace_directive``: the metadata directive value of a copy that replaces the metadata.
     * ``xml_namespace``: the namespace request documents are written in (None: none).
+    * ``max_key_bytes`` / ``min_part_size``: the longest key (UTF-8 bytes) and the smallest part
+      but the last (S3 1024 and 5 MiB, COS 850 and 1 MiB).
     """
 
     wire: WireProfile
@@ -68,6 +70,8 @@ class BucketDialect:
     replace_directive: str
     crc64_header: Optional[str] = None
     xml_namespace: Optional[str] = None
+    max_key_bytes: int = 1024
+    min_part_size: int = 5 * 1024 * 1024
     errors: ErrorDecoder = attrs.field(eq=False, repr=False)
 
     @errors.default
@@ -132,6 +136,8 @@ COS = BucketDialect(
     part_checksum="md5",
     replace_directive="Replaced",
     crc64_header="x-cos-hash-crc64ecma",
+    max_key_bytes=850,
+    min_part_size=1024 * 1024,
 )
 
 _BY_NAME = {dialect.name: dialect for dialect in (S3, COS)}

@@ -10,7 +10,7 @@ NotFound`` catches a HEAD's bodyless 404 and a GET's ``NoSuchKey`` alike.
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Mapping, Type
+from typing import Dict, FrozenSet, Mapping, Tuple, Type
 
 from cassdk_like.core.errortable import ErrorTable
 from cassdk_like.core.exceptions import CASServerError
@@ -261,20 +261,25 @@ class RequestTimeout(BadRequest):
     retryable = True
 
 
+#: the classes an answer without a body is typed as, by their status
+_STATUS_CLASSES: Tuple[Type[BucketServerError], ...] = (
+    NotModified,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PreconditionFailed,
+    InvalidRange,
+    InternalError,
+    ServiceUnavailable,
+)
+
 #: the bucket's code -> class table (S3 and COS send the same codes)
 BUCKET_ERRORS = ErrorTable.of_classes(
     "bucket",
     (
-        NotModified,
-        BadRequest,
-        Forbidden,
-        NotFound,
-        MethodNotAllowed,
-        Conflict,
-        PreconditionFailed,
-        InvalidRange,
-        InternalError,
-        ServiceUnavailable,
+        *_STATUS_CLASSES,
         NoSuchBucket,
         NoSuchKey,
         NoSuchUpload,
@@ -312,20 +317,7 @@ BUCKET_ERRORS = ErrorTable.of_classes(
 
 #: the code an answer without a body gets, by status
 BODYLESS_CODES: Mapping[int, str] = {
-    klass.default_status: klass.__name__
-    for klass in (
-        NotModified,
-        BadRequest,
-        Forbidden,
-        NotFound,
-        MethodNotAllowed,
-        Conflict,
-        PreconditionFailed,
-        InvalidRange,
-        InternalError,
-        ServiceUnavailable,
-    )
-    if klass.default_status is not None
+    klass.default_status: klass.__name__ for klass in _STATUS_CLASSES if klass.default_status is not None
 }
 
 #: the bucket codes retried whatever the HTTP status they come with

@@ -113,9 +113,9 @@ def check_bucket_name(name: Any, dialect: str, operation: str, *, appid: Optiona
     return name
 
 
-def check_key(key: Any, operation: str, bucket: str) -> str:
-    """A non-empty str of at most 1024 bytes in UTF-8, without NUL or other C0 control characters
-    (they cannot be carried by an XML listing)."""
+def check_key(key: Any, operation: str, bucket: str, max_bytes: int = MAX_KEY_BYTES) -> str:
+    """A non-empty str of at most ``max_bytes`` in UTF-8 (S3 1024, COS 850), without NUL or other C0
+    control characters (they cannot be carried by an XML listing)."""
     resource = f"object {key!r} in bucket {bucket!r}"
     if not isinstance(key, str) or not key:
         raise InvalidObjectKeyError(
@@ -129,9 +129,9 @@ def check_key(key: Any, operation: str, bucket: str) -> str:
             operation=operation,
             resource=resource,
         ) from None
-    if size > MAX_KEY_BYTES:
+    if size > max_bytes:
         raise InvalidObjectKeyError(
-            f"the object key is {size} bytes in UTF-8; at most {MAX_KEY_BYTES}",
+            f"the object key is {size} bytes in UTF-8; at most {max_bytes}",
             operation=operation,
             resource=resource,
         )

@@ -23,6 +23,7 @@ from typing import Dict, Iterator, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
+from cassdk_like.bucket.dialect import BucketDialect
 from cassdk_like.bucket.errors import PreconditionFailed
 from cassdk_like.bucket.highlevel.api import BucketAPI
 from cassdk_like.bucket.highlevel.models import BucketObject
@@ -33,7 +34,14 @@ from cassdk_like.core.checksums import MD5, NO_INTEGRITY, SHA256, IntegrityStrat
 from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidPartSizeError
 from cassdk_like.engine import CompletedUpload, PartBody, RangeResponse
 
-__all__ = ["S3_PART_SIZER", "ObjectSource", "ObjectUploadTarget", "S3PartSizer", "integrity_of"]
+__all__ = [
+    "S3_PART_SIZER",
+    "ObjectSource",
+    "ObjectUploadTarget",
+    "S3PartSizer",
+    "integrity_of",
+    "part_sizer_for",
+]
 
 MiB = 1024 * 1024
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -86,6 +94,13 @@ class S3PartSizer:
 
 
 S3_PART_SIZER = S3PartSizer()
+
+
+def part_sizer_for(dialect: BucketDialect) -> S3PartSizer:
+    """The dialect's part rules (COS allows parts down to 1 MiB)."""
+    if dialect.min_part_size == S3_PART_SIZER.min_size:
+        return S3_PART_SIZER
+    return S3PartSizer(min_size=dialect.min_part_size)
 
 
 def integrity_of(obj: BucketObject) -> Tuple[IntegrityStrategy, Optional[str]]:
@@ -145,10 +160,9 @@ class ObjectUploadTarget:
     ``part_size`` numbers the byte ranges of the parts List Parts reports.
     """
 
-    part_sizer = S3_PART_SIZER
-
     def __init__(self, api: BucketAPI, bucket: str, key: str, upload_id: str, *, part_size: int) -> None:
         self._api = api
+        self.part_sizer = part_sizer_for(api.dialect)
         self.bucket = bucket
         self.key = key
         self.upload_id = upload_id

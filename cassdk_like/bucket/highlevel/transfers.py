@@ -23,7 +23,7 @@ from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence, Union
 
 import attrs
 
-from cassdk_like.bucket.highlevel.adapters import S3_PART_SIZER, ObjectSource, ObjectUploadTarget
+from cassdk_like.bucket.highlevel.adapters import ObjectSource, ObjectUploadTarget, part_sizer_for
 from cassdk_like.bucket.highlevel.api import BucketAPI
 from cassdk_like.bucket.validation import MAX_SINGLE_PUT, check_key
 from cassdk_like.core.cancel import CancelToken
@@ -131,7 +131,7 @@ def upload_object(
 ) -> UploadedObject:
     """``Bucket.upload_file``: see the module docstring."""
     operation = "upload_file"
-    check_key(key, operation, bucket)
+    check_key(key, operation, bucket, api.dialect.max_key_bytes)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= MAX_SINGLE_PUT:
         raise InvalidArgumentError(
             f"threshold must be 0..{MAX_SINGLE_PUT} bytes, got {threshold!r}", operation=operation
@@ -229,7 +229,7 @@ def _multipart(
     resume = upload_id is not None
     if upload_id is not None and part_size is None:
         part_size = _resume_part_size(api, bucket, key, upload_id, src.size)
-    chosen = S3_PART_SIZER.part_size(
+    chosen = part_sizer_for(api.dialect).part_size(
         src.size,
         requested=part_size if part_size is not None else ctx.config.part_size,
         minimum=ctx.config.min_part_size,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from typing import BinaryIO, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
@@ -20,15 +20,13 @@ from cassdk_like.bucket.dialect import BucketDialect
 from cassdk_like.bucket.validation import check_bucket_name, check_key
 from cassdk_like.core.checksums import MD5, SHA256, IntegrityStrategy, digest_bytes, digest_file
 from cassdk_like.core.exceptions import InvalidArgumentError
-from cassdk_like.core.http.bodies import file_window
+from cassdk_like.core.http.bodies import Content, request_body
 from cassdk_like.core.http.request import HttpRequest, RequestBody
 from cassdk_like.core.http.response import HttpResponse
 from cassdk_like.core.http.transport import Transport
 
 __all__ = ["ClientCore", "Content", "Target", "b64_of_hex", "content_md5"]
 
-#: what an upload accepts: a buffer, or a seekable binary file object (sent from its position)
-Content = Union[bytes, bytearray, memoryview, BinaryIO]
 Body = Union[bytes, bytearray, memoryview, RequestBody]
 Addressing = Union[S3Addressing, COSAddressing]
 
@@ -97,7 +95,7 @@ class ClientCore:
     def _object_target(self, operation: str, bucket: str, key: str) -> Target:
         """Validate both names and route the request to the object."""
         route = self._bucket_target(operation, bucket).route
-        check_key(key, operation, bucket)
+        check_key(key, operation, bucket, self._dialect.max_key_bytes)
         resource = f"object {key!r} in bucket {bucket!r}"
         return Target(operation, route, route.path(key), resource, bucket, key)
 
@@ -166,29 +164,16 @@ class ClientCore:
         ``x-amz-checksum-sha256`` / ``Content-MD5``); with ``checksum`` the dialect's own checksum is
         computed in one pass when not given.  SigV4's payload hash reuses the SHA-256.
         """
-        context = {"operation": target.operation, "resource": target.resource}
         sha256 = _check_hex(sha256, 64, "sha256", target)
         md5 = _check_hex(md5, 32, "md5", target)
-        body: Body
-        if isinstance(content, (bytes, bytearray, memoryview)):
-            body = content
-            length = memoryview(content).nbytes
-            if size is not None and size != length:
-                raise InvalidArgumentError(f"size is {size} but the content has {length} bytes", **context)
-            digests = digest_bytes(content, self._strategies(checksum, sha256, md5))
-        elif hasattr(content, "read"):
-            body = file_window(content, size, operation=target.operation, resource=target.resource)
-            length = body.length
-            strategies = self._strategies(checksum, sha256, md5)
-            digests = (
-                digest_file(body.fileobj, body.offset, length, strategies, operation=target.operation)
-                if strategies
-                else {}
-            )
+        body, length = request_body(content, size, operation=target.operation, resource=target.resource)
+        strategies = self._strategies(checksum, sha256, md5)
+        if not strategies:
+            digests: Dict[str, str] = {}
+        elif isinstance(body, RequestBody):
+            digests = digest_file(body.fileobj, body.offset, length, strategies, operation=target.operation)
         else:
-            raise InvalidArgumentError(
-                f"content must be bytes or a binary file object, not {type(content).__name__}", **context
-            )
+            digests = digest_bytes(body, strategies)
         sha256 = sha256 or digests.get(SHA256.name)
         md5 = md5 or digests.get(MD5.name)
         headers = {"Content-Length": str(length)}

@@ -157,7 +157,7 @@ class ObjectOps(ClientCore):
                 resource=target.resource,
             )
         for key in keys:
-            check_key(key, target.operation, bucket)
+            check_key(key, target.operation, bucket, self._dialect.max_key_bytes)
         body = delete_document(keys, quiet, self._dialect.xml_namespace)
         return self._send(target, "POST", query=[("delete", "")], headers=self._xml_body(body), body=body)
 
@@ -178,7 +178,7 @@ class ObjectOps(ClientCore):
         ``<Error>`` document: the high level checks the body."""
         target = self._object_target("copy_object", bucket, key)
         check_bucket_name(source_bucket, self._dialect.name, target.operation, appid=self._appid)
-        check_key(source_key, target.operation, source_bucket)
+        check_key(source_key, target.operation, source_bucket, self._dialect.max_key_bytes)
         headers = self._object_headers(
             target, content_type=content_type, metadata=metadata, storage_class=storage_class
         )

@@ -141,7 +141,7 @@ class PresignOps(ClientCore):
         conditions: List[Any] = [{"bucket": bucket}]
         form: Dict[str, str] = {}
         if key is not None:
-            check_key(key, target.operation, bucket)
+            check_key(key, target.operation, bucket, self._dialect.max_key_bytes)
             conditions.append({"key": key})
             form["key"] = key
         else:

@@ -8,12 +8,15 @@ turns such a file object into a :class:`RequestBody` or refuses it with a clear 
 from __future__ import annotations
 
 import io
-from typing import Any, BinaryIO, Optional
+from typing import Any, BinaryIO, Optional, Tuple, Union
 
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.core.http.request import RequestBody
 
-__all__ = ["check_binary_reader", "file_window"]
+__all__ = ["Content", "check_binary_reader", "file_window", "request_body"]
+
+#: what an upload accepts: a buffer, or a binary file object sent from its position
+Content = Union[bytes, bytearray, memoryview, BinaryIO]
 
 
 def check_binary_reader(
@@ -58,3 +61,22 @@ def file_window(fileobj: BinaryIO, size: Optional[int], *, operation: str, resou
             "the file object must be seekable, so the body can be re-sent on a retry", **context
         )
     return RequestBody(fileobj, offset, size)
+
+
+def request_body(
+    content: Content, size: Optional[int], *, operation: str, resource: str
+) -> Tuple[Union[bytes, bytearray, memoryview, RequestBody], int]:
+    """(body, length) of an upload's content: a buffer as it is (``size``, when given, must match),
+    a file object as a window of ``size`` bytes from its position."""
+    context = {"operation": operation, "resource": resource}
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        length = memoryview(content).nbytes
+        if size is not None and size != length:
+            raise InvalidArgumentError(f"size is {size} but the content has {length} bytes", **context)
+        return content, length
+    if hasattr(content, "read"):
+        window = file_window(content, size, operation=operation, resource=resource)
+        return window, window.length
+    raise InvalidArgumentError(
+        f"content must be bytes or a binary file object, not {type(content).__name__}", **context
+    )
