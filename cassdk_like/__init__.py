@@ -1,8 +1,10 @@
-"""cassdk_like: a synchronous SDK for cloud archive storage (CAS vaults, and the Glacier dialect).
+"""cassdk_like: a synchronous SDK for cloud archive and object storage (CAS vaults and the Glacier
+dialect; S3 and COS buckets).
 
-Low level: ``CASClient`` sends one HTTP request per operation and returns the raw response.
-High level: ``CasAPI`` raises typed errors; ``Vault``, ``Archive``, ``Job`` and ``MultipartUpload``
-wrap it into domain objects whose transfers run on the parallel, verified, resumable engine.
+Low level: ``CASClient`` and ``BucketClient`` (``S3Client``, ``COSClient``) send one HTTP request
+per operation and return the raw response.  High level: ``CasAPI`` and ``BucketAPI`` raise typed
+errors; ``Vault``, ``Archive``, ``Job``, ``MultipartUpload`` and ``Bucket`` are domain objects
+whose transfers run on the parallel, verified, resumable engine.
 The bundled emulator lives in ``cassdk_like.emulator`` (imported on demand).
 """
 
@@ -12,6 +14,7 @@ import warnings
 from typing import Any
 
 from cassdk_like._version import __version__
+from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.config import Credentials
 from cassdk_like.core.exceptions import (
@@ -56,12 +59,16 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Archive",
+    "Bucket",
+    "BucketAPI",
+    "BucketClient",
     "ByteRange",
     "CASClient",
     "CASClientError",
     "CASError",
     "CASResponse",
     "CASServerError",
+    "COSClient",
     "CancelToken",
     "CasAPI",
     "Credentials",
@@ -79,6 +86,7 @@ __all__ = [
     "MultipartUpload",
     "ProgressEvent",
     "RetryPolicy",
+    "S3Client",
     "TransferCancelledError",
     "TransferConfig",
     "TransportError",

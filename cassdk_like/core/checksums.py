@@ -9,11 +9,13 @@ the strategy what it can do (``combinable``, ``range_header``) instead of knowin
 from __future__ import annotations
 
 import hashlib
-from typing import Any, List, Optional, Protocol, Sequence, Union
+from typing import IO, Any, Dict, Optional, Protocol, Sequence, Union
 
 import attrs
 
-from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes
+from cassdk_like.core.crc import CRC32C as CRC32C_SPEC
+from cassdk_like.core.crc import CrcHasher
+from cassdk_like.core.integrity import TreeHasher, combine_tree_hashes, feed_stream
 
 __all__ = [
     "CRC32C",
@@ -28,6 +30,8 @@ __all__ = [
     "WholeObjectIntegrity",
     "crc32c",
     "describe",
+    "digest_bytes",
+    "digest_file",
 ]
 
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -96,48 +100,17 @@ class WholeObjectIntegrity:
         raise NotImplementedError(f"{self.name} digests do not combine")
 
 
-_CASTAGNOLI = 0x82F63B78  # reflected polynomial of CRC-32C (RFC 3720 appendix B.4)
+class Crc32cHasher(CrcHasher):
+    """CRC-32C (``core/crc.py``, pure Python: about 20 MiB/s), fine for tests and small objects.
 
-
-def _crc_table() -> List[int]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ _CASTAGNOLI if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_TABLE = _crc_table()
-
-
-class Crc32cHasher:
-    """CRC-32C, table-driven in pure Python: about 8 MiB/s, fine for tests and small objects.
-
-    A C implementation should replace it before it guards large transfers.
+    A C implementation should replace it before it guards large transfers. ``digest`` is the
+    big-endian 4 bytes that S3's x-amz-checksum-crc32c carries, base64-encoded.
     """
 
-    __slots__ = ("_crc",)
+    __slots__ = ()
 
     def __init__(self) -> None:
-        self._crc = 0xFFFFFFFF
-
-    def update(self, data: BytesLike) -> None:
-        crc, table = self._crc, _TABLE
-        for byte in memoryview(data).cast("B"):
-            crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-        self._crc = crc
-
-    def value(self) -> int:
-        return self._crc ^ 0xFFFFFFFF
-
-    def digest(self) -> bytes:
-        """Big-endian 4 bytes (what S3's x-amz-checksum-crc32c carries, base64-encoded)."""
-        return self.value().to_bytes(4, "big")
-
-    def hexdigest(self) -> str:
-        return self.digest().hex()
+        super().__init__(CRC32C_SPEC)
 
 
 def crc32c(data: BytesLike) -> int:
@@ -195,3 +168,32 @@ SHA256 = WholeObjectIntegrity("sha256")
 MD5 = WholeObjectIntegrity("md5")
 CRC32C = _Crc32cIntegrity()
 NO_INTEGRITY = NoIntegrity()
+
+
+def digest_bytes(data: BytesLike, strategies: Sequence[IntegrityStrategy]) -> Dict[str, str]:
+    """The hex digest of ``data`` under each strategy, by strategy name."""
+    hashers = {strategy.name: strategy.new_hasher() for strategy in strategies}
+    for hasher in hashers.values():
+        hasher.update(data)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def digest_file(
+    fileobj: IO[bytes],
+    offset: int,
+    length: int,
+    strategies: Sequence[IntegrityStrategy],
+    *,
+    label: str = "<file object>",
+    operation: Optional[str] = None,
+) -> Dict[str, str]:
+    """The hex digest of ``length`` bytes of ``fileobj`` from ``offset`` under each strategy, in one
+    read pass (the file's position moves; ``LocalFileError`` if it ends early)."""
+    hashers = {strategy.name: strategy.new_hasher() for strategy in strategies}
+
+    def update(chunk: memoryview) -> None:
+        for hasher in hashers.values():
+            hasher.update(chunk)
+
+    feed_stream(fileobj, update, offset=offset, length=length, label=label, operation=operation)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}

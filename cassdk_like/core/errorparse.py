@@ -4,6 +4,7 @@
   the ``x-amzn-ErrorType`` header when the body names no code (CAS, Glacier).
 * :func:`parse_xml_error` -- an ``<Error><Code/><Message/><RequestId/></Error>`` document (S3, COS).
 * :func:`header_error_parser` -- the message in a header, the status as the code (ReductStore).
+* :func:`status_error_parser` -- a code named after the status, for answers without a body (HEAD).
 
 A parser never raises: a proxy's HTML page, a cut body or an empty one gives a :class:`ParsedError`
 whose fields are ``None``.  Which parser a request's answer goes through is a fact of the wire
@@ -13,11 +14,11 @@ profile that sent it, so services with different formats share one transport and
 from __future__ import annotations
 
 import json
-import re
 from typing import Callable, Mapping, Optional
-from xml.etree import ElementTree
 
 import attrs
+
+from cassdk_like.core.xmldoc import local_name, parse_xml, text_of
 
 __all__ = [
     "MAX_ERROR_DOCUMENT",
@@ -27,6 +28,7 @@ __all__ = [
     "header_error_parser",
     "parse_json_error",
     "parse_xml_error",
+    "status_error_parser",
 ]
 
 #: error documents larger than this are not parsed (a real one is a few hundred bytes)
@@ -96,24 +98,6 @@ def _json_fields(body: bytes) -> ParsedError:
     )
 
 
-#: any markup declaration other than a comment or CDATA: a DTD, an entity, ... (refused, never expanded)
-_DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
-#: the encoding an XML declaration names
-_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-#: encodings in which the declaration scan above sees every ``<!`` (ASCII-compatible ones)
-_SCANNABLE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
-
-
-def _safe_to_parse(body: bytes) -> bool:
-    """Small, ASCII-compatible (no UTF-16/32, no EBCDIC) and free of DTDs and entity declarations."""
-    if not body or len(body) > MAX_ERROR_DOCUMENT or b"\x00" in body:
-        return False
-    declared = _ENCODING.match(body.lstrip(b"\xef\xbb\xbf"))
-    if declared is not None and declared.group(1).decode("ascii").lower() not in _SCANNABLE:
-        return False
-    return _DECLARATION.search(body) is None
-
-
 def parse_xml_error(status: int, headers: Mapping[str, str], body: bytes) -> ParsedError:
     """``<Error><Code/><Message/><RequestId/></Error>`` (S3, COS), also wrapped in ``<ErrorResponse>``.
 
@@ -122,38 +106,23 @@ def parse_xml_error(status: int, headers: Mapping[str, str], body: bytes) -> Par
     unread: nothing is expanded or fetched.  Namespaces are ignored.
     """
     del status, headers
-    if not _safe_to_parse(body):
-        return _NOTHING
-    try:
-        root = ElementTree.fromstring(body)  # noqa: S314 - DTDs and entities were refused above
-    except (ElementTree.ParseError, ValueError, RecursionError):
+    root = parse_xml(body, max_bytes=MAX_ERROR_DOCUMENT)
+    if root is None:
         return _NOTHING
     error = (
         root
-        if _local(root.tag) == "Error"
-        else next((node for node in root.iter() if _local(node.tag) == "Error"), None)
+        if local_name(root.tag) == "Error"
+        else next((node for node in root.iter() if local_name(node.tag) == "Error"), None)
     )
     if error is None:
         return _NOTHING
-    values = {_local(child.tag): (child.text or "").strip() for child in error}
-    request_id = values.get("RequestId") or _child_text(root, "RequestId")
+    values = {local_name(child.tag): (child.text or "").strip() for child in error}
+    request_id = values.get("RequestId") or text_of(root, "RequestId")
     return ParsedError(
         code=values.get("Code") or None,
         message=values.get("Message") or None,
         request_id=request_id or None,
     )
-
-
-def _local(tag: object) -> str:
-    """An element name without its ``{namespace}``."""
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _child_text(node: ElementTree.Element, name: str) -> Optional[str]:
-    for child in node:
-        if _local(child.tag) == name:
-            return (child.text or "").strip() or None
-    return None
 
 
 def header_error_parser(header: str) -> ErrorParser:
@@ -164,6 +133,20 @@ def header_error_parser(header: str) -> ErrorParser:
         del body
         message = _header(headers, header)
         return ParsedError(code=str(status), message=message.strip() if message else None)
+
+    return parse
+
+
+def status_error_parser(codes: Mapping[int, str]) -> ErrorParser:
+    """A parser for answers that carry no body (S3 and COS on HEAD, a 304 or 412): the code is
+    ``codes[status]``, so such an answer is still typed; an answer with a body names no code here."""
+    table = dict(codes)
+
+    def parse(status: int, headers: Mapping[str, str], body: bytes) -> ParsedError:
+        del headers
+        if body.strip():
+            return _NOTHING
+        return ParsedError(code=table.get(status))
 
     return parse
 

@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import os
 import re
-from typing import IO, Any, ContextManager, List, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Callable, ContextManager, List, Optional, Sequence, Tuple, Union
 
 import attrs
 
@@ -27,6 +27,7 @@ __all__ = [
     "TreeHasher",
     "calc_part_size",
     "combine_tree_hashes",
+    "feed_stream",
     "hash_bytes",
     "hash_file",
     "is_tree_aligned",
@@ -214,23 +215,38 @@ def hash_file(
             else contextlib.nullcontext(path_or_fileobj)
         )
         with opened as fileobj:
-            return _hash_stream(
-                fileobj, offset=offset, length=length, chunk_size=chunk_size, label=label, operation=operation
+            hasher = TreeHasher(also_linear=True)
+            feed_stream(
+                fileobj,
+                hasher.update,
+                offset=offset,
+                length=length,
+                chunk_size=chunk_size,
+                label=label,
+                operation=operation,
             )
+            return _content_hashes(hasher)
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise LocalFileError(f"cannot read file: {reason}", operation=operation, local_path=label) from exc
 
 
-def _hash_stream(
+def feed_stream(
     fileobj: IO[bytes],
+    update: Callable[[memoryview], None],
     *,
-    offset: int,
-    length: Optional[int],
-    chunk_size: int,
-    label: str,
-    operation: Optional[str],
-) -> ContentHashes:
+    offset: int = 0,
+    length: Optional[int] = None,
+    chunk_size: int = MiB,
+    label: str = "<file object>",
+    operation: Optional[str] = None,
+) -> int:
+    """Read ``length`` bytes (default: to the end) from ``offset`` into one reusable buffer and hand
+    each chunk to ``update``; returns the bytes read.  A file that ends early raises ``LocalFileError``.
+
+    One loop for every digest computed over a file window (tree hash here, the checksum strategies
+    of ``core.checksums``), so a body is never read whole into memory.
+    """
     seekable = getattr(fileobj, "seekable", None)
     if seekable is None or seekable():
         fileobj.seek(offset)
@@ -245,7 +261,7 @@ def _hash_stream(
     buf = bytearray(chunk_size)
     view = memoryview(buf)
     readinto = getattr(fileobj, "readinto", None)
-    hasher = TreeHasher(also_linear=True)
+    total = 0
     remaining = length
     while remaining is None or remaining > 0:
         want = chunk_size if remaining is None else min(chunk_size, remaining)
@@ -258,16 +274,17 @@ def _hash_stream(
             chunk = memoryview(data)
         if got == 0:
             break
-        hasher.update(chunk)
+        update(chunk)
+        total += got
         if remaining is not None:
             remaining -= got
     if remaining:
         raise LocalFileError(
-            f"file ended early: expected {length} bytes from offset {offset}, got {hasher.size}",
+            f"file ended early: expected {length} bytes from offset {offset}, got {total}",
             operation=operation,
             local_path=label,
         )
-    return _content_hashes(hasher)
+    return total
 
 
 def _digest_from(value: Union[str, bytes, bytearray, memoryview], index: int) -> bytes:

@@ -5,7 +5,7 @@ name each service and its base URL (``service <name> <url>``); ``export`` lines 
 into a shell. The printed secret key is a local test credential: showing it is the point.
 
 The CAS default port is 8390, not 8383: 8383 is ReductStore's well-known port, and the ReductStore
-service will take it.
+service will take it. S3 listens on 8391 and COS on 8392 unless ``--service-port`` says otherwise.
 """
 
 from __future__ import annotations
@@ -19,17 +19,19 @@ from typing import Dict, List, Optional, Sequence, TextIO
 
 from cassdk_like.emulator.server import Emulator
 
-__all__ = ["DEFAULT_CAS_PORT", "build_parser", "describe", "serve_main"]
+__all__ = ["DEFAULT_CAS_PORT", "DEFAULT_PORTS", "build_parser", "describe", "serve_main"]
 
 #: the port ``cascmd serve`` gives the CAS service unless told otherwise
 DEFAULT_CAS_PORT = 8390
+#: the ports of the other services unless ``--service-port NAME=PORT`` says otherwise
+DEFAULT_PORTS = {"s3": 8391, "cos": 8392}
 
 
 def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Run the local emulator: the CAS vault service (CAS and Glacier dialects), each "
-        "service on its own port.",
+        description="Run the local emulator: the CAS vault service (CAS and Glacier dialects), S3 and "
+        "Tencent COS buckets, each service on its own port.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -44,7 +46,8 @@ def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=PORT",
         type=_service_port,
-        help="the port of one service (repeatable; cas=PORT is the same as --port PORT)",
+        help="the port of one service (repeatable; cas=PORT is the same as --port PORT; defaults "
+        f"s3={DEFAULT_PORTS['s3']}, cos={DEFAULT_PORTS['cos']}; 0 picks a free one)",
     )
     parser.add_argument(
         "--data-dir", default=None, help="keep state here across restarts (default: temporary)"
@@ -74,7 +77,8 @@ def _service_port(text: str) -> Dict[str, int]:
 def describe(emu: Emulator) -> List[str]:
     """The lines printed at start-up: one per service, the account, and shell ``export`` lines."""
     quote = shlex.quote
-    lines = [f"service {name} {url}" for name, url in emu.endpoints.items()]
+    endpoints = emu.endpoints
+    lines = [f"service {name} {url}" for name, url in endpoints.items()]
     lines += [
         f"  appid       {emu.appid}",
         f"  secret id   {emu.secret_id}",
@@ -83,24 +87,46 @@ def describe(emu: Emulator) -> List[str]:
         f"  cas paths   {emu.endpoint}/{emu.appid}/vaults  (or /-/vaults)",
         f"  glacier     SigV4 service 'glacier', region {emu.settings.glacier_region},"
         f" {emu.endpoint}/-/vaults",
+    ]
+    s3_url, cos_url = endpoints.get("s3"), endpoints.get("cos")
+    if s3_url:
+        lines.append(
+            f"  s3          SigV4 service 's3', region {emu.s3_service.region},"
+            f" path-style {s3_url}/<bucket>/<key> or Host <bucket>.localhost"
+        )
+    if cos_url:
+        lines.append(
+            f"  cos         q-sign, Host <bucket>-{emu.appid}.cos.{emu.cos_service.region}.myqcloud.com"
+            f" sent to {cos_url}"
+        )
+    lines += [
         f"  admin       {emu.endpoint}/_emulator/info, /_emulator/stats, /_emulator/faults",
         "# paste into a shell (cascmd and cassdk_like.core.config read these):",
         f"export CAS_ENDPOINT={quote(emu.endpoint)}",
         f"export CAS_APPID={quote(emu.appid)}",
         f"export CAS_SECRET_ID={quote(emu.secret_id)}",
         f"export CAS_SECRET_KEY={quote(emu.secret_key)}",
-        f"# Glacier dialect (SigV4, region {emu.settings.glacier_region}): these too,"
+        f"# Glacier dialect and S3 (SigV4, region {emu.settings.glacier_region}): these too,"
         " and CAS_DIALECT=glacier for cascmd",
         f"export AWS_ACCESS_KEY_ID={quote(emu.secret_id)}",
         f"export AWS_SECRET_ACCESS_KEY={quote(emu.secret_key)}",
-        "Press Ctrl-C to stop.",
     ]
+    if s3_url:
+        lines.append(f"export AWS_ENDPOINT_URL_S3={quote(s3_url)}")
+    if cos_url:
+        lines += [
+            f"export COS_ENDPOINT={quote(cos_url)}",
+            f"export COS_REGION={quote(emu.cos_service.region)}",
+            f"export COS_SECRET_ID={quote(emu.secret_id)}",
+            f"export COS_SECRET_KEY={quote(emu.secret_key)}",
+        ]
+    lines.append("Press Ctrl-C to stop.")
     return lines
 
 
 def _start(args: argparse.Namespace) -> Optional[Emulator]:
     """The running emulator, or None after printing why it could not start (port taken, dir in use)."""
-    ports: Dict[str, int] = {}
+    ports: Dict[str, int] = dict(DEFAULT_PORTS)
     for choice in args.service_port:
         ports.update(choice)
     port = ports.get("cas", DEFAULT_CAS_PORT) if args.port is None else args.port

@@ -130,28 +130,31 @@ class Database:
     def path(self, token: str) -> Path:
         return self.blobs / token
 
-    def spool(self, read: Callable[[int], bytes], length: int) -> Blob:
-        """Stream ``length`` bytes from ``read`` into a new blob, hashing as they pass."""
+    def spool(self, read: Callable[[int], bytes], length: Optional[int]) -> Blob:
+        """Stream ``length`` bytes from ``read`` into a new blob, hashing as they pass; with
+        ``length=None``, until ``read`` returns nothing (a form field whose end is a delimiter)."""
         token = secrets.token_hex(16)
         hasher = TreeHasher(also_linear=True)
         tmp = self.tmp / token
+        size = 0
         try:
             with open(tmp, "wb") as out:
-                remaining = length
-                while remaining:
-                    chunk = read(min(CHUNK, remaining))
+                while length is None or size < length:
+                    chunk = read(CHUNK if length is None else min(CHUNK, length - size))
                     if not chunk:
-                        raise IncompleteBody(f"body ended {remaining} bytes early")
+                        if length is None:
+                            break
+                        raise IncompleteBody(f"body ended {length - size} bytes early")
                     hasher.update(chunk)
                     out.write(chunk)
-                    remaining -= len(chunk)
+                    size += len(chunk)
                 self._sync(out)
             self._write_leaves(token, b"".join(hasher.leaves()))
             self._install(tmp, token)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
-        return Blob(token, length, hasher.linear_hexdigest(), hasher.hexdigest())
+        return Blob(token, size, hasher.linear_hexdigest(), hasher.hexdigest())
 
     def write_small(self, data: bytes) -> Blob:
         """Store a small generated document (an inventory) as a blob."""

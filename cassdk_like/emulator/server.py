@@ -1,9 +1,10 @@
 """``Emulator``: strict, disk-backed local services on loopback, each on its own port.
 
 Start it in process (``with Emulator() as emu:``) or from the shell (``python -m cassdk_like.emulator``).
-Today it runs the CAS vault service (both dialects on one port); ``emu.endpoints`` maps each service
-to its base URL. Every signature is verified, bodies stream to disk while hashing, and the state is
-kept in ``data_dir`` across restarts (a temporary folder, removed on exit, by default).
+It runs the CAS vault service (both dialects on one port) and the bucket services ``s3`` and
+``cos``; ``emu.endpoints`` maps each service to its base URL. Every signature is verified, bodies
+stream to disk while hashing, and the state is kept in ``data_dir`` across restarts (a temporary
+folder, removed on exit, by default).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from cassdk_like.core.integrity import MiB
 from cassdk_like.emulator.cas.callbacks import Notifier
@@ -23,10 +24,12 @@ from cassdk_like.emulator.cas.jobs import JobManager
 from cassdk_like.emulator.cas.service import CasService
 from cassdk_like.emulator.cas.store import Store
 from cassdk_like.emulator.cas.uploads import Uploads
+from cassdk_like.emulator.cos.service import CosService, CosSettings
 from cassdk_like.emulator.db import Database
 from cassdk_like.emulator.faults import Faults, Stats
 from cassdk_like.emulator.host import ServiceHost
 from cassdk_like.emulator.pipeline import Observer
+from cassdk_like.emulator.s3.service import S3Service, S3Settings
 from cassdk_like.emulator.service import Account, Environment, Service, ServiceFactory
 
 __all__ = ["Emulator"]
@@ -38,14 +41,17 @@ class Emulator:
     """Local services sharing one account, one data dir, faults, statistics and observers.
     Thread-safe; use as a context manager or call start()/stop().
 
-    ``port`` is the CAS port (0: a free one); ``ports`` maps service names to ports (``{"cas": 0}``),
-    for services added later too. ``job_delay_scale`` multiplies the CAS tier delays (Expedited 1 s,
-    Standard 5 s, Bulk 10 s; 0 finishes jobs at once). Credentials are generated (and kept in
-    ``data_dir``) unless given. CAS options beyond the issue's: ``max_vaults`` (the service's
-    1000-vault limit), ``max_skew`` (signature clock skew, s), ``expedited_max_bytes`` (Expedited only
-    for archives up to 256 MiB; None lifts it), ``allow_empty_archives`` (the service refuses
-    zero-byte archives), ``retention`` (jobs and uploads live 24 h), ``fsync`` (default: on with a
-    data_dir, off for the temporary folder).
+    ``port`` is the CAS port (0: a free one); ``ports`` maps service names to ports (``{"cas": 0,
+    "s3": 0, "cos": 0}``), for services added later too. ``job_delay_scale`` multiplies the CAS
+    tier delays (Expedited 1 s, Standard 5 s, Bulk 10 s; 0 finishes jobs at once). Credentials are
+    generated (and kept in ``data_dir``) unless given. CAS options beyond the issue's:
+    ``max_vaults`` (the service's 1000-vault limit), ``max_skew`` (signature clock skew, s, for
+    every service), ``expedited_max_bytes`` (Expedited only for archives up to 256 MiB; None lifts
+    it), ``allow_empty_archives`` (the service refuses zero-byte archives), ``retention`` (jobs and
+    uploads live 24 h), ``fsync`` (default: on with a data_dir, off for the temporary folder).
+    Buckets: ``s3_region`` (where S3 requests that name no region go; buckets live in their
+    LocationConstraint), ``region`` is also COS's default region, ``foreign_buckets`` are bucket
+    names another account owns (taken on create, forbidden to use).
     """
 
     def __init__(
@@ -61,6 +67,8 @@ class Emulator:
         ports: Optional[Mapping[str, int]] = None,
         region: str = "ap-guangzhou",
         glacier_region: str = "us-east-1",
+        s3_region: str = "us-east-1",
+        foreign_buckets: Iterable[str] = (),
         max_vaults: int = 1000,
         max_tags: int = 50,
         max_skew: int = 900,
@@ -107,6 +115,15 @@ class Emulator:
             self._host = ServiceHost(host, socket_timeout, self.info)
             self.cas = CasService(self.environment, settings)
             self._host.add(self.cas, self._ports.get("cas", 0))
+            foreign = frozenset(foreign_buckets)
+            self.s3_service = S3Service(
+                self.environment, S3Settings(region=s3_region, max_skew=max_skew, foreign_buckets=foreign)
+            )
+            self._host.add(self.s3_service, self._ports.get("s3", 0))
+            self.cos_service = CosService(
+                self.environment, CosSettings(region=region, max_skew=max_skew, foreign_buckets=foreign)
+            )
+            self._host.add(self.cos_service, self._ports.get("cos", 0))
         except BaseException:
             self._close_storage()
             raise
@@ -138,7 +155,7 @@ class Emulator:
 
     @property
     def services(self) -> Mapping[str, Service]:
-        """Service name -> service, in the order they were added (``cas`` first)."""
+        """Service name -> service, in the order they were added (``cas``, ``s3``, ``cos`` first)."""
         return self._host.services
 
     # -- CAS shortcuts (the CAS service's models, as before services had their own packages) ------
@@ -161,7 +178,8 @@ class Emulator:
 
     @property
     def cos(self) -> CosStore:
-        """The in-emulator COS bucket store of the CAS push/pull jobs."""
+        """The in-emulator COS bucket store of the CAS push/pull jobs (apart from the ``cos``
+        service's buckets, ``cos_service``)."""
         return self.cas.cos
 
     @property
@@ -196,7 +214,7 @@ class Emulator:
 
     @property
     def endpoints(self) -> Dict[str, str]:
-        """Service name -> base URL (``{"cas": "http://127.0.0.1:NNNN"}``)."""
+        """Service name -> base URL (``{"cas": "http://127.0.0.1:NNNN", "s3": ..., "cos": ...}``)."""
         if not self.running:
             raise RuntimeError("the emulator is not running; call start() or use it as a context manager")
         return self._host.endpoints()

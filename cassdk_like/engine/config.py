@@ -59,9 +59,7 @@ def _piece_size(_inst: object, attribute: attrs.Attribute[int], value: int) -> N
     validate_part_size(value, operation=f"TransferConfig.{attribute.name}")
 
 
-def _rate_or_none(
-    _inst: object, attribute: attrs.Attribute[Optional[float]], value: Optional[float]
-) -> None:
+def _rate_or_none(_inst: object, attribute: attrs.Attribute[Optional[float]], value: Optional[float]) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:

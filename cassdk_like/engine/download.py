@@ -251,7 +251,9 @@ class _Download:
                     bad.add(piece.index)
                     log.warning(
                         "bytes %d-%d of %s no longer match the journal: fetching them again",
-                        piece.start, piece.end, self.temp,
+                        piece.start,
+                        piece.end,
+                        self.temp,
                     )
 
             workers = min(self.config.max_workers, len(to_hash))
@@ -505,4 +507,3 @@ def _pread_into(fd: int, view: memoryview, offset: int) -> int:
 
 def _local_error(message: str, path: str, exc: OSError) -> LocalFileError:
     return LocalFileError(f"{message}: {exc.strerror or exc}", operation=_OPERATION, local_path=path)
-

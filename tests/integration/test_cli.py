@@ -129,6 +129,7 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
     env = _clean_env(tmp_path)
     script = Path(sys.executable).with_name("cascmd")
     argv = [str(script), "serve", "--port", "0", "--job-delay-scale", "0", "--data-dir", str(tmp_path / "d")]
+    argv += ["--service-port", "s3=0", "--service-port", "cos=0"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
@@ -141,7 +142,7 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
                 break
         services = [line.split() for line in lines if line.startswith("service ")]
         assert lines[0].startswith("service ")  # the services come first, one line each
-        assert [name for _, name, _url in services] == ["cas"]
+        assert [name for _, name, _url in services] == ["cas", "s3", "cos"]
         endpoint = services[0][2]
         assert endpoint.startswith("http://127.0.0.1:")
         assert not endpoint.endswith(":8383")
@@ -152,9 +153,12 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
                 exported[name] = shlex.split(value)[0]
         assert set(exported) == {
             "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY",
-            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3",
+            "COS_ENDPOINT", "COS_REGION", "COS_SECRET_ID", "COS_SECRET_KEY",
         }  # fmt: skip
         assert exported["CAS_ENDPOINT"] == endpoint
+        assert exported["AWS_ENDPOINT_URL_S3"] == services[1][2]
+        assert exported["COS_ENDPOINT"] == services[2][2]
 
         cas_env = dict(env, **{k: v for k, v in exported.items() if k.startswith("CAS_")})
         made = _cascmd("create-vault", "pasted", env=cas_env)

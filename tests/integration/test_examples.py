@@ -26,6 +26,7 @@ KEY_LINES: Dict[str, str] = {
     "inventory.py": "inventory example verified",
     "resume_upload.py": "resume example verified",
     "lowlevel_client.py": "low-level example verified",
+    "bucket_transfers.py": "bucket example verified",
 }
 
 _CONNECTION_VARS = (
@@ -38,6 +39,9 @@ _CONNECTION_VARS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "COS_SECRET_ID",
+    "COS_SECRET_KEY",
 )
 
 

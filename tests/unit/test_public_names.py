@@ -46,8 +46,10 @@ def test_a_star_import_brings_no_service_code_classes() -> None:
     namespace: dict = {}  # type: ignore[type-arg]
     exec("from cassdk_like import *", namespace)
     assert "ResourceNotFoundException" not in namespace
+    assert "NoSuchKey" not in namespace
     assert "ConnectionFailed" not in namespace
     assert "CASClient" in namespace
+    assert {"Bucket", "BucketAPI", "BucketClient", "S3Client", "COSClient"} <= set(namespace)
     assert "TransportError" in namespace
 
 

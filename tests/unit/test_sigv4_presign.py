@@ -66,6 +66,7 @@ def test_session_token_query_and_signed_headers_round_trip_through_the_verifier(
     assert fields["X-Amz-Security-Token"] == "TOKEN/abc+="
     assert fields["X-Amz-Expires"] == "600"
     assert "TOKEN" not in repr(url)
+
     def verify_at(now: float) -> object:
         return verify_sigv4(
             None,

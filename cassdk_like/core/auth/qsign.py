@@ -28,6 +28,17 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, quote_plus
 
 from cassdk_like.core.auth.presigned import PresignedURL
+from cassdk_like.core.auth.problems import (
+    BAD_EXPIRES,
+    EXPIRED,
+    MALFORMED,
+    MISMATCH,
+    MISSING,
+    SKEWED,
+    UNKNOWN_KEY,
+    UNSIGNED_HEADER,
+    AuthProblem,
+)
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.core.http.request import HttpRequest, parse_endpoint, wire_target
 
@@ -40,6 +51,7 @@ __all__ = [
     "QSignParts",
     "QSigner",
     "build_authorization",
+    "check_qsign",
     "compute_qsign",
     "cos_signs",
     "format_headers",
@@ -47,6 +59,7 @@ __all__ = [
     "parse_authorization",
     "qsign_encode",
     "qsign_from_query",
+    "qsign_key",
     "signed_key",
     "verify_qsign",
 ]
@@ -179,6 +192,11 @@ def _hmac_sha1_hex(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha1).hexdigest()
 
 
+def qsign_key(secret_key: str, key_time: str) -> str:
+    """SignKey: the hex HMAC-SHA1 of the key time under the secret key (requests and POST policies)."""
+    return _hmac_sha1_hex(secret_key.encode("utf-8"), key_time)
+
+
 def compute_qsign(
     *,
     secret_id: str,
@@ -198,7 +216,7 @@ def compute_qsign(
     format_string = f"{method.lower()}\n{path}\n{fmt_params}\n{fmt_headers}\n"
     digest = hashlib.sha1(format_string.encode("utf-8")).hexdigest()
     string_to_sign = f"sha1\n{sign_time}\n{digest}\n"
-    sign_key = _hmac_sha1_hex(secret_key.encode("utf-8"), key_time)
+    sign_key = qsign_key(secret_key, key_time)
     # the key of the second HMAC is the *hex text* of SignKey, not its raw bytes
     signature = _hmac_sha1_hex(sign_key.encode("ascii"), string_to_sign)
     authorization = (
@@ -422,7 +440,7 @@ def _select_signed(
     return None, chosen_params, chosen_headers
 
 
-def verify_qsign(
+def check_qsign(
     authorization: Optional[str],
     *,
     method: str,
@@ -433,42 +451,47 @@ def verify_qsign(
     now: float,
     max_skew: int = 900,
     flavor: str = "cas",
-) -> Optional[Tuple[str, str]]:
-    """Check a q-sign request for the emulator: ``None`` when valid, else (error code, message).
+    presigned: bool = False,
+) -> Optional[AuthProblem]:
+    """Check a q-sign request: ``None`` when valid, else the problem (each service names it).
 
-    ``path`` is the decoded request path, ``params`` the decoded query pairs. The window is
-    expired once ``now`` passes its end; its start may be at most ``max_skew`` seconds ahead of
-    ``now`` (client clocks run fast). Messages never include the secret or the expected signature.
+    ``path`` is the decoded request path, ``params`` the decoded query pairs (without the q-sign
+    fields of a presigned query, which ``authorization`` then carries). The window is expired once
+    ``now`` passes its end; its start may be at most ``max_skew`` seconds ahead of ``now`` (client
+    clocks run fast). Messages never include the secret or the expected signature.
     """
     if not authorization or not authorization.strip():
-        return _MISSING, "Missing Authorization header (q-sign)"
+        return AuthProblem(MISSING, "Missing Authorization header (q-sign)", presigned)
     try:
         fields = parse_authorization(authorization)
     except ValueError as exc:
-        return _MISSING, f"Malformed Authorization header: {exc}"
+        return AuthProblem(MALFORMED, f"Malformed Authorization header: {exc}", presigned)
     if fields["q-sign-algorithm"].lower() != "sha1":
-        return _MISSING, "Unsupported q-sign-algorithm (only sha1 is accepted)"
+        return AuthProblem(MALFORMED, "Unsupported q-sign-algorithm (only sha1 is accepted)", presigned)
     sign_window = _parse_window(fields["q-sign-time"])
     key_window = _parse_window(fields["q-key-time"])
     if sign_window is None or key_window is None:
-        return _MISSING, "Malformed q-sign-time or q-key-time (expected '<start>;<end>' in seconds)"
+        message = "Malformed q-sign-time or q-key-time (expected '<start>;<end>' in seconds)"
+        return AuthProblem(MALFORMED, message, presigned)
     if not _HEX40_RE.match(fields["q-signature"]):
-        return _MISSING, "Malformed q-signature (expected 40 hex digits)"
+        return AuthProblem(MALFORMED, "Malformed q-signature (expected 40 hex digits)", presigned)
     secret = secret_for(fields["q-ak"])
     if secret is None:
-        return _UNRECOGNIZED, "The q-ak in the request is not a known secret id"
+        return AuthProblem(UNKNOWN_KEY, "The q-ak in the request is not a known secret id", presigned)
     if not key_window[0] <= sign_window[0] <= sign_window[1] <= key_window[1]:
-        return _INVALID, "q-sign-time is not within q-key-time"
+        return AuthProblem(BAD_EXPIRES, "q-sign-time is not within q-key-time", presigned)
     if now > sign_window[1]:
-        return _INVALID, f"Signature expired: q-sign-time ended {int(now - sign_window[1])} s ago"
+        message = f"Signature expired: q-sign-time ended {int(now - sign_window[1])} s ago"
+        return AuthProblem(EXPIRED, message, presigned)
     if sign_window[0] > now + max_skew:
-        return _INVALID, (
+        message = (
             f"Signature not yet valid: q-sign-time starts {int(sign_window[0] - now)} s in the "
             f"future (more than the {max_skew} s allowed for clock skew)"
         )
+        return AuthProblem(SKEWED, message, presigned)
     error, chosen_params, chosen_headers = _select_signed(fields, params, headers, flavor)
     if error is not None:
-        return _INVALID, error
+        return AuthProblem(UNSIGNED_HEADER, error, presigned)
     parts = compute_qsign(
         secret_id=fields["q-ak"],
         secret_key=secret,
@@ -481,5 +504,39 @@ def verify_qsign(
         flavor=flavor,
     )
     if not hmac.compare_digest(parts.signature, fields["q-signature"].lower()):
-        return _INVALID, "The request signature we calculated does not match the signature you provided"
+        message = "The request signature we calculated does not match the signature you provided"
+        return AuthProblem(MISMATCH, message, presigned)
     return None
+
+
+#: the CAS code of each problem kind (what ``verify_qsign`` answers); the rest are signature errors
+_CAS_CODES = {MISSING: _MISSING, MALFORMED: _MISSING, UNKNOWN_KEY: _UNRECOGNIZED}
+
+
+def verify_qsign(
+    authorization: Optional[str],
+    *,
+    method: str,
+    path: str,
+    params: Sequence[Tuple[str, str]],
+    headers: Mapping[str, str],
+    secret_for: Callable[[str], Optional[str]],
+    now: float,
+    max_skew: int = 900,
+    flavor: str = "cas",
+) -> Optional[Tuple[str, str]]:
+    """:func:`check_qsign` in CAS's codes: ``None`` when valid, else (error code, message)."""
+    problem = check_qsign(
+        authorization,
+        method=method,
+        path=path,
+        params=params,
+        headers=headers,
+        secret_for=secret_for,
+        now=now,
+        max_skew=max_skew,
+        flavor=flavor,
+    )
+    if problem is None:
+        return None
+    return _CAS_CODES.get(problem.kind, _INVALID), problem.message

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Callable, Dict, Mapping
 
-from cassdk_like.core.auth.qsign import QSigner
+from cassdk_like.core.auth.qsign import QSigner, cos_signs
 from cassdk_like.core.auth.sigv4 import SigV4Signer, quote_path
 from cassdk_like.core.config import Credentials
 from cassdk_like.core.http.request import HttpRequest, RequestBody
@@ -23,6 +23,7 @@ __all__ = [
     "SignerFactory",
     "aws_signed_header",
     "cas_signed_header",
+    "cos_signed_header",
     "qsign_signer",
     "sigv4_signer",
 ]
@@ -52,12 +53,27 @@ def aws_signed_header(name: str, request: HttpRequest) -> bool:
     return name in ("host", "content-type", "range") or name.startswith("x-amz-")
 
 
-def qsign_signer(signs: HeaderSelector = cas_signed_header) -> SignerFactory:
-    """q-sign (HMAC-SHA1) over every query parameter and the headers ``signs`` selects."""
+def cos_signed_header(name: str, request: HttpRequest) -> bool:
+    """What cos-python-sdk-v5 signs (``qsign.cos_signs``): host, x-cos-*, the content and
+    conditional headers."""
+    del request
+    return cos_signs(name)
+
+
+def qsign_signer(
+    signs: HeaderSelector = cas_signed_header, *, flavor: str = "cas", backdate: int = 0
+) -> SignerFactory:
+    """q-sign (HMAC-SHA1) over every query parameter and the headers ``signs`` selects.
+
+    ``flavor`` picks the list encoding ("cas" or "cos"); ``backdate`` opens the window that many
+    seconds before now (COS's SDK uses 60 to absorb clock skew).
+    """
 
     def factory(credentials: Credentials, region: str, clock: Callable[[], float]) -> SignCallback:
         del region  # q-sign has no region; it is part of the host name
-        signer = QSigner(credentials.secret_id, credentials.secret_key, clock=clock)
+        signer = QSigner(
+            credentials.secret_id, credentials.secret_key, clock=clock, flavor=flavor, backdate=backdate
+        )
 
         def sign(request: HttpRequest, headers: Dict[str, str]) -> None:
             signed = {k.lower(): v for k, v in headers.items() if signs(k.lower(), request)}
@@ -81,8 +97,20 @@ def _payload_sha256(request: HttpRequest, headers: Mapping[str, str]) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def sigv4_signer(service: str, signs: HeaderSelector = aws_signed_header) -> SignerFactory:
-    """AWS SigV4 for ``service`` (``glacier``, ``s3``, ...) over the headers ``signs`` selects."""
+def sigv4_signer(
+    service: str,
+    signs: HeaderSelector = aws_signed_header,
+    *,
+    normalize_path: bool = True,
+    double_encode: bool = True,
+    send_payload_hash: bool = False,
+) -> SignerFactory:
+    """AWS SigV4 for ``service`` (``glacier``, ``s3``, ...) over the headers ``signs`` selects.
+
+    S3 differs from the other services in two ways: its canonical URI is the path encoded once and
+    never normalised (``normalize_path=False, double_encode=False``), and it requires the payload
+    hash on the wire (``send_payload_hash=True`` adds ``x-amz-content-sha256`` when absent).
+    """
 
     def factory(credentials: Credentials, region: str, clock: Callable[[], float]) -> SignCallback:
         signer = SigV4Signer(
@@ -92,11 +120,15 @@ def sigv4_signer(service: str, signs: HeaderSelector = aws_signed_header) -> Sig
             service=service,
             session_token=credentials.session_token,
             clock=clock,
+            normalize_path=normalize_path,
+            double_encode=double_encode,
         )
 
         def sign(request: HttpRequest, headers: Dict[str, str]) -> None:
-            signed = {k: v for k, v in headers.items() if signs(k.lower(), request)}
             payload_hash = _payload_sha256(request, headers)
+            if send_payload_hash and not any(k.lower() == "x-amz-content-sha256" for k in headers):
+                headers["x-amz-content-sha256"] = payload_hash
+            signed = {k: v for k, v in headers.items() if signs(k.lower(), request)}
             path = quote_path(request.path)  # SigV4 wants the request-line form
             headers.update(signer.sign(request.method, path, list(request.query), signed, payload_hash))
 

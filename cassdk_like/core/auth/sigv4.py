@@ -15,6 +15,18 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, 
 from urllib.parse import urlsplit, urlunsplit
 
 from cassdk_like.core.auth.presigned import PresignedURL
+from cassdk_like.core.auth.problems import (
+    BAD_EXPIRES,
+    BAD_SCOPE,
+    EXPIRED,
+    MALFORMED,
+    MISMATCH,
+    MISSING,
+    SKEWED,
+    UNKNOWN_KEY,
+    UNSIGNED_HEADER,
+    AuthProblem,
+)
 from cassdk_like.core.auth.sigv4_canonical import (
     ALGORITHM,
     EMPTY_SHA256,
@@ -46,12 +58,15 @@ __all__ = [
     "MAX_PRESIGN_EXPIRES",
     "UNSIGNED_PAYLOAD",
     "HeadersLike",
+    "SigV4Claim",
     "SigV4Parts",
+    "SigV4Problem",
     "SigV4Signer",
     "canonical_headers",
     "canonical_query",
     "canonical_request",
     "canonical_uri",
+    "check_sigv4",
     "credential_scope",
     "format_amz_date",
     "group_headers",
@@ -303,90 +318,192 @@ def parse_sigv4_authorization(value: str) -> Dict[str, str]:
 
 
 @dataclass(frozen=True)
-class _Claim:
-    """What a request says about its own signature, already checked for form."""
+class SigV4Claim:
+    """What a request says about its own signature, already checked for form. ``expires`` is None
+    for the Authorization-header form (X-Amz-Date must then be signed)."""
 
     key_id: str
     scope: Tuple[str, str, str]  # date, region, service
     signed_headers: List[str]
-    signature: str
+    signature: str = field(repr=False)
     amz_date: str
     signed_at: int
-    expires: Optional[int]  # None: Authorization-header form (X-Amz-Date must then be signed)
+    expires: Optional[int]
+
+    @property
+    def presigned(self) -> bool:
+        return self.expires is not None
+
+    @property
+    def credential_scope(self) -> str:
+        return credential_scope(*self.scope)
+
+
+@dataclass(frozen=True)
+class SigV4Problem(AuthProblem):
+    """An :class:`AuthProblem` with the claim, once it could be read (S3 errors name its parts)."""
+
+    claim: Optional[SigV4Claim] = None
+
+
+class _Refused(Exception):
+    """A claim that cannot be read: the problem kind and its message."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
 
 
 def _claim_fields(
     authorization: Optional[str], query: Sequence[Tuple[str, str]], grouped: Dict[str, List[str]]
-) -> Union[Tuple[str, str, str, str, Optional[int]], str]:
+) -> Tuple[str, str, str, str, Optional[int]]:
     """(credential, signed headers, signature, date, expires) from the header or the query."""
     if authorization and authorization.strip():
         try:
             fields = parse_sigv4_authorization(authorization)
         except ValueError as exc:
-            return f"Malformed Authorization header: {exc}"
+            raise _Refused(MALFORMED, f"Malformed Authorization header: {exc}") from None
         dates = grouped.get("x-amz-date", [])
         if len(dates) != 1:
-            return "Authorization header requires exactly one X-Amz-Date header"
+            raise _Refused(MALFORMED, "Authorization header requires exactly one X-Amz-Date header")
         return fields["Credential"], fields["SignedHeaders"], fields["Signature"], dates[0], None
     params = dict(query)
     if params.get("X-Amz-Algorithm") != ALGORITHM:
-        return "Missing Authentication Token (no Authorization header, no presigned query)"
+        raise _Refused(MISSING, "Missing Authentication Token (no Authorization header, no presigned query)")
     if any(name not in params for name in _PRESIGN_FIELDS):
-        return "Presigned URL lacks one of " + ", ".join(_PRESIGN_FIELDS)
+        raise _Refused(MALFORMED, "Presigned URL lacks one of " + ", ".join(_PRESIGN_FIELDS))
     expires = params["X-Amz-Expires"]
     if not expires.isdigit() or not 1 <= int(expires) <= MAX_PRESIGN_EXPIRES:
-        return "Malformed X-Amz-Expires"
+        raise _Refused(BAD_EXPIRES, "Malformed X-Amz-Expires")
     credential, signed = params["X-Amz-Credential"], params["X-Amz-SignedHeaders"]
     return credential, signed, params["X-Amz-Signature"], params["X-Amz-Date"], int(expires)
 
 
 def _read_claim(
     authorization: Optional[str], query: Sequence[Tuple[str, str]], grouped: Dict[str, List[str]]
-) -> Union[_Claim, str]:
-    """The checked claim, or the text of a MissingAuthenticationToken error."""
-    found = _claim_fields(authorization, query, grouped)
-    if isinstance(found, str):
-        return found
-    credential, signed_headers, signature, amz_date, expires = found
+) -> SigV4Claim:
+    """The claim, checked for form (raises _Refused)."""
+    credential, signed_headers, signature, amz_date, expires = _claim_fields(authorization, query, grouped)
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts):
-        return "Malformed Credential (expected <key>/<date>/<region>/<service>/aws4_request)"
+        raise _Refused(
+            MALFORMED, "Malformed Credential (expected <key>/<date>/<region>/<service>/aws4_request)"
+        )
     signed_at = parse_amz_date(amz_date)
     if signed_at is None:
-        return "Malformed X-Amz-Date (expected YYYYMMDDTHHMMSSZ)"
+        raise _Refused(MALFORMED, "Malformed X-Amz-Date (expected YYYYMMDDTHHMMSSZ)")
     if len(signature) != 64 or not _HEX.issuperset(signature):
-        return "Malformed Signature (expected 64 hex digits)"
+        raise _Refused(MALFORMED, "Malformed Signature (expected 64 hex digits)")
     names = [name.strip().lower() for name in signed_headers.split(";") if name.strip()]
     scope = (parts[1], parts[2], parts[3])
-    return _Claim(parts[0], scope, names, signature.lower(), amz_date, signed_at, expires)
+    return SigV4Claim(parts[0], scope, names, signature.lower(), amz_date, signed_at, expires)
 
 
 def _check_claim(
-    claim: _Claim, grouped: Dict[str, List[str]], now: float, max_skew: int, expected: Tuple[str, str]
-) -> Optional[str]:
-    """Scope, signed-header and clock checks; the text of an InvalidSignature error, or None."""
+    claim: SigV4Claim, grouped: Dict[str, List[str]], now: float, max_skew: int, expected: Tuple[str, str]
+) -> Optional[Tuple[str, str]]:
+    """Scope, signed-header and clock checks: (problem kind, message), or None."""
     date, region, service = claim.scope
     problems = [
-        (date != claim.amz_date[:8], "Credential should be scoped to a valid date matching X-Amz-Date"),
-        (region != expected[0], f"Credential should be scoped to a valid region, not {region!r}"),
-        (service != expected[1], f"Credential should be scoped to correct service: {expected[1]!r}"),
-        ("host" not in claim.signed_headers, "'host' must be a signed header"),
-        (claim.expires is None and "x-amz-date" not in claim.signed_headers, "'x-amz-date' must be signed"),
+        (
+            date != claim.amz_date[:8],
+            BAD_SCOPE,
+            "Credential should be scoped to a valid date matching X-Amz-Date",
+        ),
+        (region != expected[0], BAD_SCOPE, f"Credential should be scoped to a valid region, not {region!r}"),
+        (
+            service != expected[1],
+            BAD_SCOPE,
+            f"Credential should be scoped to correct service: {expected[1]!r}",
+        ),
+        ("host" not in claim.signed_headers, UNSIGNED_HEADER, "'host' must be a signed header"),
+        (
+            claim.expires is None and "x-amz-date" not in claim.signed_headers,
+            UNSIGNED_HEADER,
+            "'x-amz-date' must be signed",
+        ),
     ]
     problems += [
-        (name not in grouped, f"header {name!r} is listed in SignedHeaders but absent from the request")
+        (
+            name not in grouped,
+            UNSIGNED_HEADER,
+            f"header {name!r} is listed in SignedHeaders but absent from the request",
+        )
         for name in claim.signed_headers
     ]
     age = now - claim.signed_at
     if claim.expires is not None:
         expired = f"Signature expired: the presigned URL expired {int(age - claim.expires)} s ago"
-        problems.append((age > claim.expires, expired))
+        problems.append((age > claim.expires, EXPIRED, expired))
     else:
         late = f"Signature expired: X-Amz-Date is {int(age)} s behind server time (max {max_skew} s)"
-        problems.append((age > max_skew, late))
+        problems.append((age > max_skew, SKEWED, late))
     early = f"Signature not yet current: X-Amz-Date is {int(-age)} s ahead of server time (max {max_skew} s)"
-    problems.append((-age > max_skew, early))
-    return next((message for failed, message in problems if failed), None)
+    problems.append((-age > max_skew, SKEWED, early))
+    return next(((kind, message) for failed, kind, message in problems if failed), None)
+
+
+def check_sigv4(
+    authorization: Optional[str],
+    *,
+    method: str,
+    path: str,
+    query: Sequence[Tuple[str, str]],
+    headers: HeadersLike,
+    payload_hash: str,
+    secret_for: Callable[[str], Optional[str]],
+    now: float,
+    region: str,
+    service: str,
+    max_skew: int = 900,
+    normalize_path: bool = True,
+    double_encode: bool = True,
+) -> Union[SigV4Claim, SigV4Problem]:
+    """Check a SigV4 request: the verified claim, or the problem (each service names it).
+
+    Accepts the Authorization-header form and, when that header is absent, the presigned query
+    form. ``path`` is the request-line path, ``query`` the decoded pairs, ``payload_hash`` the
+    x-amz-content-sha256 value or the SHA-256 of the body. Messages never include the secret or
+    the expected signature.
+    """
+    presigned = not (authorization and authorization.strip())
+    grouped = group_headers(headers)
+    try:
+        claim = _read_claim(authorization, query, grouped)
+    except _Refused as refused:
+        return SigV4Problem(refused.kind, refused.message, presigned)
+    secret = secret_for(claim.key_id)
+    if secret is None:
+        message = "The security token included in the request is invalid (unknown access key)"
+        return SigV4Problem(UNKNOWN_KEY, message, presigned, claim)
+    found = _check_claim(claim, grouped, now, max_skew, (region, service))
+    if found is not None:
+        return SigV4Problem(found[0], found[1], presigned, claim)
+    signed_query = query if claim.expires is None else [(k, v) for k, v in query if k != "X-Amz-Signature"]
+    creq = canonical_request(
+        method,
+        path,
+        signed_query,
+        headers,
+        claim.signed_headers,
+        payload_hash,
+        normalize_path=normalize_path,
+        double_encode=double_encode,
+    )
+    sts = string_to_sign(claim.amz_date, claim.credential_scope, creq)
+    if not hmac.compare_digest(sign_string(secret, *claim.scope, sts), claim.signature):
+        return SigV4Problem(MISMATCH, _MISMATCH, presigned, claim)
+    return claim
+
+
+#: the Glacier-style code of each problem kind (what ``verify_sigv4`` answers)
+_GLACIER_CODES = {
+    MISSING: _MISSING,
+    MALFORMED: _MISSING,
+    BAD_EXPIRES: _MISSING,
+    UNKNOWN_KEY: _UNRECOGNIZED,
+}
 
 
 def verify_sigv4(
@@ -405,35 +522,22 @@ def verify_sigv4(
     normalize_path: bool = True,
     double_encode: bool = True,
 ) -> Optional[Tuple[str, str]]:
-    """Check a SigV4 request for the emulator: ``None`` when valid, else (error code, message).
-
-    Accepts the Authorization-header form and, when that header is absent, the presigned query
-    form. ``path`` is the request-line path, ``query`` the decoded pairs, ``payload_hash`` the
-    x-amz-content-sha256 value or the SHA-256 of the body. Messages never include the secret or
-    the expected signature.
-    """
-    grouped = group_headers(headers)
-    claim = _read_claim(authorization, query, grouped)
-    if isinstance(claim, str):
-        return _MISSING, claim
-    secret = secret_for(claim.key_id)
-    if secret is None:
-        return _UNRECOGNIZED, "The security token included in the request is invalid (unknown access key)"
-    error = _check_claim(claim, grouped, now, max_skew, (region, service))
-    if error is not None:
-        return _INVALID, error
-    signed_query = query if claim.expires is None else [(k, v) for k, v in query if k != "X-Amz-Signature"]
-    creq = canonical_request(
-        method,
-        path,
-        signed_query,
-        headers,
-        claim.signed_headers,
-        payload_hash,
+    """:func:`check_sigv4` in Glacier's codes: ``None`` when valid, else (error code, message)."""
+    found = check_sigv4(
+        authorization,
+        method=method,
+        path=path,
+        query=query,
+        headers=headers,
+        payload_hash=payload_hash,
+        secret_for=secret_for,
+        now=now,
+        region=region,
+        service=service,
+        max_skew=max_skew,
         normalize_path=normalize_path,
         double_encode=double_encode,
     )
-    sts = string_to_sign(claim.amz_date, credential_scope(*claim.scope), creq)
-    if not hmac.compare_digest(sign_string(secret, *claim.scope, sts), claim.signature):
-        return _INVALID, _MISMATCH
-    return None
+    if isinstance(found, SigV4Claim):
+        return None
+    return _GLACIER_CODES.get(found.kind, _INVALID), found.message

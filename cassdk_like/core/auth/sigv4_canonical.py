@@ -37,14 +37,17 @@ from cassdk_like.core.exceptions import InvalidArgumentError
 
 __all__ = [
     "ALGORITHM",
+    "CHUNK_ALGORITHM",
     "EMPTY_SHA256",
     "MAX_PRESIGN_EXPIRES",
+    "TRAILER_ALGORITHM",
     "UNSIGNED_PAYLOAD",
     "HeadersLike",
     "canonical_headers",
     "canonical_query",
     "canonical_request",
     "canonical_uri",
+    "chunk_string_to_sign",
     "credential_scope",
     "format_amz_date",
     "group_headers",
@@ -55,6 +58,7 @@ __all__ = [
     "sign_string",
     "signing_key",
     "string_to_sign",
+    "trailer_string_to_sign",
     "uri_encode",
 ]
 
@@ -181,6 +185,22 @@ def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
     """The StringToSign: algorithm, request time, scope and the SHA-256 of the canonical request."""
     digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
     return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
+
+
+#: the algorithm lines of the chained signatures of an ``aws-chunked`` body (S3 streaming uploads)
+CHUNK_ALGORITHM = "AWS4-HMAC-SHA256-PAYLOAD"
+TRAILER_ALGORITHM = "AWS4-HMAC-SHA256-TRAILER"
+
+
+def chunk_string_to_sign(amz_date: str, scope: str, previous_signature: str, chunk_sha256: str) -> str:
+    """The StringToSign of one chunk of a signed ``aws-chunked`` body: each chunk's signature
+    chains from the previous one (the first from the request's own signature)."""
+    return "\n".join((CHUNK_ALGORITHM, amz_date, scope, previous_signature, EMPTY_SHA256, chunk_sha256))
+
+
+def trailer_string_to_sign(amz_date: str, scope: str, previous_signature: str, trailer_sha256: str) -> str:
+    """The StringToSign of the trailing headers of a signed ``aws-chunked`` body."""
+    return "\n".join((TRAILER_ALGORITHM, amz_date, scope, previous_signature, trailer_sha256))
 
 
 def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:

@@ -42,9 +42,7 @@ def _finite_non_negative(_inst: object, attribute: attrs.Attribute[float], value
         raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
-def _optional_non_negative(
-    _inst: object, attribute: attrs.Attribute[Any], value: Optional[float]
-) -> None:
+def _optional_non_negative(_inst: object, attribute: attrs.Attribute[Any], value: Optional[float]) -> None:
     if value is not None and (
         isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf
     ):

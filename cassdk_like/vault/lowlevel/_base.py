@@ -7,20 +7,18 @@ the checksum headers and the operation/resource labels errors are reported with.
 
 from __future__ import annotations
 
-import io
 import json
-from typing import Any, BinaryIO, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
-from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
+from cassdk_like.core.http.bodies import Content, request_body
 from cassdk_like.core.http.request import HttpRequest, RequestBody
 from cassdk_like.core.http.response import HttpResponse
 from cassdk_like.core.http.transport import Transport
 from cassdk_like.core.integrity import ContentHashes, hash_bytes, hash_file
 from cassdk_like.vault.dialect import VaultDialect
 from cassdk_like.vault.lowlevel.validation import (
-    check_binary_reader,
     check_checksum,
     check_id,
     check_vault_name,
@@ -28,8 +26,6 @@ from cassdk_like.vault.lowlevel.validation import (
 
 __all__ = ["ClientCore", "Content", "Target"]
 
-#: what an upload accepts: a buffer, or a seekable binary file object (sent from its current position)
-Content = Union[bytes, bytearray, memoryview, BinaryIO]
 Body = Union[bytes, bytearray, memoryview, RequestBody]
 
 #: ``_target``'s default: the operation addresses the account, not a vault
@@ -113,20 +109,7 @@ class ClientCore:
     ) -> Tuple[Body, Dict[str, str]]:
         """The body plus Content-Length and both checksum headers (computed in one pass when missing)."""
         op, res = target.operation, target.resource
-        if isinstance(content, (bytes, bytearray, memoryview)):
-            body: Body = content
-            length = memoryview(content).nbytes
-            if size is not None and size != length:
-                raise InvalidArgumentError(
-                    f"size is {size} but the content has {length} bytes", **_ctx(target)
-                )
-        elif hasattr(content, "read"):
-            body = _file_body(target, content, size)
-            length = body.length
-        else:
-            raise InvalidArgumentError(
-                f"content must be bytes or a binary file object, not {type(content).__name__}", **_ctx(target)
-            )
+        body, length = request_body(content, size, operation=op, resource=res)
         if etag is None or tree_etag is None:
             hashes = _hash_body(body, op)
             etag = etag or hashes.sha256
@@ -137,31 +120,6 @@ class ClientCore:
             h("content-sha256"): check_checksum(etag, "etag (linear SHA-256)", op, res),
             h("sha256-tree-hash"): check_checksum(tree_etag, "tree hash", op, res),
         }
-
-
-def _ctx(target: Target) -> Dict[str, str]:
-    return {"operation": target.operation, "resource": target.resource}
-
-
-def _file_body(target: Target, fileobj: BinaryIO, size: Optional[int]) -> RequestBody:
-    """A re-sendable window of ``size`` bytes from the file's position (docs/original-sdk-defects.md #11)."""
-    if size is None:
-        raise InvalidArgumentError(
-            "size is required when content is a file object (Content-Length must be known)", **_ctx(target)
-        )
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise InvalidArgumentError(f"size must be a non-negative integer, got {size!r}", **_ctx(target))
-    check_binary_reader(fileobj, target.operation, target.resource)
-    try:
-        seekable = fileobj.seekable()
-        offset = fileobj.tell() if seekable else 0
-    except (OSError, ValueError, io.UnsupportedOperation) as exc:
-        raise LocalFileError(f"cannot use file object: {exc}", **_ctx(target)) from exc
-    if not seekable:
-        raise InvalidArgumentError(
-            "the file object must be seekable, so the body can be re-sent on a retry", **_ctx(target)
-        )
-    return RequestBody(fileobj, offset, size)
 
 
 def _hash_body(body: Body, operation: str) -> ContentHashes:

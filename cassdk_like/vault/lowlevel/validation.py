@@ -7,11 +7,11 @@ signature error (boto/boto3#1433, docs/original-sdk-defects.md #16).
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import re
 from typing import Any, Optional, Union
 
 from cassdk_like.core.exceptions import InvalidArgumentError, InvalidDescriptionError, InvalidVaultNameError
+from cassdk_like.core.http.bodies import check_binary_reader
 
 __all__ = [
     "MAX_CHUNK_SIZE",
@@ -148,25 +148,6 @@ def date_text(value: Union[str, _dt.datetime, _dt.date], what: str, operation: s
         operation=operation,
         resource=resource,
     )
-
-
-def check_binary_reader(
-    fileobj: Any, operation: str, resource: str, local_path: Optional[str] = None
-) -> None:
-    """Refuse a text-mode file object: its ``read`` returns ``str``, which cannot be hashed or sent.
-
-    Decided from the type and the ``mode`` attribute only: reading, even zero bytes, could have
-    side effects on a caller's stream.
-    """
-    mode = getattr(fileobj, "mode", None)
-    text = isinstance(fileobj, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode)
-    if text:
-        raise InvalidArgumentError(
-            "the file object is in text mode: open it in binary mode ('rb')",
-            operation=operation,
-            resource=resource,
-            local_path=local_path,
-        )
 
 
 def check_chunk_size(value: Any, operation: str, resource: str, local_path: Optional[str] = None) -> None:

@@ -128,7 +128,7 @@ def _echo(
 
 def test_two_services_on_two_ports(host: Tuple[Emulator, EchoService], http: requests.Session) -> None:
     emu, echo = host
-    assert list(emu.endpoints) == ["cas", "echo"]
+    assert list(emu.endpoints) == ["cas", "s3", "cos", "echo"]
     assert emu.endpoints["cas"] == emu.endpoint
     cas_port = int(emu.endpoint.rsplit(":", 1)[1])
     echo_port = int(emu.endpoints["echo"].rsplit(":", 1)[1])
@@ -300,7 +300,7 @@ def test_admin_endpoints_serve_every_port(host: Tuple[Emulator, EchoService], ht
 
 def test_a_service_added_while_running_starts_at_once(http: requests.Session) -> None:
     with Emulator(job_delay_scale=0) as emu:
-        assert list(emu.endpoints) == ["cas"]
+        assert list(emu.endpoints) == ["cas", "s3", "cos"]
         echo = emu.add_service(EchoService)
         assert isinstance(echo, EchoService)
         assert echo.started.is_set()
@@ -321,7 +321,11 @@ def test_ports_are_chosen_per_service() -> None:
     emu.stop()
     with Emulator(ports={"cas": 0}) as emu:
         assert emu.port > 0
-        assert emu.info()["endpoints"] == {"cas": emu.endpoint}
+        assert emu.info()["endpoints"] == {
+            "cas": emu.endpoint,
+            "s3": emu.endpoints["s3"],
+            "cos": emu.endpoints["cos"],
+        }
 
 
 #: the shared modules: they must know no service (only ``server``, ``cli`` and ``__init__`` compose)
@@ -336,6 +340,12 @@ def test_the_shared_host_imports_no_service(module: str) -> None:
     imported += [
         alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
     ]
-    services = [name for name in imported if name.startswith("cassdk_like.emulator.cas")]
+    services = [
+        name
+        for name in imported
+        if name.startswith(
+            tuple(f"cassdk_like.emulator.{sub}" for sub in ("cas", "s3", "cos", "objectstore"))
+        )
+    ]
     assert imported, f"{module}.py: the check read no imports"
     assert not services, f"{module}.py imports a service: {services}"

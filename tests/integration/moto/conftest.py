@@ -12,19 +12,18 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
-import requests
 
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.vault.highlevel import CasAPI
 from cassdk_like.vault.lowlevel import CASClient
+from tests.helpers.peer_process import loopback_session, running_process, wait_until
 
 WRAPPER = Path(__file__).with_name("moto_fastjobs.py")
 #: Expedited/Standard jobs succeed quickly; Bulk jobs never finish within a test (InProgress cases)
@@ -48,48 +47,14 @@ class MotoServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _http() -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # never route loopback control calls through a proxy
-    return session
+def _port_in_log(log_path: Path) -> Optional[int]:
+    found = _RUNNING.search(log_path.read_text(encoding="utf-8", errors="replace"))
+    return int(found.group(1)) if found else None
 
 
-def _fail_start(proc: subprocess.Popen[bytes], log_path: Path, why: str) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    log = log_path.read_text(encoding="utf-8", errors="replace")
-    pytest.fail(f"moto server did not start: {why}\n--- {log_path} ---\n{log}", pytrace=False)
-
-
-def _wait_for_port(proc: subprocess.Popen[bytes], log_path: Path, deadline: float) -> int:
-    while time.monotonic() < deadline:
-        found = _RUNNING.search(log_path.read_text(encoding="utf-8", errors="replace"))
-        if found:
-            return int(found.group(1))
-        if proc.poll() is not None:
-            _fail_start(proc, log_path, f"the process exited with status {proc.returncode}")
-        time.sleep(0.05)
-    _fail_start(proc, log_path, f"no 'Running on' line within {START_TIMEOUT:.0f} s")
-    raise AssertionError("unreachable")
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path, endpoint: str, deadline: float) -> None:
-    with _http() as http:
-        while time.monotonic() < deadline:
-            try:
-                if http.get(f"{endpoint}/moto-api/", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None:
-                _fail_start(proc, log_path, f"the process exited with status {proc.returncode}")
-            time.sleep(0.05)
-    _fail_start(proc, log_path, f"/moto-api/ did not answer 200 within {START_TIMEOUT:.0f} s")
+def _api_ready(endpoint: str) -> Optional[bool]:
+    with loopback_session() as http:
+        return True if http.get(f"{endpoint}/moto-api/", timeout=2).status_code == 200 else None
 
 
 @pytest.fixture(scope="session")
@@ -102,36 +67,25 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
                 pytrace=False,
             )
     log_path = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    env = dict(os.environ, CASSDK_MOTO_JOB_DELAY=JOB_DELAYS, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, CASSDK_MOTO_JOB_DELAY=JOB_DELAYS)
     env.pop("MOTO_PORT", None)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(WRAPPER), "-H", "127.0.0.1", "-p", "0"],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
+    argv = [sys.executable, str(WRAPPER), "-H", "127.0.0.1", "-p", "0"]
+    with running_process(argv, log_path, env=env) as proc:
         deadline = time.monotonic() + START_TIMEOUT
-        port = _wait_for_port(proc, log_path, deadline)
+        port = wait_until(
+            proc, log_path, "moto", lambda: _port_in_log(log_path), deadline, "no 'Running on' line"
+        )
         endpoint = f"http://127.0.0.1:{port}"
-        _wait_ready(proc, log_path, endpoint, deadline)
+        wait_until(
+            proc, log_path, "moto", lambda: _api_ready(endpoint), deadline, "/moto-api/ did not answer 200"
+        )
         yield MotoServer(endpoint, "AKIAIOSFODNN7EXAMPLE", "testing-secret", "us-east-1", proc.pid, log_path)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 @pytest.fixture(autouse=True)
 def moto_reset(moto_server: MotoServer) -> None:
     """Wipe every moto backend before each test (3 ms), so tests never see each other's vaults."""
-    with _http() as http:
+    with loopback_session() as http:
         response = http.post(f"{moto_server.endpoint}/moto-api/reset", timeout=10)
     assert response.status_code == 200, response.text
 

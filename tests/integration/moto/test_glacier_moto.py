@@ -338,9 +338,7 @@ def test_domain_job_wait(glacier_api: CasAPI) -> None:
     assert (job.status_code, job.completed, job.archive_id) == ("Succeeded", True, archive.archive_id)
 
 
-def test_domain_job_download_refuses_a_job_without_output_size(
-    glacier_api: CasAPI, tmp_path: Path
-) -> None:
+def test_domain_job_download_refuses_a_job_without_output_size(glacier_api: CasAPI, tmp_path: Path) -> None:
     # moto reports ArchiveSizeInBytes 0 and no RetrievalByteRange: the SDK must refuse rather than
     # write an empty "successful" file (the whole output is compared through the low level above)
     vault = Vault.create(glacier_api, VAULT)

@@ -167,7 +167,6 @@ def test_max_request_size_equal_to_the_piece_size_keeps_one_request_per_piece(tm
     assert spans(source) == [(i, i + 1) for i in range(6)]
 
 
-
 def test_pieces_of_a_vouched_run_are_journaled_as_they_arrive(tmp_path: Path) -> None:
     """A crash in the middle of a 4-piece run loses at most the piece being received, not the run."""
     data = os.urandom(8 * MiB)

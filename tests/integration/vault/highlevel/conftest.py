@@ -18,7 +18,6 @@ from cassdk_like.vault.lowlevel import CASClient
 _names = itertools.count(1)
 
 
-
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
     """An emulator on a free loopback port whose jobs finish at once."""

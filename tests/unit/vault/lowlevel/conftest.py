@@ -27,7 +27,6 @@ from ._wire import (
 ANY_URL = re.compile(r"https?://.*")
 
 
-
 @pytest.fixture
 def mock() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

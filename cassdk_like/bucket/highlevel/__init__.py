@@ -1,0 +1,39 @@
+"""High level: ``BucketAPI`` (typed errors, values), ``Bucket`` and the object and upload values."""
+
+from cassdk_like.bucket.highlevel.adapters import S3_PART_SIZER, ObjectSource, ObjectUploadTarget, S3PartSizer
+from cassdk_like.bucket.highlevel.api import BucketAPI
+from cassdk_like.bucket.highlevel.bucket import Bucket, list_all_buckets
+from cassdk_like.bucket.highlevel.models import (
+    BucketInfo,
+    BucketObject,
+    CompletedUpload,
+    DeleteFailure,
+    DeleteResult,
+    ObjectPage,
+    ObjectSummary,
+    PartSummary,
+    PutResult,
+    UploadSummary,
+)
+from cassdk_like.bucket.highlevel.transfers import UploadedObject
+
+__all__ = [
+    "S3_PART_SIZER",
+    "Bucket",
+    "BucketAPI",
+    "BucketInfo",
+    "BucketObject",
+    "CompletedUpload",
+    "DeleteFailure",
+    "DeleteResult",
+    "ObjectPage",
+    "ObjectSource",
+    "ObjectSummary",
+    "ObjectUploadTarget",
+    "PartSummary",
+    "PutResult",
+    "S3PartSizer",
+    "UploadSummary",
+    "UploadedObject",
+    "list_all_buckets",
+]

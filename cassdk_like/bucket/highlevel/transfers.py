@@ -1,0 +1,333 @@
+"""Uploads and downloads of whole objects on the shared transfer engine (docs/bucket-protocol.md §10).
+
+Upload: up to ``threshold`` bytes go in one Put Object; above it the engine uploads parts in
+parallel (bounded memory, per-part retries, resume by upload id).  Either way every request body
+carries the dialect's checksum, which the service verifies, and the SHA-256 of the whole object is
+stored as user metadata (``sha256``) when the source can be read before the upload starts (a path
+or a seekable file object: one sequential pass; a pipe cannot, so its object gets none).
+A failed, cancelled or interrupted multipart upload is aborted, so nothing is left in the bucket,
+unless ``keep_for_resume=True``: then the error carries the upload id for a later call.
+
+Download: one HEAD gives size, ETag and the stored SHA-256; the engine then fetches ranges in
+parallel, each pinned with ``If-Match`` to that ETag and checked against its ``Content-Range``,
+resumes broken bodies from the byte received, journals pieces for a resume after a crash, and
+puts the file in place (temp file, fsync, atomic rename) only after the whole object matched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence, Union
+
+import attrs
+
+from cassdk_like.bucket.highlevel.adapters import ObjectSource, ObjectUploadTarget, part_sizer_for
+from cassdk_like.bucket.highlevel.api import BucketAPI
+from cassdk_like.bucket.validation import MAX_SINGLE_PUT, check_key
+from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.checksums import MD5, SHA256, IntegrityStrategy
+from cassdk_like.core.exceptions import InvalidArgumentError, TransferCancelledError
+from cassdk_like.engine import (
+    DownloadResult,
+    MultipartUploadError,
+    ProgressCallback,
+    ProgressEvent,
+    TransferConfig,
+    TransferContext,
+    download_to_path,
+    iter_range,
+    open_upload_source,
+    upload_multipart,
+)
+from cassdk_like.engine.interfaces import UploadSource
+
+__all__ = ["DEFAULT_THRESHOLD", "UploadedObject", "download_object", "iter_object", "upload_object"]
+
+log = logging.getLogger("cassdk_like.bucket")
+MiB = 1024 * 1024
+#: objects up to this size go in one Put Object (held in one buffer of at most this size)
+DEFAULT_THRESHOLD = 16 * MiB
+Source = Union[str, "os.PathLike[str]", IO[bytes]]
+
+
+@attrs.frozen
+class UploadedObject:
+    """What ``upload_file`` made: the object's key, size and ETag, the SHA-256 stored with it (None
+    for a pipe), and for a multipart upload its id, part size and how many parts were sent or
+    found stored already (resume)."""
+
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    sha256: Optional[str]
+    multipart: bool
+    upload_id: Optional[str] = None
+    part_size: Optional[int] = None
+    parts_uploaded: int = 0
+    parts_skipped: int = 0
+    crc64: Optional[str] = None
+
+
+def _read_all(source: UploadSource, token: Optional[CancelToken]) -> bytes:
+    buf = bytearray(source.size)
+    view = memoryview(buf)
+    step = 8 * MiB
+    for offset in range(0, source.size, step):
+        if token is not None:
+            token.raise_if_cancelled()
+        source.read_into(offset, view[offset : offset + step])
+    return bytes(buf)
+
+
+def _digests(
+    source: UploadSource,
+    strategies: Sequence[IntegrityStrategy],
+    chunk: int,
+    token: Optional[CancelToken],
+) -> Dict[str, str]:
+    """Whole-source digests in one sequential pass (before a multipart upload is created)."""
+    hashers = {strategy.name: strategy.new_hasher() for strategy in strategies}
+    buf = memoryview(bytearray(min(chunk, max(source.size, 1))))
+    offset = 0
+    while offset < source.size:
+        if token is not None:
+            token.raise_if_cancelled()
+        view = buf[: min(len(buf), source.size - offset)]
+        source.read_into(offset, view)
+        for hasher in hashers.values():
+            hasher.update(view)
+        offset += len(view)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def _metadata(metadata: Optional[Mapping[str, str]], sha256: Optional[str]) -> Dict[str, str]:
+    merged = dict(metadata or {})
+    if sha256 is not None:
+        merged = {k: v for k, v in merged.items() if k.lower() != "sha256"}
+        merged["sha256"] = sha256
+    return merged
+
+
+def upload_object(
+    api: BucketAPI,
+    bucket: str,
+    source: Source,
+    key: str,
+    *,
+    size: Optional[int] = None,
+    content_type: Optional[str] = None,
+    metadata: Optional[Mapping[str, str]] = None,
+    storage_class: Optional[str] = None,
+    part_size: Optional[int] = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    config: Optional[TransferConfig] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel_token: Optional[CancelToken] = None,
+    upload_id: Optional[str] = None,
+    keep_for_resume: bool = False,
+) -> UploadedObject:
+    """``Bucket.upload_file``: see the module docstring."""
+    operation = "upload_file"
+    check_key(key, operation, bucket, api.dialect.max_key_bytes)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= MAX_SINGLE_PUT:
+        raise InvalidArgumentError(
+            f"threshold must be 0..{MAX_SINGLE_PUT} bytes, got {threshold!r}", operation=operation
+        )
+    ctx = TransferContext.create(config, progress=progress, cancel_token=cancel_token)
+    src, owned = open_upload_source(source, size)
+    try:
+        if upload_id is None and (src.size <= threshold or src.size == 0):
+            return _single_put(api, bucket, key, src, ctx, content_type, metadata, storage_class)
+        return _multipart(
+            api,
+            bucket,
+            key,
+            src,
+            ctx,
+            part_size,
+            content_type,
+            metadata,
+            storage_class,
+            upload_id,
+            keep_for_resume,
+        )
+    finally:
+        if owned:
+            src.close()
+
+
+def _single_put(
+    api: BucketAPI,
+    bucket: str,
+    key: str,
+    src: UploadSource,
+    ctx: TransferContext,
+    content_type: Optional[str],
+    metadata: Optional[Mapping[str, str]],
+    storage_class: Optional[str],
+) -> UploadedObject:
+    """One Put Object from one buffer, with the dialect's checksum and the SHA-256 in metadata."""
+    started = time.monotonic()
+    data = _read_all(src, ctx.cancel_token)
+    src.check_unchanged()
+    strategies: Sequence[IntegrityStrategy] = (
+        (SHA256, MD5) if api.dialect.part_checksum == "md5" else (SHA256,)
+    )
+    digests = {strategy.name: _hex(strategy, data) for strategy in strategies}
+    sha256 = digests[SHA256.name]
+    if ctx.cancel_token is not None:
+        ctx.cancel_token.raise_if_cancelled()
+    result = api.put_object(
+        bucket,
+        key,
+        data,
+        content_type=content_type,
+        metadata=_metadata(metadata, sha256),
+        storage_class=storage_class,
+        sha256=sha256,
+        md5=digests.get(MD5.name),
+    )
+    if ctx.progress is not None:
+        elapsed = time.monotonic() - started
+        rate = len(data) / elapsed if elapsed > 0 else 0.0
+        ctx.progress(
+            ProgressEvent(done=len(data), total=len(data), rate=rate, elapsed=elapsed, finished=True)
+        )
+    return UploadedObject(bucket, key, len(data), result.etag, sha256, False, crc64=result.crc64)
+
+
+def _hex(strategy: IntegrityStrategy, data: bytes) -> str:
+    hasher = strategy.new_hasher()
+    hasher.update(data)
+    return hasher.hexdigest()
+
+
+def _resume_part_size(api: BucketAPI, bucket: str, key: str, upload_id: str, size: int) -> Optional[int]:
+    """The part size of an upload begun earlier: part 1's size when it does not cover the whole file."""
+    for part in api.list_all_parts(bucket, key, upload_id):
+        if part.number == 1 and part.size < size:
+            return part.size
+    return None
+
+
+def _multipart(
+    api: BucketAPI,
+    bucket: str,
+    key: str,
+    src: UploadSource,
+    ctx: TransferContext,
+    part_size: Optional[int],
+    content_type: Optional[str],
+    metadata: Optional[Mapping[str, str]],
+    storage_class: Optional[str],
+    upload_id: Optional[str],
+    keep_for_resume: bool,
+) -> UploadedObject:
+    resume = upload_id is not None
+    if upload_id is not None and part_size is None:
+        part_size = _resume_part_size(api, bucket, key, upload_id, src.size)
+    chosen = part_sizer_for(api.dialect).part_size(
+        src.size,
+        requested=part_size if part_size is not None else ctx.config.part_size,
+        minimum=ctx.config.min_part_size,
+    )
+    sha256: Optional[str] = None
+    if src.random_access:
+        sha256 = _digests(src, (SHA256,), ctx.config.io_chunk_size, ctx.cancel_token)[SHA256.name]
+    if upload_id is None:
+        options: Dict[str, Any] = {
+            "content_type": content_type,
+            "metadata": _metadata(metadata, sha256),
+            "storage_class": storage_class,
+        }
+        if api.dialect.part_checksum == "sha256":
+            options["checksum_algorithm"] = "SHA256"
+        upload_id = api.create_multipart_upload(bucket, key, **options)
+    target = ObjectUploadTarget(api, bucket, key, upload_id, part_size=chosen)
+    try:
+        result = upload_multipart(
+            src, target, part_size=chosen, resume=resume, keep_for_resume=keep_for_resume, context=ctx
+        )
+    except TransferCancelledError:
+        raise  # the engine aborted it, or kept it as asked
+    except (MultipartUploadError, KeyboardInterrupt) as exc:
+        if keep_for_resume:
+            raise
+        _abort_quietly(target)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise MultipartUploadError(
+            f"upload of {key!r} to bucket {bucket!r} failed; upload {upload_id!r} was aborted "
+            f"(pass keep_for_resume=True to keep it): {exc.__cause__ or exc}",
+            parts_done=exc.parts_done,
+            parts_total=exc.parts_total,
+            operation="upload_file",
+            resource=f"object {key!r} in bucket {bucket!r}",
+            local_path=exc.local_path,
+        ) from exc.__cause__
+    return UploadedObject(
+        bucket,
+        key,
+        src.size,
+        result.archive_id,
+        sha256,
+        True,
+        upload_id=upload_id,
+        part_size=chosen,
+        parts_uploaded=result.parts_uploaded,
+        parts_skipped=result.parts_skipped,
+        crc64=result.tree_hash or None,
+    )
+
+
+def _abort_quietly(target: ObjectUploadTarget) -> None:
+    try:
+        target.abort()
+    except Exception as exc:  # the original failure is what the caller must see
+        log.warning("could not abort upload %r of %r: %s", target.upload_id, target.key, exc)
+
+
+def download_object(
+    api: BucketAPI,
+    bucket: str,
+    key: str,
+    path: Union[str, os.PathLike[str]],
+    *,
+    config: Optional[TransferConfig] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel_token: Optional[CancelToken] = None,
+    resume: bool = True,
+    keep_partial: bool = True,
+    verify: bool = True,
+) -> DownloadResult:
+    """``Bucket.download_file``: see the module docstring.  ``verify=False`` skips the
+    whole-object check (the ranges are still checked against their Content-Range)."""
+    obj = api.head_object(bucket, key)
+    source = ObjectSource(api, obj, verify=verify)
+    return download_to_path(
+        source,
+        path,
+        config=config,
+        progress=progress,
+        cancel_token=cancel_token,
+        resume=resume,
+        keep_partial=keep_partial,
+    )
+
+
+def iter_object(
+    api: BucketAPI,
+    bucket: str,
+    key: str,
+    *,
+    byte_range: Optional[Any] = None,
+    config: Optional[TransferConfig] = None,
+    cancel_token: Optional[CancelToken] = None,
+) -> Iterator[bytes]:
+    """The object's bytes in order, fetched ahead in parallel within a bounded window of pieces;
+    a whole-object mismatch raises after the last chunk (the bytes were already handed out)."""
+    obj = api.head_object(bucket, key)
+    return iter_range(ObjectSource(api, obj), byte_range, config=config, cancel_token=cancel_token)
