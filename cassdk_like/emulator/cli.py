@@ -116,6 +116,7 @@ def describe(emu: Emulator) -> List[str]:
     if cos_url:
         lines += [
             f"export COS_ENDPOINT={quote(cos_url)}",
+            f"export COS_APPID={quote(emu.appid)}",
             f"export COS_REGION={quote(emu.cos_service.region)}",
             f"export COS_SECRET_ID={quote(emu.secret_id)}",
             f"export COS_SECRET_KEY={quote(emu.secret_key)}",

@@ -14,9 +14,10 @@ from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
+from cassdk_like.bucket import BucketAPI, COSClient, S3Client
 from cassdk_like.cli.main import build_parser, main
 from cassdk_like.emulator import Emulator
-from cassdk_like.emulator.cli import DEFAULT_CAS_PORT
+from cassdk_like.emulator.cli import DEFAULT_CAS_PORT, describe
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +155,7 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
         assert set(exported) == {
             "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3",
-            "COS_ENDPOINT", "COS_REGION", "COS_SECRET_ID", "COS_SECRET_KEY",
+            "COS_ENDPOINT", "COS_APPID", "COS_REGION", "COS_SECRET_ID", "COS_SECRET_KEY",
         }  # fmt: skip
         assert exported["CAS_ENDPOINT"] == endpoint
         assert exported["AWS_ENDPOINT_URL_S3"] == services[1][2]
@@ -207,3 +208,16 @@ def test_importing_the_cli_does_not_load_the_emulator(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     version = _cascmd("--version", env=_clean_env(tmp_path))
     assert version.returncode == 0
+
+
+def test_the_bucket_exports_of_serve_are_all_a_client_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    with Emulator(job_delay_scale=0) as emu:
+        for line in describe(emu):
+            if line.startswith("export "):
+                name, _, value = line[len("export ") :].partition("=")
+                monkeypatch.setenv(name, shlex.split(value)[0])
+        for client, name in ((S3Client(), "exported-env"), (COSClient(), f"exported-env-{emu.appid}")):
+            with client:  # endpoint, region, appid and keys all from the environment
+                api = BucketAPI(client)
+                api.create_bucket(name)
+                assert name in [b.name for b in api.list_buckets()]

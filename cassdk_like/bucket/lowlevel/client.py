@@ -172,7 +172,8 @@ class S3Client(BucketClient):
 
 class COSClient(BucketClient):
     """A COS client: ``region`` (else ``COS_REGION``), ``appid`` (else ``COS_APPID``), the key pair
-    (else ``COS_SECRET_ID`` / ``COS_SECRET_KEY`` / ``COS_SESSION_TOKEN`` or the profile file).
+    (else ``COS_SECRET_ID`` / ``COS_SECRET_KEY`` / ``COS_SESSION_TOKEN`` or the profile file),
+    ``endpoint`` (else ``COS_ENDPOINT``).
 
     Requests go to ``<bucket>-<appid>.cos.<region>.myqcloud.com``; ``endpoint`` sends the
     connections elsewhere (a local server that reads the bucket from the Host header) while the
@@ -192,6 +193,7 @@ class COSClient(BucketClient):
         **options: Any,
     ) -> None:
         region = region or _env("COS_REGION")
+        endpoint = endpoint or _env("COS_ENDPOINT")
         found_appid = str(appid) if appid is not None else _env("COS_APPID")
         if not region:
             raise InvalidArgumentError("no region: pass region (e.g. 'ap-guangzhou') or set COS_REGION")
