@@ -454,15 +454,18 @@ class Transport:
         else:
             data = body or None
         try:
-            return requests.Request(
-                request.method, self.url_for(request), headers=headers, data=data
-            ).prepare()
+            prepared = requests.Request(request.method, self.url_for(request), headers=headers).prepare()
         except requests.exceptions.RequestException as exc:
             raise InvalidArgumentError(
                 self.redactor.text(f"cannot build the request: {exc}"),
                 operation=request.operation or None,
                 resource=request.resource or None,
             ) from None
+        # The body goes in as it is: handed to requests as ``data``, a memoryview (no ``__iter__``
+        # before Python 3.10) reads as form fields and gains a form Content-Type, which a server
+        # may then parse the body as; Content-Length is already among the headers.
+        prepared.body = data
+        return prepared
 
     def _deadline_for(self, request: HttpRequest) -> Optional[float]:
         """``request_timeout``, plus the time the request body takes at ``min_rate``: a large part on a

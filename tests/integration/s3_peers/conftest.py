@@ -10,6 +10,7 @@ feature run against the peers that have it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -24,6 +25,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from cassdk_like.bucket import S3Client
+from cassdk_like.bucket.errors import SignatureDoesNotMatch
 from cassdk_like.core.xmldoc import children, parse_xml, text_of
 from tests.helpers.peer_process import free_port, loopback_session, running_process, wait_until
 from tests.helpers.s3_peer import S3Peer
@@ -37,6 +39,16 @@ RCLONE_KEY = ("AKRCLONEPEER", "rclone-peer-secret")
 def _require(module: str, package: str) -> None:
     if importlib.util.find_spec(module) is None:
         pytest.fail(f"{module} is missing; {package} is a declared test dependency: pip install -e '.[test]'")
+
+
+def _moto_checks_escaped_names() -> bool:
+    """moto before 5.2 (the newest on Python 3.9) rejects SigV4 on paths and queries with escaped
+    characters, boto3's own requests included (docs/peer-notes.md §7)."""
+    try:
+        version = importlib.metadata.version("moto")
+    except importlib.metadata.PackageNotFoundError:
+        return True  # the moto fixture fails the test with the install hint
+    return tuple(int(part) for part in version.split(".")[:2]) >= (5, 2)
 
 
 def _moto_user(endpoint: str) -> tuple:  # type: ignore[type-arg]
@@ -117,6 +129,11 @@ def rclone_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Peer]:
 
 @pytest.fixture(params=["moto", "rclone"])
 def peer(request: pytest.FixtureRequest) -> S3Peer:
+    escaped = request.node.get_closest_marker("escaped_names") is not None
+    if request.param == "moto" and escaped and not _moto_checks_escaped_names():
+        reason = "moto < 5.2 refuses SigV4 on escaped names, boto3's too (docs/peer-notes.md §7)"
+        raised = (AssertionError, SignatureDoesNotMatch)
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True, raises=raised))
     return request.getfixturevalue(f"{request.param}_s3")  # type: ignore[no-any-return]
 
 

@@ -29,6 +29,7 @@ def test_buckets_are_found_and_created_idempotently(api: BucketAPI, bucket: str)
         Bucket.get_bucket(api, "cassdk-certainly-not-there")
 
 
+@pytest.mark.escaped_names
 def test_listing_reads_every_page_and_decodes_keys(api: BucketAPI, bucket: str) -> None:
     for key in TRICKY:
         api.put_object(bucket, key, key.encode())
@@ -61,6 +62,7 @@ def test_uploads_in_progress_are_listed_and_aborted(api: BucketAPI, bucket: str)
     assert list(view.uploads()) == []
 
 
+@pytest.mark.escaped_names
 def test_batch_delete_reports_what_it_deleted(api: BucketAPI, bucket: str) -> None:
     for key in TRICKY:
         api.put_object(bucket, key, b"x")

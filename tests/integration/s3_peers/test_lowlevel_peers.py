@@ -58,6 +58,7 @@ def test_buckets_are_created_listed_and_refused_deletion_while_full(client: S3Cl
     assert isinstance(missing.to_error(), NotFound)
 
 
+@pytest.mark.escaped_names
 def test_objects_round_trip_with_metadata(client: S3Client, bucket: str) -> None:
     data = b"hello bucket peers"
     key = "dir/a b+c.txt"
@@ -103,6 +104,7 @@ def test_if_match_with_another_etag_is_precondition_failed(client: S3Client, buc
     assert isinstance(client.get_object(bucket, "k", if_match='"0123"').to_error(), PreconditionFailed)
 
 
+@pytest.mark.escaped_names
 def test_listing_pages_follow_continuation_tokens(client: S3Client, bucket: str) -> None:
     for index in range(5):
         client.put_object(bucket, f"p/{index}", b"x")
