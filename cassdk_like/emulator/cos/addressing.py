@@ -66,4 +66,5 @@ COS_DIALECT = Dialect(
     checksum_algorithms=frozenset(),
     crc64_header=CRC64_HEADER,
     copy_source=parse_copy_source,
+    directives={"Copy": "COPY", "Replaced": "REPLACE"},
 )

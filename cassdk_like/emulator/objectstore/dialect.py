@@ -8,8 +8,8 @@ limits, which checksums it verifies, the XML namespace, how a copy source is wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, FrozenSet, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Callable, FrozenSet, Mapping, Optional, Tuple
 
 from cassdk_like.core.integrity import MiB
 
@@ -38,6 +38,8 @@ class Dialect:
     max_put_size: int = 5 * GiB
     max_tags: int = 10
     max_metadata_bytes: int = 2048
+    #: how the dialect spells the copy directives (metadata, tagging) -> COPY or REPLACE
+    directives: Mapping[str, str] = field(default_factory=lambda: {"COPY": "COPY", "REPLACE": "REPLACE"})
 
     def h(self, suffix: str) -> str:
         """``h("meta-")`` -> ``x-amz-meta-`` or ``x-cos-meta-``."""

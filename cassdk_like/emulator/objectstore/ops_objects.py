@@ -207,10 +207,14 @@ def source_object(ctx: Context) -> ObjectRecord:
 
 
 def _directive(ctx: Context, name: str) -> str:
-    value = (ctx.h(name) or "COPY").strip().upper()
-    if value not in ("COPY", "REPLACE"):
+    """COPY or REPLACE, from the dialect's own spelling (docs/bucket-protocol.md §7)."""
+    value = ctx.h(name)
+    if value is None:
+        return "COPY"
+    meaning = ctx.dialect.directives.get(value.strip())
+    if meaning is None:
         raise invalid_argument(f"Unknown {name.replace('-', ' ')}.", ctx.dialect.h(name), value)
-    return value
+    return meaning
 
 
 def copy_object(ctx: Context) -> Response:

@@ -9,6 +9,7 @@ import time
 from typing import Callable
 from urllib.parse import urlsplit
 
+import attrs
 import pytest
 import requests
 
@@ -117,18 +118,24 @@ def test_conditions_and_ranges(bucket: Bucket, api: BucketAPI) -> None:
         bucket.put("k", b"new", if_none_match="*")
 
 
-REPLACED_DIRECTIVE = pytest.mark.xfail(
-    strict=True,
-    reason="the emulator's COS service accepts only COPY/REPLACE, while COS (and cos-python-sdk-v5) "
-    "spell the replacing directive 'Replaced'",
-)
-
-
-@pytest.mark.parametrize("dialect", ["s3", pytest.param("cos", marks=REPLACED_DIRECTIVE)], indirect=True)
+@pytest.mark.parametrize("dialect", ["s3", "cos"], indirect=True)
 def test_a_copy_can_replace_the_metadata(bucket: Bucket) -> None:
     bucket.put("src", b"source", metadata={"original": "1"})
     assert bucket.copy_from("dst", bucket.name, "src", metadata={"copied": "yes"})
     assert bucket.head("dst").metadata == {"copied": "yes"}
+
+
+@pytest.mark.parametrize("dialect", ["s3", "cos"], indirect=True)
+def test_a_copy_directive_in_the_other_dialects_spelling_is_refused(
+    bucket: Bucket, client: BucketClient, dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket.put("src", b"source")
+    other = {"s3": "Replaced", "cos": "REPLACE"}[dialect]
+    monkeypatch.setattr(client, "_dialect", attrs.evolve(client._dialect, replace_directive=other))
+    answer = client.copy_object(bucket.name, "dst", bucket.name, "src", metadata={"m": "1"})
+    assert answer.status == 400
+    assert b"<Code>InvalidArgument</Code>" in answer.body
+    assert other.encode() in answer.body
 
 
 def test_copy_tags_and_batch_delete(bucket: Bucket) -> None:
