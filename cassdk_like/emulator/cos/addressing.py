@@ -67,4 +67,5 @@ COS_DIALECT = Dialect(
     crc64_header=CRC64_HEADER,
     copy_source=parse_copy_source,
     directives={"Copy": "COPY", "Replaced": "REPLACE"},
+    next_marker_always=True,
 )

@@ -38,6 +38,8 @@ class Dialect:
     max_put_size: int = 5 * GiB
     max_tags: int = 10
     max_metadata_bytes: int = 2048
+    #: a truncated ListObjects (v1) page names its NextMarker even without a delimiter (COS)
+    next_marker_always: bool = False
     #: how the dialect spells the copy directives (metadata, tagging) -> COPY or REPLACE
     directives: Mapping[str, str] = field(default_factory=lambda: {"COPY": "COPY", "REPLACE": "REPLACE"})
 

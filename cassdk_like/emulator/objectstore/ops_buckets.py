@@ -123,14 +123,14 @@ def list_objects_v2(ctx: Context) -> Response:
     return xml_response(200, "ListBucketResult", nodes + parts["tail"], ctx.dialect.xmlns)
 
 
-def list_objects(ctx: Context, next_marker_always: bool = False) -> Response:
+def list_objects(ctx: Context) -> Response:
     """ListObjects v1: ``marker``; NextMarker only with a delimiter (S3), or always (COS)."""
     encode = encoder(ctx)
     max_keys = max_keys_param(ctx)
     marker = ctx.param("marker") or ""
     page = _listing(ctx, marker, False, max_keys)
     parts = _common(ctx, page, encode, max_keys)
-    give_next = page.truncated and (next_marker_always or bool(ctx.param("delimiter")))
+    give_next = page.truncated and (ctx.dialect.next_marker_always or bool(ctx.param("delimiter")))
     nodes: List[Node] = parts["head"] + [
         ("Marker", encode(marker)),
         ("NextMarker", encode(page.last) if give_next else None),
