@@ -7,11 +7,11 @@ propagate as the SDK's exceptions and ``main`` turns them into one line on stder
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from typing import Any, Iterable, List, Mapping, Sequence, TextIO
+from typing import TextIO
 
 from cassdk_like.cli.demo import run_demo
+from cassdk_like.cli.output import json_document, table
 from cassdk_like.core.config import load_profile, resolve_credentials, resolve_endpoint
 from cassdk_like.vault.highlevel import CasAPI, Vault
 from cassdk_like.vault.lowlevel import CASClient
@@ -33,7 +33,13 @@ __all__ = [
 ]
 
 #: environment variables whose values must never be printed
-SECRET_ENV_VARS = ("CAS_SECRET_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+SECRET_ENV_VARS = (
+    "CAS_SECRET_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "COS_SECRET_KEY",
+    "COS_SESSION_TOKEN",
+)
 
 
 def connect(args: argparse.Namespace) -> CasAPI:
@@ -58,18 +64,6 @@ def connect(args: argparse.Namespace) -> CasAPI:
     return CasAPI(client)
 
 
-def _table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Left-aligned columns sized to their widest cell."""
-    lines: List[List[str]] = [list(header)] + [["-" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for line in lines:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip(), file=out)
-
-
-def _json(out: TextIO, doc: Mapping[str, Any]) -> None:
-    print(json.dumps(dict(doc), indent=2, sort_keys=True), file=out)
-
-
 # -- vaults ------------------------------------------------------------------------------------
 
 
@@ -79,7 +73,7 @@ def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
         (v.get("VaultName"), v.get("NumberOfArchives"), v.get("SizeInBytes"), v.get("CreationDate"))
         for v in api.list_all_vaults()
     ]
-    _table(out, ("VAULT", "ARCHIVES", "BYTES", "CREATED"), rows)
+    table(out, ("VAULT", "ARCHIVES", "BYTES", "CREATED"), rows)
     return 0
 
 
@@ -96,7 +90,7 @@ def cmd_delete_vault(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_desc_vault(args: argparse.Namespace, out: TextIO) -> int:
-    _json(out, connect(args).describe_vault(args.vault))
+    json_document(out, connect(args).describe_vault(args.vault))
     return 0
 
 
@@ -132,7 +126,7 @@ def cmd_create_job(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_desc_job(args: argparse.Namespace, out: TextIO) -> int:
-    _json(out, connect(args).describe_job(args.vault, args.job_id))
+    json_document(out, connect(args).describe_job(args.vault, args.job_id))
     return 0
 
 
@@ -142,7 +136,7 @@ def cmd_list_jobs(args: argparse.Namespace, out: TextIO) -> int:
         (j.get("JobId"), j.get("Action"), j.get("StatusCode"), j.get("CreationDate"))
         for j in api.list_all_jobs(args.vault, status_code=args.status)
     ]
-    _table(out, ("JOB", "ACTION", "STATUS", "CREATED"), rows)
+    table(out, ("JOB", "ACTION", "STATUS", "CREATED"), rows)
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Callable, List, Optional, Sequence, TextIO
 
 from cassdk_like import __version__
 from cassdk_like.cli import commands
+from cassdk_like.cli.bucket import add_bucket_commands
 from cassdk_like.core.config import load_profile
 from cassdk_like.core.exceptions import CASError
 
@@ -45,7 +46,8 @@ def _connection_options() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cascmd",
-        description="Archive storage from the shell: vaults, archives and retrieval jobs.",
+        description="Archive and object storage from the shell: vaults, archives and retrieval jobs; "
+        "buckets and objects (cascmd bucket).",
         epilog="Archive, job and upload ids may begin with '-': pass them to options as --archive-id=ID "
         "and put -- before positional ids (cascmd desc-job -- VAULT JOBID).",
     )
@@ -116,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--no-wait", action="store_true", help="fail instead of waiting for the job")
     fetch.add_argument("--timeout", type=float, default=None, help="give up waiting after this many s")
     fetch.set_defaults(handler=commands.cmd_fetch)
+
+    add_bucket_commands(sub)
     return parser
 
 
