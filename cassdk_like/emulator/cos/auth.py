@@ -36,12 +36,17 @@ class CosVerifier:
     def __repr__(self) -> str:
         return f"CosVerifier(secret_id={self._account.secret_id!r}, secret_key=<hidden>)"
 
-    def _secret_for(self, key_id: str) -> Optional[str]:
+    def secret_for(self, key_id: str) -> Optional[str]:
         return self._account.secret_key if key_id == self._account.secret_id else None
 
-    def verify(self, request: Request) -> None:
+    def verify(self, request: Request, operation: str = "") -> None:
+        """Raise StoreError unless the request is signed; a POST upload without an Authorization
+        header or q-* query is authorized by its form, which the operation checks."""
         authorization = request.header("authorization")
         params = list(request.query)
+        unsigned = not (authorization or "").strip() and qsign_from_query(params)[0] is None
+        if operation == "PostObject" and unsigned:
+            return
         presigned = False
         if not authorization or not authorization.strip():
             carried, rest = qsign_from_query(params)
@@ -54,7 +59,7 @@ class CosVerifier:
             path=request.path or "/",
             params=params,
             headers=request.headers,
-            secret_for=self._secret_for,
+            secret_for=self.secret_for,
             now=self.clock(),
             max_skew=self.max_skew,
             flavor="cos",

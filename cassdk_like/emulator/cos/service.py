@@ -21,8 +21,9 @@ from cassdk_like.emulator.cos.auth import CosVerifier
 from cassdk_like.emulator.cos.ops import COS_OPERATIONS, check_bucket
 from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.objectstore.body import BodySource, PlainBody
-from cassdk_like.emulator.objectstore.context import Owner
+from cassdk_like.emulator.objectstore.context import Context, Owner
 from cassdk_like.emulator.objectstore.errors import StoreError, no_such_bucket
+from cassdk_like.emulator.objectstore.post import PolicyCheck, check_qsign_form, post_object
 from cassdk_like.emulator.objectstore.service import Address, BucketService
 from cassdk_like.emulator.objectstore.xmldoc import Node, render
 from cassdk_like.emulator.service import Environment, Route
@@ -63,7 +64,7 @@ class CosService(BucketService):
             realm="cos",
             region=self.settings.region,
             owner=Owner(f"qcs::cam::uin/{appid}:uin/{appid}", appid),
-            own_operations=COS_OPERATIONS,
+            own_operations={**COS_OPERATIONS, "PostObject": self._post_object},
             foreign_buckets=self.settings.foreign_buckets,
         )
         self.verifier = CosVerifier(env.account, env.clock, self.settings.max_skew)
@@ -74,8 +75,23 @@ class CosService(BucketService):
     def address(self, request: Request) -> Address:
         return cos_address(request)
 
+    def _post_object(self, ctx: Context) -> Response:
+        signature_fields = frozenset({"q-signature", "q-key-time"})
+        check = PolicyCheck(
+            check_qsign_form,
+            signature_fields,
+            self.verifier.secret_for,
+            self._bucket_region,
+            aliases={"q-sign-time": "q-key-time"},
+        )
+        return post_object(ctx, check)
+
+    def _bucket_region(self, bucket: str) -> Optional[str]:
+        found = self.store.bucket(bucket)
+        return None if found is None else found.region
+
     def verify(self, request: Request) -> None:
-        self.verifier.verify(request)
+        self.verifier.verify(request, request.operation)
 
     def prepare(self, route: Route, request: Request) -> Tuple[BodySource, str]:
         return PlainBody(request.body), route.params["region"] or self.region

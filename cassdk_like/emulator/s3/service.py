@@ -19,13 +19,13 @@ from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.objectstore.body import BodySource, PlainBody
 from cassdk_like.emulator.objectstore.context import Context, Owner
 from cassdk_like.emulator.objectstore.errors import StoreError
+from cassdk_like.emulator.objectstore.post import PolicyCheck, check_sigv4_form, post_object
 from cassdk_like.emulator.objectstore.service import Address, BucketService
 from cassdk_like.emulator.objectstore.xmldoc import Node, render
 from cassdk_like.emulator.s3.addressing import S3_DIALECT, s3_address
 from cassdk_like.emulator.s3.auth import STREAMING_MODES, S3Verifier, payload_mode
 from cassdk_like.emulator.s3.chunked import ChunkedBody, claim_signer
 from cassdk_like.emulator.s3.ops import S3_OPERATIONS
-from cassdk_like.emulator.s3.post import PolicyCheck, post_object
 from cassdk_like.emulator.service import Environment, Route
 from cassdk_like.emulator.wire import Request, Response
 
@@ -77,7 +77,10 @@ class S3Service(BucketService):
         return None if found is None else found.region
 
     def _post_object(self, ctx: Context) -> Response:
-        return post_object(ctx, PolicyCheck(self.verifier.secret_for, self._bucket_region))
+        check = PolicyCheck(
+            check_sigv4_form, frozenset({"x-amz-signature"}), self.verifier.secret_for, self._bucket_region
+        )
+        return post_object(ctx, check)
 
     # -- the dialect's half ---------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
 """Browser-style uploads: ``POST`` of a ``multipart/form-data`` form to the bucket URL, authorized by
-a signed policy document (docs/bucket-protocol.md §6.4).
+a signed policy document (docs/bucket-protocol.md §6.4), in either dialect.
 
-The policy is base64 JSON with an ``expiration`` and ``conditions``; its SigV4 signature is the
-HMAC of the base64 text with the credential's signing key. Every form field (except the signature,
-the policy, the file and ``x-ignore-*``) must be allowed by a condition: exact matches
-(``{"key": "a"}``, ``["eq", "$key", "a"]``), prefixes (``["starts-with", "$key", "user/"]``) and
-the file size (``["content-length-range", min, max]``). This is how a grant to write anywhere
-under a key prefix works.
+The policy is base64 JSON with an ``expiration`` and ``conditions``; the dialect's signature over it
+(SigV4 for S3, q-sign for COS) is checked by the service's ``PolicyCheck``. Every form field
+(except the signature fields, the policy, the file and ``x-ignore-*``) must be allowed by a
+condition: exact matches (``{"key": "a"}``, ``["eq", "$key", "a"]``), prefixes
+(``["starts-with", "$key", "user/"]``) and the file size (``["content-length-range", min, max]``).
+This is how a grant to write anywhere under a key prefix works.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlencode
 
+from cassdk_like.core.auth.qsign import qsign_key
 from cassdk_like.core.auth.sigv4_canonical import sign_string
 from cassdk_like.emulator.objectstore.attributes import REPRESENTATION_HEADERS, check_tags
 from cassdk_like.emulator.objectstore.context import Context
@@ -35,26 +37,32 @@ from cassdk_like.emulator.objectstore.errors import (
     precondition_failed,
     signature_mismatch,
 )
+from cassdk_like.emulator.objectstore.form import FormStream, boundary_of
 from cassdk_like.emulator.objectstore.ingest import Ingested
 from cassdk_like.emulator.objectstore.names import check_key
 from cassdk_like.emulator.objectstore.records import ObjectRecord
 from cassdk_like.emulator.objectstore.xmldoc import child_text, children, parse_xml, xml_response
-from cassdk_like.emulator.s3.form import FormStream, boundary_of
 from cassdk_like.emulator.wire import Response, empty_response
 
-__all__ = ["PolicyCheck", "post_object"]
-
-#: fields that need no condition
-_EXEMPT = frozenset({"x-amz-signature", "policy", "file"})
+__all__ = ["PolicyCheck", "check_qsign_form", "check_sigv4_form", "post_object"]
+#: how far ahead of the server's clock a q-key-time window may start
+MAX_SKEW = 900
 _ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
 class PolicyCheck:
-    """What the service lends the operation: the secret for a key id and the bucket's region."""
+    """What the service lends the operation: how its dialect signs a form (``signature(fields,
+    bucket, check, now)`` raises when it does not hold), the fields that carry that signature (they need
+    no condition), the secret for a key id and the bucket's region."""
 
+    signature: Callable[[Dict[str, str], str, PolicyCheck, float], None]
+    signature_fields: FrozenSet[str]
     secret_for: Callable[[str], Optional[str]]
     region_of: Callable[[str], Optional[str]]
+    #: a condition's field -> the form field it constrains, where the names differ (COS's
+    #: ``q-sign-time`` condition holds the ``q-key-time`` field)
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 def _policy_failed(condition: Any) -> StoreError:
@@ -88,7 +96,8 @@ def _decode_policy(text: str) -> Dict[str, Any]:
     return doc
 
 
-def _check_signature(fields: Dict[str, str], bucket: str, check: PolicyCheck) -> None:
+def check_sigv4_form(fields: Dict[str, str], bucket: str, check: PolicyCheck, now: float) -> None:
+    """S3: ``x-amz-signature`` is the SigV4 HMAC of the base64 policy with the credential's key."""
     for name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature", "policy"):
         if name not in fields:
             raise invalid_argument(f"Bucket POST must contain a field named '{name}'.", name, "")
@@ -121,6 +130,35 @@ def _check_signature(fields: Dict[str, str], bucket: str, check: PolicyCheck) ->
         raise signature_mismatch([("AWSAccessKeyId", key_id)])
 
 
+def check_qsign_form(fields: Dict[str, str], bucket: str, check: PolicyCheck, now: float) -> None:
+    """COS: ``q-signature`` is HMAC-SHA1(SignKey, SHA1(policy JSON)), SignKey from ``q-key-time``;
+    the policy's conditions must name the same algorithm, key and window (docs/bucket-protocol.md §7.3)."""
+    for name in ("q-sign-algorithm", "q-ak", "q-key-time", "q-signature", "policy"):
+        if name not in fields:
+            raise invalid_argument(f"Bucket POST must contain a field named '{name}'.", name, "")
+    if fields["q-sign-algorithm"] != "sha1":
+        raise invalid_argument("Only sha1 is supported", "q-sign-algorithm", fields["q-sign-algorithm"])
+    key_id, key_time = fields["q-ak"], fields["q-key-time"]
+    secret = check.secret_for(key_id)
+    if secret is None:
+        raise invalid_access_key([("SecretId", key_id)], "COS")
+    try:
+        document = base64.b64decode(fields["policy"].strip(), validate=True)
+    except binascii.Error:
+        raise _invalid_policy("Invalid JSON.") from None
+    digest = hashlib.sha1(document).hexdigest()  # noqa: S324 - the scheme's hash
+    expected = hmac.new(qsign_key(secret, key_time).encode("ascii"), digest.encode("ascii"), hashlib.sha1)
+    if not hmac.compare_digest(expected.hexdigest(), fields["q-signature"].strip().lower()):
+        raise signature_mismatch([("SecretId", key_id)])
+    start, _, end = key_time.partition(";")
+    if not (start.isdigit() and end.isdigit()) or not int(start) - MAX_SKEW <= now <= int(end):
+        raise access_denied("Invalid according to Policy: q-key-time is not valid now.")
+    signed = _decode_policy(fields["policy"])["conditions"]
+    for name, value in (("q-sign-algorithm", "sha1"), ("q-ak", key_id), ("q-sign-time", key_time)):
+        if {name: value} not in signed:
+            raise access_denied(f"Invalid according to Policy: the policy must require {name} = {value}")
+
+
 def _read_condition(condition: Any) -> Tuple[str, str, Any]:
     """(operator, field, operand) of one condition; the field is empty for content-length-range,
     whose operand is the (min, max) pair."""
@@ -143,26 +181,31 @@ def _read_condition(condition: Any) -> Tuple[str, str, Any]:
 
 
 def _check_conditions(
-    fields: Dict[str, str], bucket: str, conditions: List[Any]
+    fields: Dict[str, str],
+    bucket: str,
+    conditions: List[Any],
+    exempt: FrozenSet[str],
+    aliases: Mapping[str, str],
 ) -> Optional[Tuple[int, int]]:
     """Every condition holds and every field is covered; returns the content-length-range."""
     values = dict(fields, bucket=bucket)
+    values.update({condition: fields.get(name, "") for condition, name in aliases.items()})
     covered = {"bucket"} if "bucket" not in fields else set()
     length_range: Optional[Tuple[int, int]] = None
     for condition in conditions:
-        operator, field, operand = _read_condition(condition)
-        if not field:
+        operator, subject, operand = _read_condition(condition)
+        if not subject:
             length_range = operand
             continue
-        covered.add(field)
-        actual = values.get(field, "")
+        covered.add(subject)
+        actual = values.get(subject, "")
         holds = actual == str(operand) if operator == "eq" else actual.startswith(str(operand))
         if not holds:
             raise _policy_failed(condition)
     extra = sorted(
         name
         for name in fields
-        if name not in covered and name not in _EXEMPT and not name.startswith("x-ignore-")
+        if name not in covered and name not in exempt and not name.startswith("x-ignore-")
     )
     if extra:
         raise access_denied(f"Invalid according to Policy: Extra input fields: {extra[0]}")
@@ -202,13 +245,14 @@ def post_object(ctx: Context, check: PolicyCheck) -> Response:
             "key",
             "",
         )
-    if "policy" not in fields and "x-amz-signature" not in fields:
+    if "policy" not in fields and not check.signature_fields & set(fields):
         raise access_denied()
-    _check_signature(fields, bucket.name, check)
+    check.signature(fields, bucket.name, check, ctx.now)
     policy = _decode_policy(fields["policy"])
     if _expiration(policy.get("expiration")) < ctx.now:
         raise access_denied("Invalid according to Policy: Policy expired.")
-    length_range = _check_conditions(fields, bucket.name, policy["conditions"])
+    exempt = check.signature_fields | {"policy", "file"}
+    length_range = _check_conditions(fields, bucket.name, policy["conditions"], exempt, check.aliases)
     if not has_file:
         raise invalid_argument("POST requires exactly one file upload per request.", "file", "0")
     key = fields["key"].replace("${filename}", form.filename)
@@ -237,7 +281,7 @@ def post_object(ctx: Context, check: PolicyCheck) -> Response:
                 if name.startswith(ctx.dialect.meta_prefix)
             },
             tags=tags,
-            storage_class=(fields.get("x-amz-storage-class") or "STANDARD").upper(),
+            storage_class=(fields.get(ctx.dialect.h("storage-class")) or "STANDARD").upper(),
         )
         ctx.store.put(record)
     except BaseException:
