@@ -27,6 +27,7 @@ KEY_LINES: Dict[str, str] = {
     "resume_upload.py": "resume example verified",
     "lowlevel_client.py": "low-level example verified",
     "bucket_transfers.py": "bucket example verified",
+    "bucket_dropbox.py": "drop box example verified",
 }
 
 _CONNECTION_VARS = (
