@@ -150,6 +150,7 @@ def run_minio(args: argparse.Namespace) -> Dict[str, Any]:
     from urllib.parse import urlsplit  # noqa: PLC0415
 
     from minio import Minio  # noqa: PLC0415
+    from minio.helpers import get_part_info  # noqa: PLC0415
 
     parts = urlsplit(args.endpoint)
     client = Minio(
@@ -167,7 +168,7 @@ def run_minio(args: argparse.Namespace) -> Dict[str, Any]:
         client.fput_object(
             args.bucket, args.key, args.file, part_size=part, num_parallel_uploads=args.workers
         )
-        out["part_size"] = part or None
+        out["part_size"] = get_part_info(os.path.getsize(args.file), part)[0]
         done, nbytes = 1, os.path.getsize(args.file)
     elif args.op == "put-many":
         names = _names(args)
