@@ -123,7 +123,7 @@ def nginx_conf(
     text = text.replace("@CAS_LOCATIONS@", "\n".join(indent + line for line in locations))
     text = text.replace("@S3_UPSTREAM_PORT@", str(s3_upstream_port))
     text = text.replace("@USER_LINE@", user_line).replace("@WORK@", str(work))
-    left = sorted(set(re.findall(r"@[A-Z_]+@", text)))
+    left = sorted(set(re.findall(r"@[A-Z0-9_]+@", text)))
     if left:
         raise SystemExit(f"nginx.conf.template: no value for {', '.join(left)}")
     return text
