@@ -155,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--bucket-object-kib", type=int, default=256, help="size of one small object in KiB")
     p.add_argument(
-        "--bucket-state", choices=("cold", "warm"), default="cold", help="page state of bucket uploads"
+        "--bucket-state",
+        choices=("cold", "warm"),
+        default="cold",
+        help="page state of suite bucket's uploads and small objects (downloads: --bucket-conditions)",
     )
     p.add_argument("--api", choices=("auto", "highlevel", "engine"), default="auto")
     p.add_argument("--workers", type=int, default=8, help="connections for every parallel tool")
