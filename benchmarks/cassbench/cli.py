@@ -340,8 +340,9 @@ def nginx_paragraph(args: argparse.Namespace) -> str:
     return (
         "nginx: `benchmarks/nginx.conf.template` (docs/benchmark-method.md §3 shape: `worker_processes 2`, "
         "`sendfile on`, `tcp_nopush on`, `access_log off`, `keepalive_requests 100000`, uncapped and "
-        "`limit_rate 40m` servers, plus two logging twins), listening on "
-        f"127.0.0.1:{args.ports['uncapped']}-{args.ports['capped_log']} only. "
+        "`limit_rate 40m` servers, plus two logging twins, and the emulator's S3 service behind "
+        f"`limit_rate 40m` on port {args.ports['s3_capped']} for suite bucket), listening on "
+        f"127.0.0.1:{args.ports['uncapped']}-{args.ports['s3_capped']} only. "
         f"The job output is served at `/{APPID}/vaults/{VAULT}/jobs/<jobid>/output`, the describe-job "
         f"JSON at `/{APPID}/vaults/{VAULT}/jobs/<jobid>` (default_type application/json), describe-vault and "
         "list-vaults likewise, and the same file at `/bucket/big.bin` for boto3 (unsigned, path-style), "

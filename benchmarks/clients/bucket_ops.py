@@ -61,8 +61,12 @@ def _write(folder: Path, name: str, data: bytes) -> int:
 
 
 def run_cassdk(args: argparse.Namespace) -> Dict[str, Any]:
+    import sync_timer  # noqa: PLC0415
+
     from cassdk_like.bucket import Bucket, BucketAPI, S3Client  # noqa: PLC0415
     from cassdk_like.engine import TransferConfig  # noqa: PLC0415
+
+    sync_timer.install()
 
     client = S3Client(
         args.endpoint, args.access_key, args.secret_key, region=args.region, addressing="path",
@@ -99,7 +103,7 @@ def run_cassdk(args: argparse.Namespace) -> Dict[str, Any]:
 
             done, nbytes = len(names), _pool(args.workers, names, get)
         out.update(transfer_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu)
-    return {**out, "done": done, "bytes": nbytes}
+    return {**out, **sync_timer.figures(), "done": done, "bytes": nbytes}
 
 
 def run_boto3(args: argparse.Namespace) -> Dict[str, Any]:

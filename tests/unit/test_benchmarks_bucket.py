@@ -47,6 +47,7 @@ def _data() -> Dict[str, Any]:
             "conditions": [
                 {
                     "condition": "capped-cold",
+                    "cassdk_fsync": {"med": 0.42, "min": 0.3, "max": 0.6, "n": 3},
                     "rows": [
                         _row("cassdk", "**cassdk_like**", 8, 320.0, 2.0, 45.0),
                         _row("minio", "minio one stream", 1, 41.0, 1.0, 30.0),
@@ -108,6 +109,7 @@ def test_download_rows_show_the_cap_share_per_connection_and_the_cap_check() -> 
     assert "| minio one stream | 1 | **41** (37-45) |" in text
     assert "| 98 % |" in text
     assert "one signed 16 MiB ranged GET through the proxy took 0.38 s = 44.1 MB/s" in text
+    assert "inside its wall time): median 0.42 (0.30-0.60) s; the peers never sync." in text
     uncapped = text.index("uncapped: the emulator's S3 service directly")
     assert "% of conns x cap" not in text[uncapped : text.index("### (b)")]
 

@@ -529,7 +529,16 @@ def summarize_runs(
                             **summarize(mine),
                         }
                     )
-            conditions.append({"condition": condition, "rows": rows})
+            cassdk = ctx.rec.select(
+                suite=NAME, direction="download", tool="cassdk", server=server, state=state
+            )
+            done = [
+                r for r in cassdk if r.get("ok") and not r.get("superseded") and "fsync_max_s" in r["client"]
+            ]
+            entry: Dict[str, Any] = {"condition": condition, "rows": rows}
+            if done:
+                entry["cassdk_fsync"] = stat([r["client"]["fsync_max_s"] for r in done])
+            conditions.append(entry)
         data["download"] = {"conditions": conditions, "cap_check": dict(cap_checked)}
     if "ul" in args.bucket_section_list:
         servers = []
@@ -688,6 +697,13 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
             lines += [f"### (a) Download {data['size_text']}, {title}, {state} page state", ""]
             lines += _provenance(download, data, results)
             lines += _transfer_rows(entry["rows"], cap_conns=cap if server == "capped" else None)
+            fsync = entry.get("cassdk_fsync")
+            if fsync:
+                lines += [
+                    f"cassdk_like's longest fsync (the final one before the rename, inside its wall time): "
+                    f"median {span(fsync, 2)} s; the peers never sync.",
+                    "",
+                ]
             check = download.get("cap_check") or {}
             if server == "capped" and check:
                 lines += [
