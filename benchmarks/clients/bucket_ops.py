@@ -80,7 +80,10 @@ def run_cassdk(args: argparse.Namespace) -> Dict[str, Any]:
         start, cpu = time.perf_counter(), time.process_time()
         if args.op == "download":
             result = bucket.download_file(args.key, args.file, config=config)
-            out.update(verified=bool(result.verified), integrity=str(result.integrity))
+            out.update(
+                verified=bool(result.verified), integrity=str(result.integrity), requests=result.requests,
+                pieces=result.pieces_fetched, piece_mib=config.piece_size_for(result.size) // MiB,
+            )  # fmt: skip
             done, nbytes = 1, os.path.getsize(args.file)
         elif args.op == "upload":
             uploaded = bucket.upload_file(args.file, args.key, config=config)
