@@ -2,11 +2,12 @@
 # One command for the engine benchmarks (issue 5): installs what is missing, then runs
 # python -m benchmarks.cassbench (the suites; figures into benchmarks/results.json, report RESULTS.md).
 #
-#   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~45-60 min)
+#   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~2-2.5 h)
+#   bash benchmarks/run.sh --only bucket        # S3 buckets vs boto3, s5cmd, minio: 140 timed runs (~65-90 min)
 #   bash benchmarks/run.sh --quick              # smoke test: 256 MiB, 1 run, no idle pauses (~2-3 min)
 #   bash benchmarks/run.sh --only dl --conditions uncapped-warm --tools cassdk,curl --runs 3
 #   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
-#   bash benchmarks/run.sh --quick --size 64m --only bucket      # smoke test of the bucket suite (200 objects)
+#   bash benchmarks/run.sh --quick --size 64m --only bucket      # smoke test of suite bucket (200 objects, ~1 min)
 #   bash benchmarks/run.sh --help               # all options
 #   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #
