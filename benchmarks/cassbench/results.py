@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Set
 
 FORMAT = "cassbench-results/1"
 
@@ -50,9 +50,20 @@ def merge(
     return _drop_unused_runs(results)
 
 
+def _run_ids(node: Any) -> Set[str]:
+    """Every ``"run"`` value at any depth: a suite's own, and those of parts it kept from earlier runs."""
+    if isinstance(node, dict):
+        found = {str(node["run"])} if isinstance(node.get("run"), str) else set()
+        for value in node.values():
+            found |= _run_ids(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_run_ids(item) for item in node))
+    return set()
+
+
 def _drop_unused_runs(results: Dict[str, Any]) -> Dict[str, Any]:
-    used = {s["run"] for s in results["suites"].values()}
-    used |= {e["run"] for s in results["suites"].values() for e in s.get("conditions", []) if "run" in e}
+    used = _run_ids(results["suites"])
     results["runs"] = {k: v for k, v in results["runs"].items() if k in used}
     return results
 

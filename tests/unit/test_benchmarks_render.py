@@ -209,5 +209,7 @@ def test_every_suite_module_imports_without_nginx_aria2c_or_boto3(tmp_path: Path
     count, names = proc.stdout.split(" ", 1)
     assert int(count) >= 20
     assert names.strip() == str(
-        sorted(["dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "pattern", "profile", "diag"])
+        sorted(
+            ["dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket", "pattern", "profile", "diag"]
+        )
     )

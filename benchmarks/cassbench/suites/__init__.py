@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Dict, Tuple
 
 from benchmarks.cassbench.suites import (
+    bucket,
     diag,
     download,
     glacier,
@@ -35,9 +36,10 @@ RUN_ORDER: Tuple[ModuleType, ...] = (
     upload_rss,
     glacier,
     reduct,
+    bucket,
 )
 BY_NAME: Dict[str, ModuleType] = {suite.NAME: suite for suite in RUN_ORDER}
 #: numbered benchmarks, then the targets table, then the explanatory suites
-REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct")
+REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket")
 REPORT_TAIL = ("pattern", "profile", "diag")
 ALL_SUITES = tuple(BY_NAME)
