@@ -354,7 +354,7 @@ def download_object(
     service, so its partial file could never be resumed from.
     """
     operation, resource = "download_file", _resource(bucket, key)
-    with labelled(operation, resource):
+    with labelled(operation, resource, source_label(path)):
         _check_names(api, bucket, key, operation)
         dest = check_destination(path, operation=operation, resource=resource)
     with labelled(operation, resource, dest):
