@@ -4,6 +4,8 @@
 headers, body) and records what it received, so a test can count the requests that reached it.
 ``job_output`` builds an ``answer`` that serves bytes like Get Job Output (``Range`` -> 206 with
 Content-Range, the per-range tree-hash header on tree-aligned ranges) and can lie in any header.
+``stored_object`` builds one serving an object like S3 (HEAD with its ETag and stored SHA-256,
+ranged GET) whose bytes can be corrupted on the way.
 ``self_signed_tls`` makes a server certificate that no trust store knows (with ``cryptography``).
 Standard library only otherwise; nothing here imports the SDK's client layers.
 """
@@ -11,6 +13,7 @@ Standard library only otherwise; nothing here imports the SDK's client layers.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import ipaddress
 import re
 import ssl
@@ -23,7 +26,7 @@ import attrs
 
 from cassdk_like.core.integrity import is_tree_aligned, tree_hash
 
-__all__ = ["Answer", "Reply", "ScriptedServer", "Seen", "job_output", "self_signed_tls"]
+__all__ = ["Answer", "Reply", "ScriptedServer", "Seen", "job_output", "self_signed_tls", "stored_object"]
 
 _RANGE = re.compile(r"bytes=(\d+)-(\d+)")
 
@@ -167,6 +170,36 @@ def job_output(
         if is_tree_aligned(start, end, len(data)):
             headers[tree_hash_header] = tree_hash(b"\x00" + body) if wrong_tree_hash else tree_hash(body)
         headers.update(extra_headers or {})
+        return Reply(status, headers, body)
+
+    return answer
+
+
+def stored_object(data: bytes, *, corrupt: bool = False) -> Answer:
+    """An ``answer`` serving ``data`` as an S3 object on any path: HEAD tells its size, its MD5 ETag
+    and the SHA-256 this SDK stores in ``x-amz-meta-sha256``; GET serves ``Range`` with 206.
+    ``corrupt`` flips the first byte of every body (the headers still describe the true bytes)."""
+    etag = hashlib.md5(data).hexdigest()  # the ETag of a single-part object is its MD5
+    described = {
+        "ETag": f'"{etag}"',
+        "Last-Modified": "Wed, 02 Dec 2026 10:00:00 GMT",
+        "Content-Type": "application/octet-stream",
+        "Accept-Ranges": "bytes",
+        "x-amz-meta-sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+    def answer(seen: Seen) -> Reply:
+        if seen.method == "HEAD":
+            return Reply(200, {**described, "Content-Length": str(len(data))})
+        start, end, status = 0, len(data) - 1, 200
+        match = _RANGE.fullmatch((seen.headers.get("range") or "").strip())
+        headers = dict(described)
+        if match is not None:
+            start, end, status = int(match.group(1)), min(int(match.group(2)), len(data) - 1), 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        body = data[start : end + 1]
+        if corrupt and body:
+            body = bytes([body[0] ^ 0xFF]) + body[1:]
         return Reply(status, headers, body)
 
     return answer

@@ -1,6 +1,7 @@
-"""The world the bad-input table runs in: emulators, vaults, a finished job, fake servers, snapshots.
+"""The world the bad-input table runs in: emulators, vaults, buckets, a finished job, fake servers, snapshots.
 
-One ``World`` per dialect is shared by every case of the module (building it costs a few requests);
+One ``World`` per vault dialect and one ``BucketWorld`` per bucket dialect (S3, COS) is shared by
+every case of the module (building it costs a few requests);
 each case gets fresh ``Folders`` (a source folder, and a destination folder holding one existing
 file with known bytes and an old mtime) and may start its own misbehaving servers, which the
 world stops after the case.
@@ -13,11 +14,12 @@ import hashlib
 import os
 import random
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import attrs
 
 from cassdk_like import CasAPI, CASClient, Job, RetryPolicy, TransferConfig, Vault, tree_hash
+from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import partial_paths
 from tests.reliability.badinput_servers import Answer, ScriptedServer
@@ -28,6 +30,10 @@ ARCHIVE_SIZE = 2 * MiB + 100
 #: retries are few and instant in the table: every "after retries" case stays fast
 QUICK_RETRY = RetryPolicy(total_attempts=2, backoff_base=0.0, backoff_cap=0.0)
 QUICK = TransferConfig(retry_policy=QUICK_RETRY, hash_attempts=2, poll_interval=0.01, journal_interval=0)
+#: the bucket world's object: several 1 MiB pieces, the last one short
+OBJECT_SIZE = 3 * MiB + 100
+OBJECT_KEY = "data/object.bin"
+COS_REGION = "ap-guangzhou"
 #: an mtime far in the past: a rewrite of the existing destination file could not keep it by chance
 OLD_MTIME_NS = 1_500_000_000 * 10**9
 
@@ -141,6 +147,56 @@ class World:
             emu.faults.reset()
 
 
+@attrs.define
+class BucketWorld:
+    """Shared state of one bucket dialect ("s3" or "cos"): a bucket holding ``OBJECT_KEY``."""
+
+    dialect: str
+    emu: Emulator
+    api: BucketAPI
+    bucket: Bucket
+    data: bytes
+    servers: List[ScriptedServer] = attrs.Factory(list)
+    stack: contextlib.ExitStack = attrs.Factory(contextlib.ExitStack)
+
+    def sent(self) -> int:
+        """Requests that reached the emulator or this case's scripted servers so far."""
+        return self.emu.stats.total_requests + sum(server.count for server in self.servers)
+
+    def client(self, *, secret_key: Optional[str] = None, endpoint: Optional[str] = None) -> BucketAPI:
+        """A BucketAPI with quick retries, on the emulator unless ``endpoint`` is given."""
+        made = bucket_client(self.emu, self.dialect, secret_key=secret_key, endpoint=endpoint)
+        self.stack.callback(made.close)
+        return BucketAPI(made)
+
+    def other(self, api: BucketAPI) -> Bucket:
+        """The world's bucket through another API handle (no request)."""
+        return Bucket(api, self.bucket.name)
+
+    def fake(self, answer: Answer) -> Bucket:
+        """The world's bucket on a scripted server answering every request with ``answer``."""
+        server = self.stack.enter_context(ScriptedServer(answer))
+        self.servers.append(server)
+        return self.other(self.client(endpoint=server.endpoint))
+
+    def end_case(self) -> None:
+        self.stack.close()
+        self.stack = contextlib.ExitStack()
+        self.servers.clear()
+        self.emu.faults.reset()
+
+
+def bucket_client(
+    emu: Emulator, dialect: str, *, secret_key: Optional[str] = None, endpoint: Optional[str] = None
+) -> BucketClient:
+    key = secret_key or emu.secret_key
+    if dialect == "s3":
+        url = endpoint or emu.endpoints["s3"]
+        return S3Client(url, emu.secret_id, key, region="us-east-1", retry_policy=QUICK_RETRY)
+    url = endpoint or emu.endpoints["cos"]
+    return COSClient(COS_REGION, emu.appid, emu.secret_id, key, endpoint=url, retry_policy=QUICK_RETRY)
+
+
 def local_vault(api: CasAPI, name: str = "v1") -> Vault:
     """A Vault object built without a request (the fake servers know no vaults)."""
     return Vault(api, {"VaultName": name})
@@ -163,12 +219,19 @@ def finished_job(vault: Vault, data: bytes, job_id: str = "job-1", **props: Any)
     return Job(vault, doc)
 
 
+AnyWorld = Union[World, BucketWorld]
+
+
 @contextlib.contextmanager
-def build_worlds() -> Iterator[Mapping[str, World]]:
-    """Both dialects' worlds over one fast emulator (jobs finish at once) and one slow one."""
-    with Emulator(job_delay_scale=0) as emu, Emulator(job_delay_scale=1000) as slow:
-        worlds: Dict[str, World] = {}
-        clients: List[CASClient] = []
+def build_worlds() -> Iterator[Mapping[str, AnyWorld]]:
+    """Both vault dialects' worlds over one fast emulator (jobs finish at once) and one slow one;
+    both bucket dialects' worlds over a third (its COS region set)."""
+    with contextlib.ExitStack() as stack:
+        emu = stack.enter_context(Emulator(job_delay_scale=0))
+        slow = stack.enter_context(Emulator(job_delay_scale=1000))
+        objects = stack.enter_context(Emulator(job_delay_scale=0, region=COS_REGION))
+        worlds: Dict[str, AnyWorld] = {}
+        clients: List[Any] = []
         data = pattern(ARCHIVE_SIZE, seed=11)
         for dialect in ("cas", "glacier"):
             apis = []
@@ -186,6 +249,14 @@ def build_worlds() -> Iterator[Mapping[str, World]]:
             worlds[dialect] = World(
                 dialect, emu, slow, apis[0], apis[1], vault, slow_vault, archive_id, data, job
             )
+        content = pattern(OBJECT_SIZE, seed=13)
+        for dialect in ("s3", "cos"):
+            made = bucket_client(objects, dialect)
+            clients.append(made)
+            api = BucketAPI(made)
+            bucket = Bucket.create(api, "bad-inputs")
+            bucket.put(OBJECT_KEY, content)
+            worlds[dialect] = BucketWorld(dialect, objects, api, bucket, content)
         try:
             yield worlds
         finally:

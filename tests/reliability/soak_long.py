@@ -21,7 +21,8 @@ from typing import List, Optional
 import attrs
 
 from cassdk_like.emulator import Emulator
-from tests.reliability.soak_world import MiB, SoakFailure, SoakSettings, run_soak, summary_line, write_summary
+from tests.reliability.soak_common import MiB, SoakFailure
+from tests.reliability.soak_world import SoakSettings, run_soak, summary_line, write_summary
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,11 @@
 """The fault soak (CI size): 150 verified transfers through random faults on a fixed seed.
 
-The work is in ``soak_world.py`` (shared with the longer ``python -m tests.reliability.soak_long``);
-every transfer is checked there (bytes, folders, attempts) and a broken promise raises
-``SoakFailure`` naming the transfer.  This file runs it, checks that the faults really happened at
-the intended rates and that the checks themselves catch what they are meant to, and reports the
-figures: a line in pytest's summary and ``fault-soak-summary.json`` in pytest's base temp folder.
+The work is in ``soak_world.py`` on ``soak_common.py`` (shared with the longer ``python -m
+tests.reliability.soak_long``); every transfer is checked there (bytes, folders, attempts) and a
+broken promise raises ``SoakFailure`` naming the transfer.  This file runs it, checks that the
+faults really happened at the intended rates and that the checks themselves catch what they are
+meant to, and reports the figures: a line in pytest's summary and ``fault-soak-summary.json`` in
+pytest's base temp folder.
 """
 
 from __future__ import annotations
@@ -17,13 +18,10 @@ import attrs
 import pytest
 
 from cassdk_like.emulator import Emulator
+from tests.reliability.soak_common import FaultPlan, MiB, Seen, SoakFailure
 from tests.reliability.soak_world import (
     FAIL_VARIANTS,
-    FaultPlan,
-    MiB,
-    Seen,
     Soak,
-    SoakFailure,
     SoakSettings,
     plan_soak,
     run_soak,
@@ -114,7 +112,7 @@ def _good() -> List[Seen]:
 
 
 def _account(checker: Soak, what: str, seen: List[Seen], attempts: int, plan: FaultPlan = PLAN) -> None:
-    checker._account(what, seen, attempts, EXPECTED, "GetJobOutput", MiB, 4, plan, size=SIZE)
+    checker.ledger.account(what, seen, attempts, EXPECTED, "GetJobOutput", MiB, 4, plan, size=SIZE)
 
 
 @pytest.fixture

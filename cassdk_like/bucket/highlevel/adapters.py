@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 MiB = 1024 * 1024
+GiB = 1024 * MiB
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: server-side encryption whose ETag is not the MD5 of the bytes
@@ -72,8 +73,8 @@ class S3PartSizer:
             too_small = requested < self.min_size and requested < size
             if too_small or requested > self.max_size:
                 raise InvalidPartSizeError(
-                    f"part size must be {self.min_size}..{self.max_size} bytes (5 MiB..5 GiB), "
-                    f"got {requested}",
+                    f"part size must be {self.min_size}..{self.max_size} bytes "
+                    f"({self.min_size / MiB:g} MiB..{self.max_size / GiB:g} GiB), got {requested}",
                     operation=operation,
                 )
             if -(-size // requested) > self.max_parts:

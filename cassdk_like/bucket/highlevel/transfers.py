@@ -19,16 +19,24 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence, Union
+from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
 from cassdk_like.bucket.highlevel.adapters import ObjectSource, ObjectUploadTarget, part_sizer_for
 from cassdk_like.bucket.highlevel.api import BucketAPI
-from cassdk_like.bucket.validation import MAX_SINGLE_PUT, check_key
+from cassdk_like.bucket.validation import MAX_SINGLE_PUT, check_bucket_name, check_key
+from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.checksums import MD5, SHA256, IntegrityStrategy
-from cassdk_like.core.exceptions import InvalidArgumentError, TransferCancelledError
+from cassdk_like.core.exceptions import (
+    CASError,
+    HashDoesNotMatchError,
+    InvalidArgumentError,
+    TransferCancelledError,
+)
+from cassdk_like.core.http.bodies import check_binary_reader
+from cassdk_like.core.labels import labelled, source_label
 from cassdk_like.engine import (
     DownloadResult,
     MultipartUploadError,
@@ -41,7 +49,10 @@ from cassdk_like.engine import (
     open_upload_source,
     upload_multipart,
 )
+from cassdk_like.engine.destination import check_destination
+from cassdk_like.engine.download import partial_paths
 from cassdk_like.engine.interfaces import UploadSource
+from cassdk_like.engine.journal import remove_quietly
 
 __all__ = ["DEFAULT_THRESHOLD", "UploadedObject", "download_object", "iter_object", "upload_object"]
 
@@ -129,34 +140,66 @@ def upload_object(
     upload_id: Optional[str] = None,
     keep_for_resume: bool = False,
 ) -> UploadedObject:
-    """``Bucket.upload_file``: see the module docstring."""
+    """``Bucket.upload_file``: see the module docstring.  Every mistake knowable locally (names,
+    sizes, the source) is refused before the first request, naming the object and the file."""
     operation = "upload_file"
+    label = source_label(source)
+    with labelled(operation, _resource(bucket, key), label):
+        _check_names(api, bucket, key, operation)
+        resource = _resource(bucket, key)
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int)
+            or not 0 <= threshold <= MAX_SINGLE_PUT
+        ):
+            raise InvalidArgumentError(
+                f"threshold must be 0..{MAX_SINGLE_PUT} bytes, got {threshold!r}", operation=operation
+            )
+        if not isinstance(source, (str, bytes, os.PathLike)):
+            check_binary_reader(source, operation, resource, label)
+        ctx = TransferContext.create(config, progress=progress, cancel_token=cancel_token)
+        src, owned = _open_source(source, size, operation, resource)
+        try:
+            if upload_id is None and (src.size <= threshold or src.size == 0):
+                return _single_put(api, bucket, key, src, ctx, content_type, metadata, storage_class)
+            return _multipart(
+                api,
+                bucket,
+                key,
+                src,
+                ctx,
+                part_size,
+                content_type,
+                metadata,
+                storage_class,
+                upload_id,
+                keep_for_resume,
+            )
+        finally:
+            if owned:
+                src.close()
+
+
+def _resource(bucket: str, key: str) -> str:
+    return f"object {key!r} in bucket {bucket!r}"
+
+
+def _check_names(api: BucketAPI, bucket: str, key: str, operation: str) -> None:
+    """The bucket name and the key, under the transfer's own operation name."""
+    check_bucket_name(bucket, api.dialect.name, operation, appid=api.client.appid)
     check_key(key, operation, bucket, api.dialect.max_key_bytes)
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= MAX_SINGLE_PUT:
-        raise InvalidArgumentError(
-            f"threshold must be 0..{MAX_SINGLE_PUT} bytes, got {threshold!r}", operation=operation
-        )
-    ctx = TransferContext.create(config, progress=progress, cancel_token=cancel_token)
-    src, owned = open_upload_source(source, size)
+
+
+def _open_source(
+    source: Source, size: Optional[int], operation: str, resource: str
+) -> Tuple[UploadSource, bool]:
+    """The engine's view of the source; its refusals (a missing file, a folder, a pipe without a
+    size) are the caller's ``upload_file`` mistakes and are named so."""
     try:
-        if upload_id is None and (src.size <= threshold or src.size == 0):
-            return _single_put(api, bucket, key, src, ctx, content_type, metadata, storage_class)
-        return _multipart(
-            api,
-            bucket,
-            key,
-            src,
-            ctx,
-            part_size,
-            content_type,
-            metadata,
-            storage_class,
-            upload_id,
-            keep_for_resume,
-        )
-    finally:
-        if owned:
-            src.close()
+        return open_upload_source(source, size)
+    except CASError as exc:
+        exc.operation, exc.resource = operation, resource
+        raise
 
 
 def _single_put(
@@ -304,18 +347,32 @@ def download_object(
     verify: bool = True,
 ) -> DownloadResult:
     """``Bucket.download_file``: see the module docstring.  ``verify=False`` skips the
-    whole-object check (the ranges are still checked against their Content-Range)."""
-    obj = api.head_object(bucket, key)
-    source = ObjectSource(api, obj, verify=verify)
-    return download_to_path(
-        source,
-        path,
-        config=config,
-        progress=progress,
-        cancel_token=cancel_token,
-        resume=resume,
-        keep_partial=keep_partial,
-    )
+    whole-object check (the ranges are still checked against their Content-Range).
+
+    The names and the destination are checked before the first request.  A download whose bytes
+    do not match the object's digest leaves nothing: no range of an object is vouched for by the
+    service, so its partial file could never be resumed from.
+    """
+    operation, resource = "download_file", _resource(bucket, key)
+    with labelled(operation, resource, source_label(path)):
+        _check_names(api, bucket, key, operation)
+        dest = check_destination(path, operation=operation, resource=resource)
+    with labelled(operation, resource, dest):
+        obj = api.head_object(bucket, key)
+        source = ObjectSource(api, obj, verify=verify)
+        try:
+            return download_to_path(
+                source,
+                dest,
+                config=config,
+                progress=progress,
+                cancel_token=cancel_token,
+                resume=resume,
+                keep_partial=keep_partial,
+            )
+        except HashDoesNotMatchError:
+            remove_quietly(*partial_paths(dest))
+            raise
 
 
 def iter_object(
@@ -328,6 +385,17 @@ def iter_object(
     cancel_token: Optional[CancelToken] = None,
 ) -> Iterator[bytes]:
     """The object's bytes in order, fetched ahead in parallel within a bounded window of pieces;
-    a whole-object mismatch raises after the last chunk (the bytes were already handed out)."""
-    obj = api.head_object(bucket, key)
-    return iter_range(ObjectSource(api, obj), byte_range, config=config, cancel_token=cancel_token)
+    a whole-object mismatch raises after the last chunk (the bytes were already handed out).
+    A malformed range is refused before the first request, one past the end after the HEAD."""
+    operation, resource = "iter_bytes", _resource(bucket, key)
+    with labelled(operation, resource):
+        _check_names(api, bucket, key, operation)
+        wanted = (
+            None
+            if byte_range is None
+            else ByteRange.parse(byte_range, operation=operation, resource=resource)
+        )
+        obj = api.head_object(bucket, key)
+        if wanted is not None:
+            wanted.check_within(obj.size, operation=operation, resource=resource)
+        return iter_range(ObjectSource(api, obj), wanted, config=config, cancel_token=cancel_token)

@@ -28,6 +28,7 @@ from cassdk_like.core.exceptions import (
     JobNotReadyError,
 )
 from cassdk_like.core.integrity import MiB, calc_part_size
+from cassdk_like.core.labels import labelled
 from cassdk_like.engine import (
     CancelToken,
     DownloadResult,
@@ -39,7 +40,6 @@ from cassdk_like.engine import (
     stream_range,
 )
 from cassdk_like.engine.destination import check_destination
-from cassdk_like.vault.highlevel._labels import labelled
 from cassdk_like.vault.highlevel.adapters import JobOutputSource
 from cassdk_like.vault.highlevel.inventory import Inventory, parse_inventory
 from cassdk_like.vault.highlevel.waiting import (

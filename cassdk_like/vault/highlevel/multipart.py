@@ -26,8 +26,8 @@ from cassdk_like.core.exceptions import (
     LocalFileError,
 )
 from cassdk_like.core.integrity import MAX_PARTS, combine_tree_hashes, hash_bytes
+from cassdk_like.core.labels import labelled, source_label
 from cassdk_like.engine import CancelToken, ProgressCallback, TransferConfig, upload_multipart
-from cassdk_like.vault.highlevel._labels import labelled, source_label
 from cassdk_like.vault.highlevel.adapters import VAULT_PART_SIZER, UploadTarget
 from cassdk_like.vault.highlevel.response import CASResponse
 

@@ -20,8 +20,8 @@ from cassdk_like.core.exceptions import (
     LocalFileError,
     TransferCancelledError,
 )
+from cassdk_like.core.labels import labelled, source_label
 from cassdk_like.engine import CancelToken, ProgressCallback, ProgressEvent, TransferConfig
-from cassdk_like.vault.highlevel._labels import labelled, source_label
 from cassdk_like.vault.highlevel.multipart import empty_file_error, initiate_for, is_path, local_file_size
 from cassdk_like.vault.lowlevel.validation import check_binary_reader, check_description
 

@@ -20,8 +20,8 @@ import attrs
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
 from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidByteRangeError
 from cassdk_like.core.integrity import MiB
+from cassdk_like.core.labels import labelled
 from cassdk_like.engine import CancelToken, ProgressCallback, TransferConfig
-from cassdk_like.vault.highlevel._labels import labelled
 from cassdk_like.vault.highlevel.api import CasAPI
 from cassdk_like.vault.highlevel.archive import Archive
 from cassdk_like.vault.highlevel.job import Job

@@ -1,8 +1,8 @@
 """Fill in what an error raised deeper down does not say: the operation, resource and local path.
 
-The transfer engine and the value checks know neither the vault nor the job a transfer belongs to,
-and argument checks do not know the local file; the high-level call does. Anything already set is
-kept (the most specific label wins).
+The transfer engine and the value checks know neither the vault, bucket, job or object a transfer
+belongs to, and argument checks do not know the local file; the high-level call does. Anything
+already set is kept (the most specific label wins).
 """
 
 from __future__ import annotations
