@@ -154,8 +154,18 @@ class FileObjectSource(_ChangeWatch):
         else:
             with self._lock:
                 self._file.seek(self._base + offset)
-                _fill_sequential(self._file, buf, self.name, self._base + offset, self.size)
+                try:
+                    _fill_sequential(self._file, buf, self.name, self._base + offset, self.size)
+                except LocalFileError:
+                    self._raise_if_resized()
+                    raise
         self._read_done(offset, len(buf))
+
+    def _raise_if_resized(self) -> None:
+        """A short read from a file that shrank says so (the caller holds the lock)."""
+        end = self._file.seek(0, io.SEEK_END)
+        if end != self._end:
+            raise _error(f"the file changed size while being uploaded ({self._end} -> {end})", self.name)
 
     def check_unchanged(self) -> None:
         if self._fd is not None and self._stat is not None:
@@ -164,9 +174,7 @@ class FileObjectSource(_ChangeWatch):
                 raise _changed(self._stat, now, self.name)
             return
         with self._lock:
-            end = self._file.seek(0, io.SEEK_END)
-        if end != self._end:
-            raise _error(f"the file changed size while being uploaded ({self._end} -> {end})", self.name)
+            self._raise_if_resized()
 
     def close(self) -> None:
         return None

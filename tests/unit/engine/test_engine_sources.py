@@ -102,3 +102,18 @@ def test_reads_notice_a_changed_file_within_a_mib(tmp_path: Path) -> None:
     unbacked.write(b"more")
     with pytest.raises(LocalFileError, match="changed size"):
         source.read_into(1024 * 1024, mib)
+
+
+def test_a_short_read_from_a_shrunk_file_object_says_the_file_changed_size() -> None:
+    source_file = io.BytesIO(b"x" * 4096)
+    source = FileObjectSource(source_file, None)
+    source.read_into(0, memoryview(bytearray(1024)))
+    source_file.truncate(1536)  # the file shrinks between two reads
+    with pytest.raises(LocalFileError, match=r"changed size while being uploaded \(4096 -> 1536\)"):
+        source.read_into(1024, memoryview(bytearray(1024)))
+
+
+def test_a_stream_that_ends_early_says_where() -> None:
+    source = StreamSource(io.BytesIO(b"x" * 100), 200)
+    with pytest.raises(LocalFileError, match="the data ended after 100 bytes, but its size is 200"):
+        source.read_into(0, memoryview(bytearray(200)))
