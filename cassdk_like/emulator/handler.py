@@ -187,7 +187,11 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, response: Response, decision: Decision) -> None:
         length = response.length
         try:
-            self.send_response(response.status)
+            self.log_request(response.status)
+            self.send_response_only(response.status)
+            if not any(name.lower() == "server" for name, _ in response.headers):
+                self.send_header("Server", self.version_string())  # a service may name its own
+            self.send_header("Date", self.date_time_string())
             for name, value in response.headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(length))
