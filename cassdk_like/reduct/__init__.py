@@ -1,0 +1,51 @@
+"""ReductStore: a blocking client for the time-series blob store's HTTP API v1 (docs/reduct-client.md §1)."""
+
+from cassdk_like.reduct.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    QuotaExceeded,
+    ReductError,
+    TooEarly,
+    Unauthorized,
+    UnprocessableEntity,
+)
+from cassdk_like.reduct.models import (
+    BucketFullInfo,
+    BucketInfo,
+    BucketSettings,
+    Defaults,
+    EntryInfo,
+    FullTokenInfo,
+    LicenseInfo,
+    Permissions,
+    QuotaType,
+    ServerInfo,
+    Status,
+    Token,
+)
+
+__all__ = [
+    "BadRequest",
+    "BucketFullInfo",
+    "BucketInfo",
+    "BucketSettings",
+    "Conflict",
+    "Defaults",
+    "EntryInfo",
+    "Forbidden",
+    "FullTokenInfo",
+    "LicenseInfo",
+    "NotFound",
+    "Permissions",
+    "QuotaExceeded",
+    "QuotaType",
+    "ReductError",
+    "ServerInfo",
+    "Status",
+    "Token",
+    "TooEarly",
+    "Unauthorized",
+    "UnprocessableEntity",
+]
