@@ -15,12 +15,13 @@ from typing import Dict, Mapping, Optional, Tuple, Type
 
 from cassdk_like.core.errorparse import ParsedError, header_error_parser
 from cassdk_like.core.errortable import ErrorDecoder, ErrorTable
-from cassdk_like.core.exceptions import CASServerError
+from cassdk_like.core.exceptions import CASClientError, CASServerError
 
 __all__ = [
     "ERROR_HEADER",
     "REDUCT_ERRORS",
     "REDUCT_ERROR_DECODER",
+    "ApiVersionError",
     "BadRequest",
     "Conflict",
     "Forbidden",
@@ -96,6 +97,10 @@ class ReductError(CASServerError):
 
     def __hash__(self) -> int:
         return hash((self.status, self.message))
+
+
+class ApiVersionError(CASClientError):
+    """The server speaks another major version of the API than this client (docs/reduct-client.md §2)."""
 
 
 class BadRequest(ReductError):
