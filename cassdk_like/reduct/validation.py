@@ -25,6 +25,7 @@ __all__ = [
     "check_labels",
     "check_permission_names",
     "check_positive_int",
+    "check_query_entries",
     "check_token_name",
     "entry_resource",
     "label_text",
@@ -258,3 +259,32 @@ def check_labels(
             )
         found[name] = text
     return found
+
+
+_ENTRY_PATTERN = re.compile(r"[A-Za-z0-9_/*-]+")
+
+
+def check_query_entries(entries: Any, operation: str, bucket: str) -> Tuple[str, ...]:
+    """A query's entry name(s): one name or a list, each a name or a ``*`` wildcard pattern."""
+    names = (
+        (entries,)
+        if isinstance(entries, str)
+        else tuple(entries)
+        if isinstance(entries, (list, tuple))
+        else None
+    )
+    if not names:
+        raise InvalidNameError(
+            f"entries must be an entry name or a non-empty list of names, got {entries!r}",
+            operation=operation,
+            resource=f"bucket {bucket!r}",
+        )
+    for name in names:
+        if not isinstance(name, str) or not _ENTRY_PATTERN.fullmatch(name) or "" in name.split("/"):
+            raise InvalidNameError(
+                "a queried entry is a name or a '*' pattern of letters, digits, '-', '_' and '/', "
+                f"got {name!r}",
+                operation=operation,
+                resource=f"bucket {bucket!r}",
+            )
+    return names
