@@ -50,6 +50,8 @@ def add(
     if api is not None:
         all_headers.setdefault("x-reduct-api", api)
     kwargs: Dict[str, Any] = {"status": status, "headers": all_headers}
+    if "content-type" in all_headers:
+        kwargs["content_type"] = all_headers.pop("content-type")
     if json is not None:
         kwargs["json"] = json
     else:
