@@ -5,7 +5,9 @@ name each service and its base URL (``service <name> <url>``); ``export`` lines 
 into a shell. The printed secret key is a local test credential: showing it is the point.
 
 The CAS default port is 8390, not 8383: 8383 is ReductStore's well-known port, and the ReductStore
-service will take it. S3 listens on 8391 and COS on 8392 unless ``--service-port`` says otherwise.
+service takes it. S3 listens on 8391 and COS on 8392 unless ``--service-port`` says otherwise.
+ReductStore runs without authentication unless ``--reduct-token`` (or ``RS_API_TOKEN``) gives the
+value of its full-access ``init-token``; serve then exports it as ``REDUCT_API_TOKEN``.
 """
 
 from __future__ import annotations
@@ -24,14 +26,14 @@ __all__ = ["DEFAULT_CAS_PORT", "DEFAULT_PORTS", "build_parser", "describe", "ser
 #: the port ``cascmd serve`` gives the CAS service unless told otherwise
 DEFAULT_CAS_PORT = 8390
 #: the ports of the other services unless ``--service-port NAME=PORT`` says otherwise
-DEFAULT_PORTS = {"s3": 8391, "cos": 8392}
+DEFAULT_PORTS = {"s3": 8391, "cos": 8392, "reduct": 8383}
 
 
 def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Run the local emulator: the CAS vault service (CAS and Glacier dialects), S3 and "
-        "Tencent COS buckets, each service on its own port.",
+        "Tencent COS buckets and ReductStore, each service on its own port.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -47,7 +49,8 @@ def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
         metavar="NAME=PORT",
         type=_service_port,
         help="the port of one service (repeatable; cas=PORT is the same as --port PORT; defaults "
-        f"s3={DEFAULT_PORTS['s3']}, cos={DEFAULT_PORTS['cos']}; 0 picks a free one)",
+        f"s3={DEFAULT_PORTS['s3']}, cos={DEFAULT_PORTS['cos']}, reduct={DEFAULT_PORTS['reduct']};"
+        " 0 picks a free one)",
     )
     parser.add_argument(
         "--data-dir", default=None, help="keep state here across restarts (default: temporary)"
@@ -63,6 +66,11 @@ def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
     parser.add_argument("--secret-key", default=None, help="secret key (default: generated)")
     parser.add_argument(
         "--max-vaults", type=int, default=1000, help="vault limit (default 1000, as the service)"
+    )
+    parser.add_argument(
+        "--reduct-token",
+        default=None,
+        help="ReductStore init-token value (default: $RS_API_TOKEN; neither: authentication disabled)",
     )
     return parser
 
@@ -88,7 +96,7 @@ def describe(emu: Emulator) -> List[str]:
         f"  glacier     SigV4 service 'glacier', region {emu.settings.glacier_region},"
         f" {emu.endpoint}/-/vaults",
     ]
-    s3_url, cos_url = endpoints.get("s3"), endpoints.get("cos")
+    s3_url, cos_url, reduct_url = endpoints.get("s3"), endpoints.get("cos"), endpoints.get("reduct")
     if s3_url:
         lines.append(
             f"  s3          SigV4 service 's3', region {emu.s3_service.region},"
@@ -99,6 +107,9 @@ def describe(emu: Emulator) -> List[str]:
             f"  cos         q-sign, Host <bucket>-{emu.appid}.cos.{emu.cos_service.region}.myqcloud.com"
             f" sent to {cos_url}"
         )
+    if reduct_url:
+        auth = "token init-token (full access)" if emu.reduct_api_token is not None else "authentication off"
+        lines.append(f"  reduct      ReductStore API 1.21 at {reduct_url}/api/v1, {auth}")
     lines += [
         f"  admin       {emu.endpoint}/_emulator/info, /_emulator/stats, /_emulator/faults",
         "# paste into a shell (cascmd and cassdk_like.core.config read these):",
@@ -121,6 +132,10 @@ def describe(emu: Emulator) -> List[str]:
             f"export COS_SECRET_ID={quote(emu.secret_id)}",
             f"export COS_SECRET_KEY={quote(emu.secret_key)}",
         ]
+    if reduct_url:
+        lines.append(f"export REDUCT_URL={quote(reduct_url)}")
+        if emu.reduct_api_token is not None:
+            lines.append(f"export REDUCT_API_TOKEN={quote(emu.reduct_api_token)}")
     lines.append("Press Ctrl-C to stop.")
     return lines
 
@@ -142,6 +157,7 @@ def _start(args: argparse.Namespace) -> Optional[Emulator]:
             secret_id=args.secret_id,
             secret_key=args.secret_key,
             max_vaults=args.max_vaults,
+            reduct_api_token=args.reduct_token,
         )
     except (OSError, RuntimeError, ValueError) as exc:
         print(f"cannot start the emulator: {exc}", file=sys.stderr)

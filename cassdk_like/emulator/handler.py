@@ -23,7 +23,7 @@ from cassdk_like.emulator.db import CHUNK, IncompleteBody
 from cassdk_like.emulator.faults import Decision
 from cassdk_like.emulator.pipeline import Pipeline
 from cassdk_like.emulator.service import BAD_REQUEST, INTERNAL_ERROR, LENGTH_REQUIRED, REQUEST_TIMEOUT
-from cassdk_like.emulator.wire import BodyReader, Request, Response
+from cassdk_like.emulator.wire import BodyReader, FileBody, Request, Response
 
 __all__ = ["EmulatorHTTPServer", "Handler"]
 
@@ -132,6 +132,7 @@ class Handler(BaseHTTPRequestHandler):
             reader,
             raw_path=split.path,
             raw_headers=raw_headers,
+            client_ip=str(self.client_address[0]) if self.client_address else "",
         )
         pipeline = self.server.pipeline
         decision = Decision()
@@ -187,7 +188,11 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, response: Response, decision: Decision) -> None:
         length = response.length
         try:
-            self.send_response(response.status)
+            self.log_request(response.status)
+            self.send_response_only(response.status)
+            if not any(name.lower() == "server" for name, _ in response.headers):
+                self.send_header("Server", self.version_string())  # a service may name its own
+            self.send_header("Date", self.date_time_string())
             for name, value in response.headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(length))
@@ -210,24 +215,33 @@ class Handler(BaseHTTPRequestHandler):
 
     def _write_body(self, response: Response, limit: int, rate: Optional[float]) -> None:
         job_output = response.job_output
-        if response.file is None:
-            sender = _Sender(self, rate, job_output)
+        parts = response.file_parts
+        sender = _Sender(self, rate, job_output)
+        if not parts:
             sender.write(memoryview(response.body)[:limit])
             return
-        with open(response.file.path, "rb") as source:
-            if rate is None and limit == response.file.length:
-                sent = self.connection.sendfile(source, response.file.offset, limit)
-                self.count_sent(sent, job_output)
+        for part in parts:
+            if limit <= 0:
+                return
+            self._write_file(part, min(limit, part.length), sender)
+            limit -= part.length
+
+    def _write_file(self, part: FileBody, limit: int, sender: _Sender) -> None:
+        if limit <= 0:
+            return
+        with open(part.path, "rb") as source:
+            if sender.rate is None and limit == part.length:
+                sent = self.connection.sendfile(source, part.offset, limit)
+                self.count_sent(sent, sender.job_output)
                 if sent != limit:
                     raise ConnectionError("sendfile stopped early")
                 return
-            source.seek(response.file.offset)
-            sender = _Sender(self, rate, job_output)
+            source.seek(part.offset)
             remaining = limit
             while remaining > 0:
                 chunk = source.read(min(CHUNK, remaining))
                 if not chunk:
-                    raise OSError("job output shorter than recorded")
+                    raise OSError("file body shorter than recorded")
                 sender.write(memoryview(chunk))
                 remaining -= len(chunk)
 

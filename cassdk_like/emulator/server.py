@@ -1,14 +1,16 @@
 """``Emulator``: strict, disk-backed local services on loopback, each on its own port.
 
 Start it in process (``with Emulator() as emu:``) or from the shell (``python -m cassdk_like.emulator``).
-It runs the CAS vault service (both dialects on one port) and the bucket services ``s3`` and
-``cos``; ``emu.endpoints`` maps each service to its base URL. Every signature is verified, bodies
+It runs the CAS vault service (both dialects on one port), the bucket services ``s3`` and
+``cos``, and ``reduct`` (the ReductStore HTTP API); ``emu.endpoints`` maps each service to its base
+URL. Every signature is verified, bodies
 stream to disk while hashing, and the state is kept in ``data_dir`` across restarts (a temporary
 folder, removed on exit, by default).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import tempfile
@@ -29,6 +31,7 @@ from cassdk_like.emulator.db import Database
 from cassdk_like.emulator.faults import Faults, Stats
 from cassdk_like.emulator.host import ServiceHost
 from cassdk_like.emulator.pipeline import Observer
+from cassdk_like.emulator.reduct.service import ReductService, ReductSettings
 from cassdk_like.emulator.s3.service import S3Service, S3Settings
 from cassdk_like.emulator.service import Account, Environment, Service, ServiceFactory
 
@@ -51,7 +54,9 @@ class Emulator:
     uploads live 24 h), ``fsync`` (default: on with a data_dir, off for the temporary folder).
     Buckets: ``s3_region`` (where S3 requests that name no region go; buckets live in their
     LocationConstraint), ``region`` is also COS's default region, ``foreign_buckets`` are bucket
-    names another account owns (taken on create, forbidden to use).
+    names another account owns (taken on create, forbidden to use). ReductStore:
+    ``reduct_api_token`` is the value of the full-access token ``init-token`` (None: the
+    ``RS_API_TOKEN`` environment variable, and without it authentication is disabled).
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class Emulator:
         retention: float = 24 * 3600.0,
         allow_empty_archives: bool = False,
         fsync: Optional[bool] = None,
+        reduct_api_token: Optional[str] = None,
         socket_timeout: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -124,6 +130,10 @@ class Emulator:
                 self.environment, CosSettings(region=region, max_skew=max_skew, foreign_buckets=foreign)
             )
             self._host.add(self.cos_service, self._ports.get("cos", 0))
+            if reduct_api_token is None:
+                reduct_api_token = os.environ.get("RS_API_TOKEN") or None
+            self.reduct_service = ReductService(self.environment, ReductSettings(api_token=reduct_api_token))
+            self._host.add(self.reduct_service, self._ports.get("reduct", 0))
         except BaseException:
             self._close_storage()
             raise
@@ -201,6 +211,11 @@ class Emulator:
     def secret_key(self) -> str:
         """The local test secret (printing it is fine; it never appears in repr)."""
         return self._secret_key
+
+    @property
+    def reduct_api_token(self) -> Optional[str]:
+        """The ReductStore init token's value (None: the service runs without authentication)."""
+        return self.reduct_service.settings.api_token
 
     @property
     def port(self) -> int:

@@ -54,8 +54,9 @@ class Request:
     """A parsed request: ``path`` is percent-decoded, ``headers`` keys are lowercase.
 
     ``raw_path`` and ``raw_headers`` are as received (signature schemes that sign the encoded path or
-    the original header case need them). The host fills in ``service``, ``operation`` (``"Unknown"``
-    when the service's routing refused the request) and ``request_id`` before the service sees it.
+    the original header case need them); ``client_ip`` is the peer's address (IP allow-lists). The
+    host fills in ``service``, ``operation`` (``"Unknown"`` when the service's routing refused the
+    request) and ``request_id`` before the service sees it.
     """
 
     method: str
@@ -65,6 +66,7 @@ class Request:
     body: BodyReader
     raw_path: str = ""
     raw_headers: List[Tuple[str, str]] = field(default_factory=list)
+    client_ip: str = ""
     service: str = ""
     operation: str = ""
     request_id: str = ""
@@ -110,17 +112,27 @@ class FileBody:
 
 @dataclass
 class Response:
-    """``job_output`` marks bodies counted apart in the statistics (CAS job output)."""
+    """``job_output`` marks bodies counted apart in the statistics (CAS job output). The body is
+    ``body``, or ``file``, or ``files``: several file ranges sent one after another (a batch of
+    records, each in its own file)."""
 
     status: int
     headers: List[Tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     file: Optional[FileBody] = None
     job_output: bool = False
+    files: List[FileBody] = field(default_factory=list)
 
     @property
     def length(self) -> int:
+        if self.files:
+            return sum(part.length for part in self.files)
         return self.file.length if self.file is not None else len(self.body)
+
+    @property
+    def file_parts(self) -> List[FileBody]:
+        """The file ranges of the body, in order (empty for a bytes body)."""
+        return list(self.files) if self.files else ([self.file] if self.file is not None else [])
 
 
 def new_request_id() -> str:

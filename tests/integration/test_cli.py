@@ -15,9 +15,9 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 
 from cassdk_like.bucket import BucketAPI, COSClient, S3Client
-from cassdk_like.cli.main import build_parser, main
+from cassdk_like.cli.main import main
 from cassdk_like.emulator import Emulator
-from cassdk_like.emulator.cli import DEFAULT_CAS_PORT, describe
+from cassdk_like.emulator.cli import DEFAULT_CAS_PORT, DEFAULT_PORTS, describe
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,8 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
     env = _clean_env(tmp_path)
     script = Path(sys.executable).with_name("cascmd")
     argv = [str(script), "serve", "--port", "0", "--job-delay-scale", "0", "--data-dir", str(tmp_path / "d")]
-    argv += ["--service-port", "s3=0", "--service-port", "cos=0"]
+    argv += ["--service-port", "s3=0", "--service-port", "cos=0", "--service-port", "reduct=0"]
+    argv += ["--reduct-token", "pasted-reduct-token"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
@@ -143,7 +144,7 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
                 break
         services = [line.split() for line in lines if line.startswith("service ")]
         assert lines[0].startswith("service ")  # the services come first, one line each
-        assert [name for _, name, _url in services] == ["cas", "s3", "cos"]
+        assert [name for _, name, _url in services] == ["cas", "s3", "cos", "reduct"]
         endpoint = services[0][2]
         assert endpoint.startswith("http://127.0.0.1:")
         assert not endpoint.endswith(":8383")
@@ -156,10 +157,13 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
             "CAS_ENDPOINT", "CAS_APPID", "CAS_SECRET_ID", "CAS_SECRET_KEY",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3",
             "COS_ENDPOINT", "COS_APPID", "COS_REGION", "COS_SECRET_ID", "COS_SECRET_KEY",
+            "REDUCT_URL", "REDUCT_API_TOKEN",
         }  # fmt: skip
         assert exported["CAS_ENDPOINT"] == endpoint
         assert exported["AWS_ENDPOINT_URL_S3"] == services[1][2]
         assert exported["COS_ENDPOINT"] == services[2][2]
+        assert exported["REDUCT_URL"] == services[3][2]
+        assert exported["REDUCT_API_TOKEN"] == "pasted-reduct-token"
 
         cas_env = dict(env, **{k: v for k, v in exported.items() if k.startswith("CAS_")})
         made = _cascmd("create-vault", "pasted", env=cas_env)
@@ -181,15 +185,16 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
     assert "Traceback" not in errors
 
 
-def test_cascmd_serve_defaults_to_port_8390_not_reductstore_8383(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cascmd_serve_gives_cas_8390_and_reductstore_its_own_8383(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["serve", "--help"])
     assert info.value.code == 0
-    help_text = capsys.readouterr().out
-    assert "default 8390" in help_text
-    assert "8383" not in help_text
-    assert "8383" not in build_parser().format_help()
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "the CAS port; 0 picks a free one (default 8390)" in help_text
+    assert "reduct=8383" in help_text
+    assert "--reduct-token" in help_text
     assert DEFAULT_CAS_PORT == 8390
+    assert DEFAULT_PORTS["reduct"] == 8383
 
 
 def test_serve_refuses_conflicting_ports(capsys: pytest.CaptureFixture[str]) -> None:
