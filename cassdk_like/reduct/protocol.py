@@ -225,7 +225,7 @@ def encode_v2_removal(records: Sequence[BatchRecord]) -> Dict[str, str]:
     """The v2 headers naming records to remove."""
     entries, start, ordered = _v2_frame(records)
     headers = _v2_headers(entries, start, None)
-    headers.update({f"{_PREFIX}{idx}-{record.timestamp - start}": "0" for idx, record in ordered})
+    headers.update({f"{_PREFIX}{idx}-{record.timestamp - start}": "0," for idx, record in ordered})
     return headers
 
 

@@ -341,7 +341,7 @@ def test_remove_record_batch_names_records_only(bucket: Bucket, mock: responses.
     batch.add(6)
     errors = bucket.remove_batch("cam", batch)
     headers = {k.lower(): v for k, v in sent(mock).headers.items()}
-    assert (headers["x-reduct-0-0"], headers["x-reduct-0-1"]) == ("0", "0")
+    assert (headers["x-reduct-0-0"], headers["x-reduct-0-1"]) == ("0,", "0,")
     assert isinstance(errors[6], NotFound)
 
 
