@@ -27,6 +27,7 @@ KEY_LINES: Dict[str, str] = {
     "resume_upload.py": "resume example verified",
     "lowlevel_client.py": "low-level example verified",
     "bucket_transfers.py": "bucket example verified",
+    "reduct_quickstart.py": "reduct quickstart verified",
 }
 
 _CONNECTION_VARS = (
@@ -42,6 +43,8 @@ _CONNECTION_VARS = (
     "AWS_ENDPOINT_URL",
     "COS_SECRET_ID",
     "COS_SECRET_KEY",
+    "REDUCT_URL",
+    "REDUCT_API_TOKEN",
 )
 
 

@@ -274,8 +274,12 @@ class Bucket:
         for key, value in (("start", start), ("stop", stop)):
             if value is not None:
                 document[key] = to_microseconds(value, what=key, operation=operation, resource=resource)
-        if "start" in document and "stop" in document and document["start"] > document["stop"]:
-            raise InvalidArgumentError("start is after stop", operation=operation, resource=resource)
+        if "start" in document and "stop" in document and document["start"] >= document["stop"]:
+            raise InvalidArgumentError(
+                "start must be before stop (the range is start <= timestamp < stop)",
+                operation=operation,
+                resource=resource,
+            )
         if when is not None:
             if not isinstance(when, Mapping):
                 raise InvalidArgumentError(
@@ -319,7 +323,7 @@ class Bucket:
         continuous: bool = False,
         poll_interval: float = 1.0,
     ) -> Iterator[Record]:
-        """The records of one or more entries (names or ``*`` patterns) in ``[start, stop]``.
+        """The records of one or more entries (names or ``*`` patterns) with ``start <= ts < stop``.
 
         Arguments are checked now; the query starts at the first ``next()``.  Records come batch
         by batch as the server sends them (docs/reduct-client.md §9); each record's body must be
