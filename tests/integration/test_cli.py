@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 import pytest
+import requests
 
 from cassdk_like.bucket import BucketAPI, COSClient, S3Client
 from cassdk_like.cli.main import main
@@ -164,6 +165,12 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
         assert exported["COS_ENDPOINT"] == services[2][2]
         assert exported["REDUCT_URL"] == services[3][2]
         assert exported["REDUCT_API_TOKEN"] == "pasted-reduct-token"
+        me = requests.get(
+            exported["REDUCT_URL"] + "/api/v1/me",
+            headers={"Authorization": f"Bearer {exported['REDUCT_API_TOKEN']}"},
+            timeout=30,
+        )
+        assert (me.status_code, me.json()["name"]) == (200, "init-token")
 
         cas_env = dict(env, **{k: v for k, v in exported.items() if k.startswith("CAS_")})
         made = _cascmd("create-vault", "pasted", env=cas_env)

@@ -23,6 +23,7 @@ __all__ = [
     "parse_v1",
     "parse_v2",
     "parse_v2_changes",
+    "parse_v2_keys",
     "v1_header_value",
 ]
 
@@ -269,6 +270,18 @@ def parse_v2(
         item = BatchItem(entries[index], start + delta, size, content_type, labels, index, delta)
         previous[index] = item
         items.append(item)
+    return entries, start, items
+
+
+def parse_v2_keys(headers: Mapping[str, str]) -> Tuple[List[str], int, List[BatchItem]]:
+    """A remove batch: only the records' names count (entry index and time), not their values."""
+    entries = _parse_entries(headers)
+    start = _parse_start(headers)
+    items = []
+    for index, delta, _raw in _record_headers(headers):
+        if index >= len(entries):
+            raise reduct_error(422, f"Invalid header 'x-reduct-{index}-{delta}': entry index out of range")
+        items.append(BatchItem(entries[index], start + delta, 0, "", {}, index, delta))
     return entries, start, items
 
 

@@ -16,6 +16,7 @@ from cassdk_like.emulator.reduct.batch import (
     entries_header,
     parse_v2,
     parse_v2_changes,
+    parse_v2_keys,
 )
 from cassdk_like.emulator.reduct.context import Context, empty, json_response
 from cassdk_like.emulator.reduct.errors import reduct_error
@@ -69,7 +70,7 @@ def io_update(ctx: Context) -> Response:
 
 def io_remove(ctx: Context) -> Response:
     ctx.write_access(ctx.bucket)
-    entries, start, items = parse_v2(ctx.request.headers)
+    entries, start, items = parse_v2_keys(ctx.request.headers)
     ctx.store.require_bucket(ctx.bucket)
     errors: List[Tuple[BatchItem, ApiError]] = []
     for item in items:

@@ -236,14 +236,20 @@ def remove_batch(ctx: Context) -> Response:
 
 
 def open_query(ctx: Context, entry: Optional[str], entries: List[str], request: QueryRequest) -> Query:
-    """Resolve the time range (defaults: the oldest record, one past the latest) and register."""
+    """Resolve the time range and register. Each entry defaults to its own range (its oldest
+    record, one past its latest), and each must have ``start <= stop``, as on the server."""
+    if not request.continuous:
+        for name in entries:
+            oldest, latest = ctx.store.time_range(ctx.bucket, [name])
+            first = oldest if request.start is None else request.start
+            end = latest + 1 if request.stop is None else request.stop
+            if first > end:
+                raise reduct_error(422, "Start time must be before stop time")
     oldest, latest = ctx.store.time_range(ctx.bucket, entries)
     start = oldest if request.start is None else request.start
     stop = latest + 1 if request.stop is None else request.stop
-    if request.continuous:
-        stop = MAX_TIMESTAMP if request.stop is None else request.stop
-    if start > stop and not request.continuous:
-        raise reduct_error(422, "Start time must be before stop time")
+    if request.continuous and request.stop is None:
+        stop = MAX_TIMESTAMP
     return ctx.state.queries.open(ctx.bucket, entry, entries, start, stop, request)
 
 

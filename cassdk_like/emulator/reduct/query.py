@@ -404,6 +404,7 @@ class QueryRegistry:
         condition = None if request.when is None else compile_when(request.when, request.strict)
         now = self.clock()
         with self._lock:
+            self._expire(now)
             query = Query(
                 id=next(self._ids),
                 bucket=bucket,
@@ -424,9 +425,7 @@ class QueryRegistry:
         """The open query (its TTL restarts), or 404 with the server's sentence."""
         now = self.clock()
         with self._lock:
-            for key, query in list(self._queries.items()):
-                if now - query.last_access >= query.ttl:
-                    del self._queries[key]
+            self._expire(now)
             found = self._queries.get(query_id)
             if found is None or found.bucket != bucket or found.entry != entry:
                 raise reduct_error(
@@ -435,6 +434,11 @@ class QueryRegistry:
                 )
             found.last_access = now
             return found
+
+    def _expire(self, now: float) -> None:
+        """Forget the queries not read for their TTL (call with the lock held)."""
+        for key in [k for k, q in self._queries.items() if now - q.last_access >= q.ttl]:
+            del self._queries[key]
 
     def close(self, query_id: int) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ inside each operation, where the server checks its policy (docs/reduct-protocol.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
@@ -60,6 +61,8 @@ _HOST_MESSAGES: Mapping[str, Tuple[int, str]] = {
 
 Operation = Callable[[Context], Response]
 
+_log = logging.getLogger("cassdk_like.emulator")
+
 
 class ReductService(ServiceBase):
     """ReductStore on one port. Thread-safe."""
@@ -102,13 +105,19 @@ class ReductService(ServiceBase):
     def _remove_bucket(self, name: str) -> None:
         self.store.mark_deleting(name, self.env.clock() + self.settings.deletion_delay)
         self.queries.drop_bucket(name)
-        timer = threading.Timer(self.settings.deletion_delay, self.finish_deletions)
+        timer = threading.Timer(self.settings.deletion_delay, self._sweep_in_background)
         timer.daemon = True
         with self._timers_lock:
             self._timers = [t for t in self._timers if t.is_alive()]
             self._timers.append(timer)
             if self._running:
                 timer.start()
+
+    def _sweep_in_background(self) -> None:
+        try:
+            self.finish_deletions()
+        except Exception:  # the emulator stopped under the timer; the next start finishes the job
+            _log.debug("background bucket removal interrupted", exc_info=True)
 
     def finish_deletions(self, *, now: Optional[float] = None) -> None:
         """Drop every bucket whose removal is due (all of them with ``now=inf``)."""

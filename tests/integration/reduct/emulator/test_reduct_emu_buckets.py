@@ -80,8 +80,9 @@ def test_info_list_and_entries_in_reduct_py(
         info = await bucket.info()
         assert info.name == reduct_bucket_name
         assert (info.entry_count, info.size, info.oldest_record, info.latest_record) == (2, 9, 5, 30)
-        assert info.status.value == "READY"
         assert info.is_provisioned is False
+        if hasattr(info, "status"):  # reduct-py 1.19+ models the status
+            assert info.status.value == "READY"
         entries = {e.name: e for e in await bucket.get_entry_list()}
         assert set(entries) == {"a", "b"}
         assert (entries["a"].record_count, entries["a"].size, entries["a"].block_count) == (3, 6, 2)

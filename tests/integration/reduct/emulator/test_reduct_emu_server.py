@@ -7,6 +7,8 @@ import asyncio
 import requests
 from reduct import Client
 
+from cassdk_like.emulator import Emulator
+
 API = "/api/v1"
 
 
@@ -32,3 +34,20 @@ def test_an_unknown_path_is_a_404_with_the_error_header_and_body(reduct_url: str
     assert response.headers["x-reduct-error"] == "Not found"
     assert response.headers["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found"}
+
+
+def test_the_admin_info_names_the_service_without_the_token(
+    reduct_emulator: Emulator, reduct_token: str
+) -> None:
+    info = reduct_emulator.info()
+    assert info["services"]["reduct"] == {"version": "1.21.0", "api": "1.21", "auth": True}
+    assert info["endpoints"]["reduct"] == reduct_emulator.endpoints["reduct"]
+    assert reduct_token not in str(info) + repr(reduct_emulator)
+
+
+def test_a_known_path_with_another_method_is_405(reduct_url: str, reduct_token: str) -> None:
+    response = requests.patch(
+        reduct_url + API + "/info", headers={"Authorization": f"Bearer {reduct_token}"}, timeout=10
+    )
+    assert (response.status_code, response.headers["x-reduct-error"]) == (405, "Method not allowed")
+    assert response.headers["x-reduct-api"] == "1.21"
