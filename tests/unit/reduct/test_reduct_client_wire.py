@@ -23,8 +23,7 @@ from cassdk_like.reduct import (
     Token,
     Unauthorized,
 )
-
-from .conftest import API, BASE, TOKEN, add, error, sent
+from tests.unit.reduct.reduct_wire import API, BASE, TOKEN, add, error, sent
 
 SETTINGS = {"max_block_size": 64000000, "max_block_records": 1024, "quota_type": "NONE", "quota_size": 0}
 INFO = {

@@ -10,8 +10,7 @@ import responses
 
 from cassdk_like.core.exceptions import BadResponseError
 from cassdk_like.reduct import Bucket, Client, NotFound
-
-from .conftest import add, error, sent
+from tests.unit.reduct.reduct_wire import add, error, sent
 
 
 @pytest.fixture

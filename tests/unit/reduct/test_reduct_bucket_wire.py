@@ -20,8 +20,7 @@ from cassdk_like.reduct import (
     RecordBatch,
     TooEarly,
 )
-
-from .conftest import API, add, error, sent
+from tests.unit.reduct.reduct_wire import API, add, error, sent
 
 SETTINGS = {"max_block_size": 64000000, "max_block_records": 1024, "quota_type": "FIFO", "quota_size": 5}
 FULL = {

@@ -13,8 +13,7 @@ import urllib3.exceptions
 from cassdk_like.core.exceptions import ConnectionFailedError, TimedOutError
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.reduct import Bucket, Client, InternalServerError, Permissions
-
-from .conftest import API, BASE, TOKEN, add, error, sent
+from tests.unit.reduct.reduct_wire import API, BASE, TOKEN, add, error, sent
 
 INFO = {
     "version": "1.21.0",
