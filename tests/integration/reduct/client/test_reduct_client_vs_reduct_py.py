@@ -107,7 +107,15 @@ def _theirs(url: str, token: str, bucket: str, entry: str, **query: Any) -> List
         async with _reduct_py(url, token) as rpy:
             remote = await rpy.get_bucket(bucket)
             return [
-                (r.entry, r.timestamp, r.size, r.content_type, r.labels, await r.read_all())
+                # reduct-py 1.17 (Python 3.9) records carry no entry name
+                (
+                    getattr(r, "entry", entry),
+                    r.timestamp,
+                    r.size,
+                    r.content_type,
+                    r.labels,
+                    await r.read_all(),
+                )
                 async for r in remote.query(entry, **query)
             ]
 
