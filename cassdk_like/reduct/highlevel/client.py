@@ -10,7 +10,7 @@ first when no answer has come yet, so it never has to guess.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, List, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError
 from cassdk_like.core.http.retry import RetryPolicy
@@ -90,7 +90,7 @@ class Client:
         return self._ll.url
 
     @property
-    def api_version(self) -> Optional[tuple]:  # type: ignore[type-arg]
+    def api_version(self) -> Optional[Tuple[int, int]]:
         """(major, minor) of the server's API once an answer has told it, else None."""
         return self._ll.api_version
 

@@ -79,6 +79,7 @@ class Record:
         self.last = last
         self._body = body
         self._taken = False
+        self._skipped = False
 
     @classmethod
     def from_response(cls, response: HttpResponse, entry: str, *, head: bool) -> Record:
@@ -86,7 +87,7 @@ class Record:
         headers = response.headers
         try:
             timestamp = int(headers["x-reduct-time"])
-            size = int(headers.get("content-length", "0"))
+            size = int(headers["content-length"])
         except (KeyError, ValueError):
             raise BadResponseError(
                 "a record answer needs x-reduct-time and Content-Length headers",
@@ -113,6 +114,11 @@ class Record:
         return to_datetime(self.timestamp)
 
     def _take(self) -> Optional[RecordBody]:
+        if self._skipped:
+            raise CASClientError(
+                "the record's body was skipped: a query's records must be read before taking the next one",
+                resource=self._where(),
+            )
         if self._taken:
             raise CASClientError(
                 "the record's body was already read (a body can be read once)", resource=self._where()
@@ -151,7 +157,8 @@ class Record:
 
     def _skip(self) -> None:
         """Drop what the caller left unread (queries call it before the next record)."""
-        if self._body is not None:
+        if self._body is not None and self._body.remaining:
+            self._skipped = not self._taken
             self._taken = True
             self._body.skip()
 

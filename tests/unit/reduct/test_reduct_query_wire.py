@@ -147,3 +147,17 @@ def test_continuous_queries_poll_after_204(bucket: Bucket, mock: responses.Reque
     assert first.read_all() == b"z"
     assert sent(mock, 0).json()["continuous"] is True
     records.close()  # type: ignore[attr-defined]
+
+
+def test_a_body_left_behind_is_skipped_and_says_so(bucket: Bucket, mock: responses.RequestsMock) -> None:
+    from cassdk_like.core.exceptions import CASClientError
+
+    add(mock, "POST", "/io/data/q", json={"id": 1})
+    headers = _batch("true", x_reduct_0_0="3,text/plain", x_reduct_0_1="3")
+    headers["content-length"] = "6"
+    add(mock, "GET", "/io/data/read", body=b"abcdef", headers=headers)
+    records = bucket.query("cam")
+    first, second = next(records), next(records)
+    assert second.read_all() == b"def"  # the first record's bytes were skipped, not handed to the second
+    with pytest.raises(CASClientError, match="skipped"):
+        first.read_all()
