@@ -14,7 +14,7 @@ error body), ``faults`` (fault rules and statistics), ``admin`` (``/_emulator/..
 ``db`` (sqlite index + blob files), ``wire`` (requests, responses), ``errors``; ``service`` is the
 contract a service implements (:class:`Service`), ``host`` runs them, ``server`` is
 :class:`Emulator`, ``cli`` the ``serve`` command. One sub-package per service: ``cas`` (vaults, both
-dialects).
+dialects), ``objectstore`` with ``s3`` and ``cos``, ``reduct`` (ReductStore).
 """
 
 from cassdk_like.emulator.errors import ApiError

@@ -258,6 +258,7 @@ class TokenStore:
         self.enabled = api_token is not None
         self._lock = threading.Lock()
         self._written_access: Dict[str, float] = {}
+        self._last_seen: Dict[str, float] = {}
         db.add_tables(_SCHEMA, "SELECT NULL")
         if api_token is not None:
             self._provision_init_token(api_token)
@@ -279,13 +280,21 @@ class TokenStore:
     # -- reading ----------------------------------------------------------------------------------
 
     def _all(self) -> List[Token]:
-        return [_token_from_row(row) for row in self.db.rows("SELECT * FROM rs_tokens ORDER BY name")]
+        return [self._seen(_token_from_row(r)) for r in self.db.rows("SELECT * FROM rs_tokens ORDER BY name")]
+
+    def _seen(self, token: Token) -> Token:
+        """The token with its latest use, which reaches the database at most once a second."""
+        with self._lock:
+            seen = self._last_seen.get(token.name)
+        if seen is None or (token.last_access is not None and token.last_access >= seen):
+            return token
+        return replace(token, last_access=seen)
 
     def get(self, name: str, *, check_enabled: bool = True) -> Optional[Token]:
         if check_enabled and not self.enabled:
             raise reduct_error(400, "Authentication is disabled")
         row = self.db.row("SELECT * FROM rs_tokens WHERE name = ?", (name,))
-        return None if row is None else _token_from_row(row)
+        return None if row is None else self._seen(_token_from_row(row))
 
     def require(self, name: str) -> Token:
         token = self.get(name)
@@ -322,6 +331,7 @@ class TokenStore:
 
     def _touch(self, name: str, now: float) -> None:
         with self._lock:
+            self._last_seen[name] = now
             if now - self._written_access.get(name, float("-inf")) < _LAST_ACCESS_WRITE_INTERVAL:
                 return
             self._written_access[name] = now
@@ -359,6 +369,7 @@ class TokenStore:
             if conn.execute("SELECT 1 FROM rs_tokens WHERE name = ?", (name,)).fetchone():
                 raise reduct_error(409, f"Token '{name}' already exists")
             _insert(conn, token)
+        self._forget(name)
         return {"value": value, "created_at": format_time(now)}
 
     def rotate(self, name: str) -> Dict[str, Any]:
@@ -396,6 +407,12 @@ class TokenStore:
                         409, f"Can't remove token '{name}': at least one full-access token must remain"
                     )
             conn.execute("DELETE FROM rs_tokens WHERE name = ?", (name,))
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        with self._lock:
+            self._last_seen.pop(name, None)
+            self._written_access.pop(name, None)
 
     def remove_bucket(self, bucket: str) -> None:
         """Strip a removed bucket's name from every token's read and write lists."""

@@ -426,13 +426,13 @@ class RecordStore:
         with self.db.tx() as conn:
             settings = _settings(self._live_bucket(conn, bucket))
             check_entry_name(entry)
+            evicted = self._keep_quota(conn, bucket, settings, size)  # before the duplicate check
             for prefix in _parents(entry):
                 conn.execute("INSERT OR IGNORE INTO rs_entries(bucket, name) VALUES (?, ?)", (bucket, prefix))
             if conn.execute(
                 "SELECT 1 FROM rs_records WHERE bucket = ? AND entry = ? AND ts = ?", (bucket, entry, ts)
             ).fetchone():
                 raise reduct_error(409, f"A record with timestamp {ts} already exists")
-            evicted = self._keep_quota(conn, bucket, settings, size)
             conn.execute(
                 "INSERT INTO rs_records(bucket, entry, ts, size, content_type, labels, blob, state)"
                 " VALUES (?, ?, ?, ?, ?, ?, NULL, 'writing')",

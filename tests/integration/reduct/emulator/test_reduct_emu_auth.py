@@ -197,10 +197,19 @@ def test_expired_tokens_are_401(admin: Raw) -> None:
     soon = (datetime.now(timezone.utc) + timedelta(seconds=1)).isoformat()
     expiring = admin.with_token(_create(admin, _name("exp"), permissions={}, expires_at=soon))
     idle = admin.with_token(_create(admin, _name("idle"), permissions={}, ttl=1))
+    busy_name = _name("busy")
+    busy = admin.with_token(_create(admin, busy_name, permissions={}, ttl=1))
     assert expiring.get("/me").status_code == 200
-    time.sleep(2.2)
+    for _ in range(3):  # inactivity counts from the last use
+        time.sleep(0.7)
+        assert busy.get("/me").status_code == 200
+    time.sleep(0.2)
     assert error_of(expiring.get("/me")) == (401, "Token has expired")
     assert error_of(idle.get("/me")) == (401, "Token has expired")
+    assert busy.get("/me").json()["name"] == busy_name
+    listed = {t["name"]: t for t in admin.get("/tokens").json()["tokens"]}
+    assert listed[busy_name]["is_expired"] is False
+    assert listed[busy_name]["last_access"] is not None
 
 
 def test_ip_allowlist(admin: Raw) -> None:

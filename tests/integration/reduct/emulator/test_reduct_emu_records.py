@@ -3,6 +3,7 @@ details (headers, 409/422/425/404 sentences, bodies streamed to and from disk)."
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Iterator
@@ -160,9 +161,9 @@ def test_a_record_still_arriving_is_425_and_its_duplicate_409(
     try:
         head = request_head("POST", f"/b/{bucket}/slow?ts=42", reduct_token, "Content-Length: 10")
         sock.sendall(head + b"01234")
-        for _ in range(100):  # the record is indexed as soon as its headers are in
-            if raw.get(f"/b/{bucket}/slow?ts=42").status_code == 425:
-                break
+        deadline = time.monotonic() + 10  # the record is indexed as soon as its headers are in
+        while raw.get(f"/b/{bucket}/slow?ts=42").status_code != 425 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert error_of(raw.get(f"/b/{bucket}/slow?ts=42")) == (
             425,
             f"Record with timestamp 42 in {bucket}/slow is still being written",
@@ -186,10 +187,11 @@ def test_a_body_that_never_arrives_leaves_no_record(
     head = request_head("POST", f"/b/{bucket}/cut?ts=1", reduct_token, "Content-Length: 100")
     sock.sendall(head + b"only part")
     sock.close()
-    for _ in range(200):
-        if raw.get(f"/b/{bucket}/cut?ts=1").status_code == 404:
-            break
-    assert error_of(raw.get(f"/b/{bucket}/cut?ts=1")) == (404, f"Record 1 not found in entry {bucket}/cut")
+    expected = (404, f"Record 1 not found in entry {bucket}/cut")  # the entry exists, the record not
+    deadline = time.monotonic() + 10
+    while error_of(raw.get(f"/b/{bucket}/cut?ts=1")) != expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert error_of(raw.get(f"/b/{bucket}/cut?ts=1")) == expected
 
 
 def test_remove_record_then_entry(reduct_url: str, reduct_token: str, raw: Raw, bucket: str) -> None:

@@ -51,3 +51,12 @@ def test_a_known_path_with_another_method_is_405(reduct_url: str, reduct_token: 
     )
     assert (response.status_code, response.headers["x-reduct-error"]) == (405, "Method not allowed")
     assert response.headers["x-reduct-api"] == "1.21"
+
+
+def test_a_sentence_that_cannot_be_a_header_keeps_its_body(reduct_url: str, reduct_token: str) -> None:
+    response = requests.get(
+        reduct_url + API + "/b/b\u00fccket", headers={"Authorization": f"Bearer {reduct_token}"}, timeout=10
+    )
+    assert response.status_code == 404
+    assert response.headers["x-reduct-error"] == "Unparsable message"
+    assert response.json() == {"detail": "Bucket 'b\u00fccket' is not found"}
