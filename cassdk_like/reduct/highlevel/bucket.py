@@ -45,6 +45,7 @@ from cassdk_like.reduct.protocol import (
 )
 from cassdk_like.reduct.timestamps import TimestampLike, to_microseconds
 from cassdk_like.reduct.validation import (
+    BatchTooLargeError,
     bucket_resource,
     check_positive_int,
     check_query_entries,
@@ -202,10 +203,18 @@ class Bucket:
             grouped.setdefault(record.entry or "", []).append(record)
         return grouped
 
-    def _send_batch(self, kind: str, records: List[BatchRecord]) -> BatchErrors:
-        """``kind`` (write, update or remove) of records of any entries, by the server's protocol."""
+    def _send_batch(self, kind: str, records: List[BatchRecord], operation: str) -> BatchErrors:
+        """``kind`` (write, update or remove) of records of any entries, by the server's protocol;
+        a batch the server would refuse as too large is named by the caller's ``operation``."""
         if not records:
             return {}
+        try:
+            return self._send_batch_as(kind, records)
+        except BatchTooLargeError as exc:
+            exc.operation = operation
+            raise
+
+    def _send_batch_as(self, kind: str, records: List[BatchRecord]) -> BatchErrors:
         found: BatchErrors = {}
         if self._v2():
             if kind == "write":
@@ -233,29 +242,35 @@ class Bucket:
     def write_batch(self, entry_name: str, batch: Batch) -> EntryErrors:
         """Write a batch to one entry; ``{timestamp: ReductError}`` of the records the server refused."""
         records = self._entry_records(entry_name, batch, "write_batch")
-        return self._send_batch("write", records).get(entry_name, {})
+        return self._send_batch("write", records, "write_batch").get(entry_name, {})
 
     def write_record_batch(self, batch: RecordBatch) -> BatchErrors:
         """Write a batch to several entries; ``{entry: {timestamp: ReductError}}`` of refused records."""
-        return self._send_batch("write", self._multi_records(batch, "write_record_batch"))
+        return self._send_batch(
+            "write", self._multi_records(batch, "write_record_batch"), "write_record_batch"
+        )
 
     def update_batch(self, entry_name: str, batch: Batch) -> EntryErrors:
         """Set labels of several records of one entry (an empty value removes a label)."""
         records = self._entry_records(entry_name, batch, "update_batch")
-        return self._send_batch("update", records).get(entry_name, {})
+        return self._send_batch("update", records, "update_batch").get(entry_name, {})
 
     def update_record_batch(self, batch: RecordBatch) -> BatchErrors:
         """Set labels of records of several entries (an empty value removes a label)."""
-        return self._send_batch("update", self._multi_records(batch, "update_record_batch"))
+        return self._send_batch(
+            "update", self._multi_records(batch, "update_record_batch"), "update_record_batch"
+        )
 
     def remove_batch(self, entry_name: str, batch: Batch) -> EntryErrors:
         """Remove the batch's records (by timestamp) from one entry."""
         records = self._entry_records(entry_name, batch, "remove_batch")
-        return self._send_batch("remove", records).get(entry_name, {})
+        return self._send_batch("remove", records, "remove_batch").get(entry_name, {})
 
     def remove_record_batch(self, batch: RecordBatch) -> BatchErrors:
         """Remove the batch's records (by entry and timestamp)."""
-        return self._send_batch("remove", self._multi_records(batch, "remove_record_batch"))
+        return self._send_batch(
+            "remove", self._multi_records(batch, "remove_record_batch"), "remove_record_batch"
+        )
 
     # -- queries --------------------------------------------------------------------------------
 
