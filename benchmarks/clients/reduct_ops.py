@@ -10,8 +10,11 @@ so interpreter start and imports are left out), wall seconds, records (or calls)
 bytes read back for ``query``.
 
 Workloads (``--op``): ``single`` writes ``--count`` records of ``--size`` bytes one request each;
-``batch`` writes them in one batch; ``query`` reads back every record of ``--entry`` (written by a
-``batch`` run) through a query, body included; ``info`` calls ``info()`` ``--count`` times.
+``batch`` writes them in batches of ``--batch-size`` records (80: a ReductStore server reads at
+most RS_IO_BATCH_MAX_RECORDS = 85 record headers per request, so one batch of 10,000 is refused
+with 431, by the emulator as by the server); ``query`` reads back every record of ``--entry``
+(written by a ``batch`` run) through a query, body included; ``info`` calls ``info()``
+``--count`` times.
 """
 
 from __future__ import annotations
@@ -45,12 +48,13 @@ def run_cassdk(args: argparse.Namespace) -> Dict[str, Any]:
                 bucket.write(args.entry, data, timestamp=BASE_TS + i)
             done = args.count
         elif args.op == "batch":
-            batch = Batch()
-            for i in range(args.count):
-                batch.add(BASE_TS + i, data)
-            errors = bucket.write_batch(args.entry, batch)
-            if errors:
-                raise SystemExit(f"{len(errors)} records refused")
+            for first in range(0, args.count, args.batch_size):
+                batch = Batch()
+                for i in range(first, min(first + args.batch_size, args.count)):
+                    batch.add(BASE_TS + i, data)
+                errors = bucket.write_batch(args.entry, batch)
+                if errors:
+                    raise SystemExit(f"{len(errors)} records refused")
             done = args.count
         elif args.op == "query":
             for record in bucket.query(args.entry):
@@ -77,12 +81,13 @@ async def _run_reduct_py(args: argparse.Namespace) -> Dict[str, Any]:
                 await bucket.write(args.entry, data, timestamp=BASE_TS + i)
             done = args.count
         elif args.op == "batch":
-            batch = Batch()
-            for i in range(args.count):
-                batch.add(BASE_TS + i, data)
-            errors = await bucket.write_batch(args.entry, batch)
-            if errors:
-                raise SystemExit(f"{len(errors)} records refused")
+            for first in range(0, args.count, args.batch_size):
+                batch = Batch()
+                for i in range(first, min(first + args.batch_size, args.count)):
+                    batch.add(BASE_TS + i, data)
+                errors = await bucket.write_batch(args.entry, batch)
+                if errors:
+                    raise SystemExit(f"{len(errors)} records refused")
             done = args.count
         elif args.op == "query":
             async for record in bucket.query(args.entry):
@@ -106,6 +111,7 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--op", choices=("single", "batch", "query", "info"), required=True)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--size", type=int, default=1024)
+    parser.add_argument("--batch-size", type=int, default=80)
     args = parser.parse_args(argv)
     result = run_cassdk(args) if args.client == "cassdk" else asyncio.run(_run_reduct_py(args))
     result.update(client=args.client, op=args.op, count=args.count, size=args.size)

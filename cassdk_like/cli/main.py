@@ -15,6 +15,7 @@ from typing import Callable, List, Optional, Sequence, TextIO
 from cassdk_like import __version__
 from cassdk_like.cli import commands
 from cassdk_like.cli.bucket import add_bucket_commands
+from cassdk_like.cli.reduct import add_reduct_commands
 from cassdk_like.core.config import load_profile
 from cassdk_like.core.exceptions import CASError
 
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cascmd",
         description="Archive and object storage from the shell: vaults, archives and retrieval jobs; "
-        "buckets and objects (cascmd bucket).",
+        "buckets and objects (cascmd bucket); ReductStore (cascmd reduct).",
         epilog="Archive, job and upload ids may begin with '-': pass them to options as --archive-id=ID "
         "and put -- before positional ids (cascmd desc-job -- VAULT JOBID).",
     )
@@ -67,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=None, help="parallel transfers (default: engine's)")
     demo.set_defaults(handler=commands.cmd_demo)
 
+    _add_vault_commands(sub, conn)
+    add_bucket_commands(sub)
+    add_reduct_commands(sub)
+    return parser
+
+
+def _add_vault_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], conn: List[argparse.ArgumentParser]
+) -> None:
     ls = sub.add_parser("ls", parents=conn, help="list vaults")
     ls.set_defaults(handler=commands.cmd_ls)
 
@@ -118,9 +128,6 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--no-wait", action="store_true", help="fail instead of waiting for the job")
     fetch.add_argument("--timeout", type=float, default=None, help="give up waiting after this many s")
     fetch.set_defaults(handler=commands.cmd_fetch)
-
-    add_bucket_commands(sub)
-    return parser
 
 
 def _scrub(text: str, args: Optional[argparse.Namespace]) -> str:

@@ -143,9 +143,14 @@ class MissingCredentialsError(CASClientError):
 
 
 class TransportError(CASClientError):
-    """The request could not be completed at the transport level after all attempts."""
+    """The request could not be completed at the transport level after all attempts.
+
+    ``request_sent`` is False only when the failure is known to have happened before any byte of
+    the request left (the connection was never opened): retrying then is safe for any request.
+    """
 
     retryable = True
+    request_sent = True
 
     def __init__(
         self,

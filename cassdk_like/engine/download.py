@@ -50,6 +50,7 @@ from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.destination import check_destination
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
+from cassdk_like.engine.fileio import pread_into
 from cassdk_like.engine.interfaces import DownloadSource, source_integrity
 from cassdk_like.engine.journal import (
     JOURNAL_SUFFIX,
@@ -63,6 +64,7 @@ from cassdk_like.engine.journal import (
     write_journal,
 )
 from cassdk_like.engine.planner import RunPlanner
+from cassdk_like.engine.prefix_hash import PrefixHasher
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
 from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.engine.runner import Runner
@@ -180,6 +182,8 @@ class _Download:
         self.pieces_fetched = 0
         self.refetched = False
         self.runner: Optional[Runner] = None
+        #: follows the download with the whole-object digest when pieces cannot be combined
+        self.prefix: Optional[PrefixHasher] = None
         self.fd_closed = False
         self.lock = threading.Lock()
 
@@ -200,6 +204,7 @@ class _Download:
             self.writer = JournalWriter(self.journal_path, journal, interval=self.config.journal_interval)
             self.writer.start()
             try:
+                self._follow(pieces, fd)
                 self._fetch([p for p in pieces if p.index not in self.results], fd)
                 tree_hash, verified = self._verify(pieces, fd)
                 self._finish(fd)
@@ -361,12 +366,23 @@ class _Download:
         fetcher.fetch_run(run, sink, self._on_piece, on_received=self._on_received)
         return True
 
+    def _follow(self, pieces: List[Piece], fd: int) -> None:
+        """Start hashing the output in order while it downloads (a digest that does not combine
+        from pieces, such as a bucket object's SHA-256); the resumed pieces are there already."""
+        if self.strategy.combinable or self.expected is None or not pieces:
+            return
+        self.prefix = PrefixHasher(self.strategy, fd, pieces, self.config.io_chunk_size).start()
+        for index in self.results:
+            self.prefix.landed(self.results[index].piece)
+
     def _on_piece(self, result: PieceResult) -> None:
         """A piece is complete (and verified when the server vouched for it); called from workers."""
         piece = result.piece
         with self.lock:
             self.results[piece.index] = result
             self.pieces_fetched += 1
+        if self.prefix is not None:
+            self.prefix.landed(piece)
         self.writer.record(JournalPiece(piece.start, piece.length, result.digest, result.verified))
 
     def _on_received(self, result: PieceResult) -> None:
@@ -382,8 +398,13 @@ class _Download:
             hashes = [self.results[p.index].digest for p in pieces]
             actual = self.strategy.combine(hashes) if hashes else self.strategy.new_hasher().hexdigest()
         elif self.expected is not None:
-            buf = memoryview(bytearray(self.config.io_chunk_size))
-            actual = self._hash_range(fd, 0, self.size, buf)
+            followed = self.prefix.result() if self.prefix is not None else None
+            self.prefix = None  # a refetch below rewrites pieces it hashed: hash the file again
+            if followed is not None:
+                actual = followed
+            else:
+                buf = memoryview(bytearray(self.config.io_chunk_size))
+                actual = self._hash_range(fd, 0, self.size, buf)
         else:
             actual = ""
         if self.expected is None:
@@ -420,7 +441,7 @@ class _Download:
             self.token.raise_if_cancelled()
             view = buf[: min(len(buf), end - offset)]
             try:
-                count = _pread_into(fd, view, offset)
+                count = pread_into(fd, view, offset)
             except OSError as exc:
                 raise _local_error("cannot read the partial file", self.temp, exc) from exc
             if count == 0:
@@ -455,6 +476,8 @@ class _Download:
 
     def _abandon(self, fd: int) -> None:
         """After a failure: keep a resumable partial file + journal, or remove both."""
+        if self.prefix is not None:
+            self.prefix.stop()  # before the fd can be closed under its reads
         self.writer.close(commit=self.keep_partial and not self.fd_closed)
         if self.runner is not None and not self.runner.joined:
             return  # a worker may still write: never close an fd number it could reuse
@@ -494,15 +517,6 @@ def _lock(fd: int, path: str) -> None:
         raise LocalFileError(
             "another download to this destination is running", operation=_OPERATION, local_path=path
         ) from None
-
-
-def _pread_into(fd: int, view: memoryview, offset: int) -> int:
-    preadv = getattr(os, "preadv", None)
-    if preadv is not None:
-        return int(preadv(fd, [view], offset))
-    data = os.pread(fd, len(view), offset)
-    view[: len(data)] = data
-    return len(data)
 
 
 def _local_error(message: str, path: str, exc: OSError) -> LocalFileError:

@@ -21,6 +21,7 @@ import threading
 from typing import IO, Any, Optional, Tuple, Union
 
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
+from cassdk_like.engine.fileio import pread_into
 from cassdk_like.engine.interfaces import UploadSource
 
 __all__ = ["FileObjectSource", "PathSource", "StreamSource", "UploadSourceLike", "open_upload_source"]
@@ -35,20 +36,11 @@ def _error(message: str, name: str) -> LocalFileError:
     return LocalFileError(message, operation=_OPERATION, local_path=name)
 
 
-def _pread_into(fd: int, view: memoryview, offset: int) -> int:
-    preadv = getattr(os, "preadv", None)
-    if preadv is not None:
-        return int(preadv(fd, [view], offset))
-    data = os.pread(fd, len(view), offset)
-    view[: len(data)] = data
-    return len(data)
-
-
 def _fill_from_fd(fd: int, offset: int, buf: memoryview, name: str, expected: int) -> None:
     got = 0
     while got < len(buf):
         try:
-            count = _pread_into(fd, buf[got:], offset + got)
+            count = pread_into(fd, buf[got:], offset + got)
         except OSError as exc:
             raise _error(f"cannot read the file: {exc.strerror or exc}", name) from exc
         if count == 0:

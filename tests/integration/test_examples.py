@@ -28,6 +28,7 @@ KEY_LINES: Dict[str, str] = {
     "lowlevel_client.py": "low-level example verified",
     "bucket_transfers.py": "bucket example verified",
     "bucket_dropbox.py": "drop box example verified",
+    "reduct_quickstart.py": "reduct quickstart verified",
 }
 
 _CONNECTION_VARS = (
@@ -43,6 +44,8 @@ _CONNECTION_VARS = (
     "AWS_ENDPOINT_URL",
     "COS_SECRET_ID",
     "COS_SECRET_KEY",
+    "REDUCT_URL",
+    "REDUCT_API_TOKEN",
 )
 
 

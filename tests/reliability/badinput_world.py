@@ -22,6 +22,8 @@ from cassdk_like import CasAPI, CASClient, Job, RetryPolicy, TransferConfig, Vau
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import partial_paths
+from cassdk_like.reduct import Bucket as ReductBucket
+from cassdk_like.reduct import Client as ReductStoreClient
 from tests.reliability.badinput_servers import Answer, ScriptedServer
 
 MiB = 1024 * 1024
@@ -34,6 +36,9 @@ QUICK = TransferConfig(retry_policy=QUICK_RETRY, hash_attempts=2, poll_interval=
 OBJECT_SIZE = 3 * MiB + 100
 OBJECT_KEY = "data/object.bin"
 COS_REGION = "ap-guangzhou"
+#: the ReductStore world's init token and the timestamp (µs) of its one record
+REDUCT_TOKEN = "bad-inputs-reduct-init-token"
+REDUCT_TS = 1_700_000_000_000_000
 #: an mtime far in the past: a rewrite of the existing destination file could not keep it by chance
 OLD_MTIME_NS = 1_500_000_000 * 10**9
 
@@ -219,17 +224,38 @@ def finished_job(vault: Vault, data: bytes, job_id: str = "job-1", **props: Any)
     return Job(vault, doc)
 
 
-AnyWorld = Union[World, BucketWorld]
+@attrs.define
+class ReductWorld:
+    """The ReductStore world: a client with the init token and a bucket holding one record at
+    ``REDUCT_TS``; ``token`` must appear in no message either."""
+
+    dialect: str
+    emu: Emulator
+    client: ReductStoreClient
+    bucket: ReductBucket
+    token: str
+
+    def sent(self) -> int:
+        return self.emu.stats.total_requests
+
+    def end_case(self) -> None:
+        self.emu.faults.reset()
+
+
+AnyWorld = Union[World, BucketWorld, ReductWorld]
 
 
 @contextlib.contextmanager
 def build_worlds() -> Iterator[Mapping[str, AnyWorld]]:
     """Both vault dialects' worlds over one fast emulator (jobs finish at once) and one slow one;
-    both bucket dialects' worlds over a third (its COS region set)."""
+    both bucket dialects' worlds and the ReductStore world over a third (its COS region and
+    ReductStore init token set)."""
     with contextlib.ExitStack() as stack:
         emu = stack.enter_context(Emulator(job_delay_scale=0))
         slow = stack.enter_context(Emulator(job_delay_scale=1000))
-        objects = stack.enter_context(Emulator(job_delay_scale=0, region=COS_REGION))
+        objects = stack.enter_context(
+            Emulator(job_delay_scale=0, region=COS_REGION, reduct_api_token=REDUCT_TOKEN)
+        )
         worlds: Dict[str, AnyWorld] = {}
         clients: List[Any] = []
         data = pattern(ARCHIVE_SIZE, seed=11)
@@ -257,6 +283,11 @@ def build_worlds() -> Iterator[Mapping[str, AnyWorld]]:
             bucket = Bucket.create(api, "bad-inputs")
             bucket.put(OBJECT_KEY, content)
             worlds[dialect] = BucketWorld(dialect, objects, api, bucket, content)
+        reduct = ReductStoreClient(objects.endpoints["reduct"], api_token=REDUCT_TOKEN, timeout=30)
+        clients.append(reduct)
+        records = reduct.create_bucket("bad-inputs")
+        records.write("sensor", b"21.5", REDUCT_TS, labels={"unit": "c"})
+        worlds["reduct"] = ReductWorld("reduct", objects, reduct, records, REDUCT_TOKEN)
         try:
             yield worlds
         finally:

@@ -63,6 +63,8 @@ from cassdk_like.core.exceptions import (
     InvalidVaultNameError,
 )
 from cassdk_like.engine import MultipartUploadError
+from cassdk_like.reduct import Batch as ReductBatch
+from cassdk_like.reduct import BatchTooLargeError, InvalidLabelError, InvalidNameError
 from cassdk_like.vault.errors import (
     InvalidSignatureException,
     ResourceNotFoundException,
@@ -74,10 +76,12 @@ from tests.reliability.badinput_world import (
     OBJECT_KEY,
     OBJECT_SIZE,
     QUICK,
+    REDUCT_TS,
     AnyWorld,
     BucketWorld,
     Folders,
     MiB,
+    ReductWorld,
     World,
     build_worlds,
     finished_job,
@@ -1567,6 +1571,113 @@ def _obj_digest_mismatch(b: BucketWorld, f: Folders) -> Attempt:
 # -- the table -------------------------------------------------------------------------------------
 
 
+# -- ReductStore: names, timestamps, labels, bodies, batches, queries (all refused before sending) --
+
+
+def _records(w: ReductWorld, records: int) -> ReductBatch:
+    batch = ReductBatch()
+    for index in range(records):
+        batch.add(REDUCT_TS + 1 + index, b"x")
+    return batch
+
+
+@case("reduct-bucket-name-with-space", InvalidNameError, "create_bucket", dialect="reduct")
+def _reduct_bucket_space(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: w.client.create_bucket("my bucket"), resource="bucket 'my bucket'")
+
+
+@case("reduct-bucket-name-dollar", InvalidNameError, "get_bucket", dialect="reduct")
+def _reduct_bucket_dollar(w: ReductWorld, f: Folders) -> Attempt:
+    """``$`` names are the server's system buckets, never made or read through this API."""
+    return Attempt(lambda: w.client.get_bucket("$audit"), resource="bucket '$audit'")
+
+
+@case("reduct-entry-empty-segment", InvalidNameError, "write", dialect="reduct")
+def _reduct_entry_segment(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: w.bucket.write("cam//front", b"x", REDUCT_TS + 9), resource="entry 'cam//front'")
+
+
+@case("reduct-entry-trailing-slash-on-read", InvalidNameError, "read", dialect="reduct")
+def _reduct_entry_trailing(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: w.bucket.read("cam/").__enter__(), resource="entry 'cam/'")
+
+
+@case("reduct-timestamp-negative", InvalidArgumentError, "write", dialect="reduct")
+def _reduct_ts_negative(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: w.bucket.write("sensor", b"x", -1), resource="entry 'sensor'", says="1970-01-01")
+
+
+@case("reduct-timestamp-bool", InvalidArgumentError, "write", dialect="reduct")
+def _reduct_ts_bool(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: w.bucket.write("sensor", b"x", True), resource="entry 'sensor'", says="not a bool")
+
+
+@case("reduct-timestamp-nan-seconds", InvalidArgumentError, "remove_record", dialect="reduct")
+def _reduct_ts_nan(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: w.bucket.remove_record("sensor", float("nan")), resource="entry 'sensor'", says="finite"
+    )
+
+
+@case("reduct-label-name-with-comma", InvalidLabelError, "write", dialect="reduct")
+def _reduct_label_comma(w: ReductWorld, f: Folders) -> Attempt:
+    """A single record's label is a header name: ``,`` cannot be in it (batches quote it instead)."""
+    call = lambda: w.bucket.write("sensor", b"x", REDUCT_TS + 9, labels={"a,b": "1"})  # noqa: E731
+    return Attempt(call, resource="entry 'sensor'", says="label 'a,b'")
+
+
+@case("reduct-label-name-with-equals-on-update", InvalidLabelError, "update", dialect="reduct")
+def _reduct_label_equals(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: w.bucket.update("sensor", REDUCT_TS, {"a=b": "1"}), resource="entry 'sensor'")
+
+
+@case("reduct-label-value-newline", InvalidLabelError, "write", dialect="reduct")
+def _reduct_label_newline(w: ReductWorld, f: Folders) -> Attempt:
+    call = lambda: w.bucket.write("sensor", b"x", REDUCT_TS + 9, labels={"note": "a\nb"})  # noqa: E731
+    return Attempt(call, resource="entry 'sensor'", says="printable ASCII")
+
+
+@case("reduct-content-length-mismatch", InvalidArgumentError, "write", dialect="reduct")
+def _reduct_length(w: ReductWorld, f: Folders) -> Attempt:
+    call = lambda: w.bucket.write("sensor", b"abc", REDUCT_TS + 9, content_length=5)  # noqa: E731
+    return Attempt(call, resource="entry 'sensor'", says="5")
+
+
+@case("reduct-iterator-without-length", InvalidArgumentError, "write", dialect="reduct")
+def _reduct_iterator(w: ReductWorld, f: Folders) -> Attempt:
+    call = lambda: w.bucket.write("sensor", iter([b"a", b"b"]), REDUCT_TS + 9)  # noqa: E731
+    return Attempt(call, resource="entry 'sensor'", says="content_length is required")
+
+
+@case("reduct-text-mode-file", InvalidArgumentError, "write", dialect="reduct")
+def _reduct_text_file(w: ReductWorld, f: Folders) -> Attempt:
+    path = small_file(f, "reading.txt", 64)
+
+    def call() -> object:
+        with open(path, encoding="latin-1") as handle:
+            w.bucket.write("sensor", handle, REDUCT_TS + 9)  # type: ignore[arg-type]
+        return None
+
+    return Attempt(call, resource="entry 'sensor'", says="text mode")
+
+
+@case("reduct-batch-over-the-server-limit", BatchTooLargeError, "write_batch", dialect="reduct")
+def _reduct_batch_big(w: ReductWorld, f: Folders) -> Attempt:
+    batch = _records(w, 200)
+    return Attempt(lambda: w.bucket.write_batch("sensor", batch), resource="bucket 'bad-inputs'", says="85")
+
+
+@case("reduct-query-condition-not-an-object", InvalidArgumentError, "query", dialect="reduct")
+def _reduct_when(w: ReductWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: next(w.bucket.query("sensor", when="&unit == c")), resource="bucket 'bad-inputs'")  # type: ignore[arg-type]
+
+
+@case("reduct-query-start-after-stop", InvalidArgumentError, "query", dialect="reduct")
+def _reduct_range(w: ReductWorld, f: Folders) -> Attempt:
+    call = lambda: next(w.bucket.query("sensor", start=REDUCT_TS, stop=REDUCT_TS - 1))  # noqa: E731
+    return Attempt(call, resource="bucket 'bad-inputs'", says="start must be before stop")
+
+
 @pytest.fixture(scope="module")
 def worlds() -> Iterator[Mapping[str, AnyWorld]]:
     with build_worlds() as built:
@@ -1627,6 +1738,8 @@ def test_bad_input(world: AnyWorld, bad: Case, tmp_path: Path) -> None:
     if attempt.says is not None:
         assert attempt.says in text, text
     assert world.emu.secret_key not in text
+    if isinstance(world, ReductWorld):
+        assert world.token not in text
     if attempt.check is not None:
         attempt.check(exc)
 
@@ -1649,8 +1762,9 @@ def test_the_table_is_big_enough_and_ids_are_unique() -> None:
     assert len(CASES) >= 40
     local = [c for c in CASES if c.requests is None]
     assert len(local) >= 25  # most mistakes must be caught before anything is sent
-    assert {c.dialect for c in CASES} == {"cas", "glacier", "s3", "cos"}
+    assert {c.dialect for c in CASES} == {"cas", "glacier", "s3", "cos", "reduct"}
     buckets = [c for c in CASES if c.dialect in ("s3", "cos")]
     assert len(buckets) >= 30
     assert len([c for c in buckets if c.requests is None]) >= 20
     assert min(sum(c.dialect == d for c in buckets) for d in ("s3", "cos")) >= 10
+    assert len([c for c in CASES if c.dialect == "reduct" and c.requests is None]) >= 15

@@ -1,9 +1,9 @@
 """ReductStore client CPU and throughput: cassdk_like's blocking client beside reduct-py.
 
 Both drive the emulator's ReductStore service (a fresh emulator process per round) with the same
-workloads (benchmarks/clients/reduct_ops.py): 10,000 single writes of 1 KiB, one batch of
-10,000, the batch read back by a query, and 1,000 ``info()`` calls (connection reuse). Client CPU is
-``time.process_time`` around the workload inside the client process (start-up and imports left
+workloads (benchmarks/clients/reduct_ops.py): 10,000 single writes of 1 KiB, 10,000 in batches
+of 80, the batches read back by a query, and 1,000 ``info()`` calls (connection reuse). Client CPU
+is ``time.process_time`` around the workload inside the client process (start-up and imports left
 out; the process totals from time -v are kept too).
 """
 

@@ -93,6 +93,10 @@ _BAD_REQUEST_ERRORS = (
 )
 
 
+#: failures that happen while opening a connection, before any byte of the request is sent
+_NOT_SENT = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
+
+
 def translate_send_error(
     exc: BaseException,
     *,
@@ -110,14 +114,19 @@ def translate_send_error(
         )
     ctx: Dict[str, Any] = {"attempts": attempts, "operation": operation, "resource": resource}
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TimedOutError(f"timed out connecting to {host} ({cause})", **ctx)
+        timed_out = TimedOutError(f"timed out connecting to {host} ({cause})", **ctx)
+        timed_out.request_sent = False
+        return timed_out
     if isinstance(exc, requests.exceptions.Timeout):
         return TimedOutError(f"timed out waiting for {host} to answer ({cause})", **ctx)
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
         return BadResponseError(f"malformed answer from {host} ({cause})", **ctx)
     failure = ConnectionFailedError(f"could not talk to {host} ({cause})", **ctx)
-    if any(isinstance(e, ssl.SSLCertVerificationError) for e in exception_chain(exc)):
+    chain = list(exception_chain(exc))
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain):
         failure.retryable = False  # a bad certificate will not fix itself on retry
+    if any(isinstance(e, _NOT_SENT) for e in chain):
+        failure.request_sent = False
     return failure
 
 

@@ -83,6 +83,9 @@ class HttpRequest:
     base_url: Optional[str] = attrs.field(default=None, validator=_check_base_url)
     #: False: the Transport's signer is not called (presigned URLs)
     sign: bool = True
+    #: False: repeating the request could apply it twice (a POST that appends); the Transport
+    #: then retries it only when it was never sent (see ``RetryPolicy``)
+    idempotent: bool = True
 
     @classmethod
     def from_url(cls, method: str, url: str, **fields: object) -> HttpRequest:

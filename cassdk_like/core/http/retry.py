@@ -74,6 +74,10 @@ class RetryPolicy:
       ``ThrottlingException``, S3's ``SlowDown``, ...); a ``retry_codes`` set replaces that
       verdict with exactly its codes, for every service.
       Other 4xx are never retried: sending the same bad request again cannot help.
+    * A request that is not idempotent (``idempotent=False``: a POST that creates or appends) is
+      retried only after a failure that happened before it left this machine (a refused or
+      timed-out connect, ``request_sent`` False); never after an answer or a failure that may
+      have reached the server, since repeating it could apply it twice.
     """
 
     total_attempts: int = attrs.field(default=5, validator=_at_least_one)
@@ -89,13 +93,16 @@ class RetryPolicy:
         """A policy that makes exactly one attempt."""
         return cls(total_attempts=1)
 
-    def should_retry_status(self, status: int, code: Optional[str] = None) -> bool:
+    def should_retry_status(
+        self, status: int, code: Optional[str] = None, *, idempotent: bool = True
+    ) -> bool:
         """True when an HTTP answer with this status / error code is worth another attempt.
 
         ``code`` is what ``HttpResponse.error_code`` gives: an :class:`ErrorCode` that knows its
-        service's verdict; a plain string counts only when it is in ``retry_codes``.
+        service's verdict; a plain string counts only when it is in ``retry_codes``.  An answer to
+        a request that is not idempotent is never retried: the server has seen it.
         """
-        if 200 <= status < 300:
+        if 200 <= status < 300 or not idempotent:
             return False
         if code:
             if self.retry_codes is not None:
@@ -108,9 +115,12 @@ class RetryPolicy:
     #: short alias of :meth:`should_retry_status`
     should_retry = should_retry_status
 
-    def should_retry_error(self, error: BaseException) -> bool:
-        """True for our transport errors that say they are transient (resets, timeouts, cut bodies)."""
-        return isinstance(error, TransportError) and bool(error.retryable)
+    def should_retry_error(self, error: BaseException, *, idempotent: bool = True) -> bool:
+        """True for our transport errors that say they are transient (resets, timeouts, cut bodies);
+        for a request that is not idempotent, only when the request was never sent."""
+        if not isinstance(error, TransportError) or not error.retryable:
+            return False
+        return idempotent or not error.request_sent
 
     def has_attempts_left(self, attempts_made: int) -> bool:
         return attempts_made < self.total_attempts

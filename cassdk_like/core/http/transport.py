@@ -264,7 +264,9 @@ class Transport:
                 response = self._attempt(request, reader, attempt, token)
             except TransportError as exc:
                 self._raise_if_cancelled(token, request, exc)
-                if not policy.should_retry_error(exc) or not policy.has_attempts_left(attempt):
+                if not policy.should_retry_error(
+                    exc, idempotent=request.idempotent
+                ) or not policy.has_attempts_left(attempt):
                     raise
                 delay = policy.backoff(attempt, None, self._rng)
                 if not policy.allows_wait(waited, delay):
@@ -275,7 +277,7 @@ class Transport:
                 reason = type(exc).__name__
             else:
                 code = response.error_code
-                if not policy.should_retry_status(response.status, code):
+                if not policy.should_retry_status(response.status, code, idempotent=request.idempotent):
                     if response.ok:
                         self.retry_budget.refund(last_cost)
                     return response
