@@ -51,7 +51,8 @@ def run(ctx: Context) -> Dict[str, Any]:
                     )  # fmt: skip
                     out = result["client"]
                     ok = result["rc"] == 0 and out.get("done") == count
-                    runs.append({"client": client, "op": op, "run": number, "ok": ok, **result})
+                    # the tool's name under "tool": "client" is the client's own report in result
+                    runs.append({**result, "tool": client, "op": op, "run": number, "ok": ok})
                     cpu_us = out.get("cpu_s", float("nan")) / max(out.get("done", 0), 1) * 1e6
                     rate = out.get("done", 0) / out["wall_s"] if out.get("wall_s") else float("nan")
                     log(
@@ -65,13 +66,13 @@ def summarize(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
     rows = []
     for op, count in WORKLOADS.items():
         for client in CLIENTS_RUN:
-            mine = [r for r in runs if r["client"] == client and r["op"] == op and r["ok"]]
+            mine = [r for r in runs if r["tool"] == client and r["op"] == op and r["ok"]]
             rows.append({
                 "op": op,
                 "client": client,
                 "count": count,
                 "ok": len(mine),
-                "n": len([r for r in runs if r["client"] == client and r["op"] == op]),
+                "n": len([r for r in runs if r["tool"] == client and r["op"] == op]),
                 "cpu_us": stat([r["client"]["cpu_s"] / r["client"]["done"] * 1e6 for r in mine]),
                 "rate": stat([r["client"]["done"] / r["client"]["wall_s"] for r in mine]),
                 "process_cpu_s": stat([r.get("user", 0.0) + r.get("sys", 0.0) for r in mine]),
@@ -79,7 +80,7 @@ def summarize(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
                 "server_cpu_s": stat([r.get("server_cpu", 0.0) for r in mine]),
             })  # fmt: skip
     failed = [
-        f"{r['client']} {r['op']} run {r['run']}: {r.get('error') or 'wrong record count'}"
+        f"{r['tool']} {r['op']} run {r['run']}: {r.get('error') or 'wrong record count'}"
         for r in runs
         if not r["ok"]
     ]
