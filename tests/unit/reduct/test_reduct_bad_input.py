@@ -128,7 +128,7 @@ CASES = {
     "batch over the record limit": (
         lambda c, b: b.write_batch("cam", _batch(86)),
         BatchTooLargeError,
-        "write_record_batch",
+        "write_batch",  # the call the user made, not the v2 request under it
         "data",
     ),
     "batch content type with a comma": (
