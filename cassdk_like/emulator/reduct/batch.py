@@ -87,8 +87,9 @@ def _parse_v1_value(raw: str) -> Tuple[int, str, Dict[str, str]]:
     return size, content_type, labels
 
 
-def parse_v1(headers: Mapping[str, str], entry: str) -> List[BatchItem]:
-    """The records of a v1 batch, in timestamp order."""
+def parse_v1(headers: Mapping[str, str], entry: str, *, values: bool = True) -> List[BatchItem]:
+    """The records of a v1 batch, in timestamp order; ``values=False`` for a remove batch, whose
+    header values the server does not read (only the timestamps in the names count)."""
     found: List[Tuple[int, str]] = []
     for name, value in headers.items():
         if not name.startswith(_TIME_PREFIX):
@@ -100,7 +101,7 @@ def parse_v1(headers: Mapping[str, str], entry: str) -> List[BatchItem]:
     found.sort(key=lambda item: item[0])
     items = []
     for ts, value in found:
-        size, content_type, labels = _parse_v1_value(value)
+        size, content_type, labels = _parse_v1_value(value) if values else (0, "", {})
         items.append(BatchItem(entry, ts, size, content_type, labels))
     return items
 

@@ -221,7 +221,7 @@ def update_batch(ctx: Context) -> Response:
 
 def remove_batch(ctx: Context) -> Response:
     ctx.write_access(ctx.bucket)
-    items = parse_v1(ctx.request.headers, ctx.entry)
+    items = parse_v1(ctx.request.headers, ctx.entry, values=False)
     ctx.store.require_entry(ctx.bucket, ctx.entry)
     errors: List[Tuple[int, ApiError]] = []
     for item in items:

@@ -91,6 +91,19 @@ def test_v1_raw_headers_quotes_and_length(raw: Raw, bucket: str) -> None:
     )
 
 
+def test_a_v1_remove_batch_reads_only_the_timestamps_in_the_header_names(raw: Raw, bucket: str) -> None:
+    written = raw.post(
+        f"/b/{bucket}/e/batch", data=b"ab", headers={"x-reduct-time-1": "1,", "x-reduct-time-2": "1,"}
+    )
+    assert written.status_code == 200
+    removed = raw.request(
+        "DELETE", f"/b/{bucket}/e/batch", headers={"x-reduct-time-1": "0", "x-reduct-time-2": "junk"}
+    )
+    assert removed.status_code == 200
+    assert not [h for h in removed.headers if h.startswith("x-reduct-error")]
+    assert raw.get(f"/b/{bucket}/e?ts=1").status_code == 404
+
+
 def test_v1_batch_into_a_missing_bucket_fails_per_record(raw: Raw) -> None:
     written = raw.post("/b/no-bucket-here/e/batch", data=b"ab", headers={"x-reduct-time-1": "2,a/b"})
     assert written.status_code == 200
