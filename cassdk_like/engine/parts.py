@@ -16,7 +16,7 @@ from typing import BinaryIO, Dict, Mapping, Optional, Sequence, Union, cast
 import attrs
 
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.checksums import SHA256, Hasher, IntegrityStrategy
+from cassdk_like.core.checksums import CRC32, Hasher, IntegrityStrategy
 from cassdk_like.core.exceptions import InvalidArgumentError, InvalidPartSizeError, LocalFileError
 from cassdk_like.engine.interfaces import UploadSource
 
@@ -54,14 +54,20 @@ class GenericPartSizer:
 
 
 def witness_of(checksums: Sequence[IntegrityStrategy]) -> IntegrityStrategy:
-    """The digest re-computed over the bytes sent: the target's first, else SHA-256."""
-    return checksums[0] if checksums else SHA256
+    """The digest re-computed over the bytes sent from the source: CRC-32.
+
+    It only has to notice that the local file changed between the hashing pass and the send (the
+    service checks the target's own checksums), so the cheapest digest does: re-hashing with the
+    target's SHA-256 or tree hash cost 0.4 CPU s/GiB more (benchmarks/RESULTS.md, issue 18).
+    """
+    return CRC32
 
 
-def hash_parts_with(checksums: Sequence[IntegrityStrategy]) -> Sequence[IntegrityStrategy]:
-    """Every strategy a part is hashed with before sending (the witness included)."""
-    witness = witness_of(checksums)
-    return checksums if checksums else [witness]
+def hash_parts_with(checksums: Sequence[IntegrityStrategy], *, rereads: bool) -> Sequence[IntegrityStrategy]:
+    """Every strategy a part is hashed with before sending: the target's, plus the witness when
+    the part is sent by re-reading the source (a buffered part is sent from what was hashed)."""
+    extra = [CRC32] if (rereads or not checksums) and CRC32 not in checksums else []
+    return [*checksums, *extra]
 
 
 @attrs.define

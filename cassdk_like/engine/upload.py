@@ -153,7 +153,7 @@ class _Upload:
         self.part_size = sizer.part_size(self.size, requested=requested, minimum=self.config.min_part_size)
         self.count = check_part_count(self.size, self.part_size, sizer.max_parts, _OPERATION)
         self.checksums = list(getattr(target, "part_checksums", ()) or ())
-        self.hashed_with = hash_parts_with(self.checksums)
+        self.hashed_with = hash_parts_with(self.checksums, rereads=bool(getattr(source, "rereadable", False)))
         self.witness = witness_of(self.checksums)
         self.upload_id: Optional[str] = getattr(target, "upload_id", None)
         self.listed: Dict[int, str] = {}

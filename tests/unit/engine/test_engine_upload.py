@@ -14,6 +14,7 @@ import pytest
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.cancel import current_cancel_token
+from cassdk_like.core.checksums import CRC32, SHA256
 from cassdk_like.core.exceptions import (
     ConnectionFailedError,
     InvalidArgumentError,
@@ -26,12 +27,14 @@ from cassdk_like.engine import (
     BandwidthLimiter,
     CancelToken,
     MultipartUploadError,
+    PartBody,
     ProgressEvent,
     TransferConfig,
     upload_multipart,
 )
 from cassdk_like.engine import buffers as buffers_module
 from cassdk_like.engine import upload as upload_module
+from cassdk_like.engine.parts import hash_parts_with, witness_of
 from cassdk_like.vault.errors import ServiceUnavailableException
 from tests.helpers.engine_fakes import FakeTarget, PartFailure, server_error
 
@@ -395,3 +398,35 @@ def test_file_touched_during_upload_fails_at_the_next_part_not_at_the_end(tmp_pa
     assert "changed" in str(err.value)
     assert len(target.calls) <= 2  # seen at the next part read, not after all 8 were sent
     assert target.completed is None
+
+
+class _DigestRecorder(FakeTarget):
+    """Records the names of the digests each part arrived with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.digest_names: List[Tuple[str, ...]] = []
+
+    def upload_part(self, number: int, body: PartBody) -> str:
+        self.digest_names.append(tuple(sorted(body.digests)))
+        return super().upload_part(number, body)
+
+
+def test_a_file_part_is_re_read_under_a_crc32_witness_and_a_stream_part_is_not(tmp_path: Path) -> None:
+    data = os.urandom(2 * MiB + 5)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    from_file = _DigestRecorder()
+    upload_multipart(str(path), from_file, part_size=MiB)
+    assert set(from_file.digest_names) == {("crc32", "sha256", "sha256-tree")}
+    from_pipe = _DigestRecorder()
+    upload_multipart(Unseekable(data), from_pipe, part_size=MiB, size=len(data))
+    assert set(from_pipe.digest_names) == {("sha256", "sha256-tree")}
+    assert b"".join(from_file.parts[k][1] for k in sorted(from_file.parts)) == data
+
+
+def test_the_witness_is_crc32_whatever_the_target_sends() -> None:
+    assert witness_of([SHA256]) is CRC32
+    assert [s.name for s in hash_parts_with([SHA256], rereads=True)] == ["sha256", "crc32"]
+    assert [s.name for s in hash_parts_with([], rereads=False)] == ["crc32"]
+    assert [s.name for s in hash_parts_with([SHA256], rereads=False)] == ["sha256"]
