@@ -1,9 +1,9 @@
 """What a file's metadata says about its blocks: encrypted or not, compressed or not, which format.
 
 Both metadata schemas the portal has served are read (docs/directio-protocol.md §2.2); our v2
-fields ride inside ``encrypt_info`` (§2.3). A v2 file also carries, in the two places the portal's
-readers look for a wrapped key, a marker that their base64 decoder rejects, so an old reader fails
-on the key instead of decoding v2 blocks into garbage.
+fields ride inside ``encrypt_info`` (docs/directio-protocol.md §2.3). A v2 file also carries, in
+the two places the portal's readers look for a wrapped key, a marker that their base64 decoder
+rejects, so an old reader fails on the key instead of decoding v2 blocks into garbage.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Wrapping a file's data key under an access key's secret, in the portal's scheme and in ours.
 
 v1 is the portal's scheme (docs/directio-protocol.md §5.1): AES-256-ECB under the decoded secret
-over ``"`` + base64(key) + ``"``, PKCS#7-padded. v2 is ours (§5.2): RFC 3394 AES key wrap under a
-key derived from the secret with HKDF-SHA256 and a per-file salt. Both refuse secrets that do not
-decode to at least 32 bytes instead of padding them with zeros.
+over ``"`` + base64(key) + ``"``, PKCS#7-padded. v2 is ours (docs/directio-protocol.md §5.2):
+RFC 3394 AES key wrap under a key derived from the secret with HKDF-SHA256 and a per-file salt.
+Both refuse secrets that do not decode to at least 32 bytes instead of padding them with zeros.
 """
 
 from __future__ import annotations
