@@ -61,7 +61,7 @@ class BlockFormat(enum.IntEnum):
 
 def block_resource(file_id: FileId, number: int) -> str:
     """How errors name a block."""
-    return f"file {file_id} block {number}"
+    return f"file {file_id} block {number}" if str(file_id) else f"block {number}"
 
 
 def v2_associated_data(file_id: FileId, number: int, length: int, codec: Codec) -> bytes:
