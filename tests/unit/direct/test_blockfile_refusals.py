@@ -393,3 +393,28 @@ def test_data_key_refuses_pickling_and_copying() -> None:
 def test_data_key_is_exactly_32_bytes(material: Any) -> None:
     with pytest.raises(ValueError):
         DataKey(material)
+
+
+# --- lengths a hostile portal or block could declare ------------------------------------------
+
+
+@pytest.mark.parametrize("codec", list(Codec))
+def test_a_huge_declared_length_is_refused_before_anything_is_allocated(codec: Codec) -> None:
+    payload = encode_block(PLAIN, codec=codec, key=None)
+    with pytest.raises(BlockValidationError):
+        decode_block(payload, key=None, compressed=codec is not Codec.NONE, expected_length=2**40)
+
+
+@pytest.mark.parametrize("length", [-1, True, 1.5])
+def test_a_declared_length_that_is_not_a_byte_count_is_refused(length: Any) -> None:
+    with pytest.raises(BlockValidationError):
+        decode_block(PLAIN, key=None, compressed=False, expected_length=length)
+
+
+def test_raw_snappy_announcing_more_than_its_size_can_hold_is_refused() -> None:
+    claim = b"\x80\x80\x80\x80\x08" + b"\x00" * 8  # a varint of 2**31, then 8 bytes
+    with pytest.raises(BlockDecompressError, match="announces more"):
+        decode_block(claim, key=None, compressed=True, expected_length=2**31)
+    framed = b"\x82SNAPPY\x00" + struct.pack(">ii", 1, 1) + struct.pack(">I", len(claim)) + claim
+    with pytest.raises(BlockDecompressError, match="announces more"):
+        decode_block(framed, key=None, compressed=True, expected_length=2**31)
