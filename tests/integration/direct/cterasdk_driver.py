@@ -24,14 +24,18 @@ def metadata(base: str, key: AccessKey, file_id: int) -> Any:
 
 
 def blocks(
-    base: str, key: AccessKey, file_id: int, byte_range: Optional[Tuple[int, Optional[int]]] = None
+    base: str,
+    key: AccessKey,
+    file_id: int,
+    byte_range: Optional[Tuple[int, Optional[int]]] = None,
+    max_workers: Optional[int] = None,
 ) -> List[Any]:
     """Every block cterasdk returns, in order (it answers with one task per block)."""
 
     async def run() -> List[Any]:
         async with _client(base, key) as client:
             chosen = None if byte_range is None else ByteRange(*byte_range)
-            tasks = await client.blocks(file_id, byte_range=chosen)
+            tasks = await client.blocks(file_id, byte_range=chosen, max_workers=max_workers)
             return list(await asyncio.gather(*tasks))
 
     return asyncio.run(run())

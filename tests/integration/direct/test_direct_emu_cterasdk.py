@@ -87,14 +87,25 @@ def test_metadata_as_cterasdk_reads_it(
 
 
 @pytest.mark.parametrize("byte_range", RANGES)
-@pytest.mark.parametrize("codec", ["snappy", "gzip"])
+@pytest.mark.parametrize("encrypted", [True, False])
+@pytest.mark.parametrize("codec", CODECS)
 def test_streamer_ranges_are_byte_identical(
-    direct_emulator: Emulator, published: dict, codec: str, byte_range: Tuple[int, Optional[int]]
+    direct_emulator: Emulator,
+    published: dict,
+    codec: str,
+    encrypted: bool,
+    byte_range: Tuple[int, Optional[int]],
 ) -> None:
     key = direct_emulator.direct.default_credentials
     start, end = byte_range
     expected = CONTENT[start:] if end is None else CONTENT[start : end + 1]
-    assert ctera.stream(_base(direct_emulator), key, published[(codec, True)], byte_range) == expected
+    assert ctera.stream(_base(direct_emulator), key, published[(codec, encrypted)], byte_range) == expected
+
+
+def test_blocks_with_bounded_workers(direct_emulator: Emulator, published: dict) -> None:
+    key = direct_emulator.direct.default_credentials
+    got = ctera.blocks(_base(direct_emulator), key, published[("snappy", True)], max_workers=2)
+    assert b"".join(bytes(b.data) for b in got) == CONTENT
 
 
 def test_streamer_whole_file_unencrypted(direct_emulator: Emulator, published: dict) -> None:

@@ -153,6 +153,21 @@ def test_statuses(direct_emulator: Emulator) -> None:
     assert answer.json()["code"] == "Unauthorized"
 
 
+def test_access_keys_are_checked(direct_emulator: Emulator) -> None:
+    direct = direct_emulator.direct
+    with pytest.raises(ValueError, match="32 bytes"):
+        direct.create_access_key(secret_access_key=base64.b64encode(os.urandom(16)).decode())
+    with pytest.raises(ValueError, match="base64"):
+        direct.create_access_key(secret_access_key="not base64!")
+    made = direct.create_access_key("DIO-CHOSEN-ID")
+    assert len(base64.b64decode(made.secret_access_key)) == 32
+    assert made.secret_access_key not in repr(made)
+    with pytest.raises(ValueError, match="already exists"):
+        direct.create_access_key("DIO-CHOSEN-ID")
+    with pytest.raises(KeyError):
+        direct.revoke_access_key("NOSUCHKEY")
+
+
 def test_revoked_access_key_gets_401(direct_emulator: Emulator) -> None:
     direct = direct_emulator.direct
     short_lived = direct.create_access_key()
