@@ -17,6 +17,7 @@ from typing import Optional, Type
 
 from cassdk_like.core.exceptions import LocalFileError
 from cassdk_like.engine.destination import check_destination
+from cassdk_like.engine.fileio import write_all
 from cassdk_like.engine.journal import fsync_folder, remove_quietly
 
 __all__ = ["TEMP_SUFFIX", "TemporaryFile", "flush_file", "local_error", "move_into_place"]
@@ -68,10 +69,20 @@ class TemporaryFile:
         try:
             fd = os.open(self.temp, flags, 0o666)
         except OSError as exc:
-            error = local_error("cannot create the partial file", self.temp, exc, operation=self.operation)
-            raise error from exc
+            raise self._error("cannot create the partial file", exc) from exc
         self.file = os.fdopen(fd, "wb", buffering=0)
         return self
+
+    def write(self, data: bytes) -> None:
+        """Append ``data`` (all of it); ``LocalFileError`` when the disk refuses."""
+        assert self.file is not None
+        try:
+            write_all(self.file, memoryview(data), operation=self.operation)
+        except OSError as exc:
+            raise self._error("cannot write the partial file", exc) from exc
+
+    def _error(self, message: str, exc: OSError) -> LocalFileError:
+        return local_error(message, self.temp, exc, operation=self.operation)
 
     def commit(self) -> None:
         """Flush, close and rename over the destination."""
