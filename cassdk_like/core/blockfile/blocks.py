@@ -1,0 +1,176 @@
+"""One block of a block file, written and read in both formats (docs/directio-protocol.md §4).
+
+v1 is the portal's: a header byte, a 16-byte IV and AES-256-CBC over the PKCS#7-padded payload,
+with nothing authenticating it. v2 is ours: a version byte, the codec id, a 12-byte nonce and
+AES-256-GCM whose associated data binds the file id, block number, plaintext length and codec, so
+a flipped bit, a swapped block or a reordered block is refused. Unencrypted files carry the
+payload alone. Readers refuse more than the portal's own client does, never less.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import struct
+from typing import Optional, Union
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from cassdk_like.core.blockfile.codecs import Buffer, Codec, compress, decompress, detect_codec
+from cassdk_like.core.blockfile.datakey import DataKey
+from cassdk_like.core.blockfile.errors import BlockDecompressError, BlockDecryptError
+from cassdk_like.core.exceptions import InvalidArgumentError
+
+__all__ = [
+    "IV_SIZE",
+    "NONCE_SIZE",
+    "TAG_SIZE",
+    "V1_HEADER",
+    "V2_HEADER",
+    "BlockFormat",
+    "FileId",
+    "block_resource",
+    "decode_block",
+    "encode_block",
+    "v2_associated_data",
+]
+
+FileId = Union[int, str]
+
+V1_HEADER = 0x01
+V2_HEADER = 0x02
+IV_SIZE = 16
+NONCE_SIZE = 12
+TAG_SIZE = 16
+_AES_BLOCK = 16
+_V1_PREFIX = 1 + IV_SIZE
+_V2_PREFIX = 2 + NONCE_SIZE
+_V2_LABEL = b"cassdk_like directio block v2"
+_AD_FIELDS = struct.Struct(">BBQQH")
+
+
+class BlockFormat(enum.IntEnum):
+    """How an encrypted block is laid out; the metadata declares it, the header byte confirms it."""
+
+    V1 = 1
+    V2 = 2
+
+
+def block_resource(file_id: FileId, number: int) -> str:
+    """How errors name a block."""
+    return f"file {file_id} block {number}"
+
+
+def v2_associated_data(file_id: FileId, number: int, length: int, codec: Codec) -> bytes:
+    """The bytes a v2 block's tag covers besides its ciphertext."""
+    name = str(file_id).encode("utf-8")
+    if len(name) > 0xFFFF:
+        raise InvalidArgumentError("a file id is at most 65535 bytes", operation="encode block")
+    return _V2_LABEL + _AD_FIELDS.pack(V2_HEADER, int(codec), number, length, len(name)) + name
+
+
+def encode_block(
+    plaintext: Buffer,
+    *,
+    codec: Codec,
+    key: Optional[DataKey],
+    block_format: BlockFormat = BlockFormat.V1,
+    file_id: FileId = "",
+    number: int = 1,
+    iv: Optional[bytes] = None,
+) -> bytes:
+    """The stored bytes of one block; ``iv`` (v1) or nonce (v2) is random unless given."""
+    payload = compress(codec, plaintext)
+    if key is None:
+        if block_format is not BlockFormat.V1:
+            raise InvalidArgumentError("block format 2 is always encrypted", operation="encode block")
+        return payload
+    if block_format is BlockFormat.V1:
+        iv = os.urandom(IV_SIZE) if iv is None else iv
+        if len(iv) != IV_SIZE:
+            raise InvalidArgumentError(f"the IV is {IV_SIZE} bytes", operation="encode block")
+        padder = padding.PKCS7(128).padder()
+        padded = padder.update(payload) + padder.finalize()
+        encryptor = Cipher(algorithms.AES(key.reveal()), modes.CBC(iv)).encryptor()
+        return bytes([V1_HEADER]) + iv + encryptor.update(padded) + encryptor.finalize()
+    nonce = os.urandom(NONCE_SIZE) if iv is None else iv
+    if len(nonce) != NONCE_SIZE:
+        raise InvalidArgumentError(f"the nonce is {NONCE_SIZE} bytes", operation="encode block")
+    associated = v2_associated_data(file_id, number, len(plaintext), codec)
+    sealed = AESGCM(key.reveal()).encrypt(nonce, payload, associated)
+    return bytes([V2_HEADER, int(codec)]) + nonce + sealed
+
+
+def decode_block(
+    data: Buffer,
+    *,
+    key: Optional[DataKey],
+    compressed: bool,
+    expected_length: int,
+    block_format: BlockFormat = BlockFormat.V1,
+    file_id: FileId = "",
+    number: int = 1,
+) -> bytes:
+    """The plaintext of one stored block, exactly ``expected_length`` bytes, or a typed error."""
+    resource = block_resource(file_id, number)
+    if key is None:
+        if block_format is not BlockFormat.V1:
+            raise BlockDecryptError(
+                "a v2 block needs a data key", operation="decrypt block", resource=resource
+            )
+        codec = detect_codec(data) if compressed else Codec.NONE
+        return decompress(codec, data, expected_length, resource=resource)
+    if block_format is BlockFormat.V1:
+        payload = _open_v1(data, key, resource)
+        codec = detect_codec(payload) if compressed else Codec.NONE
+        return decompress(codec, payload, expected_length, resource=resource)
+    codec, payload = _open_v2(data, key, file_id, number, expected_length, resource)
+    return decompress(codec, payload, expected_length, resource=resource)
+
+
+def _refuse(resource: str, why: str) -> BlockDecryptError:
+    return BlockDecryptError(why, operation="decrypt block", resource=resource)
+
+
+def _open_v1(data: Buffer, key: DataKey, resource: str) -> bytes:
+    view = memoryview(data)
+    if len(view) < _V1_PREFIX + _AES_BLOCK or (len(view) - _V1_PREFIX) % _AES_BLOCK:
+        raise _refuse(resource, f"a v1 block of {len(view)} bytes is not header + IV + whole AES blocks")
+    if view[0] == V2_HEADER:
+        raise _refuse(resource, "the block is in format 2 but the file declares format 1")
+    decryptor = Cipher(algorithms.AES(key.reveal()), modes.CBC(bytes(view[1:_V1_PREFIX]))).decryptor()
+    padded = decryptor.update(view[_V1_PREFIX:]) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        raise _refuse(resource, "the block's padding is invalid (wrong key or altered block)") from None
+
+
+def _open_v2(
+    data: Buffer, key: DataKey, file_id: FileId, number: int, length: int, resource: str
+) -> tuple[Codec, bytes]:
+    view = memoryview(data)
+    if len(view) < _V2_PREFIX + TAG_SIZE:
+        raise _refuse(resource, f"a v2 block of {len(view)} bytes is shorter than its header and tag")
+    if view[0] != V2_HEADER:
+        raise _refuse(resource, f"the block's header byte {view[0]:#04x} is not format 2's")
+    try:
+        codec = Codec(view[1])
+    except ValueError:
+        raise BlockDecompressError(
+            f"unknown codec id {view[1]}", operation="decompress block", resource=resource
+        ) from None
+    associated = v2_associated_data(file_id, number, length, codec)
+    try:
+        payload = AESGCM(key.reveal()).decrypt(
+            bytes(view[2:_V2_PREFIX]), bytes(view[_V2_PREFIX:]), associated
+        )
+    except InvalidTag:
+        raise _refuse(
+            resource, "the block fails authentication (altered, moved or under another key)"
+        ) from None
+    return codec, payload

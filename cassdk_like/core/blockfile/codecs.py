@@ -1,0 +1,183 @@
+"""Block payload codecs: gzip, snappy-java's stream framing and raw snappy, each bounded.
+
+Decoding never produces more than the block map's declared length: a payload that would inflate
+past it is refused as soon as the excess is known, so a hostile block cannot exhaust memory
+(docs/directio-protocol.md §4.3). Snappy comes from ``cramjam`` (Rust, wheels for every supported
+Python); the Xerial framing around it is implemented here.
+"""
+
+from __future__ import annotations
+
+import enum
+import gzip
+import struct
+import zlib
+from typing import Union
+
+import cramjam
+
+from cassdk_like.core.blockfile.errors import BlockDecompressError, BlockValidationError
+
+__all__ = [
+    "GZIP_MAGIC",
+    "XERIAL_MAGIC",
+    "Codec",
+    "compress",
+    "compression_type",
+    "decompress",
+    "detect_codec",
+]
+
+GZIP_MAGIC = b"\x1f\x8b"
+XERIAL_MAGIC = b"\x82SNAPPY\x00"
+#: magic, then two big-endian int32 fields (format version, oldest compatible version)
+_XERIAL_HEADER = struct.Struct(">8sii")
+_XERIAL_LENGTH = struct.Struct(">I")
+#: snappy-java's default uncompressed chunk size
+XERIAL_CHUNK = 32 * 1024
+
+Buffer = Union[bytes, bytearray, memoryview]
+
+
+class Codec(enum.IntEnum):
+    """A payload encoding; the value is the codec id bound into v2 blocks."""
+
+    NONE = 0
+    GZIP = 1
+    SNAPPY_XERIAL = 2
+    SNAPPY_RAW = 3
+
+
+def compression_type(codec: Codec) -> str:
+    """The portal's ``compression_type`` word for a codec."""
+    if codec is Codec.NONE:
+        return "NONE"
+    if codec is Codec.GZIP:
+        return "GZIP"
+    return "SNAPPY"
+
+
+def detect_codec(payload: Buffer) -> Codec:
+    """The codec of a compressed v1 payload, told by its first bytes as the portal's readers do."""
+    head = bytes(payload[: len(XERIAL_MAGIC)])
+    if head.startswith(GZIP_MAGIC):
+        return Codec.GZIP
+    if head == XERIAL_MAGIC:
+        return Codec.SNAPPY_XERIAL
+    return Codec.SNAPPY_RAW
+
+
+def compress(codec: Codec, data: Buffer) -> bytes:
+    """Encode a plaintext block with ``codec``."""
+    if codec is Codec.NONE:
+        return bytes(data)
+    if codec is Codec.GZIP:
+        return gzip.compress(bytes(data), mtime=0)
+    if codec is Codec.SNAPPY_RAW:
+        return bytes(cramjam.snappy.compress_raw(data))
+    view = memoryview(data)
+    parts = [_XERIAL_HEADER.pack(XERIAL_MAGIC, 1, 1)]
+    for start in range(0, len(view), XERIAL_CHUNK):
+        chunk = bytes(cramjam.snappy.compress_raw(view[start : start + XERIAL_CHUNK]))
+        parts.append(_XERIAL_LENGTH.pack(len(chunk)))
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def decompress(codec: Codec, payload: Buffer, expected_length: int, *, resource: str) -> bytes:
+    """Decode ``payload`` into exactly ``expected_length`` bytes, or raise a typed error."""
+    if codec is Codec.NONE:
+        if len(payload) != expected_length:
+            raise _length_error(resource, len(payload), expected_length)
+        return bytes(payload)
+    if codec is Codec.GZIP:
+        return _gunzip(payload, expected_length, resource)
+    if codec is Codec.SNAPPY_RAW:
+        return _unsnappy_raw(payload, expected_length, resource)
+    return _unsnappy_xerial(payload, expected_length, resource)
+
+
+def _length_error(resource: str, actual: object, expected: int) -> BlockValidationError:
+    return BlockValidationError(
+        f"decoded length {actual} differs from the declared {expected}",
+        operation="validate block",
+        resource=resource,
+    )
+
+
+def _corrupt(resource: str, codec: str, why: str) -> BlockDecompressError:
+    return BlockDecompressError(f"{codec} payload {why}", operation="decompress block", resource=resource)
+
+
+def _gunzip(payload: Buffer, expected: int, resource: str) -> bytes:
+    out = bytearray()
+    rest = bytes(payload)
+    while True:
+        if not rest.startswith(GZIP_MAGIC):
+            raise _corrupt(resource, "gzip", "has a member that is not gzip")
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out += inflater.decompress(rest, expected + 1 - len(out))
+        except zlib.error:
+            raise _corrupt(resource, "gzip", "is corrupt") from None
+        if len(out) > expected:
+            raise _length_error(resource, f"more than {expected}", expected)
+        if not inflater.eof:
+            raise _corrupt(resource, "gzip", "is truncated")
+        rest = inflater.unused_data
+        if not rest:
+            break
+    if len(out) != expected:
+        raise _length_error(resource, len(out), expected)
+    return bytes(out)
+
+
+def _raw_length(chunk: Buffer, resource: str, codec: str) -> int:
+    try:
+        return int(cramjam.snappy.decompress_raw_len(chunk))
+    except cramjam.DecompressionError:
+        raise _corrupt(resource, codec, "has a corrupt length header") from None
+
+
+def _unsnappy_raw(payload: Buffer, expected: int, resource: str) -> bytes:
+    declared = _raw_length(payload, resource, "snappy")
+    if declared != expected:
+        raise _length_error(resource, declared, expected)
+    out = bytearray(expected)
+    try:
+        written = cramjam.snappy.decompress_raw_into(payload, out)
+    except cramjam.DecompressionError:
+        raise _corrupt(resource, "snappy", "is corrupt") from None
+    if written != expected:
+        raise _length_error(resource, written, expected)
+    return bytes(out)
+
+
+def _unsnappy_xerial(payload: Buffer, expected: int, resource: str) -> bytes:
+    view = memoryview(payload)
+    if len(view) < _XERIAL_HEADER.size or bytes(view[: len(XERIAL_MAGIC)]) != XERIAL_MAGIC:
+        raise _corrupt(resource, "snappy-java", "has no stream header")
+    out = bytearray(expected)
+    target = memoryview(out)
+    filled = 0
+    pos = _XERIAL_HEADER.size
+    while pos < len(view):
+        if pos + _XERIAL_LENGTH.size > len(view):
+            raise _corrupt(resource, "snappy-java", "ends inside a chunk length")
+        (size,) = _XERIAL_LENGTH.unpack_from(view, pos)
+        pos += _XERIAL_LENGTH.size
+        if size == 0 or pos + size > len(view):
+            raise _corrupt(resource, "snappy-java", "ends inside a chunk")
+        chunk = view[pos : pos + size]
+        pos += size
+        produced = _raw_length(chunk, resource, "snappy-java")
+        if filled + produced > expected:
+            raise _length_error(resource, f"more than {expected}", expected)
+        try:
+            written = cramjam.snappy.decompress_raw_into(chunk, target[filled : filled + produced])
+        except cramjam.DecompressionError:
+            raise _corrupt(resource, "snappy-java", "has a corrupt chunk") from None
+        filled += int(written)
+    if filled != expected:
+        raise _length_error(resource, filled, expected)
+    return bytes(out)
