@@ -1,4 +1,4 @@
-"""``Client``: cterasdk's DirectIO client, blocking, over the engine (docs/directio-client.md §2-§4).
+"""``Client``: cterasdk's DirectIO client, blocking, over the engine (docs/directio-client.md §2, §3 and §4).
 
 It raises the typed errors of ``direct.errors`` and answers values; the block transfers run on the
 engine's shared scheduler (bounded workers, cancel, bandwidth limit, progress).  The plaintext data
