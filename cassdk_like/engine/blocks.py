@@ -185,9 +185,11 @@ class _BlockRun:
         limiter, pos = self.ctx.limiter, 0
         while True:
             if pos == len(buf):
-                if declared is not None or len(buf) >= limit:
+                if declared is not None:
+                    break  # the transport holds the body to its Content-Length
+                if len(buf) >= limit:
                     if self._read_some(response, memoryview(bytearray(1)), read_for):
-                        raise self._too_long(spec, limit if declared is None else declared)
+                        raise self._too_long(spec, limit)
                     break
                 buf.extend(bytes(min(len(buf), limit - len(buf))))  # grow by doubling, up to the bound
             with memoryview(buf) as whole:
