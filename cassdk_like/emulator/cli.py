@@ -26,7 +26,7 @@ __all__ = ["DEFAULT_CAS_PORT", "DEFAULT_PORTS", "build_parser", "describe", "ser
 #: the port ``cascmd serve`` gives the CAS service unless told otherwise
 DEFAULT_CAS_PORT = 8390
 #: the ports of the other services unless ``--service-port NAME=PORT`` says otherwise
-DEFAULT_PORTS = {"s3": 8391, "cos": 8392, "reduct": 8383}
+DEFAULT_PORTS = {"s3": 8391, "cos": 8392, "reduct": 8383, "direct": 8394}
 
 
 def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
@@ -49,7 +49,8 @@ def build_parser(prog: str = "cascmd serve") -> argparse.ArgumentParser:
         metavar="NAME=PORT",
         type=_service_port,
         help="the port of one service (repeatable; cas=PORT is the same as --port PORT; defaults "
-        f"s3={DEFAULT_PORTS['s3']}, cos={DEFAULT_PORTS['cos']}, reduct={DEFAULT_PORTS['reduct']};"
+        f"s3={DEFAULT_PORTS['s3']}, cos={DEFAULT_PORTS['cos']}, reduct={DEFAULT_PORTS['reduct']},"
+        f" direct={DEFAULT_PORTS['direct']};"
         " 0 picks a free one)",
     )
     parser.add_argument(
@@ -110,6 +111,13 @@ def describe(emu: Emulator) -> List[str]:
     if reduct_url:
         auth = "token init-token (full access)" if emu.reduct_api_token is not None else "authentication off"
         lines.append(f"  reduct      ReductStore API 1.21 at {reduct_url}/api/v1, {auth}")
+    direct_url = endpoints.get("direct")
+    if direct_url:
+        key_id = emu.direct.default_credentials.access_key_id
+        lines.append(
+            f"  direct      DirectIO portal at {direct_url}/directio/<file_id>, bearer {key_id}"
+            f" (secret: {direct_url}/_emulator/direct/credentials)"
+        )
     lines += [
         f"  admin       {emu.endpoint}/_emulator/info, /_emulator/stats, /_emulator/faults",
         "# paste into a shell (cascmd and cassdk_like.core.config read these):",

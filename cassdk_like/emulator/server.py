@@ -2,8 +2,8 @@
 
 Start it in process (``with Emulator() as emu:``) or from the shell (``python -m cassdk_like.emulator``).
 It runs the CAS vault service (both dialects on one port), the bucket services ``s3`` and
-``cos``, and ``reduct`` (the ReductStore HTTP API); ``emu.endpoints`` maps each service to its base
-URL. Every signature is verified, bodies
+``cos``, ``reduct`` (the ReductStore HTTP API) and ``direct`` (a DirectIO portal whose blocks live in
+the S3 service); ``emu.endpoints`` maps each service to its base URL. Every signature is verified, bodies
 stream to disk while hashing, and the state is kept in ``data_dir`` across restarts (a temporary
 folder, removed on exit, by default).
 """
@@ -28,6 +28,7 @@ from cassdk_like.emulator.cas.store import Store
 from cassdk_like.emulator.cas.uploads import Uploads
 from cassdk_like.emulator.cos.service import CosService, CosSettings
 from cassdk_like.emulator.db import Database
+from cassdk_like.emulator.direct.service import DirectService
 from cassdk_like.emulator.faults import Faults, Stats
 from cassdk_like.emulator.host import ServiceHost
 from cassdk_like.emulator.pipeline import Observer
@@ -134,6 +135,10 @@ class Emulator:
                 reduct_api_token = os.environ.get("RS_API_TOKEN") or None
             self.reduct_service = ReductService(self.environment, ReductSettings(api_token=reduct_api_token))
             self._host.add(self.reduct_service, self._ports.get("reduct", 0))
+            self.direct_service = DirectService(
+                self.environment, self.s3_service, lambda: self._host.endpoint("s3")
+            )
+            self._host.add(self.direct_service, self._ports.get("direct", 0))
         except BaseException:
             self._close_storage()
             raise
@@ -211,6 +216,12 @@ class Emulator:
     def secret_key(self) -> str:
         """The local test secret (printing it is fine; it never appears in repr)."""
         return self._secret_key
+
+    @property
+    def direct(self) -> DirectService:
+        """The DirectIO portal: ``publish_file``, ``publish_object``, ``revoke_file``,
+        ``rotate_urls``, ``default_credentials`` (docs/directio-protocol.md §7)."""
+        return self.direct_service
 
     @property
     def reduct_api_token(self) -> Optional[str]:

@@ -132,6 +132,7 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
     script = Path(sys.executable).with_name("cascmd")
     argv = [str(script), "serve", "--port", "0", "--job-delay-scale", "0", "--data-dir", str(tmp_path / "d")]
     argv += ["--service-port", "s3=0", "--service-port", "cos=0", "--service-port", "reduct=0"]
+    argv += ["--service-port", "direct=0"]
     argv += ["--reduct-token", "pasted-reduct-token"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     watchdog = threading.Timer(120, proc.kill)
@@ -145,7 +146,7 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
                 break
         services = [line.split() for line in lines if line.startswith("service ")]
         assert lines[0].startswith("service ")  # the services come first, one line each
-        assert [name for _, name, _url in services] == ["cas", "s3", "cos", "reduct"]
+        assert [name for _, name, _url in services] == ["cas", "s3", "cos", "reduct", "direct"]
         endpoint = services[0][2]
         assert endpoint.startswith("http://127.0.0.1:")
         assert not endpoint.endswith(":8383")

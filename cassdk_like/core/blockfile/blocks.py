@@ -61,7 +61,7 @@ class BlockFormat(enum.IntEnum):
 
 def block_resource(file_id: FileId, number: int) -> str:
     """How errors name a block."""
-    return f"file {file_id} block {number}"
+    return f"file {file_id} block {number}" if str(file_id) else f"block {number}"
 
 
 def v2_associated_data(file_id: FileId, number: int, length: int, codec: Codec) -> bytes:
@@ -124,18 +124,18 @@ def decode_block(
         codec = detect_codec(data) if compressed else Codec.NONE
         return decompress(codec, data, expected_length, resource=resource)
     if block_format is BlockFormat.V1:
-        payload = _open_v1(data, key, resource)
-        codec = detect_codec(payload) if compressed else Codec.NONE
-        return decompress(codec, payload, expected_length, resource=resource)
-    codec, payload = _open_v2(data, key, file_id, number, expected_length, resource)
-    return decompress(codec, payload, expected_length, resource=resource)
+        opened = _open_v1(data, key, resource)
+        codec = detect_codec(opened) if compressed else Codec.NONE
+        return decompress(codec, opened, expected_length, resource=resource)
+    codec, sealed_payload = _open_v2(data, key, file_id, number, expected_length, resource)
+    return decompress(codec, sealed_payload, expected_length, resource=resource)
 
 
 def _refuse(resource: str, why: str) -> BlockDecryptError:
     return BlockDecryptError(why, operation="decrypt block", resource=resource)
 
 
-def _open_v1(data: Buffer, key: DataKey, resource: str) -> bytes:
+def _open_v1(data: Buffer, key: DataKey, resource: str) -> memoryview:
     view = memoryview(data)
     if len(view) < _V1_PREFIX + _AES_BLOCK or (len(view) - _V1_PREFIX) % _AES_BLOCK:
         raise _refuse(resource, f"a v1 block of {len(view)} bytes is not header + IV + whole AES blocks")
@@ -143,11 +143,13 @@ def _open_v1(data: Buffer, key: DataKey, resource: str) -> bytes:
         raise _refuse(resource, "the block is in format 2 but the file declares format 1")
     decryptor = Cipher(algorithms.AES(key.reveal()), modes.CBC(bytes(view[1:_V1_PREFIX]))).decryptor()
     padded = decryptor.update(view[_V1_PREFIX:]) + decryptor.finalize()
+    # the padding lives in the last cipher block: unpad that one strictly, keep the rest as it is
     unpadder = padding.PKCS7(128).unpadder()
     try:
-        return unpadder.update(padded) + unpadder.finalize()
+        last = unpadder.update(padded[-_AES_BLOCK:]) + unpadder.finalize()
     except ValueError:
         raise _refuse(resource, "the block's padding is invalid (wrong key or altered block)") from None
+    return memoryview(padded)[: len(padded) - _AES_BLOCK + len(last)]
 
 
 def _open_v2(

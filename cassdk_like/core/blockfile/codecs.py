@@ -12,7 +12,7 @@ import enum
 import gzip
 import struct
 import zlib
-from typing import Union
+from typing import List, Tuple, Union
 
 import cramjam
 
@@ -35,6 +35,8 @@ _XERIAL_HEADER = struct.Struct(">8sii")
 _XERIAL_LENGTH = struct.Struct(">I")
 #: snappy-java's default uncompressed chunk size
 XERIAL_CHUNK = 32 * 1024
+#: raw snappy cannot expand more than 64 bytes per 3-byte copy tag; a larger claim is corrupt
+_SNAPPY_MAX_RATIO = 22
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -86,6 +88,12 @@ def compress(codec: Codec, data: Buffer) -> bytes:
 
 def decompress(codec: Codec, payload: Buffer, expected_length: int, *, resource: str) -> bytes:
     """Decode ``payload`` into exactly ``expected_length`` bytes, or raise a typed error."""
+    if isinstance(expected_length, bool) or not isinstance(expected_length, int) or expected_length < 0:
+        raise BlockValidationError(
+            f"declared length {expected_length!r} is not a byte count",
+            operation="validate block",
+            resource=resource,
+        )
     if codec is Codec.NONE:
         if len(payload) != expected_length:
             raise _length_error(resource, len(payload), expected_length)
@@ -111,9 +119,9 @@ def _corrupt(resource: str, codec: str, why: str) -> BlockDecompressError:
 
 def _gunzip(payload: Buffer, expected: int, resource: str) -> bytes:
     out = bytearray()
-    rest = bytes(payload)
+    rest: Buffer = payload
     while True:
-        if not rest.startswith(GZIP_MAGIC):
+        if bytes(rest[: len(GZIP_MAGIC)]) != GZIP_MAGIC:
             raise _corrupt(resource, "gzip", "has a member that is not gzip")
         inflater = zlib.decompressobj(wbits=31)
         try:
@@ -133,10 +141,14 @@ def _gunzip(payload: Buffer, expected: int, resource: str) -> bytes:
 
 
 def _raw_length(chunk: Buffer, resource: str, codec: str) -> int:
+    """The length a raw snappy block announces, refused when no snappy stream could produce it."""
     try:
-        return int(cramjam.snappy.decompress_raw_len(chunk))
+        declared = int(cramjam.snappy.decompress_raw_len(chunk))
     except cramjam.DecompressionError:
         raise _corrupt(resource, codec, "has a corrupt length header") from None
+    if declared > len(chunk) * _SNAPPY_MAX_RATIO:
+        raise _corrupt(resource, codec, "announces more than its size can hold")
+    return declared
 
 
 def _unsnappy_raw(payload: Buffer, expected: int, resource: str) -> bytes:
@@ -153,13 +165,11 @@ def _unsnappy_raw(payload: Buffer, expected: int, resource: str) -> bytes:
     return bytes(out)
 
 
-def _unsnappy_xerial(payload: Buffer, expected: int, resource: str) -> bytes:
-    view = memoryview(payload)
+def _xerial_chunks(view: memoryview, resource: str) -> List[Tuple[memoryview, int]]:
+    """Each chunk of a snappy-java stream with the length it announces (nothing decompressed)."""
     if len(view) < _XERIAL_HEADER.size or bytes(view[: len(XERIAL_MAGIC)]) != XERIAL_MAGIC:
         raise _corrupt(resource, "snappy-java", "has no stream header")
-    out = bytearray(expected)
-    target = memoryview(out)
-    filled = 0
+    chunks: List[Tuple[memoryview, int]] = []
     pos = _XERIAL_HEADER.size
     while pos < len(view):
         if pos + _XERIAL_LENGTH.size > len(view):
@@ -169,15 +179,25 @@ def _unsnappy_xerial(payload: Buffer, expected: int, resource: str) -> bytes:
         if size == 0 or pos + size > len(view):
             raise _corrupt(resource, "snappy-java", "ends inside a chunk")
         chunk = view[pos : pos + size]
+        chunks.append((chunk, _raw_length(chunk, resource, "snappy-java")))
         pos += size
-        produced = _raw_length(chunk, resource, "snappy-java")
-        if filled + produced > expected:
-            raise _length_error(resource, f"more than {expected}", expected)
+    return chunks
+
+
+def _unsnappy_xerial(payload: Buffer, expected: int, resource: str) -> bytes:
+    chunks = _xerial_chunks(memoryview(payload), resource)
+    announced = sum(produced for _, produced in chunks)
+    if announced != expected:
+        raise _length_error(resource, announced, expected)
+    out = bytearray(expected)
+    target = memoryview(out)
+    filled = 0
+    for chunk, produced in chunks:
         try:
             written = cramjam.snappy.decompress_raw_into(chunk, target[filled : filled + produced])
         except cramjam.DecompressionError:
             raise _corrupt(resource, "snappy-java", "has a corrupt chunk") from None
-        filled += int(written)
-    if filled != expected:
-        raise _length_error(resource, filled, expected)
+        if written != produced:
+            raise _corrupt(resource, "snappy-java", "has a chunk shorter than it announces")
+        filled += produced
     return bytes(out)

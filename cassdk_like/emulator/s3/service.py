@@ -12,13 +12,13 @@ import base64
 import hashlib
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from cassdk_like.core.auth.sigv4 import SigV4Claim
 from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.objectstore.body import BodySource, PlainBody
 from cassdk_like.emulator.objectstore.context import Context, Owner
-from cassdk_like.emulator.objectstore.errors import StoreError
+from cassdk_like.emulator.objectstore.errors import StoreError, access_denied
 from cassdk_like.emulator.objectstore.post import PolicyCheck, check_sigv4_form, post_object
 from cassdk_like.emulator.objectstore.service import Address, BucketService
 from cassdk_like.emulator.objectstore.xmldoc import Node, render
@@ -29,7 +29,10 @@ from cassdk_like.emulator.s3.ops import S3_OPERATIONS
 from cassdk_like.emulator.service import Environment, Route
 from cassdk_like.emulator.wire import Request, Response
 
-__all__ = ["S3Service", "S3Settings"]
+__all__ = ["PresignGuard", "S3Service", "S3Settings"]
+
+#: consulted for every verified presigned request: a reason to refuse it (403), or None
+PresignGuard = Callable[[Request], Optional[str]]
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,13 @@ class S3Service(BucketService):
         self.verifier = S3Verifier(env.account, env.clock, self._bucket_region, self.settings.max_skew)
         self._claims: Dict[str, Optional[SigV4Claim]] = {}
         self._claims_lock = threading.Lock()
+        self._presign_guards: List[PresignGuard] = []
+
+    def add_presign_guard(self, guard: PresignGuard) -> None:
+        """Have ``guard`` see every presigned request whose signature holds; a reason it returns
+        refuses the request with AccessDenied. Lets a service revoke URLs it minted (a presigned URL
+        is otherwise valid until it expires)."""
+        self._presign_guards.append(guard)
 
     def __repr__(self) -> str:
         return f"S3Service(region={self.region!r})"
@@ -90,6 +100,11 @@ class S3Service(BucketService):
     def verify(self, request: Request) -> None:
         bucket = s3_address(request)[0]
         claim = self.verifier.verify(request, bucket, request.operation)
+        if claim is not None and claim.presigned:
+            for guard in list(self._presign_guards):
+                reason = guard(request)
+                if reason is not None:
+                    raise access_denied(reason)
         with self._claims_lock:
             self._claims[request.request_id] = claim
 

@@ -128,7 +128,7 @@ def _echo(
 
 def test_two_services_on_two_ports(host: Tuple[Emulator, EchoService], http: requests.Session) -> None:
     emu, echo = host
-    assert list(emu.endpoints) == ["cas", "s3", "cos", "reduct", "echo"]
+    assert list(emu.endpoints) == ["cas", "s3", "cos", "reduct", "direct", "echo"]
     assert emu.endpoints["cas"] == emu.endpoint
     cas_port = int(emu.endpoint.rsplit(":", 1)[1])
     echo_port = int(emu.endpoints["echo"].rsplit(":", 1)[1])
@@ -300,7 +300,7 @@ def test_admin_endpoints_serve_every_port(host: Tuple[Emulator, EchoService], ht
 
 def test_a_service_added_while_running_starts_at_once(http: requests.Session) -> None:
     with Emulator(job_delay_scale=0) as emu:
-        assert list(emu.endpoints) == ["cas", "s3", "cos", "reduct"]
+        assert list(emu.endpoints) == ["cas", "s3", "cos", "reduct", "direct"]
         echo = emu.add_service(EchoService)
         assert isinstance(echo, EchoService)
         assert echo.started.is_set()
@@ -326,6 +326,7 @@ def test_ports_are_chosen_per_service() -> None:
             "s3": emu.endpoints["s3"],
             "cos": emu.endpoints["cos"],
             "reduct": emu.endpoints["reduct"],
+            "direct": emu.endpoints["direct"],
         }
 
 
@@ -345,7 +346,10 @@ def test_the_shared_host_imports_no_service(module: str) -> None:
         name
         for name in imported
         if name.startswith(
-            tuple(f"cassdk_like.emulator.{sub}" for sub in ("cas", "s3", "cos", "objectstore"))
+            tuple(
+                f"cassdk_like.emulator.{sub}"
+                for sub in ("cas", "s3", "cos", "objectstore", "reduct", "direct")
+            )
         )
     ]
     assert imported, f"{module}.py: the check read no imports"
