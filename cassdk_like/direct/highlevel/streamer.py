@@ -45,6 +45,11 @@ class Streamer:
     def file_id(self) -> object:
         return self.metadata.file_id
 
+    @property
+    def refreshes(self) -> int:
+        """Times the file's metadata was fetched afresh after a block URL was refused (at most 1)."""
+        return self._source.refreshes
+
     def tell(self) -> int:
         """Offset in the file of the next byte to deliver."""
         return self._position
