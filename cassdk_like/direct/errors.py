@@ -138,15 +138,13 @@ class BlockError(DirectIOClientError):
         *,
         block: Optional[BlockInfo] = None,
         status: Optional[int] = None,
-        operation: Optional[str] = None,
-        resource: Optional[str] = None,
-        local_path: Optional[str] = None,
+        **context: Optional[str],
     ) -> None:
         self.block = block
         self.status = status
-        if resource is None and block is not None:
-            resource = f"file {block.file_id} block {block.number}"
-        super().__init__(message, operation=operation, resource=resource, local_path=local_path)
+        if context.get("resource") is None and block is not None:
+            context["resource"] = f"file {block.file_id} block {block.number}"
+        super().__init__(message, **context)
 
 
 class DownloadError(BlockError):
@@ -193,17 +191,9 @@ class StreamError(DirectIOClientError):
     The failure itself is ``__cause__`` (a ``BlockError`` naming the block).
     """
 
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        offset: int = 0,
-        operation: Optional[str] = None,
-        resource: Optional[str] = None,
-        local_path: Optional[str] = None,
-    ) -> None:
+    def __init__(self, message: str = "", *, offset: int = 0, **context: Optional[str]) -> None:
         self.offset = offset
-        super().__init__(message, operation=operation, resource=resource, local_path=local_path)
+        super().__init__(message, **context)
 
 
 _STATUS_CLASSES: Dict[str, Type[CASServerError]] = {

@@ -229,3 +229,20 @@ def test_a_corrupt_codec_stream_is_a_decompress_error(mock: responses.RequestsMo
     _serve_with(mock, published, stored)
     with pytest.raises((DecompressBlockError, BlockValidationError)):
         client.blocks(7, [1], None)
+
+
+def test_block_and_stream_errors_keep_their_context_through_pickle() -> None:
+    from cassdk_like.direct import BlockInfo, StreamError
+
+    info = BlockInfo(7, 2, 1000, 1000)
+    error = SignedURLExpiredError("refused again", block=info, status=403, operation="get_block")
+    again = pickle.loads(pickle.dumps(error))
+    assert (type(again), again.block, again.status, again.errno) == (
+        SignedURLExpiredError,
+        info,
+        403,
+        errno.EACCES,
+    )
+    assert str(again) == "get_block file 7 block 2: refused again"
+    stream = pickle.loads(pickle.dumps(StreamError("stopped", offset=1234, operation="stream")))
+    assert (stream.offset, stream.operation) == (1234, "stream")
