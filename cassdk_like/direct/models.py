@@ -54,7 +54,11 @@ class Credentials(_KeyPair):
 
 
 def check_file_id(file_id: object, operation: str) -> str:
-    """The file id as the path segment it becomes: a non-negative integer (int or digits)."""
+    """The file id as the path segment it becomes: a non-negative integer (int or digits).
+
+    The normalised form also names the file inside v2 blocks' associated data, so it must not
+    depend on how the caller spelt the id.
+    """
     if isinstance(file_id, bool) or not isinstance(file_id, (int, str)):
         raise InvalidArgumentError(
             f"file_id must be an integer, not {type(file_id).__name__}", operation=operation
@@ -65,7 +69,7 @@ def check_file_id(file_id: object, operation: str) -> str:
             f"file_id must be a non-negative integer of at most 19 digits, got {file_id!r}",
             operation=operation,
         )
-    return text
+    return str(int(text))  # one spelling per file: "007" and 7 are the same file
 
 
 @attrs.frozen

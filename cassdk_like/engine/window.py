@@ -31,7 +31,9 @@ def read_ahead(
     ``start(item)`` submits the item's task on ``runner`` and returns its ``state`` (a buffer the
     caller lends the task) with the future.  At most ``window`` items are started and not yet
     consumed: the next one starts only when the caller asks for the next result, so the caller may
-    reuse the previous item's state as soon as its loop body is done with it.
+    reuse the previous item's state as soon as its loop body is done with it.  A task's failure is
+    raised when its turn comes, so every result before it is delivered first (a stream stops at
+    the first byte it could not deliver, whichever task failed first).
     """
     todo = iter(items)
     ahead: Deque[Tuple[T, S, Future[R]]] = collections.deque()
@@ -48,4 +50,4 @@ def read_ahead(
         if not ahead:
             return
         item, state, future = ahead.popleft()
-        yield item, state, runner.result_of(future)
+        yield item, state, runner.result_of(future, fail_fast=False)

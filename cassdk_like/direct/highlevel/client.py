@@ -132,7 +132,7 @@ class Client:
             document = response.json()
         except BadResponseError as exc:
             raise MetadataError(exc.reason, operation="metadata", resource=f"file {segment}") from None
-        return parse_metadata(document, file_id)
+        return parse_metadata(document, int(segment))
 
     def _unwrap(self, metadata: FileMetadata) -> Optional[DataKey]:
         return self._open_key(metadata.file_format, metadata.file_id)
@@ -184,7 +184,7 @@ class Client:
         cancel_token: Optional[CancelToken] = None,
     ) -> List[Block]:
         """Blocks of ``file_id`` (None: all), decoded, in the order asked; ``max_workers`` in flight."""
-        check_file_id(file_id, "blocks")
+        file_id = int(check_file_id(file_id, "blocks"))
         selection = check_selection(blocks, file_id)
         _check_workers(max_workers)
         found, source = self._open(file_id)
@@ -210,7 +210,7 @@ class Client:
                 "chunks must be a list of Chunk (metadata().chunks)", operation="executor"
             )
         if file_id is not None:
-            check_file_id(file_id, "executor")
+            file_id = int(check_file_id(file_id, "executor"))
         _check_workers(max_workers)
         file_format = _format_of(encryption_key)
         name: FileId = file_id if file_id is not None else (chunks[0].file_id if chunks else "")

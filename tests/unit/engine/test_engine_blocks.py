@@ -71,6 +71,7 @@ class FakeBlocks:
         self.active: Set[int] = set()
         self.peak = 0
         self.delay = 0.0
+        self.slow: Set[int] = set()  # blocks whose answer takes 0.1 s
         self.gate: Optional[threading.Event] = None
         self._lock = threading.Lock()
 
@@ -89,6 +90,8 @@ class FakeBlocks:
             self.gate.wait(5)
         if self.delay:
             time.sleep(self.delay)
+        if spec.number in self.slow:
+            time.sleep(0.1)
         body = self.stored[spec.number]
         headers = {"Content-Length": str(len(body))} if self.declare_length else {}
         response = FakeResponse(200, headers, body, cut_after=len(body) // 2 if cut else None)
@@ -306,3 +309,14 @@ def test_a_non_2xx_answer_the_source_let_through_is_a_bad_response() -> None:
     with pytest.raises(BlockFailed) as caught:
         fetch_blocks(source, config=CFG)
     assert isinstance(caught.value.__cause__, BadResponseError)
+
+
+def test_a_later_blocks_failure_waits_for_its_turn() -> None:
+    source = FakeBlocks(_data(5000), 1000)
+    source.slow.add(2)
+    source.bad.add(3)  # fails while block 2 is still on its way
+    got: List[bytes] = []
+    with pytest.raises(BlockFailed) as caught:
+        got.extend(iter_blocks(source, window=3, config=CFG))
+    assert caught.value.number == 3
+    assert b"".join(got) == source.data[:2000]
