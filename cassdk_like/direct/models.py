@@ -61,13 +61,16 @@ def check_file_id(file_id: object, operation: str) -> str:
     """
     if isinstance(file_id, bool) or not isinstance(file_id, (int, str)):
         raise InvalidArgumentError(
-            f"file_id must be an integer, not {type(file_id).__name__}", operation=operation
+            f"file_id must be an integer, not {type(file_id).__name__}",
+            operation=operation,
+            resource=f"file {file_id!r}",
         )
     text = str(file_id).strip() if isinstance(file_id, str) else str(file_id)
     if not _DIGITS.fullmatch(text):
         raise InvalidArgumentError(
             f"file_id must be a non-negative integer of at most 19 digits, got {file_id!r}",
             operation=operation,
+            resource=f"file {file_id!r}",
         )
     return str(int(text))  # one spelling per file: "007" and 7 are the same file
 

@@ -109,8 +109,10 @@ def test_the_secret_never_shows_in_a_repr() -> None:
 def test_a_bad_file_id_is_refused_before_sending(
     mock: responses.RequestsMock, client: Client, file_id: object
 ) -> None:
-    with pytest.raises(InvalidArgumentError, match="file_id"):
+    with pytest.raises(InvalidArgumentError, match="file_id") as caught:
         client.metadata(file_id)  # type: ignore[arg-type]
+    assert (caught.value.operation, caught.value.resource) == ("metadata", f"file {file_id!r}")
+    assert str(caught.value).startswith(f"metadata file {file_id!r}: ")
     assert len(mock.calls) == 0
 
 
