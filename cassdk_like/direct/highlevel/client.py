@@ -219,12 +219,10 @@ class Client:
         refresh = None if file_id is None else (lambda: self._fetch_metadata(file_id).chunks)
 
         def download() -> List[Block]:
-            every = _as_map(wanted)
             source = FileBlocks(
-                self._http, name, every, file_format, key, refresh=refresh, body_timeout=self._body_timeout
+                self._http, name, wanted, file_format, key, refresh=refresh, body_timeout=self._body_timeout
             )
-            picked = [source.blocks[chunk.number - 1] for chunk in wanted]
-            return _fetch(source, picked, max_workers, self._context(None, None))
+            return _fetch(source, [chunk.info for chunk in wanted], max_workers, self._context(None, None))
 
         return download
 
@@ -277,16 +275,6 @@ def _format_of(encryption_key: EncryptionKey) -> FileFormat:
         f"not {type(encryption_key).__name__}",
         operation="executor",
     )
-
-
-def _as_map(chunks: Sequence[Chunk]) -> List[Chunk]:
-    """A contiguous block list that holds ``chunks`` at their numbers (the others are placeholders)."""
-    if not chunks:
-        return []
-    top = max(chunk.number for chunk in chunks)
-    by_number = {chunk.number: chunk for chunk in chunks}
-    filler = [Chunk(chunks[0].file_id, n, 0, 0, "http://invalid/") for n in range(1, top + 1)]
-    return [by_number.get(n, filler[n - 1]) for n in range(1, top + 1)]
 
 
 def _fetch(

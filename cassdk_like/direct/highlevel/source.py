@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from cassdk_like.core.blockfile import (
     BlockDecompressError,
@@ -103,7 +103,11 @@ def _scrub(exc: BaseException) -> str:
 
 
 class FileBlocks:
-    """The engine's view of one file. Thread-safe: every worker shares it."""
+    """The engine's view of one file. Thread-safe: every worker shares it.
+
+    ``chunks`` is normally the whole block map; ``executor`` passes only the chunks it was given,
+    which suits ``fetch_blocks`` (by spec) but not a range read (the map must then be whole).
+    """
 
     def __init__(
         self,
@@ -118,8 +122,10 @@ class FileBlocks:
     ) -> None:
         self._http = http
         self.file_id = file_id
-        self._chunks: List[Chunk] = list(chunks)
-        self.blocks: List[BlockInfo] = [chunk.info for chunk in chunks]
+        #: the URL of each block held, by number (``chunks`` may be a subset, for ``executor``)
+        self._urls: Dict[int, str] = {chunk.number: chunk.url for chunk in chunks}
+        self.blocks: List[BlockInfo] = sorted((chunk.info for chunk in chunks), key=lambda info: info.number)
+        self._infos: Dict[int, BlockInfo] = {info.number: info for info in self.blocks}
         self.size = sum(info.length for info in self.blocks)
         self._format = file_format
         self._key = key
@@ -135,19 +141,16 @@ class FileBlocks:
     def max_fetch_size(self, spec: BlockSpec) -> int:
         return block_limit(spec.length)
 
-    def _index(self, spec: BlockSpec) -> int:
-        return spec.number - 1 if 0 < spec.number <= len(self._chunks) else -1
-
     def open_block(self, spec: BlockSpec) -> _TimedBody:
         info = self._info(spec)
         resource = f"file {self.file_id} block {spec.number}"
         with self._lock:
             generation = self._generation
-            url = self._chunks[spec.number - 1].url
+            url = self._urls[spec.number]
         response = self._get(url, info, resource)
         if response.status == 403 and self._renew(generation, info):
             with self._lock:
-                url = self._chunks[spec.number - 1].url
+                url = self._urls[spec.number]
             response = self._get(url, info, resource)
             if response.status == 403:
                 response.close()
@@ -167,9 +170,10 @@ class FileBlocks:
         return _TimedBody(response, self._body_timeout, spec.number)
 
     def _info(self, spec: BlockSpec) -> BlockInfo:
-        if self._index(spec) < 0:
+        info = self._infos.get(spec.number)
+        if info is None:
             raise DownloadError(f"the file has no block {spec.number}", operation=_OPERATION)
-        return self.blocks[spec.number - 1]
+        return info
 
     def _get(self, url: str, info: BlockInfo, resource: str) -> HttpResponse:
         try:
@@ -198,14 +202,15 @@ class FileBlocks:
                     status=403,
                     operation=_OPERATION,
                 ) from exc
-            if [chunk.info for chunk in chunks] != self.blocks:
+            fresh = {chunk.number: chunk for chunk in chunks}
+            if any(fresh.get(n) is None or fresh[n].info != info for n, info in self._infos.items()):
                 raise DownloadError(
                     "the file's block map changed while it was read",
                     block=info,
                     status=403,
                     operation=_OPERATION,
                 )
-            self._chunks = chunks
+            self._urls = {n: fresh[n].url for n in self._urls}
             self._generation += 1
             return True
 
@@ -227,7 +232,7 @@ class FileBlocks:
     def block_error(self, spec: BlockSpec, exc: Exception) -> Exception:
         if isinstance(exc, BlockError):
             return exc
-        info = self.blocks[spec.number - 1] if self._index(spec) >= 0 else None
+        info = self._infos.get(spec.number)
         reason = _scrub(exc)
         if isinstance(exc, TimedOutError):
             return DownloadTimeout(reason, block=info, operation=_OPERATION)

@@ -246,3 +246,19 @@ def test_block_and_stream_errors_keep_their_context_through_pickle() -> None:
     assert str(again) == "get_block file 7 block 2: refused again"
     stream = pickle.loads(pickle.dumps(StreamError("stopped", offset=1234, operation="stream")))
     assert (stream.offset, stream.operation) == (1234, "stream")
+
+
+def test_an_executor_with_a_file_id_renews_expired_urls_of_its_chunks(
+    mock: responses.RequestsMock, client: Client
+) -> None:
+    first = publish(payload(3000), 1000)
+    fresh_urls = [block_url(7, n, generation=1) for n in (1, 2, 3)]
+    fresh = dict(first.document, chunks=[{"url": u, "len": 1000} for u in fresh_urls])
+    mock.add("GET", f"{BASE}/directio/7", json=first.document)
+    meta = client.metadata(7)
+    mock.replace("GET", f"{BASE}/directio/7", json=fresh)
+    add_block(mock, first.urls[2], status=403)
+    add_block(mock, fresh_urls[2], first.stored[2])
+    download = client.executor([meta.chunks[2]], meta.encryption_key, file_id=7)
+    assert [b.data for b in download()] == [first.plain(3)]
+    assert len(portal_calls(mock)) == 2
