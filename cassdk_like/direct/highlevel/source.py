@@ -148,24 +148,29 @@ class FileBlocks:
             generation = self._generation
             url = self._urls[spec.number]
         response = self._get(url, info, resource)
+        renewed = False
         if response.status == 403 and self._renew(generation, info):
+            renewed = True
+            response.close()
             with self._lock:
                 url = self._urls[spec.number]
             response = self._get(url, info, resource)
-            if response.status == 403:
-                response.close()
-                raise SignedURLExpiredError(
-                    "the block's URL was refused (403) again after the metadata was fetched afresh",
-                    block=info,
-                    status=403,
-                    operation=_OPERATION,
-                )
+        if response.status == 403:
+            response.close()
+            why = (
+                "again after the metadata was fetched afresh" if renewed or self.refreshes else "(no refresh)"
+            )
+            raise SignedURLExpiredError(
+                f"the block's URL was refused (403: expired, rotated or revoked) {why}",
+                block=info,
+                status=403,
+                operation=_OPERATION,
+            )
         if not response.ok:
             status = response.status
             response.close()
-            kind = "refused: the URL expired or was revoked" if status == 403 else "failed"
             raise DownloadError(
-                f"HTTP {status}: the block GET {kind}", block=info, status=status, operation=_OPERATION
+                f"HTTP {status}: the block GET failed", block=info, status=status, operation=_OPERATION
             )
         return _TimedBody(response, self._body_timeout, spec.number)
 
@@ -193,8 +198,6 @@ class FileBlocks:
             self.refreshes += 1
             try:
                 chunks = list(self._refresh())
-            except BlockError:
-                raise
             except Exception as exc:
                 raise DownloadError(
                     "could not fetch the metadata afresh after a 403",
@@ -203,7 +206,7 @@ class FileBlocks:
                     operation=_OPERATION,
                 ) from exc
             fresh = {chunk.number: chunk for chunk in chunks}
-            if any(fresh.get(n) is None or fresh[n].info != info for n, info in self._infos.items()):
+            if any(fresh.get(n) is None or fresh[n].info != held for n, held in self._infos.items()):
                 raise DownloadError(
                     "the file's block map changed while it was read",
                     block=info,

@@ -262,3 +262,16 @@ def test_an_executor_with_a_file_id_renews_expired_urls_of_its_chunks(
     download = client.executor([meta.chunks[2]], meta.encryption_key, file_id=7)
     assert [b.data for b in download()] == [first.plain(3)]
     assert len(portal_calls(mock)) == 2
+
+
+def test_an_executor_without_a_file_id_cannot_renew_and_says_so(
+    mock: responses.RequestsMock, client: Client
+) -> None:
+    published = publish(payload(2000), 1000)
+    mock.add("GET", f"{BASE}/directio/7", json=published.document)
+    meta = client.metadata(7)
+    add_block(mock, published.urls[0], status=403)
+    with pytest.raises(SignedURLExpiredError, match="no way to renew") as caught:
+        client.executor([meta.chunks[0]], meta.encryption_key)()
+    assert caught.value.block == meta.blocks[0]
+    assert len(portal_calls(mock)) == 1
