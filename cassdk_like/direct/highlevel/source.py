@@ -158,7 +158,9 @@ class FileBlocks:
         if response.status == 403:
             response.close()
             why = (
-                "again after the metadata was fetched afresh" if renewed or self.refreshes else "(no refresh)"
+                "again after the metadata was fetched afresh"
+                if renewed or self.refreshes
+                else "(no way to renew it)"
             )
             raise SignedURLExpiredError(
                 f"the block's URL was refused (403: expired, rotated or revoked) {why}",
