@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import pickle
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import responses
@@ -33,6 +34,7 @@ from tests.unit.direct._fixture import (
     BASE,
     KEY_ID,
     SIGNATURE,
+    PublishedFile,
     add_block,
     block_calls,
     block_url,
@@ -117,12 +119,17 @@ def test_a_short_secret_is_refused_not_padded(mock: responses.RequestsMock) -> N
         short.metadata(7)
 
 
+def _renewable() -> Tuple[PublishedFile, List[str], Dict[str, Any]]:
+    """A 3-block file, the URLs a second metadata answer gives, and that answer."""
+    first = publish(payload(3000), 1000)
+    fresh_urls = [block_url(7, n, generation=1) for n in (1, 2, 3)]
+    return first, fresh_urls, dict(first.document, chunks=[{"url": u, "len": 1000} for u in fresh_urls])
+
+
 def test_a_block_403_refreshes_the_metadata_once_and_reads_the_fresh_urls(
     mock: responses.RequestsMock, client: Client
 ) -> None:
-    first = publish(payload(3000), 1000)
-    fresh_urls = [block_url(7, n, generation=1) for n in (1, 2, 3)]
-    fresh = dict(first.document, chunks=[{"url": u, "len": 1000} for u in fresh_urls])
+    first, fresh_urls, fresh = _renewable()
     mock.add("GET", f"{BASE}/directio/7", json=first.document)
     mock.add("GET", f"{BASE}/directio/7", json=fresh)
     for url in first.urls:
@@ -251,9 +258,7 @@ def test_block_and_stream_errors_keep_their_context_through_pickle() -> None:
 def test_an_executor_with_a_file_id_renews_expired_urls_of_its_chunks(
     mock: responses.RequestsMock, client: Client
 ) -> None:
-    first = publish(payload(3000), 1000)
-    fresh_urls = [block_url(7, n, generation=1) for n in (1, 2, 3)]
-    fresh = dict(first.document, chunks=[{"url": u, "len": 1000} for u in fresh_urls])
+    first, fresh_urls, fresh = _renewable()
     mock.add("GET", f"{BASE}/directio/7", json=first.document)
     meta = client.metadata(7)
     mock.replace("GET", f"{BASE}/directio/7", json=fresh)
