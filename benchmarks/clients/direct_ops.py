@@ -89,10 +89,7 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--workers", type=int, default=8, help="concurrent block downloads (streamer: its window)")
     p.add_argument("--verify", action="store_true", help="hash what was delivered (not for timed runs)")
     args = p.parse_args(argv)
-    if args.client == "cassdk":
-        out = run_cassdk(args)
-    else:
-        out = asyncio.run(_run_cterasdk(args))
+    out = run_cassdk(args) if args.client == "cassdk" else asyncio.run(_run_cterasdk(args))
     print(json.dumps(out))
     return 0
 
