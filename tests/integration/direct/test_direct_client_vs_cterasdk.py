@@ -26,7 +26,14 @@ def dio(direct_emulator: Emulator) -> Iterator[DirectIO]:
         yield client
 
 
-@pytest.mark.parametrize("codec", ["none", "gzip", "snappy", "snappy-raw"])
+_OLD_CTERASDK = pytest.mark.xfail(
+    not ctera.READS_PLAIN_FILES,
+    strict=True,
+    reason="this cterasdk (<= 2.20.22, the newest for Python 3.9) cannot read uncompressed files",
+)
+
+
+@pytest.mark.parametrize("codec", [pytest.param("none", marks=_OLD_CTERASDK), "gzip", "snappy", "snappy-raw"])
 @pytest.mark.parametrize(
     ("start", "end"), [(0, None), (BLOCK - 1, BLOCK), (10, 2 * BLOCK + 7), (3 * BLOCK, None)]
 )
@@ -43,6 +50,7 @@ def test_both_clients_read_the_same_bytes(
     assert [b.data for b in dio.blocks(file_id)] == [bytes(b.data) for b in ctera.blocks(base, key, file_id)]
 
 
+@_OLD_CTERASDK
 def test_a_bad_padding_cterasdk_accepts_is_refused_here(
     direct_emulator: Emulator, dio: DirectIO, tmp_path: Path
 ) -> None:

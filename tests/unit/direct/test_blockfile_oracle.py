@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import inspect
 import os
 import struct
 
@@ -37,10 +38,21 @@ SECRET = base64.b64encode(os.urandom(32)).decode("ascii")
 PLAIN = b"block file oracle " * 5000 + os.urandom(3000)
 
 
+#: cterasdk after 2.20.22 (the newest for Python 3.9) takes the file's compression and can skip it;
+#: older releases decompress every block
+_TAKES_COMPRESSION = "compression_library" in inspect.signature(ctera_lib.decompress_object).parameters
+
+
 def _ctera_decode(block: bytes, key: DataKey, compressed: bool, length: int) -> bytes:
     """cterasdk's per-block pipeline: decrypt, decompress, length check."""
     chunk = Chunk(1, 0, "http://unused.invalid/", length)
     decrypted = asyncio.run(ctera_lib.decrypt_object(1, block, key.reveal(), chunk))
+    if not _TAKES_COMPRESSION:
+        if not compressed:
+            pytest.xfail(
+                "this cterasdk (<= 2.20.22) decompresses every block: it cannot read uncompressed ones"
+            )
+        return bytes(asyncio.run(ctera_lib.decompress_object(1, decrypted, chunk)))
     library = "SNAPPY" if compressed else None
     return bytes(asyncio.run(ctera_lib.decompress_object(1, decrypted, library, chunk)))
 
