@@ -9,7 +9,7 @@ the tasks of every transfer run on one shared ``Scheduler``.
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.engine.blocks import BlockResult, BlocksWritten, blocks_to_path, fetch_blocks, iter_blocks
 from cassdk_like.engine.buffers import BufferPool
-from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.config import TransferConfig, positive_int
 from cassdk_like.engine.context import TransferContext
 from cassdk_like.engine.download import DownloadResult, download_to_path, partial_paths
 from cassdk_like.engine.future import TransferFuture, start_transfer
@@ -74,6 +74,7 @@ __all__ = [
     "iter_range",
     "open_upload_source",
     "partial_paths",
+    "positive_int",
     "start_transfer",
     "stream_range",
     "upload_multipart",

@@ -26,7 +26,7 @@ from cassdk_like.core.exceptions import (
     InvalidArgumentError,
     TransferCancelledError,
 )
-from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.config import TransferConfig, positive_int
 from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.fetch import FetchCounters
 from cassdk_like.engine.interfaces import BlockSource, BlockSpec, RangeResponse
@@ -100,12 +100,6 @@ def _check_bounds(start: object, end: object) -> Tuple[int, Optional[int]]:
             f"end {last} is before start {first} (the range is inclusive)", operation=_OPERATION
         )
     return first, last
-
-
-def _positive(name: str, value: object, operation: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}", operation=operation)
-    return value
 
 
 @attrs.define
@@ -274,7 +268,7 @@ def fetch_blocks(
     ctx = resolve_context(context, config, progress, cancel_token, limiter, operation=_OPERATION)
     chosen = list(source.blocks if specs is None else specs)
     asked = ctx.config.max_workers if max_workers is None else max_workers
-    workers = _positive("max_workers", asked, _OPERATION)
+    workers = positive_int("max_workers", asked, _OPERATION)
     run = _make_run(source, chosen, ctx)
     if not chosen:
         run.tracker.finish()
@@ -345,7 +339,7 @@ class _RangeRead:
         operation: str,
     ) -> _RangeRead:
         first, last = _check_bounds(start, end)
-        win = _positive("window", ctx.config.stream_window if window is None else window, operation)
+        win = positive_int("window", ctx.config.stream_window if window is None else window, operation)
         specs = blocks_in_range(source.blocks, first, last)
         return cls(_make_run(source, specs, ctx), specs, win, first, last)
 

@@ -23,9 +23,9 @@ import attrs
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.checksums import Hasher, IntegrityStrategy, describe
-from cassdk_like.core.exceptions import HashDoesNotMatchError, InvalidArgumentError
+from cassdk_like.core.exceptions import HashDoesNotMatchError
 from cassdk_like.core.integrity import validate_part_size
-from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.config import TransferConfig, positive_int
 from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
 from cassdk_like.engine.fileio import write_all
@@ -197,9 +197,7 @@ def _make_streamer(
     else:
         rng = ByteRange.parse(byte_range, operation=_OPERATION)
         rng.check_within(size, operation=_OPERATION)
-    win = cfg.stream_window if window is None else window
-    if isinstance(win, bool) or not isinstance(win, int) or win < 1:
-        raise InvalidArgumentError(f"window must be an integer >= 1, got {win!r}", operation=_OPERATION)
+    win = positive_int("window", cfg.stream_window if window is None else window, _OPERATION)
     psize = cfg.stream_piece() if piece_size is None else piece_size
     validate_part_size(psize, operation=_OPERATION)
     total = 0 if rng is None else rng.length

@@ -44,6 +44,7 @@ from cassdk_like.engine import (
     TransferConfig,
     TransferContext,
     fetch_blocks,
+    positive_int,
 )
 
 __all__ = ["DEFAULT_WINDOW", "DEFAULT_WORKERS", "Client", "Downloader"]
@@ -255,12 +256,8 @@ class Client:
 
 
 def _check_workers(max_workers: object) -> None:
-    if max_workers is not None and (
-        isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1
-    ):
-        raise InvalidArgumentError(
-            f"max_workers must be an integer >= 1, got {max_workers!r}", operation="blocks"
-        )
+    if max_workers is not None:
+        positive_int("max_workers", max_workers, "blocks")
 
 
 def _format_of(encryption_key: EncryptionKey) -> FileFormat:
