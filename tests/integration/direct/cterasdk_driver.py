@@ -6,15 +6,10 @@ import asyncio
 import inspect
 from typing import Any, Callable, List, Optional, Tuple
 
-from cterasdk.direct import lib as _ctera_lib
 from cterasdk.direct.client import DirectIO
 from cterasdk.direct.types import ByteRange
 
 from cassdk_like.emulator.direct import AccessKey
-
-#: cterasdk learnt to read unencrypted or uncompressed files after 2.20.22 (the newest for Python
-#: 3.9); older releases decrypt and decompress every block whatever the metadata says
-READS_PLAIN_FILES = "compression_library" in inspect.signature(_ctera_lib.decompress_object).parameters
 
 
 def executor(client: DirectIO, meta: Any) -> Callable[[], Any]:

@@ -11,6 +11,7 @@ import pytest
 
 from cassdk_like.direct import ByteRange, DecryptBlockError, DirectIO
 from cassdk_like.emulator import Emulator
+from tests.helpers.cterasdk_generation import READS_PLAIN_FILES
 from tests.integration.direct import cterasdk_driver as ctera
 
 #: 16 n + 13 bytes: the v1 padding of each uncompressed block is three bytes of 0x03
@@ -27,7 +28,7 @@ def dio(direct_emulator: Emulator) -> Iterator[DirectIO]:
 
 
 _OLD_CTERASDK = pytest.mark.xfail(
-    not ctera.READS_PLAIN_FILES,
+    not READS_PLAIN_FILES,
     strict=True,
     reason="this cterasdk (<= 2.20.22, the newest for Python 3.9) cannot read uncompressed files",
 )

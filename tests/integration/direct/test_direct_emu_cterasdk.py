@@ -25,6 +25,7 @@ from cterasdk.exceptions.direct import (
 from cterasdk.exceptions.transport import NotFound
 
 from cassdk_like.emulator import Emulator
+from tests.helpers.cterasdk_generation import READS_PLAIN_FILES
 from tests.integration.direct import cterasdk_driver as ctera
 from tests.integration.direct.conftest import ShiftableClock
 
@@ -61,7 +62,7 @@ def _cases() -> List[object]:
     for codec in CODECS:
         for encrypted in (True, False):
             plain = codec == "none" or not encrypted
-            marks = [] if ctera.READS_PLAIN_FILES or not plain else [_OLD_CTERASDK]
+            marks = [] if READS_PLAIN_FILES or not plain else [_OLD_CTERASDK]
             cases.append(pytest.param(codec, encrypted, marks=marks, id=f"{codec}-{encrypted}"))
     return cases
 
@@ -124,7 +125,7 @@ def test_blocks_with_bounded_workers(direct_emulator: Emulator, published: dict)
 
 
 def test_streamer_whole_file_unencrypted(direct_emulator: Emulator, published: dict) -> None:
-    if not ctera.READS_PLAIN_FILES:
+    if not READS_PLAIN_FILES:
         pytest.xfail(
             "this cterasdk (<= 2.20.22, the newest for Python 3.9) reads only encrypted, compressed files"
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
-import inspect
 import os
 import struct
 
@@ -33,21 +32,17 @@ from cassdk_like.core.blockfile import (
     unwrap_key_v1,
     wrap_key_v1,
 )
+from tests.helpers.cterasdk_generation import READS_PLAIN_FILES
 
 SECRET = base64.b64encode(os.urandom(32)).decode("ascii")
 PLAIN = b"block file oracle " * 5000 + os.urandom(3000)
-
-
-#: cterasdk after 2.20.22 (the newest for Python 3.9) takes the file's compression and can skip it;
-#: older releases decompress every block
-_TAKES_COMPRESSION = "compression_library" in inspect.signature(ctera_lib.decompress_object).parameters
 
 
 def _ctera_decode(block: bytes, key: DataKey, compressed: bool, length: int) -> bytes:
     """cterasdk's per-block pipeline: decrypt, decompress, length check."""
     chunk = Chunk(1, 0, "http://unused.invalid/", length)
     decrypted = asyncio.run(ctera_lib.decrypt_object(1, block, key.reveal(), chunk))
-    if not _TAKES_COMPRESSION:
+    if not READS_PLAIN_FILES:
         if not compressed:
             pytest.xfail(
                 "this cterasdk (<= 2.20.22) decompresses every block: it cannot read uncompressed ones"
