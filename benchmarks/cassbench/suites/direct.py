@@ -96,9 +96,14 @@ def _command(client: str, op: str, file_id: int, port: int, workers: int, verify
     cmd = [
         PYTHON, str(CLIENTS / "direct_ops.py"), "--client", client, "--op", op,
         "--url", f"http://127.0.0.1:{port}", "--file-id", str(file_id), "--access-key", ACCESS_KEY,
-        "--secret", SECRET, "--workers", str(workers),
+        "--workers", str(workers),
     ]  # fmt: skip
     return [*cmd, "--verify"] if verify else cmd
+
+
+def _env() -> Dict[str, str]:
+    """The child's environment, with the secret (kept off the command line the run log records)."""
+    return {**child_env(), "CTERA_SECRET_ACCESS_KEY": SECRET}
 
 
 def _sha256_prefix(path: Path, size: int) -> str:
@@ -135,7 +140,7 @@ def run(ctx: Context) -> Dict[str, Any]:
             file_id = FILE_IDS[(which, version)]
             check = harness.timed_run(
                 _command(client, op, file_id, port, workers, True), work=WORK, log=WORK / "logs" / "runs.log",
-                server_pids=ctx.nginx_pids, timeout=900, env=child_env(),
+                server_pids=ctx.nginx_pids, timeout=900, env=_env(),
             )  # fmt: skip
             verified = check["rc"] == 0 and check["client"].get("sha256") == expected[which]
             state = "ok" if verified else "FAILED"
@@ -143,7 +148,7 @@ def run(ctx: Context) -> Dict[str, Any]:
             for number in range(1, args.runs + 1):
                 result = harness.timed_run(
                     _command(client, op, file_id, port, workers, False), work=WORK,
-                    log=WORK / "logs" / "runs.log", server_pids=ctx.nginx_pids, timeout=900, env=child_env(),
+                    log=WORK / "logs" / "runs.log", server_pids=ctx.nginx_pids, timeout=900, env=_env(),
                 )  # fmt: skip
                 out = result["client"]
                 ok = verified and result["rc"] == 0 and out.get("bytes") == sizes[which]
