@@ -13,7 +13,7 @@ import os
 from typing import TextIO, Tuple
 
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client, list_all_buckets
-from cassdk_like.cli.output import json_document, table
+from cassdk_like.cli.output import human_size, json_document, table
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.engine.upload import MultipartUploadError
 
@@ -69,18 +69,6 @@ def _bucket(api: BucketAPI, name: str) -> Bucket:
     return Bucket(api, api.client.bucket_name(name))
 
 
-def _size(value: int) -> str:
-    """Bytes in the largest binary unit that keeps the number at or above 1 (tables are for people)."""
-    if value < 1024:
-        return f"{value} B"
-    amount, unit = float(value), "B"
-    for unit in ("KiB", "MiB", "GiB", "TiB"):  # noqa: B007 - the unit reached is the answer
-        amount /= 1024
-        if amount < 1024:
-            break
-    return f"{amount:.1f} {unit}"
-
-
 def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
     """Buckets, or the objects (and one level of prefixes with --dirs) under BUCKET[/PREFIX]."""
     api = connect(args)
@@ -93,7 +81,7 @@ def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
     if args.dirs:
         table(out, ("PREFIX",), [(p,) for p in bucket.prefixes(prefix or None)])
         return 0
-    rows = [(o.key, _size(o.size), o.last_modified, o.etag) for o in bucket.objects(prefix or None)]
+    rows = [(o.key, human_size(o.size), o.last_modified, o.etag) for o in bucket.objects(prefix or None)]
     table(out, ("KEY", "SIZE", "MODIFIED", "ETAG"), rows)
     return 0
 
