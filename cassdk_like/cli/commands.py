@@ -239,13 +239,15 @@ def cmd_create_job(args: argparse.Namespace, out: TextIO) -> int:
     if args.timeout is not None and not args.wait:
         raise UsageError("--timeout applies to --wait only")
     inventory_flags = ("--limit", "--marker", "--start-date", "--end-date", "--format")
-    vault = Vault.get_vault_by_name(connect(args), args.vault)
     if archive_id:
         refuse(args, "to an archive retrieval (they select inventory entries)", *inventory_flags)
         rng = _retrieval_range(args)
-        job = vault.retrieve_archive(archive_id, args.desc, rng, args.tier)
     else:
         refuse(args, "to an inventory retrieval", "--range", "--start", "--size", "--tier")
+    vault = Vault.get_vault_by_name(connect(args), args.vault)
+    if archive_id:
+        job = vault.retrieve_archive(archive_id, args.desc, rng, args.tier)
+    else:
         job = vault.initiate_retrieve_inventory(
             args.desc, args.format, args.start_date, args.end_date, args.limit, args.marker
         )

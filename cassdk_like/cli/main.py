@@ -159,7 +159,8 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         print("cascmd: interrupted", file=err)
         return 130
     except UsageError as exc:
-        parser.print_usage(err)
+        usage = getattr(args, "usage_parser", None)
+        (usage if isinstance(usage, argparse.ArgumentParser) else parser).print_usage(err)
         print(f"cascmd: error: {_scrub(str(exc), args)}", file=err)
         return 2
     except (CASError, CommandFailed, OSError, ValueError, configparser.Error) as exc:

@@ -134,8 +134,11 @@ def cmd_upload_part(args: argparse.Namespace, out: TextIO) -> int:
 def _assembled(parts: List[Dict[str, Any]], operation: str) -> Tuple[int, str]:
     """(size, tree hash) of contiguous parts from byte 0; a gap means the upload is not finished."""
     ranges = sorted(
-        (ByteRange.parse(str(p.get("RangeInBytes")), operation=operation), str(p.get("SHA256TreeHash")))
-        for p in parts
+        (
+            (ByteRange.parse(str(p.get("RangeInBytes")), operation=operation), str(p.get("SHA256TreeHash")))
+            for p in parts
+        ),
+        key=lambda entry: entry[0].start,
     )
     expected = 0
     for rng, _tree in ranges:

@@ -98,7 +98,7 @@ class _Commands:
             epilog=epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        cmd.set_defaults(handler=handler, command=name)
+        cmd.set_defaults(handler=handler, command=name, usage_parser=cmd)
         return cmd
 
 
