@@ -129,11 +129,11 @@ def _help(parser: argparse.ArgumentParser, topic: Optional[str], out: TextIO) ->
     if topic is None:
         parser.print_help(out)
         return 0
-    try:
-        parser.parse_args([topic, "--help"])
-    except SystemExit as done:
-        return int(done.code or 0)
-    return 0
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and topic in action.choices:
+            action.choices[topic].print_help(out)
+            return 0
+    raise UsageError(f"no command {topic!r}; cascmd help lists them")
 
 
 def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
