@@ -59,12 +59,13 @@ def _rows(text: str) -> List[List[str]]:
 def test_listings_are_tables_with_readable_sizes(filled: str) -> None:
     vaults = _rows(run_cascmd("ls").out)
     assert vaults[0] == ["VAULT", "ARCHIVES", "SIZE", "CREATED"]
-    assert ["shown", "1", "3.0 MiB"] == [r for r in vaults if r[0] == "shown"][0][:3]
+    assert next(r for r in vaults if r[0] == "shown")[:3] == ["shown", "1", "3.0 MiB"]
     jobs = _rows(run_cascmd("list-jobs", "shown").out)
     assert jobs[0] == ["JOB", "ACTION", "STATUS", "SIZE", "CREATED"]
     assert any(row[1:4] == ["ArchiveRetrieval", "Succeeded", "3.0 MiB"] for row in jobs[1:])
     uploads = _rows(run_cascmd("list-uploads", "shown").out)
-    assert uploads[1][1:2] == ["1.0 MiB"] and uploads[1][-1] == "half done"
+    assert uploads[1][1] == "1.0 MiB"
+    assert uploads[1][-1] == "half done"
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,8 @@ def test_every_listing_has_json_with_exact_sizes(filled: str, argv: List[str], k
     ran = run_cascmd(*argv, "--output", "json")
     assert ran.status == 0, ran.err
     entries = json.loads(ran.out)
-    assert isinstance(entries, list) and entries
+    assert isinstance(entries, list)
+    assert entries
     assert all(key in entry for entry in entries)
     if argv[0] == "ls":
         assert [e["SizeInBytes"] for e in entries if e["VaultName"] == "shown"] == [3 * MiB]
@@ -118,7 +120,8 @@ def test_stdout_holds_only_the_result_of_an_upload(tmp_path: Path, filled: str) 
     assert re.fullmatch(r"\S+\n", ran.out)
     assert re.search(r"done in [\d.]+ s", ran.err)
     quiet = run_cascmd("upload", "--quiet", "shown", str(source))
-    assert re.fullmatch(r"\S+\n", quiet.out) and quiet.err == ""
+    assert re.fullmatch(r"\S+\n", quiet.out)
+    assert quiet.err == ""
 
 
 def test_debug_shows_the_sdks_log_without_the_secret(emulator: Emulator, filled: str) -> None:
@@ -136,7 +139,8 @@ def test_missing_settings_are_explained_with_flags(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("CAS_SECRET_ID")
     no_key = run_cascmd("ls")
     assert no_key.status == 1
-    assert "pass --secret-id (and --secret-key" in no_key.err and "cascmd config" in no_key.err
+    assert "pass --secret-id (and --secret-key" in no_key.err
+    assert "cascmd config" in no_key.err
     assert "secret_id and" not in no_key.err  # not the Python parameter names
     monkeypatch.delenv("CAS_ENDPOINT")
     no_host = run_cascmd("ls")
@@ -162,7 +166,8 @@ def test_every_command_has_a_description_and_an_example(command: str) -> None:
     shown = run_cascmd("help", command)
     assert shown.status == 0
     text = shown.out
-    assert "example:" in text and "cascmd " in text.split("example:")[1], text
+    assert "example:" in text, text
+    assert "cascmd " in text.split("example:")[1]
     if command not in ("config", "file-tree-etag", "part-tree-etag", "demo", "bucket", "reduct"):
         assert "connection (see cascmd --help)" in text
 

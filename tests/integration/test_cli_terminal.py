@@ -1,0 +1,91 @@
+"""``cascmd`` at a terminal: the progress bar on stderr, none in a pipe, and Ctrl-C in the middle
+of an upload leaving the commands to resume or abort it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pytest
+
+from cassdk_like.core.integrity import MiB
+from cassdk_like.emulator import Emulator
+from tests.helpers.cascmd import cascmd_env, run_cascmd_process
+from tests.helpers.terminal import run_in_terminal
+
+CASCMD = ["-c", "import sys; from cassdk_like.cli.main import main; sys.exit(main())"]
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(job_delay_scale=0) as emu:
+        yield emu
+
+
+@pytest.fixture
+def big_file(tmp_path: Path) -> Path:
+    path = tmp_path / "nightly.tar"
+    path.write_bytes(os.urandom(6 * MiB))
+    return path
+
+
+def test_an_upload_draws_a_progress_bar_on_a_terminal(
+    emulator: Emulator, big_file: Path, tmp_path: Path
+) -> None:
+    env = cascmd_env(emulator, tmp_path)
+    assert run_cascmd_process(["create-vault", "tty"], env).returncode == 0
+    emulator.faults.add_latency(0.3, operation="UploadMultipartPart")  # long enough to be redrawn
+    status, shown = run_in_terminal([*CASCMD, "upload", "tty", str(big_file), "-p", "1M"], env)
+    screen = shown.decode(errors="replace")
+    assert status == 0, screen
+    assert "upload nightly.tar" in screen
+    assert re.search(r"100%\|[^|]*\| 6\.00M/6\.00M \[[\d:]+<00:00, +[\d.]+[kMG]?B/s\]", screen), screen
+    assert "\r" in screen  # redrawn in place
+    assert re.search(r"done in [\d.]+ s", screen)
+
+
+def test_no_bar_when_stderr_is_not_a_terminal(emulator: Emulator, big_file: Path, tmp_path: Path) -> None:
+    env = cascmd_env(emulator, tmp_path)
+    assert run_cascmd_process(["create-vault", "piped"], env).returncode == 0
+    done = run_cascmd_process(["upload", "piped", str(big_file), "-p", "1M"], env)
+    assert done.returncode == 0, done.stderr
+    assert b"%|" not in done.stderr
+    assert b"\r" not in done.stderr
+    assert re.fullmatch(rb"\S+\n", done.stdout)
+
+
+def test_quiet_draws_nothing_even_on_a_terminal(emulator: Emulator, big_file: Path, tmp_path: Path) -> None:
+    env = cascmd_env(emulator, tmp_path)
+    assert run_cascmd_process(["create-vault", "hush"], env).returncode == 0
+    status, shown = run_in_terminal([*CASCMD, "upload", "-q", "hush", str(big_file), "-p", "1M"], env)
+    assert status == 0
+    assert re.fullmatch(rb"\S+\r\n", shown), shown  # the archive id, nothing else
+
+
+def test_ctrl_c_during_an_upload_prints_how_to_resume_and_resuming_works(
+    emulator: Emulator, big_file: Path, tmp_path: Path
+) -> None:
+    env = cascmd_env(emulator, tmp_path)
+    assert run_cascmd_process(["create-vault", "interrupted"], env).returncode == 0
+    rule = emulator.faults.add_latency(30, operation="UploadMultipartPart", count=None)
+
+    def press_ctrl_c(screen: bytes) -> Optional[bytes]:
+        return b"\x03" if b"multipart upload " in screen else None
+
+    status, shown = run_in_terminal(
+        [*CASCMD, "upload", "interrupted", str(big_file), "-p", "1M"], env, on_output=press_ctrl_c, timeout=30
+    )
+    screen = shown.decode(errors="replace")
+    assert status == 130, screen
+    assert "cascmd: interrupted" in screen
+    assert "Traceback" not in screen
+    resume = re.search(r"resume with: (cascmd upload [^;]+?) ;", " ".join(screen.split()))
+    assert resume, screen
+    emulator.faults.remove(rule)
+    again = run_cascmd_process(shlex.split(resume.group(1))[1:], env)
+    assert again.returncode == 0, again.stderr
+    listed = run_cascmd_process(["list-uploads", "-o", "json", "interrupted"], env)
+    assert listed.stdout.strip() == b"[]"
