@@ -26,7 +26,13 @@ from cassdk_like.core.config import (
     resolve_credentials,
     resolve_endpoint,
 )
-from cassdk_like.core.exceptions import CASError, LocalFileError, MissingCredentialsError
+from cassdk_like.core.exceptions import (
+    CASError,
+    InvalidByteRangeError,
+    JobNotReadyError,
+    LocalFileError,
+    MissingCredentialsError,
+)
 from cassdk_like.engine import DownloadResult, StreamResult
 from cassdk_like.vault.errors import ResourceNotFoundException
 from cassdk_like.vault.highlevel import CasAPI, Job, Vault
@@ -243,10 +249,18 @@ def cmd_create_job(args: argparse.Namespace, out: TextIO) -> int:
         refuse(args, "to an archive retrieval (they select inventory entries)", *inventory_flags)
         rng = _retrieval_range(args)
     else:
-        refuse(args, "to an inventory retrieval", "--range", "--start", "--size", "--tier")
+        refuse(args, "to an inventory retrieval", "--range", "--start", "--size", "--tier", "--archive-size")
     vault = Vault.get_vault_by_name(connect(args), args.vault)
     if archive_id:
-        job = vault.retrieve_archive(archive_id, args.desc, rng, args.tier)
+        try:
+            job = vault.retrieve_archive(
+                archive_id, args.desc, rng, args.tier, archive_size=args.archive_size
+            )
+        except InvalidByteRangeError as exc:
+            raise CommandFailed(
+                f"the range {rng} must start and end on 1 MiB boundaries (--start and --size multiples "
+                "of 1M); one that ends at the archive's last byte also needs --archive-size BYTES"
+            ) from exc
     else:
         job = vault.initiate_retrieve_inventory(
             args.desc, args.format, args.start_date, args.end_date, args.limit, args.marker
@@ -313,6 +327,12 @@ def cmd_fetch(args: argparse.Namespace, out: TextIO) -> int:
     if not args.no_wait:
         again = command_line(args, "fetch", args.vault, args.job_id, args.file)
         console.wait_for_job(job, args.timeout, again)
+    elif not job.finished:
+        raise JobNotReadyError(
+            f"job {job.id} is {job.status_code}: run without --no-wait to wait for it",
+            operation="fetch",
+            resource=f"vault {args.vault!r}",
+        )
     wanted = _fetch_range(args, job)
     block = not args.no_wait
     with console.progress(f"fetch {job.id[:12]}") as bar:

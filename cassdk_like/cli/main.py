@@ -11,8 +11,9 @@ import argparse
 import configparser
 import logging
 import os
+import re
 import sys
-from typing import Callable, List, Optional, Sequence, TextIO
+from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from cassdk_like import __version__
 from cassdk_like.cli import commands
@@ -29,8 +30,25 @@ __all__ = ["build_parser", "main"]
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
 
+#: an archive, job or upload id that begins with '-' (ids are long; options are short words)
+_DASHED_ID = re.compile(r"-[A-Za-z0-9_-]{48,}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reads a long id that begins with '-' as a positional argument, as the original cascmd did.
+
+    Putting ``--`` before the ids always works too; this keeps the original's command lines
+    (``cascmd list_part cas://VAULT -UPLOADID``) working.
+    """
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if _DASHED_ID.fullmatch(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="cascmd",
         description="Archive and object storage from the shell: vaults, archives and retrieval jobs; "
         "buckets and objects (cascmd bucket); ReductStore (cascmd reduct). "
@@ -113,8 +131,16 @@ def _enable_debug(args: argparse.Namespace, err: TextIO) -> logging.Handler:
 
 
 def _explain(exc: BaseException, args: Optional[argparse.Namespace]) -> str:
-    """The message, with what to do when the cause is a common set-up mistake."""
+    """The message, with what to do when the cause is a common set-up mistake.
+
+    The SDK's errors name the Python method that failed; the user ran a command, so the line
+    names the resource and the reason only (``main`` prefixes the command).
+    """
     text = str(exc) or type(exc).__name__
+    if isinstance(exc, CASError) and exc.reason:
+        text = f"{exc.resource}: {exc.reason}" if exc.resource else exc.reason
+        if exc.local_path is not None:
+            text += f" (local path: {exc.local_path})"
     endpoint = getattr(args, "endpoint", None) or os.environ.get("CAS_ENDPOINT") or ""
     if isinstance(exc, TransportError) and "SSL" in text and "://" not in endpoint:
         host = endpoint or "the endpoint"
@@ -164,7 +190,9 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         print(f"cascmd: error: {_scrub(str(exc), args)}", file=err)
         return 2
     except (CASError, CommandFailed, OSError, ValueError, configparser.Error) as exc:
-        print(f"cascmd: error: {_scrub(_explain(exc, args), args)}", file=err)
+        words = [getattr(args, name, None) for name in ("command", "bucket_command", "reduct_command")]
+        where = " ".join(["cascmd", *(word for word in words if isinstance(word, str))])
+        print(f"{where}: error: {_scrub(_explain(exc, args), args)}", file=err)
         return 1
     finally:
         if debug is not None:

@@ -337,6 +337,9 @@ def _add_jobs(c: _Commands) -> None:
     job.add_argument("--range", dest="byte_range", metavar="A-B", help="archive bytes A..B (MiB-aligned)")
     job.add_argument("--start", type=parse_size, help="first archive byte (with --size)")
     job.add_argument("--size", type=parse_size, help="bytes from --start")
+    job.add_argument(
+        "--archive-size", type=parse_size, metavar="BYTES", help="lets a range end at the archive's last byte"
+    )
     job.add_argument("--tier", choices=("Expedited", "Standard", "Bulk"), help="retrieval tier")
     job.add_argument("--format", choices=("JSON", "CSV"), help="inventory format")
     job.add_argument("--limit", type=int, help="inventory: at most this many archives")
