@@ -89,3 +89,36 @@ def test_ctrl_c_during_an_upload_prints_how_to_resume_and_resuming_works(
     assert again.returncode == 0, again.stderr
     listed = run_cascmd_process(["list-uploads", "-o", "json", "interrupted"], env)
     assert listed.stdout.strip() == b"[]"
+
+
+def test_a_fetch_draws_a_progress_bar_and_leaves_stdout_to_the_result(
+    emulator: Emulator, big_file: Path, tmp_path: Path
+) -> None:
+    env = cascmd_env(emulator, tmp_path)
+    assert run_cascmd_process(["create-vault", "tty-fetch"], env).returncode == 0
+    archive = run_cascmd_process(["upload", "-q", "tty-fetch", str(big_file)], env).stdout.decode().strip()
+    job = run_cascmd_process(["create-job", "tty-fetch", "--", archive], env).stdout.decode().strip()
+    target = tmp_path / "restored.tar"
+    status, shown = run_in_terminal([*CASCMD, "fetch", "tty-fetch", "--", job, str(target)], env)
+    screen = shown.decode(errors="replace")
+    assert status == 0, screen
+    assert re.search(r"fetch \S+: 100%\|[^|]*\| 6\.00M/6\.00M", screen), screen
+    assert f"saved {6 * MiB:,} bytes to {target} (tree hash verified)" in screen
+    assert target.read_bytes() == big_file.read_bytes()
+
+
+def test_config_asks_for_the_secret_key_without_echo(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    env = cascmd_env(None, tmp_path, CASSDK_CONFIG=str(config))
+
+    def type_key(screen: bytes) -> Optional[bytes]:
+        return b"typed-secret-value\n" if b"secret key (input hidden" in screen else None
+
+    status, shown = run_in_terminal(
+        [*CASCMD, "config", "--endpoint", "https://cas.example", "--secret-id", "AKID1"],
+        env,
+        on_output=type_key,
+    )
+    assert status == 0, shown
+    assert b"typed-secret-value" not in shown  # not echoed
+    assert "secret_key = typed-secret-value" in config.read_text()
