@@ -2,8 +2,9 @@
 
 Small files go in one Upload Archive request, hashed in one pass and then streamed (never held in
 memory; with a progress callback the streaming pass is reported as it goes). Above the threshold
-the file is uploaded in parts by the parallel engine (``MultipartUpload.upload``). Everything that can be checked locally -- the description, the size,
-an empty file (the service refuses zero-byte archives) -- is checked before the first request.
+the file is uploaded in parts by the parallel engine (``MultipartUpload.upload``). Everything that
+can be checked locally -- the description, the size, an empty file (the service refuses zero-byte
+archives) -- is checked before the first request.
 """
 
 from __future__ import annotations
