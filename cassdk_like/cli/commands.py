@@ -333,6 +333,19 @@ def cmd_fetch(args: argparse.Namespace, out: TextIO) -> int:
             operation="fetch",
             resource=f"vault {args.vault!r}",
         )
+    try:
+        _download(args, out, job, console)
+    except KeyboardInterrupt:
+        if not to_stdout:
+            again = command_line(args, "fetch", args.vault, args.job_id, args.file)
+            console.warn(f"the part already downloaded is kept; to go on from there run: {again}")
+        raise
+    console.finished()
+    return 0
+
+
+def _download(args: argparse.Namespace, out: TextIO, job: Job, console: Console) -> None:
+    to_stdout = args.file == "-"
     wanted = _fetch_range(args, job)
     block = not args.no_wait
     with console.progress(f"fetch {job.id[:12]}") as bar:
@@ -350,8 +363,6 @@ def cmd_fetch(args: argparse.Namespace, out: TextIO) -> int:
                 result = job.download_by_range(wanted, file_path=args.file, block=block, progress=bar)
             path = getattr(result, "path", args.file)
             print(f"saved {result.size:,} bytes to {path} ({_checked(result.verified)})", file=out)
-    console.finished()
-    return 0
 
 
 def _checked(verified: bool) -> str:

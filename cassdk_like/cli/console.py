@@ -74,6 +74,9 @@ class Console:
 
         try:
             return job.wait(timeout=timeout, on_poll=on_poll, sleep=pause)
+        except KeyboardInterrupt:
+            self.warn(f"job {job.id} goes on at the service; to wait for it again run: {again}")
+            raise
         except JobWaitTimeoutError as exc:
             raise JobWaitTimeoutError(
                 f"job {job.id} is still {seen[-1]} after {timeout:g} s; to keep waiting run: {again}",

@@ -122,3 +122,31 @@ def test_config_asks_for_the_secret_key_without_echo(tmp_path: Path) -> None:
     assert status == 0, shown
     assert b"typed-secret-value" not in shown  # not echoed
     assert "secret_key = typed-secret-value" in config.read_text()
+
+
+def test_ctrl_c_during_a_fetch_keeps_what_was_downloaded_and_says_how_to_go_on(
+    emulator: Emulator, big_file: Path, tmp_path: Path
+) -> None:
+    env = cascmd_env(emulator, tmp_path)
+    assert run_cascmd_process(["create-vault", "fetch-int"], env).returncode == 0
+    archive = run_cascmd_process(["upload", "-q", "fetch-int", str(big_file)], env).stdout.decode().strip()
+    job = run_cascmd_process(["create-job", "fetch-int", "--", archive], env).stdout.decode().strip()
+    rule = emulator.faults.add_latency(30, operation="GetJobOutput", count=None)
+    target = tmp_path / "restored.tar"
+
+    def press_ctrl_c(screen: bytes) -> Optional[bytes]:
+        return b"\x03" if b": Succeeded" in screen else None
+
+    status, shown = run_in_terminal(
+        [*CASCMD, "fetch", "fetch-int", "--", job, str(target)], env, on_output=press_ctrl_c, timeout=30
+    )
+    screen = " ".join(shown.decode(errors="replace").split())
+    assert status == 130, screen
+    assert "Traceback" not in screen
+    again = re.search(r"to go on from there run: (cascmd fetch .+?) cascmd: interrupted", screen)
+    assert again, screen
+    assert not target.exists()
+    emulator.faults.remove(rule)
+    done = run_cascmd_process(shlex.split(again.group(1))[1:], env)
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes() == big_file.read_bytes()
