@@ -13,6 +13,7 @@ import os
 from typing import TextIO, Tuple
 
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client, list_all_buckets
+from cassdk_like.cli.console import console_of
 from cassdk_like.cli.output import human_size, json_document, table
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.engine.upload import MultipartUploadError
@@ -37,6 +38,8 @@ def _connection_options() -> argparse.ArgumentParser:
     group.add_argument("--region", help="region (COS: required, e.g. ap-guangzhou)")
     group.add_argument("--appid", help="COS account id (the -<appid> of bucket names)")
     group.add_argument("--path-style", action="store_true", help="S3: /bucket/key addressing")
+    shown = common.add_argument_group("output")
+    shown.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
     return common
 
 
@@ -111,15 +114,17 @@ def cmd_put(args: argparse.Namespace, out: TextIO) -> int:
     # a part size asks for multipart: any file larger than one part is sent in parts
     threshold = {"threshold": part_size} if part_size else {}
     try:
-        done = bucket.upload_file(
-            args.file,
-            key,
-            part_size=part_size,
-            **threshold,
-            content_type=args.content_type,
-            upload_id=args.upload_id,
-            keep_for_resume=args.keep_for_resume,
-        )
+        with console_of(args).progress(f"put {os.path.basename(args.file)}") as bar:
+            done = bucket.upload_file(
+                args.file,
+                key,
+                part_size=part_size,
+                **threshold,
+                content_type=args.content_type,
+                upload_id=args.upload_id,
+                keep_for_resume=args.keep_for_resume,
+                progress=bar,
+            )
     except MultipartUploadError as exc:
         if exc.upload_id:
             raise MultipartUploadError(
@@ -144,7 +149,8 @@ def cmd_get(args: argparse.Namespace, out: TextIO) -> int:
             resource=args.target,
             local_path=args.file,
         )
-    result = _bucket(connect(args), name).download_file(key, args.file)
+    with console_of(args).progress(f"get {key.rsplit('/', 1)[-1]}") as bar:
+        result = _bucket(connect(args), name).download_file(key, args.file, progress=bar)
     checked = "verified" if result.verified else "nothing to verify against"
     print(f"saved {result.size:,} bytes to {result.path} ({checked})", file=out)
     return 0

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import IO, Any, Callable, Dict, Iterable, Iterator, Optional, TextIO, Union, cast
 
 from cassdk_like.cli.args import CommandFailed, UsageError, command_line, refuse
-from cassdk_like.cli.console import Console
+from cassdk_like.cli.console import Console, console_of
 from cassdk_like.cli.demo import run_demo
 from cassdk_like.cli.output import description, listing
 from cassdk_like.core.byterange import ByteRange
@@ -53,7 +52,6 @@ __all__ = [
     "cmd_ls",
     "cmd_rm",
     "connect",
-    "console_of",
     "pages",
 ]
 
@@ -66,12 +64,6 @@ SECRET_ENV_VARS = (
     "COS_SESSION_TOKEN",
     "REDUCT_API_TOKEN",
 )
-
-
-def console_of(args: argparse.Namespace) -> Console:
-    """The run's console (``main`` sets it); a quiet one for handlers called directly."""
-    console = getattr(args, "console", None)
-    return console if isinstance(console, Console) else Console(sys.stderr, quiet=True)
 
 
 def _warn_if_exposed(args: argparse.Namespace) -> None:

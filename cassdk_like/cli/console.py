@@ -6,7 +6,9 @@ stdout carries only the result (an id, a listing), so ``A=$(cascmd upload ...)``
 
 from __future__ import annotations
 
+import argparse
 import datetime
+import sys
 import time
 from typing import Callable, Optional, TextIO
 
@@ -14,7 +16,7 @@ from cassdk_like.core.exceptions import JobWaitTimeoutError
 from cassdk_like.engine.console import ConsoleProgress
 from cassdk_like.vault.highlevel.job import Job
 
-__all__ = ["Console"]
+__all__ = ["Console", "console_of"]
 
 
 class Console:
@@ -83,6 +85,12 @@ class Console:
                 operation=exc.operation,
                 resource=exc.resource,
             ) from exc
+
+
+def console_of(args: argparse.Namespace) -> Console:
+    """The run's console (``main`` sets it); a quiet one for handlers called directly."""
+    console = getattr(args, "console", None)
+    return console if isinstance(console, Console) else Console(sys.stderr, quiet=True)
 
 
 def _duration(seconds: float) -> str:

@@ -11,7 +11,8 @@ import os
 from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 from cassdk_like.cli.args import CommandFailed, UsageError, command_line, refuse
-from cassdk_like.cli.commands import connect, console_of, pages
+from cassdk_like.cli.commands import connect, pages
+from cassdk_like.cli.console import console_of
 from cassdk_like.cli.output import description, listing
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.exceptions import CASError

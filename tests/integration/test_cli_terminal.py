@@ -13,6 +13,7 @@ import pytest
 
 from cassdk_like.core.integrity import MiB
 from cassdk_like.emulator import Emulator
+from cassdk_like.emulator.cli import describe
 from tests.helpers.cascmd import cascmd_env, run_cascmd_process
 from tests.helpers.terminal import run_in_terminal
 
@@ -149,4 +150,36 @@ def test_ctrl_c_during_a_fetch_keeps_what_was_downloaded_and_says_how_to_go_on(
     emulator.faults.remove(rule)
     done = run_cascmd_process(shlex.split(again.group(1))[1:], env)
     assert done.returncode == 0, done.stderr
+    assert target.read_bytes() == big_file.read_bytes()
+
+
+def test_bucket_put_and_get_draw_a_progress_bar_too(
+    emulator: Emulator, big_file: Path, tmp_path: Path
+) -> None:
+    env = cascmd_env(emulator, tmp_path, CASSDK_BUCKET_DIALECT="s3")
+    for line in describe(emulator):
+        if line.startswith("export AWS_"):
+            name, _, value = line[len("export ") :].partition("=")
+            env[name] = shlex.split(value)[0]
+    made = run_cascmd_process(["bucket", "mb", "--path-style", "tty-bucket"], env)
+    assert made.returncode == 0, made.stderr
+    put = [
+        *CASCMD,
+        "bucket",
+        "put",
+        "--path-style",
+        "--part-size-mib",
+        "5",
+        str(big_file),
+        "tty-bucket/n.tar",
+    ]
+    status, shown = run_in_terminal(put, env)
+    assert status == 0, shown
+    assert re.search(rb"put nightly\.tar: 100%\|[^|]*\| 6\.00M/6\.00M", shown), shown
+    target = tmp_path / "back.tar"
+    status, shown = run_in_terminal(
+        [*CASCMD, "bucket", "get", "--path-style", "tty-bucket/n.tar", str(target)], env
+    )
+    assert status == 0, shown
+    assert re.search(rb"get n\.tar: 100%\|[^|]*\| 6\.00M/6\.00M", shown), shown
     assert target.read_bytes() == big_file.read_bytes()
