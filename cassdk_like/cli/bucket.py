@@ -14,7 +14,7 @@ from typing import TextIO, Tuple
 
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client, list_all_buckets
 from cassdk_like.cli.console import console_of
-from cassdk_like.cli.output import human_size, json_document, table
+from cassdk_like.cli.output import add_output_option, json_document, listing
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.engine.upload import MultipartUploadError
 
@@ -76,16 +76,24 @@ def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
     """Buckets, or the objects (and one level of prefixes with --dirs) under BUCKET[/PREFIX]."""
     api = connect(args)
     if not args.target:
-        buckets = [(b.name, b.region, b.creation_date) for b in list_all_buckets(api)]
-        table(out, ("BUCKET", "REGION", "CREATED"), buckets)
+        buckets = [
+            {"name": b.name, "region": b.region, "created": b.creation_date} for b in list_all_buckets(api)
+        ]
+        listing(out, args.output, [("BUCKET", "name"), ("REGION", "region"), ("CREATED", "created")], buckets)
         return 0
     name, prefix = split_target(args.target, key_required=False, operation="ls")
     bucket = _bucket(api, name)
     if args.dirs:
-        table(out, ("PREFIX",), [(p,) for p in bucket.prefixes(prefix or None)])
+        listing(
+            out, args.output, [("PREFIX", "prefix")], ({"prefix": p} for p in bucket.prefixes(prefix or None))
+        )
         return 0
-    rows = [(o.key, human_size(o.size), o.last_modified, o.etag) for o in bucket.objects(prefix or None)]
-    table(out, ("KEY", "SIZE", "MODIFIED", "ETAG"), rows)
+    objects = (
+        {"key": o.key, "size": o.size, "modified": o.last_modified, "etag": o.etag}
+        for o in bucket.objects(prefix or None)
+    )
+    columns = [("KEY", "key"), ("SIZE", "size"), ("MODIFIED", "modified"), ("ETAG", "etag")]
+    listing(out, args.output, columns, objects, sizes=("size",))
     return 0
 
 
@@ -210,8 +218,12 @@ def cmd_presign(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_uploads(args: argparse.Namespace, out: TextIO) -> int:
     name, prefix = split_target(args.target, key_required=False, operation="uploads")
-    rows = [(u.key, u.upload_id, u.initiated) for u in _bucket(connect(args), name).uploads(prefix or None)]
-    table(out, ("KEY", "UPLOAD ID", "INITIATED"), rows)
+    uploads = (
+        {"key": u.key, "upload_id": u.upload_id, "initiated": u.initiated}
+        for u in _bucket(connect(args), name).uploads(prefix or None)
+    )
+    columns = [("KEY", "key"), ("UPLOAD ID", "upload_id"), ("INITIATED", "initiated")]
+    listing(out, args.output, columns, uploads)
     return 0
 
 
@@ -247,6 +259,7 @@ def add_bucket_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     ls = commands.add_parser("ls", parents=conn, help="list buckets, or objects under BUCKET[/PREFIX]")
     ls.add_argument("target", nargs="?", help="BUCKET[/PREFIX]; none lists the buckets")
     ls.add_argument("--dirs", action="store_true", help="list the prefixes one level down instead")
+    add_output_option(ls, "table")
     ls.set_defaults(handler=cmd_ls)
 
     mb = commands.add_parser("mb", parents=conn, help="make a bucket")
@@ -291,6 +304,7 @@ def add_bucket_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
     uploads = commands.add_parser("uploads", parents=conn, help="list multipart uploads in progress")
     uploads.add_argument("target", metavar="BUCKET[/PREFIX]")
+    add_output_option(uploads, "table")
     uploads.set_defaults(handler=cmd_uploads)
 
     abort = commands.add_parser(

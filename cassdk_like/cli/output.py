@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any, Iterable, List, Mapping, Sequence, TextIO
 
-__all__ = ["OUTPUT_FORMATS", "description", "human_size", "json_document", "listing", "table"]
+__all__ = [
+    "OUTPUT_FORMATS",
+    "add_output_option",
+    "description",
+    "human_size",
+    "json_document",
+    "listing",
+    "table",
+]
 
 #: the values of ``--output``
 OUTPUT_FORMATS = ("table", "json")
+
+
+def add_output_option(cmd: argparse.ArgumentParser, default: str) -> None:
+    """``-o/--output table|json`` on a command that lists or describes."""
+    cmd.add_argument(
+        "-o", "--output", choices=OUTPUT_FORMATS, default=default, help=f"result format (default {default})"
+    )
 
 
 def table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

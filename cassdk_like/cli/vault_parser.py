@@ -12,7 +12,7 @@ from typing import Callable, List, Sequence, TextIO
 from cassdk_like.cli import commands, uploads
 from cassdk_like.cli.args import parse_size, vault_name
 from cassdk_like.cli.configure import PROFILE_FORMAT, cmd_config
-from cassdk_like.cli.output import OUTPUT_FORMATS
+from cassdk_like.cli.output import add_output_option
 
 __all__ = ["CONNECTION_HELP", "add_vault_commands"]
 
@@ -59,10 +59,7 @@ def _parents() -> List[argparse.ArgumentParser]:
     return [common]
 
 
-def _output(cmd: argparse.ArgumentParser, default: str) -> None:
-    cmd.add_argument(
-        "-o", "--output", choices=OUTPUT_FORMATS, default=default, help=f"result format (default {default})"
-    )
+_output = add_output_option
 
 
 def _paging(cmd: argparse.ArgumentParser) -> None:
