@@ -17,6 +17,7 @@ from cassdk_like.cli.output import description, listing
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.exceptions import CASError
 from cassdk_like.core.integrity import combine_tree_hashes, hash_file
+from cassdk_like.engine import MultipartUploadError
 from cassdk_like.vault.highlevel import MultipartUpload, Vault
 from cassdk_like.vault.highlevel.multipart import local_file_size
 
@@ -37,6 +38,15 @@ def _next_steps(args: argparse.Namespace, upload_id: str) -> str:
     resume = command_line(args, "upload", args.vault, args.file, options=(f"--upload-id={upload_id}",))
     abort = command_line(args, "abort-upload", args.vault, upload_id)
     return f"upload {upload_id} is kept in the vault; resume with: {resume} ; or abort it with: {abort}"
+
+
+def _stopped(exc: CASError) -> str:
+    """What stopped a multipart upload, said once (the SDK's message nests every layer's context)."""
+    where = ""
+    if isinstance(exc, MultipartUploadError) and exc.parts_total:
+        where = f" after {len(exc.parts_done)} of {exc.parts_total} parts"
+    cause = exc.__cause__ if isinstance(exc.__cause__, CASError) else exc
+    return f"the upload stopped{where}: {cause.reason or type(cause).__name__}"
 
 
 def cmd_upload(args: argparse.Namespace, out: TextIO) -> int:
@@ -72,7 +82,7 @@ def cmd_upload(args: argparse.Namespace, out: TextIO) -> int:
                 console.warn(_next_steps(args, upload.id))
                 raise
             except CASError as exc:
-                raise CommandFailed(f"{exc}; {_next_steps(args, upload.id)}") from exc
+                raise CommandFailed(f"{_stopped(exc)}; {_next_steps(args, upload.id)}") from exc
     print(archive_id, file=out)
     console.finished()
     return 0

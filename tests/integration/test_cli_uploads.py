@@ -78,6 +78,7 @@ def test_a_failed_upload_prints_the_command_that_resumes_it(
     assert failed.status == 1
     assert failed.out == ""
     assert "kept in the vault" in failed.err
+    assert re.search(r"cascmd upload: error: the upload stopped after \d of 4 parts: HTTP 400", failed.err)
     assert emulator.secret_key not in failed.err
     [kept] = _uploads("resume-me")
     resume = _printed("resume with:", failed.err)
