@@ -15,11 +15,20 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import attrs
+import pytest
 
 from cassdk_like.cli.main import main
 from cassdk_like.emulator import Emulator
 
-__all__ = ["ROOT", "Ran", "cascmd_env", "run_cascmd", "run_cascmd_process", "run_printed"]
+__all__ = [
+    "ROOT",
+    "Ran",
+    "cascmd_env",
+    "connect_in_process",
+    "run_cascmd",
+    "run_cascmd_process",
+    "run_printed",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +56,13 @@ def cascmd_env(emu: Optional[Emulator], home: Path, **extra: str) -> Dict[str, s
         )  # fmt: skip
     env.update(extra)
     return env
+
+
+def connect_in_process(monkeypatch: pytest.MonkeyPatch, emu: Emulator, home: Path) -> None:
+    """The environment of ``cascmd_env`` for in-process runs: the emulator's settings, a fresh HOME."""
+    for name, value in cascmd_env(emu, home).items():
+        if name.startswith(("CAS_", "CASSDK_")) or name == "HOME":
+            monkeypatch.setenv(name, value)
 
 
 def run_cascmd(*argv: str) -> Ran:

@@ -13,7 +13,7 @@ import pytest
 
 from cassdk_like.core.integrity import MiB, hash_file
 from cassdk_like.emulator import Emulator
-from tests.helpers.cascmd import run_cascmd, run_printed
+from tests.helpers.cascmd import connect_in_process, run_cascmd, run_printed
 
 SIZE = 3 * MiB + 5  # four 1 MiB parts, the last one short
 
@@ -26,11 +26,7 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture(autouse=True)
 def _connection(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("CAS_ENDPOINT", emulator.endpoint)
-    monkeypatch.setenv("CAS_APPID", emulator.appid)
-    monkeypatch.setenv("CAS_SECRET_ID", emulator.secret_id)
-    monkeypatch.setenv("CAS_SECRET_KEY", emulator.secret_key)
+    connect_in_process(monkeypatch, emulator, tmp_path)
     emulator.faults.reset()
 
 

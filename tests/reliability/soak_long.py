@@ -71,26 +71,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise SystemExit("need --pairs >= 1, 0 < --min-mib <= --max-mib and --max-units >= 1")
     if not (0 <= args.fail_rate < 1 and 0 <= args.cut_rate < 1):
         raise SystemExit("--fail-rate and --cut-rate are shares in [0, 1)")
+    common = {
+        "pairs": args.pairs,
+        "seed": args.seed,
+        "min_size": int(args.min_mib * MiB),
+        "max_size": int(args.max_mib * MiB),
+        "fail_rate": args.fail_rate,
+        "cut_rate": args.cut_rate,
+    }
     if args.service == "bucket":
-        return attrs.evolve(
-            bucket_soak_world.BucketSoakSettings(),
-            pairs=args.pairs,
-            seed=args.seed,
-            min_size=int(args.min_mib * MiB),
-            max_size=int(args.max_mib * MiB),
-            fail_rate=args.fail_rate,
-            cut_rate=args.cut_rate,
-        )
-    return attrs.evolve(
-        SoakSettings(),
-        pairs=args.pairs,
-        seed=args.seed,
-        min_size=int(args.min_mib * MiB),
-        max_size=int(args.max_mib * MiB),
-        fail_rate=args.fail_rate,
-        cut_rate=args.cut_rate,
-        max_units=args.max_units,
-    )
+        return attrs.evolve(bucket_soak_world.BucketSoakSettings(), **common)
+    return attrs.evolve(SoakSettings(), max_units=args.max_units, **common)
 
 
 def _run(
