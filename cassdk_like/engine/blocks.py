@@ -26,10 +26,11 @@ from cassdk_like.core.exceptions import (
     InvalidArgumentError,
     TransferCancelledError,
 )
+from cassdk_like.engine.buffers import BufferPool
 from cassdk_like.engine.config import TransferConfig, positive_int
 from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.fetch import FetchCounters
-from cassdk_like.engine.interfaces import BlockSource, BlockSpec, RangeResponse
+from cassdk_like.engine.interfaces import DECODE_ROOM, BlockSource, BlockSpec, RangeResponse
 from cassdk_like.engine.placement import TemporaryFile
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
 from cassdk_like.engine.ratelimit import BandwidthLimiter
@@ -109,6 +110,7 @@ class _BlockRun:
     source: BlockSource
     ctx: TransferContext
     tracker: ProgressTracker
+    buffers: BufferPool
     token: CancelToken = attrs.Factory(CancelToken)
     counters: FetchCounters = attrs.Factory(FetchCounters)
 
@@ -120,11 +122,13 @@ class _BlockRun:
     def close(self) -> None:
         self.token.detach()
 
-    def task(self, spec: BlockSpec) -> bytes:
-        """Fetch and decode one block (on a worker); failures named by the source."""
+    def task(self, spec: BlockSpec, buf: bytearray) -> memoryview:
+        """Fetch and decode one block into ``buf`` (on a worker); its plaintext, which may be a
+        view of ``buf``.  Failures are named by the source."""
         try:
-            raw = self._fetch(spec)
-            data = self.source.decode(spec, memoryview(raw))
+            room = memoryview(buf)
+            length = self._fetch(spec, room)
+            data = memoryview(self.source.decode(spec, room[:length], room))
             if len(data) != spec.length:
                 raise BadResponseError(
                     f"block {spec.number} decoded to {len(data)} bytes, expected {spec.length}",
@@ -140,18 +144,31 @@ class _BlockRun:
         self.tracker.add(spec.length)
         return data
 
-    def _fetch(self, spec: BlockSpec) -> bytearray:
+    def lend(self) -> bytearray:
+        buf = self.buffers.acquire()
+        assert buf is not None  # without a timeout, acquire() waits until one is free
+        return buf
+
+    def take(self, buf: bytearray, data: memoryview) -> bytes:
+        """The block's bytes, copied out on the caller's thread (so large buffers are made and
+        dropped by one thread, which the allocator reuses), and ``buf`` back to the pool."""
+        try:
+            return bytes(data)
+        finally:
+            self.buffers.release(buf)
+
+    def _fetch(self, spec: BlockSpec, room: memoryview) -> int:
         retries = RetryCounter(self.ctx.config.retry_policy, self.token)
         limit = self.source.max_fetch_size(spec)
         while True:
             self.token.raise_if_cancelled()
             got = [0]
             try:
-                return self._fetch_once(spec, limit, got)
+                return self._fetch_once(spec, limit, got, room)
             except Exception as exc:
                 retries.failed(exc, progressed=got[0])
 
-    def _fetch_once(self, spec: BlockSpec, limit: int, got: List[int]) -> bytearray:
+    def _fetch_once(self, spec: BlockSpec, limit: int, got: List[int], room: memoryview) -> int:
         response = self.source.open_block(spec)
         self.counters.bump(requests=1)
         abort = getattr(response, "abort", None)
@@ -162,32 +179,26 @@ class _BlockRun:
                     f"block {spec.number}: HTTP {response.status} where a block was expected",
                     operation=_OPERATION,
                 )
-            return self._read_whole(response, spec, limit, got)
+            return self._read_whole(response, spec, limit, got, room)
         finally:
             if forget is not None:
                 forget()
             response.close()
 
-    def _read_whole(self, response: RangeResponse, spec: BlockSpec, limit: int, got: List[int]) -> bytearray:
-        """The whole body, at most ``limit`` bytes (a declared Content-Length is held to exactly)."""
+    def _read_whole(
+        self, response: RangeResponse, spec: BlockSpec, limit: int, got: List[int], room: memoryview
+    ) -> int:
+        """Read the whole body into ``room``, at most ``limit`` bytes (a declared Content-Length is
+        held to exactly); its length."""
         declared = _content_length(response)
         if declared is not None and declared > limit:
             raise self._too_long(spec, limit)
+        end = declared if declared is not None else limit + 1  # one byte more tells a long body
         chunk = self.ctx.config.io_chunk_size
-        buf = bytearray(declared if declared is not None else min(limit, chunk))
         read_for = getattr(response, "readinto_for", None)
         limiter, pos = self.ctx.limiter, 0
-        while True:
-            if pos == len(buf):
-                if declared is not None:
-                    break  # the transport holds the body to its Content-Length
-                if len(buf) >= limit:
-                    if self._read_some(response, memoryview(bytearray(1)), read_for):
-                        raise self._too_long(spec, limit)
-                    break
-                buf.extend(bytes(min(len(buf), limit - len(buf))))  # grow by doubling, up to the bound
-            with memoryview(buf) as whole:
-                count = self._read_some(response, whole[pos : pos + chunk], read_for)
+        while pos < end:
+            count = self._read_some(response, room[pos : min(end, pos + chunk)], read_for)
             if not count:
                 if declared is not None:
                     raise BadResponseError(
@@ -202,8 +213,9 @@ class _BlockRun:
                 limiter.consume(count, self.token)
             elif self.token.cancelled:
                 self.token.raise_if_cancelled()
-        del buf[pos:]
-        return buf
+        if pos > limit:
+            raise self._too_long(spec, limit)
+        return pos
 
     @staticmethod
     def _read_some(response: RangeResponse, view: memoryview, read_for: object) -> int:
@@ -225,12 +237,13 @@ class _BlockRun:
         window = min(window, len(specs))
         workers = min(self.ctx.config.max_workers, window)
 
-        def start(spec: BlockSpec) -> Tuple[None, Future[bytes]]:
-            return None, runner.submit(self.task, spec)
+        def start(spec: BlockSpec) -> Tuple[bytearray, Future[memoryview]]:
+            buf = self.lend()
+            return buf, runner.submit(self.task, spec, buf)
 
         with Runner(workers, self.token, self.tracker, self.ctx) as runner:
-            for spec, _state, data in read_ahead(runner, specs, window, start):
-                yield spec, data
+            for spec, buf, data in read_ahead(runner, specs, window, start):
+                yield spec, self.take(buf, data)
 
 
 def _content_length(response: RangeResponse) -> Optional[int]:
@@ -246,7 +259,12 @@ def _content_length(response: RangeResponse) -> Optional[int]:
 def _make_run(source: BlockSource, specs: Sequence[BlockSpec], ctx: TransferContext) -> _BlockRun:
     total = sum(spec.length for spec in specs)
     tracker = ProgressTracker(total, ctx.progress, min_interval=ctx.config.progress_interval)
-    return _BlockRun(source=source, ctx=ctx, tracker=tracker)
+    # one buffer per running task, reused from block to block (never more than the tasks: acquire
+    # never waits): the largest body and the byte that tells a long one, then room for decoding
+    largest = max((source.max_fetch_size(spec) for spec in specs), default=0)
+    longest = max((spec.length for spec in specs), default=0)
+    buffers = BufferPool(max(len(specs), 1), largest + 1 + longest + DECODE_ROOM)
+    return _BlockRun(source=source, ctx=ctx, tracker=tracker, buffers=buffers)
 
 
 def fetch_blocks(
@@ -278,11 +296,17 @@ def fetch_blocks(
     try:
         workers = min(workers, len(chosen))
 
-        def keep(result: Tuple[int, bytes]) -> None:
-            found[result[0]] = result[1]
+        def keep(result: Tuple[int, bytearray, memoryview]) -> None:
+            position, buf, data = result
+            found[position] = run.take(buf, data)
 
-        def task(position: int, spec: BlockSpec) -> Tuple[int, bytes]:
-            return position, run.task(spec)
+        def task(position: int, spec: BlockSpec) -> Tuple[int, bytearray, memoryview]:
+            buf = run.lend()
+            try:
+                return position, buf, run.task(spec, buf)
+            except BaseException:
+                run.buffers.release(buf)
+                raise
 
         with Runner(workers, run.token, run.tracker, ctx) as runner:
             for position, spec in enumerate(chosen):

@@ -17,6 +17,7 @@ from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.checksums import IntegrityStrategy, TreeHashIntegrity
 
 __all__ = [
+    "DECODE_ROOM",
     "BlockSource",
     "BlockSpec",
     "CompletedUpload",
@@ -30,6 +31,9 @@ __all__ = [
     "UploadSource",
     "source_integrity",
 ]
+
+#: bytes a block's read buffer holds beyond the block, for a decoder working in place
+DECODE_ROOM = 64
 
 
 class RangeResponse(Protocol):
@@ -142,8 +146,16 @@ class BlockSource(Protocol):
         """GET the whole block object (a 2xx answer, else the service's typed error)."""
         ...
 
-    def decode(self, spec: BlockSpec, raw: memoryview) -> bytes:
-        """The block's plaintext (exactly ``spec.length`` bytes), or the service's typed error."""
+    def decode(
+        self, spec: BlockSpec, raw: memoryview, room: memoryview
+    ) -> Union[bytes, bytearray, memoryview]:
+        """The block's plaintext (exactly ``spec.length`` bytes), or the service's typed error.
+
+        ``raw`` is the fetched body; ``room`` a buffer lent for this block, which begins with
+        ``raw`` and holds ``spec.length + DECODE_ROOM`` bytes more: a decoder may overwrite it
+        (decrypt in place, decompress into its rest) and return a view of it; the engine copies
+        the result out before it lends ``room`` again.
+        """
         ...
 
     def block_error(self, spec: BlockSpec, exc: Exception) -> Exception:

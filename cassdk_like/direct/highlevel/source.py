@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 from cassdk_like.core.blockfile import (
     BlockDecompressError,
@@ -219,11 +219,18 @@ class FileBlocks:
             self._generation += 1
             return True
 
-    def decode(self, spec: BlockSpec, raw: memoryview) -> bytes:
+    def decode(
+        self, spec: BlockSpec, raw: memoryview, room: memoryview
+    ) -> Union[bytes, bytearray, memoryview]:
         info = self._info(spec)
         try:
             return self._format.decode_block(
-                raw, key=self._key, expected_length=spec.length, file_id=self.file_id, number=spec.number
+                raw,
+                key=self._key,
+                expected_length=spec.length,
+                file_id=self.file_id,
+                number=spec.number,
+                room=room,
             )
         except RawValidationError as exc:
             raise BlockValidationError(exc.reason, block=info, operation="validate block") from exc

@@ -31,6 +31,7 @@ from cassdk_like.engine import (
     iter_blocks,
 )
 from cassdk_like.engine.blocks import blocks_in_range
+from cassdk_like.engine.interfaces import DECODE_ROOM
 from tests.helpers.engine_fakes import FakeResponse
 
 FAST = RetryPolicy(total_attempts=3, backoff_base=0.0, backoff_cap=0.0)
@@ -73,6 +74,8 @@ class FakeBlocks:
         self.delay = 0.0
         self.slow: Set[int] = set()  # blocks whose answer takes 0.1 s
         self.gate: Optional[threading.Event] = None
+        self.rooms: Set[int] = set()  # the buffers lent to decode, by identity
+        self.room_sizes: Set[int] = set()
         self._lock = threading.Lock()
 
     def max_fetch_size(self, spec: Spec) -> int:
@@ -98,9 +101,11 @@ class FakeBlocks:
         self.responses.append(response)
         return response
 
-    def decode(self, spec: Spec, raw: memoryview) -> bytes:
+    def decode(self, spec: Spec, raw: memoryview, room: memoryview) -> bytes:
         with self._lock:
             self.active.discard(spec.number)
+            self.rooms.add(id(room.obj))
+            self.room_sizes.add(len(room))
         if spec.number in self.bad:
             raise ValueError("cannot decode")
         return zlib.decompress(bytes(raw))
@@ -209,6 +214,18 @@ def test_the_read_ahead_window_bounds_the_blocks_held() -> None:
     rest = b"".join(chunks)
     assert len(rest) == 39_000
     assert source.peak <= 3
+
+
+def test_blocks_are_read_into_a_few_buffers_lent_again_and_again() -> None:
+    """Each block is read into a buffer of the window's pool, with room to decode in it; the
+    bytes handed out are copies, so a buffer lent again never changes a block already yielded."""
+    data = _data(40_000)
+    source = FakeBlocks(data, 1000)
+    chunks = list(iter_blocks(source, window=3, config=CFG))
+    assert b"".join(chunks) == data
+    assert all(type(chunk) is bytes for chunk in chunks)
+    assert 1 <= len(source.rooms) <= 3  # 40 blocks, at most one buffer per block in the window
+    assert source.room_sizes == {(1000 + source.limit_extra) + 1 + 1000 + DECODE_ROOM}
 
 
 def test_closing_the_iterator_stops_the_workers() -> None:
