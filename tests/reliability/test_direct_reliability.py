@@ -42,6 +42,7 @@ from cassdk_like.direct import (
 from cassdk_like.emulator import Emulator
 from cassdk_like.emulator.direct.service import METADATA_OPERATION
 from cassdk_like.engine.placement import TEMP_SUFFIX
+from tests.integration.direct.conftest import ShiftableClock
 
 BLOCK = 16 * 1024
 #: four blocks, the last one short; seeded so that every v1 outcome below is deterministic
@@ -52,8 +53,13 @@ V1_BODY = 17
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator(job_delay_scale=0) as emulator:
+def clock() -> ShiftableClock:
+    return ShiftableClock()
+
+
+@pytest.fixture(scope="module")
+def emu(clock: ShiftableClock) -> Iterator[Emulator]:
+    with Emulator(job_delay_scale=0, clock=clock) as emulator:
         yield emulator
 
 
@@ -222,6 +228,32 @@ def test_a_block_url_refused_again_after_the_refresh_names_the_block(emu: Emulat
     assert cause.status == 403
     assert f"file {file_id} block 3" in str(cause)
     assert "X-Amz-Signature" not in str(caught.value)
+    assert streamer.refreshes == 1
+    assert _metadata_requests(emu) - before == 1
+
+
+def test_urls_that_expire_twice_mid_stream_stop_at_the_second_time(
+    emu: Emulator, dio: DirectIO, clock: ShiftableClock
+) -> None:
+    file_id = _publish(emu, 1)
+    emu.direct.set_url_ttl(file_id, 60)
+    streamer = dio.streamer(file_id, None, window=1)
+    got = [next(streamer)]
+    before = _metadata_requests(emu)
+    clock.shift(120)  # every URL minted so far has expired: renewed once
+    try:
+        got.append(next(streamer))
+        clock.shift(120)  # the renewed ones too: no second renewal
+        with pytest.raises(StreamError) as caught:
+            got.extend(streamer)
+    finally:
+        clock.shift(-240)
+    assert b"".join(got) == CONTENT[: caught.value.offset]
+    cause = caught.value.__cause__
+    assert type(cause) is SignedURLExpiredError
+    assert cause.block is not None
+    assert caught.value.offset == cause.block.offset
+    assert cause.block.number in (3, 4)  # block 3 may have been fetched before the second expiry
     assert streamer.refreshes == 1
     assert _metadata_requests(emu) - before == 1
 
