@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Iterator, Tuple
 
@@ -14,6 +15,7 @@ import pytest
 from cassdk_like.cli.main import main
 from cassdk_like.emulator import Emulator
 from tests.helpers.cascmd import cascmd_env, run_cascmd_process
+from tests.helpers.terminal import run_in_terminal
 
 BLOCK = 16 * 1024
 CONTENT = os.urandom(3 * BLOCK + 777)
@@ -82,17 +84,41 @@ def test_fetch_a_file_and_a_range_without_clobbering(portal: Emulator, file_id: 
 
 
 def test_fetch_to_stdout_in_a_child_process(portal: Emulator, file_id: int, tmp_path: Path) -> None:
+    env = _child_env(portal, tmp_path)
+    done = run_cascmd_process(["direct", "fetch", str(file_id), "-", "--range", "100-40000"], env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == CONTENT[100:40001]
+
+
+def _child_env(portal: Emulator, home: Path) -> dict:
     key = portal.direct.default_credentials
-    env = cascmd_env(
+    return cascmd_env(
         None,
-        tmp_path,
+        home,
         CTERA_DIRECTIO_URL=portal.endpoints["direct"],
         CTERA_ACCESS_KEY_ID=key.access_key_id,
         CTERA_SECRET_ACCESS_KEY=key.secret_access_key,
     )
-    done = run_cascmd_process(["direct", "fetch", str(file_id), "-", "--range", "100-40000"], env)
+
+
+def test_fetch_draws_a_progress_bar_on_a_terminal_and_the_result_on_stdout(
+    portal: Emulator, file_id: int, tmp_path: Path
+) -> None:
+    dest = tmp_path / "tty.bin"
+    command = ["-c", "import sys; from cassdk_like.cli.main import main; sys.exit(main())"]
+    status, shown = run_in_terminal(
+        [*command, "direct", "fetch", str(file_id), str(dest)], _child_env(portal, tmp_path)
+    )
+    screen = shown.decode(errors="replace")
+    assert status == 0, screen
+    assert re.search(rf"fetch {file_id}: 100%\|[^|]*\| 48\.[0-9]k/48\.[0-9]k", screen), screen
+    assert f"saved {len(CONTENT):,} bytes" in screen
+    assert dest.read_bytes() == CONTENT
+    done = run_cascmd_process(
+        ["direct", "fetch", str(file_id), str(tmp_path / "piped.bin")], _child_env(portal, tmp_path)
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == CONTENT[100:40001]
+    assert done.stderr == b""  # no bar when stderr is not a terminal
 
 
 @pytest.mark.parametrize(
