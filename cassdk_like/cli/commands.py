@@ -40,6 +40,7 @@ from cassdk_like.vault.lowlevel import CASClient
 
 __all__ = [
     "SECRET_ENV_VARS",
+    "binary_stdout",
     "cmd_create_job",
     "cmd_create_vault",
     "cmd_delete_archive",
@@ -63,6 +64,7 @@ SECRET_ENV_VARS = (
     "COS_SECRET_KEY",
     "COS_SESSION_TOKEN",
     "REDUCT_API_TOKEN",
+    "CTERA_SECRET_ACCESS_KEY",
 )
 
 
@@ -296,7 +298,7 @@ def _fetch_range(args: argparse.Namespace, job: Job) -> Optional[ByteRange]:
     return ByteRange(start, end)
 
 
-def _binary_stdout(out: TextIO) -> IO[bytes]:
+def binary_stdout(out: TextIO) -> IO[bytes]:
     buffer = getattr(out, "buffer", None)
     if buffer is None:
         raise UsageError("'-' writes to standard output, which is not a binary stream here")
@@ -342,7 +344,7 @@ def _download(args: argparse.Namespace, out: TextIO, job: Job, console: Console)
     block = not args.no_wait
     with console.progress(f"fetch {job.id[:12]}") as bar:
         if to_stdout:
-            sink = _binary_stdout(out)
+            sink = binary_stdout(out)
             whole = ByteRange(0, (job.output_size or 1) - 1)
             done = job.download_by_range(wanted or whole, file_obj=sink, block=block, progress=bar)
             sink.flush()

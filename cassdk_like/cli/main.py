@@ -20,6 +20,7 @@ from cassdk_like.cli import commands
 from cassdk_like.cli.args import CommandFailed, UsageError
 from cassdk_like.cli.bucket import add_bucket_commands
 from cassdk_like.cli.console import Console
+from cassdk_like.cli.direct import add_direct_commands
 from cassdk_like.cli.reduct import add_reduct_commands
 from cassdk_like.cli.vault_parser import CONNECTION_HELP, add_vault_commands
 from cassdk_like.core.config import load_legacy_credentials, load_profile
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_vault_commands(sub)
     add_bucket_commands(sub)
     add_reduct_commands(sub)
+    add_direct_commands(sub)
     return parser
 
 
@@ -91,12 +93,12 @@ def _secrets(args: Optional[argparse.Namespace]) -> List[str]:
         found.append(str(args.secret_key))
     try:
         profile = load_profile(getattr(args, "profile", None) or "default")
+        direct = load_profile("directio")
         legacy = load_legacy_credentials()
     except (OSError, ValueError, configparser.Error):
-        profile, legacy = {}, {}
-    found.extend(
-        source.get(key, "") for source in (profile, legacy) for key in ("secret_key", "session_token")
-    )
+        profile, direct, legacy = {}, {}, {}
+    keys = ("secret_key", "session_token", "secret_access_key")
+    found.extend(source.get(key, "") for source in (profile, direct, legacy) for key in keys)
     return [secret for secret in found if len(secret) >= 4]
 
 
@@ -190,7 +192,10 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         print(f"cascmd: error: {_scrub(str(exc), args)}", file=err)
         return 2
     except (CASError, CommandFailed, OSError, ValueError, configparser.Error) as exc:
-        words = [getattr(args, name, None) for name in ("command", "bucket_command", "reduct_command")]
+        words = [
+            getattr(args, name, None)
+            for name in ("command", "bucket_command", "reduct_command", "direct_command")
+        ]
         where = " ".join(["cascmd", *(word for word in words if isinstance(word, str))])
         print(f"{where}: error: {_scrub(_explain(exc, args), args)}", file=err)
         return 1

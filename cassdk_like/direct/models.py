@@ -157,7 +157,7 @@ class ByteRange:
             )
 
     @classmethod
-    def parse(cls, value: object, *, operation: str) -> ByteRange:
+    def parse(cls, value: object, *, operation: str, resource: Optional[str] = None) -> ByteRange:
         """A ByteRange, None (everything) or a ``(start, end)`` pair."""
         if value is None:
             return cls()
@@ -167,10 +167,11 @@ class ByteRange:
             try:
                 return cls(value[0], value[1])
             except InvalidArgumentError as exc:
-                raise InvalidArgumentError(exc.reason, operation=operation) from None
+                raise InvalidArgumentError(exc.reason, operation=operation, resource=resource) from None
         raise InvalidArgumentError(
             f"byte_range must be a ByteRange, a (start, end) pair or None, not {type(value).__name__}",
             operation=operation,
+            resource=resource,
         )
 
 

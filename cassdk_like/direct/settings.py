@@ -45,7 +45,9 @@ def resolve_settings(
     for (name, _var, _key), value in zip(_FIELDS, given):
         if value is not None and not isinstance(value, str):
             raise InvalidArgumentError(
-                f"{name} must be a str, not {type(value).__name__}", operation="DirectIO"
+                f"{name} must be a str, not {type(value).__name__}",
+                operation="DirectIO",
+                resource="the DirectIO portal",
             )
     found = [value or env.get(var) or None for value, (_name, var, _key) in zip(given, _FIELDS)]
     if not all(found):
@@ -57,6 +59,7 @@ def resolve_settings(
         raise MissingCredentialsError(
             f"no {' and '.join(missing)}: pass them, set {names}, or add them to profile [{profile}]",
             operation="DirectIO",
+            resource=f"portal {found[0]}" if found[0] else "the DirectIO portal",
         )
     url, key_id, secret = (value or "" for value in found)
     return url, Credentials(key_id, secret)

@@ -394,16 +394,18 @@ def blocks_to_path(
     limiter: Optional[BandwidthLimiter] = None,
     context: Optional[TransferContext] = None,
     operation: str = _OPERATION,
+    resource: str = "",
 ) -> BlocksWritten:
     """Write the plaintext ``[start, end]`` to ``path`` through a temporary file renamed into place.
 
-    The destination is checked before anything is fetched; it receives the bytes only once every
-    block decoded and the file was flushed (a failure or a cancel leaves it as it was).
+    The destination is checked before anything is fetched (its errors name ``resource``); it
+    receives the bytes only once every block decoded and the file was flushed (a failure or a
+    cancel leaves it as it was).
     """
     ctx = resolve_context(context, config, progress, cancel_token, limiter, operation=operation)
     read = _RangeRead.plan(source, start, end, window, ctx, operation)
     size = 0
-    with TemporaryFile(path, operation=operation) as target:
+    with TemporaryFile(path, operation=operation, resource=resource) as target:
         for data in read.slices():
             target.write(data)
             size += len(data)

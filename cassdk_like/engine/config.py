@@ -24,10 +24,14 @@ KiB = 1024
 DEFAULT_RETRY_POLICY = RetryPolicy(total_attempts=5, backoff_base=0.1, backoff_cap=5.0)
 
 
-def positive_int(name: str, value: object, operation: Optional[str] = None) -> int:
+def positive_int(
+    name: str, value: object, operation: Optional[str] = None, resource: Optional[str] = None
+) -> int:
     """``value`` when it is an integer >= 1 (a bool is not), else the typed error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}", operation=operation)
+        raise InvalidArgumentError(
+            f"{name} must be an integer >= 1, got {value!r}", operation=operation, resource=resource
+        )
     return value
 
 

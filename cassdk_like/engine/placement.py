@@ -57,9 +57,9 @@ class TemporaryFile:
     The destination is checked before anything is fetched (``check_destination``).
     """
 
-    def __init__(self, path: object, *, operation: str) -> None:
+    def __init__(self, path: object, *, operation: str, resource: str = "") -> None:
         self.operation = operation
-        self.path = check_destination(path, operation=operation, resource="")
+        self.path = check_destination(path, operation=operation, resource=resource)
         self.temp = f"{self.path}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
         self.file: Optional[io.FileIO] = None
         self.committed = False

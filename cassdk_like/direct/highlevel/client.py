@@ -83,10 +83,16 @@ class Client:
     ) -> None:
         if not isinstance(credentials, Credentials):
             raise InvalidArgumentError(
-                f"credentials must be Credentials, not {type(credentials).__name__}", operation="DirectIO"
+                f"credentials must be Credentials, not {type(credentials).__name__}",
+                operation="DirectIO",
+                resource=_portal(baseurl),
             )
         if not isinstance(credentials.secret_access_key, str) or not credentials.secret_access_key:
-            raise InvalidArgumentError("secret_access_key must be a non-empty string", operation="DirectIO")
+            raise InvalidArgumentError(
+                "secret_access_key must be a non-empty string",
+                operation="DirectIO",
+                resource=_portal(baseurl),
+            )
         self._credentials = credentials
         self._http = DirectIOHTTP(
             baseurl,
@@ -187,7 +193,7 @@ class Client:
         """Blocks of ``file_id`` (None: all), decoded, in the order asked; ``max_workers`` in flight."""
         file_id = int(check_file_id(file_id, "blocks"))
         selection = check_selection(blocks, file_id)
-        _check_workers(max_workers)
+        _check_workers(max_workers, "blocks", f"file {file_id}")
         found, source = self._open(file_id)
         picked = pick_blocks(found.blocks, selection, file_id)
         return _fetch(source, picked, max_workers, self._context(progress, cancel_token))
@@ -212,9 +218,9 @@ class Client:
             )
         if file_id is not None:
             file_id = int(check_file_id(file_id, "executor"))
-        _check_workers(max_workers)
-        file_format = _format_of(encryption_key)
         name: FileId = file_id if file_id is not None else (chunks[0].file_id if chunks else "")
+        _check_workers(max_workers, "executor", f"file {name}")
+        file_format = _format_of(encryption_key)
         key = self._open_key(file_format, name)
         wanted = list(chunks)
         refresh = None if file_id is None else (lambda: self._fetch_metadata(file_id).chunks)
@@ -237,8 +243,8 @@ class Client:
         cancel_token: Optional[CancelToken] = None,
     ) -> Streamer:
         """An iterator over ``byte_range`` (None: the whole file) of ``file_id``; see ``Streamer``."""
-        check_file_id(file_id, "streamer")
-        rng = ByteRange.parse(byte_range, operation="streamer")
+        segment = check_file_id(file_id, "streamer")
+        rng = ByteRange.parse(byte_range, operation="streamer", resource=f"file {segment}")
         found, source = self._open(file_id)
         return Streamer(found, source, rng, self._context(progress, cancel_token), window=window)
 
@@ -255,9 +261,14 @@ class Client:
         return f"Client({self.url!r}, access_key_id={self._credentials.access_key_id!r})"
 
 
-def _check_workers(max_workers: object) -> None:
+def _portal(baseurl: object) -> str:
+    """How an error names the portal (its URL carries no secret: no query is allowed)."""
+    return f"portal {baseurl}" if isinstance(baseurl, str) and baseurl.strip() else "the DirectIO portal"
+
+
+def _check_workers(max_workers: object, operation: str, resource: str) -> None:
     if max_workers is not None:
-        positive_int("max_workers", max_workers, "blocks")
+        positive_int("max_workers", max_workers, operation, resource)
 
 
 def _format_of(encryption_key: EncryptionKey) -> FileFormat:

@@ -111,6 +111,7 @@ class Streamer:
             window=self._window,
             context=self._context,
             operation="to_file",
+            resource=f"file {self.metadata.file_id}",
         )
         self._position += written.size
         return written

@@ -59,7 +59,11 @@ class DirectIOHTTP:
         verify: Union[bool, str] = True,
     ) -> None:
         if not isinstance(access_key_id, str) or not access_key_id.strip():
-            raise InvalidArgumentError("access_key_id must be a non-empty string", operation="DirectIO")
+            raise InvalidArgumentError(
+                "access_key_id must be a non-empty string",
+                operation="DirectIO",
+                resource="the DirectIO portal",
+            )
         base, self._prefix = split_baseurl(baseurl)
         self._url = base + self._prefix
         common = {
