@@ -82,6 +82,8 @@ def _publish(source: Path, size: int, file_id: int, version: str, root: Path) ->
 def _point_at(root: Path, port: int) -> None:
     """The block URLs in every metadata document name this nginx port."""
     for meta in (root / "directio").iterdir():
+        if meta.suffix:  # the templates themselves (kept with the @BASE@ placeholder)
+            continue
         text = meta.read_text()
         base = f"http://127.0.0.1:{port}"
         if "@BASE@" in text:
@@ -90,6 +92,9 @@ def _point_at(root: Path, port: int) -> None:
         if template.exists():
             meta.write_text(template.read_text().replace("@BASE@", base))
             os.chmod(meta, 0o644)
+        urls = [chunk["url"] for chunk in json.loads(meta.read_text())["chunks"]]
+        if not all(url.startswith(base + "/") for url in urls):  # a figure of the wrong server otherwise
+            raise RuntimeError(f"{meta}: block URLs do not all name {base}")
 
 
 def _command(client: str, op: str, file_id: int, port: int, workers: int, verify: bool) -> List[str]:
