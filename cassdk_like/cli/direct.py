@@ -3,7 +3,8 @@
 The portal and the key pair come from ``--url`` / ``--access-key-id``, else the environment
 (``CTERA_DIRECTIO_URL``, ``CTERA_ACCESS_KEY_ID``, ``CTERA_SECRET_ACCESS_KEY``), else the profile
 file's ``[directio]`` section, as ``DirectIO`` itself reads them (docs/cascmd.md §5).  The secret
-has no flag: a command line is visible to other users.
+has no flag: a command line is visible to other users.  ``publish`` talks to the bundled emulator's
+portal only: a real portal's files are those of its cloud drive.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import os
 import re
 from typing import Any, Dict, Optional, TextIO
 
+import requests
+
 from cassdk_like.cli.args import UsageError
 from cassdk_like.cli.commands import binary_stdout
 from cassdk_like.cli.console import console_of
 from cassdk_like.cli.output import add_output_option, description
-from cassdk_like.core.exceptions import LocalFileError
+from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError, TransportError
 from cassdk_like.direct import ByteRange, DirectIO
-from cassdk_like.direct.settings import PROFILE
+from cassdk_like.direct.settings import ENV_URL, PROFILE
 
 __all__ = ["add_direct_commands", "parse_range"]
 
@@ -107,6 +110,40 @@ def _connection_options() -> argparse.ArgumentParser:
     return common
 
 
+def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
+    """Publish an object of the emulator's S3 service as a DirectIO file; prints the file id."""
+    bucket, _, key = args.target.partition("/")
+    if not bucket or not key:
+        raise UsageError(f"expected BUCKET/KEY, got {args.target!r}")
+    url = (args.url or os.environ.get(ENV_URL) or "").rstrip("/")
+    if not url:
+        raise InvalidArgumentError(f"no portal: pass --url or set {ENV_URL}", operation="publish")
+    doc: Dict[str, Any] = {"bucket": bucket, "key": key, "block_format": args.block_format}
+    doc["encrypted"] = not args.plain
+    if args.codec is not None:
+        doc["codec"] = args.codec
+    if args.block_size_kib is not None:
+        doc["block_size"] = args.block_size_kib * 1024
+    try:
+        answer = requests.post(f"{url}/_emulator/direct/files", json=doc, timeout=600)
+    except requests.RequestException as exc:
+        raise TransportError(f"could not reach {url} ({type(exc).__name__})", operation="publish") from None
+    if answer.status_code == 404 and "application/json" not in answer.headers.get("Content-Type", ""):
+        raise InvalidArgumentError(
+            f"{url} is not the bundled emulator's DirectIO portal (cascmd serve)", operation="publish"
+        )
+    if answer.status_code != 201:
+        raise InvalidArgumentError(
+            f"the portal refused: HTTP {answer.status_code} {answer.text.strip()[:200]}",
+            operation="publish",
+            resource=args.target,
+        )
+    made = answer.json()
+    print(made["file_id"], file=out)
+    console_of(args).note(f"published {args.target} as file {made['file_id']} ({made['blocks']} blocks)")
+    return 0
+
+
 def add_direct_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``cascmd direct <command>``."""
     conn = [_connection_options()]
@@ -134,3 +171,18 @@ def add_direct_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     fetch.add_argument("--force", action="store_true", help="replace an existing DEST")
     fetch.add_argument("--workers", type=int, default=8, help="blocks fetched at once (default 8)")
     fetch.set_defaults(handler=cmd_fetch)
+
+    publish = commands.add_parser(
+        "publish",
+        parents=conn,
+        help="publish BUCKET/KEY of the emulator's S3 service as a DirectIO file (cascmd serve only)",
+        epilog="example: cascmd bucket put report.pdf docs/report.pdf; cascmd direct publish docs/report.pdf",
+    )
+    publish.add_argument("target", metavar="BUCKET/KEY")
+    publish.add_argument(
+        "--block-format", type=int, choices=(1, 2), default=1, help="1: the portal's (default); 2: ours"
+    )
+    publish.add_argument("--codec", choices=("none", "gzip", "snappy", "snappy-raw"), help="default snappy")
+    publish.add_argument("--plain", action="store_true", help="format 1 without encryption")
+    publish.add_argument("--block-size-kib", type=int, help="plaintext per block (default 4096)")
+    publish.set_defaults(handler=cmd_publish)

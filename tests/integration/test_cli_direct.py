@@ -7,11 +7,13 @@ import io
 import json
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Iterator, Tuple
 
 import pytest
 
+from cassdk_like.bucket import Bucket, BucketAPI, S3Client
 from cassdk_like.cli.main import main
 from cassdk_like.emulator import Emulator
 from tests.helpers.cascmd import cascmd_env, run_cascmd_process
@@ -180,3 +182,39 @@ def test_the_directio_profile_is_read(
     status, out, _ = _run("metadata", str(file_id), "-o", "json")
     assert status == 0
     assert json.loads(out)["file_id"] == file_id
+
+
+@pytest.mark.parametrize(("extra", "block_format"), [((), 1), (("--block-format", "2"), 2)])
+def test_publish_an_object_of_the_emulator_then_fetch_it(
+    portal: Emulator, tmp_path: Path, extra: Tuple[str, ...], block_format: int
+) -> None:
+    data = os.urandom(2 * BLOCK + 5)
+    with S3Client(portal.endpoints["s3"], portal.secret_id, portal.secret_key, region="us-east-1") as s3:
+        bucket = Bucket.create(BucketAPI(s3), f"cli-publish-{block_format}", exist_ok=True)
+        bucket.put("docs/report.bin", data)
+    status, out, err = _run("publish", f"{bucket.name}/docs/report.bin", "--block-size-kib", "16", *extra)
+    assert status == 0, err
+    new_id = out.strip()
+    assert new_id.isdigit()
+    assert f"as file {new_id} (3 blocks)" in err
+    status, described, _ = _run("metadata", new_id, "--output", "json")
+    assert (status, json.loads(described)["block_format"]) == (0, block_format)
+    dest = tmp_path / "report.bin"
+    assert _run("fetch", new_id, str(dest), "-q")[0] == 0
+    assert dest.read_bytes() == data
+
+
+def test_publish_refuses_a_missing_object_and_a_server_that_is_not_the_emulator(portal: Emulator) -> None:
+    status, _, err = _run("publish", "no-such-bucket/none.bin")
+    assert status == 1
+    assert err.startswith("cascmd direct publish: error:")
+    assert "404" in err
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    status, _, err = _run("publish", "b/k", "--url", nowhere)
+    assert status == 1
+    assert f"could not reach {nowhere} (ConnectionError)" in err
+    status, _, err = _run("publish", "no-key")
+    assert status == 2
+    assert "BUCKET/KEY" in err
