@@ -89,13 +89,16 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     "$BASE_PY" -m venv --system-site-packages "$VENV"
 fi
 PY="$VENV/bin/python"
-if ! "$PY" -c "import requests, urllib3, attrs" >/dev/null 2>&1; then
-    # cassdk_like's own runtime dependencies (setup.cfg install_requires), only if the system lacks them
-    "$PY" -m pip install -q "requests>=2.28" "urllib3>=1.26.12" "attrs>=22.2" "cryptography>=41"
-fi
-if ! "$PY" -c "import cramjam" >/dev/null 2>&1; then
-    "$PY" -m pip install -q "cramjam>=2.7"  # cassdk_like's snappy (setup.cfg install_requires)
-fi
+# cassdk_like's own runtime dependencies, read from setup.cfg (install_requires) so that the list is
+# kept in one place; pip leaves what is already satisfied alone
+mapfile -t requires < <("$PY" - "$REPO/setup.cfg" <<'PYEOF'
+import configparser, sys
+cfg = configparser.ConfigParser()
+cfg.read(sys.argv[1])
+print("\n".join(line.strip() for line in cfg["options"]["install_requires"].splitlines() if line.strip()))
+PYEOF
+)
+"$PY" -m pip install -q "${requires[@]}"
 if ! "$PY" -c "import boto3" >/dev/null 2>&1; then
     echo "installing boto3 into $VENV"
     "$PY" -m pip install -q boto3

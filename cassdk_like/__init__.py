@@ -35,13 +35,23 @@ from cassdk_like.core.exceptions import (
 )
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import (
+    MiB,
     TreeHasher,
     calc_part_size,
     combine_tree_hashes,
+    hash_file,
     is_tree_aligned,
     tree_hash,
 )
-from cassdk_like.engine import CancelToken, ProgressEvent, TransferConfig
+from cassdk_like.engine import (
+    CancelToken,
+    DownloadResult,
+    MultipartUploadError,
+    ProgressCallback,
+    ProgressEvent,
+    TransferConfig,
+)
+from cassdk_like.engine.console import ConsoleProgress, console_progress
 from cassdk_like.vault import (
     Archive,
     CasAPI,
@@ -71,8 +81,10 @@ __all__ = [
     "COSClient",
     "CancelToken",
     "CasAPI",
+    "ConsoleProgress",
     "Credentials",
     "DownloadArchiveError",
+    "DownloadResult",
     "HashDoesNotMatchError",
     "InvalidArgumentError",
     "Inventory",
@@ -82,8 +94,11 @@ __all__ = [
     "JobNotReadyError",
     "JobWaitTimeoutError",
     "LocalFileError",
+    "MiB",
     "MissingCredentialsError",
     "MultipartUpload",
+    "MultipartUploadError",
+    "ProgressCallback",
     "ProgressEvent",
     "RetryPolicy",
     "S3Client",
@@ -96,6 +111,8 @@ __all__ = [
     "__version__",
     "calc_part_size",
     "combine_tree_hashes",
+    "console_progress",
+    "hash_file",
     "is_tree_aligned",
     "tree_hash",
 ]

@@ -162,10 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="page state of suite bucket's uploads and small objects (downloads: --bucket-conditions)",
     )
     p.add_argument(
-        "--direct-conditions", default="uncapped,capped", help="suite direct's nginx servers: uncapped, capped"
+        "--direct-conditions", default="uncapped,capped", help="suite direct's servers: uncapped,capped"
     )
     p.add_argument(
-        "--direct-small", type=int, default=256, help="suite direct's second file in MiB (memory vs file size)"
+        "--direct-small", type=int, default=256, help="suite direct's second file, MiB (memory vs size)"
     )
     p.add_argument("--api", choices=("auto", "highlevel", "engine"), default="auto")
     p.add_argument("--workers", type=int, default=8, help="connections for every parallel tool")

@@ -17,9 +17,13 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import sys
 import time
 from typing import Any, Dict, Optional
+
+#: where the secret access key comes from (the command line is written to the run log)
+SECRET_ENV = "CTERA_SECRET_ACCESS_KEY"
 
 
 class _Sink:
@@ -66,7 +70,8 @@ async def _run_cterasdk(args: argparse.Namespace) -> Dict[str, Any]:
     try:
         cpu, wall = time.process_time(), time.perf_counter()
         if args.op == "blocks":
-            for block in await dio.blocks(args.file_id, max_workers=args.workers):
+            tasks = await dio.blocks(args.file_id, max_workers=args.workers)  # one task per block
+            for block in await asyncio.gather(*tasks):
                 sink.take(block.data)
         else:
             streamer = await dio.streamer(args.file_id, max_workers=args.workers)
@@ -85,14 +90,13 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--url", required=True, help="the portal's base URL (GET {url}/directio/{id})")
     p.add_argument("--file-id", type=int, required=True)
     p.add_argument("--access-key", required=True)
-    p.add_argument("--secret", required=True)
     p.add_argument("--workers", type=int, default=8, help="concurrent block downloads (streamer: its window)")
     p.add_argument("--verify", action="store_true", help="hash what was delivered (not for timed runs)")
     args = p.parse_args(argv)
-    if args.client == "cassdk":
-        out = run_cassdk(args)
-    else:
-        out = asyncio.run(_run_cterasdk(args))
+    args.secret = os.environ.get(SECRET_ENV, "")
+    if not args.secret:
+        p.error(f"set {SECRET_ENV} to the secret access key (never passed on the command line: it is logged)")
+    out = run_cassdk(args) if args.client == "cassdk" else asyncio.run(_run_cterasdk(args))
     print(json.dumps(out))
     return 0
 

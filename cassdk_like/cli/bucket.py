@@ -13,7 +13,8 @@ import os
 from typing import TextIO, Tuple
 
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client, list_all_buckets
-from cassdk_like.cli.output import json_document, table
+from cassdk_like.cli.console import console_of
+from cassdk_like.cli.output import add_output_option, json_document, listing
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.engine.upload import MultipartUploadError
 
@@ -37,6 +38,8 @@ def _connection_options() -> argparse.ArgumentParser:
     group.add_argument("--region", help="region (COS: required, e.g. ap-guangzhou)")
     group.add_argument("--appid", help="COS account id (the -<appid> of bucket names)")
     group.add_argument("--path-style", action="store_true", help="S3: /bucket/key addressing")
+    shown = common.add_argument_group("output")
+    shown.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
     return common
 
 
@@ -69,32 +72,28 @@ def _bucket(api: BucketAPI, name: str) -> Bucket:
     return Bucket(api, api.client.bucket_name(name))
 
 
-def _size(value: int) -> str:
-    """Bytes in the largest binary unit that keeps the number at or above 1 (tables are for people)."""
-    if value < 1024:
-        return f"{value} B"
-    amount, unit = float(value), "B"
-    for unit in ("KiB", "MiB", "GiB", "TiB"):  # noqa: B007 - the unit reached is the answer
-        amount /= 1024
-        if amount < 1024:
-            break
-    return f"{amount:.1f} {unit}"
-
-
 def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
     """Buckets, or the objects (and one level of prefixes with --dirs) under BUCKET[/PREFIX]."""
     api = connect(args)
     if not args.target:
-        buckets = [(b.name, b.region, b.creation_date) for b in list_all_buckets(api)]
-        table(out, ("BUCKET", "REGION", "CREATED"), buckets)
+        buckets = [
+            {"name": b.name, "region": b.region, "created": b.creation_date} for b in list_all_buckets(api)
+        ]
+        listing(out, args.output, [("BUCKET", "name"), ("REGION", "region"), ("CREATED", "created")], buckets)
         return 0
     name, prefix = split_target(args.target, key_required=False, operation="ls")
     bucket = _bucket(api, name)
     if args.dirs:
-        table(out, ("PREFIX",), [(p,) for p in bucket.prefixes(prefix or None)])
+        listing(
+            out, args.output, [("PREFIX", "prefix")], ({"prefix": p} for p in bucket.prefixes(prefix or None))
+        )
         return 0
-    rows = [(o.key, _size(o.size), o.last_modified, o.etag) for o in bucket.objects(prefix or None)]
-    table(out, ("KEY", "SIZE", "MODIFIED", "ETAG"), rows)
+    objects = (
+        {"key": o.key, "size": o.size, "modified": o.last_modified, "etag": o.etag}
+        for o in bucket.objects(prefix or None)
+    )
+    columns = [("KEY", "key"), ("SIZE", "size"), ("MODIFIED", "modified"), ("ETAG", "etag")]
+    listing(out, args.output, columns, objects, sizes=("size",))
     return 0
 
 
@@ -123,15 +122,17 @@ def cmd_put(args: argparse.Namespace, out: TextIO) -> int:
     # a part size asks for multipart: any file larger than one part is sent in parts
     threshold = {"threshold": part_size} if part_size else {}
     try:
-        done = bucket.upload_file(
-            args.file,
-            key,
-            part_size=part_size,
-            **threshold,
-            content_type=args.content_type,
-            upload_id=args.upload_id,
-            keep_for_resume=args.keep_for_resume,
-        )
+        with console_of(args).progress(f"put {os.path.basename(args.file)}") as bar:
+            done = bucket.upload_file(
+                args.file,
+                key,
+                part_size=part_size,
+                **threshold,
+                content_type=args.content_type,
+                upload_id=args.upload_id,
+                keep_for_resume=args.keep_for_resume,
+                progress=bar,
+            )
     except MultipartUploadError as exc:
         if exc.upload_id:
             raise MultipartUploadError(
@@ -156,7 +157,8 @@ def cmd_get(args: argparse.Namespace, out: TextIO) -> int:
             resource=args.target,
             local_path=args.file,
         )
-    result = _bucket(connect(args), name).download_file(key, args.file)
+    with console_of(args).progress(f"get {key.rsplit('/', 1)[-1]}") as bar:
+        result = _bucket(connect(args), name).download_file(key, args.file, progress=bar)
     checked = "verified" if result.verified else "nothing to verify against"
     print(f"saved {result.size:,} bytes to {result.path} ({checked})", file=out)
     return 0
@@ -216,8 +218,12 @@ def cmd_presign(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_uploads(args: argparse.Namespace, out: TextIO) -> int:
     name, prefix = split_target(args.target, key_required=False, operation="uploads")
-    rows = [(u.key, u.upload_id, u.initiated) for u in _bucket(connect(args), name).uploads(prefix or None)]
-    table(out, ("KEY", "UPLOAD ID", "INITIATED"), rows)
+    uploads = (
+        {"key": u.key, "upload_id": u.upload_id, "initiated": u.initiated}
+        for u in _bucket(connect(args), name).uploads(prefix or None)
+    )
+    columns = [("KEY", "key"), ("UPLOAD ID", "upload_id"), ("INITIATED", "initiated")]
+    listing(out, args.output, columns, uploads)
     return 0
 
 
@@ -253,6 +259,7 @@ def add_bucket_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     ls = commands.add_parser("ls", parents=conn, help="list buckets, or objects under BUCKET[/PREFIX]")
     ls.add_argument("target", nargs="?", help="BUCKET[/PREFIX]; none lists the buckets")
     ls.add_argument("--dirs", action="store_true", help="list the prefixes one level down instead")
+    add_output_option(ls, "table")
     ls.set_defaults(handler=cmd_ls)
 
     mb = commands.add_parser("mb", parents=conn, help="make a bucket")
@@ -297,6 +304,7 @@ def add_bucket_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
     uploads = commands.add_parser("uploads", parents=conn, help="list multipart uploads in progress")
     uploads.add_argument("target", metavar="BUCKET[/PREFIX]")
+    add_output_option(uploads, "table")
     uploads.set_defaults(handler=cmd_uploads)
 
     abort = commands.add_parser(

@@ -1,4 +1,5 @@
-"""``cascmd``: argument parsing and error handling; the commands themselves live in ``commands.py``.
+"""``cascmd``: argument parsing and error handling; the commands themselves live in ``commands.py``,
+``uploads.py`` and ``configure.py``, their command line in ``vault_parser.py``.
 
 Errors are reported the way shell users expect: one line on stderr with the exception's message
 (secrets scrubbed) and exit status 1; usage mistakes exit 2 (argparse); Ctrl-C exits 130.
@@ -8,142 +9,159 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import logging
 import os
+import re
 import sys
-from typing import Callable, List, Optional, Sequence, TextIO
+from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from cassdk_like import __version__
 from cassdk_like.cli import commands
+from cassdk_like.cli.args import CommandFailed, UsageError
 from cassdk_like.cli.bucket import add_bucket_commands
+from cassdk_like.cli.console import Console
+from cassdk_like.cli.direct import add_direct_commands
 from cassdk_like.cli.reduct import add_reduct_commands
-from cassdk_like.core.config import load_profile
-from cassdk_like.core.exceptions import CASError
+from cassdk_like.cli.vault_parser import CONNECTION_HELP, add_vault_commands
+from cassdk_like.core.config import load_legacy_credentials, load_profile
+from cassdk_like.core.exceptions import CASError, TransportError
 
 __all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
 
-def _connection_options() -> argparse.ArgumentParser:
-    """Options shared by every command that talks to a service (argparse parent parser)."""
-    common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group(
-        "connection",
-        "Arguments win over the environment (CAS_ENDPOINT, CAS_APPID, CAS_SECRET_ID/CAS_SECRET_KEY or "
-        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, CAS_DIALECT), which wins over the profile file "
-        "(~/.cassdk/config or $CASSDK_CONFIG). Prefer the environment for the secret key: "
-        "command lines are visible to other users.",
-    )
-    group.add_argument("--endpoint", help="host name or base URL, e.g. http://127.0.0.1:8390")
-    group.add_argument("--appid", help="account id (cas dialect)")
-    group.add_argument("--secret-id", help="access key id")
-    group.add_argument("--secret-key", help="secret key (prefer the environment)")
-    group.add_argument("--dialect", choices=("cas", "glacier"), help="wire dialect (default cas)")
-    group.add_argument("--region", help="region (glacier dialect; default from the host or us-east-1)")
-    group.add_argument("--profile", default="default", help="profile section to read (default 'default')")
-    return common
+#: an archive, job or upload id that begins with '-' (ids are long; options are short words)
+_DASHED_ID = re.compile(r"-[A-Za-z0-9_-]{48,}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reads a long id that begins with '-' as a positional argument, as the original cascmd did.
+
+    Putting ``--`` before the ids always works too; this keeps the original's command lines
+    (``cascmd list_part cas://VAULT -UPLOADID``) working.
+    """
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if _DASHED_ID.fullmatch(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="cascmd",
         description="Archive and object storage from the shell: vaults, archives and retrieval jobs; "
-        "buckets and objects (cascmd bucket); ReductStore (cascmd reduct).",
-        epilog="Archive, job and upload ids may begin with '-': pass them to options as --archive-id=ID "
-        "and put -- before positional ids (cascmd desc-job -- VAULT JOBID).",
+        "buckets and objects (cascmd bucket); ReductStore (cascmd reduct). "
+        "The original cascmd's command names (cv, create_vault, list_job, ...) work too.",
+        epilog=CONNECTION_HELP
+        + "\nexample: cascmd upload cas://backups nightly.tar  (then: cascmd help upload)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cascmd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    conn = [_connection_options()]
 
     # handled before parsing (its options belong to the emulator); listed here for --help
     sub.add_parser(
         "serve",
         help="run the local emulator in the foreground, CAS on port 8390 (see: cascmd serve --help)",
     )
+    helper = sub.add_parser("help", help="show the help of a command", epilog="example: cascmd help fetch")
+    helper.add_argument("topic", nargs="?", metavar="COMMAND")
+    helper.set_defaults(handler=None)
 
-    demo = sub.add_parser("demo", help="run the quickstart against a throw-away local emulator")
+    demo = sub.add_parser(
+        "demo",
+        help="run the quickstart against a throw-away local emulator",
+        epilog="example: cascmd demo --size-mib 8",
+    )
     demo.add_argument("--size-mib", type=int, default=64, help="size of the generated archive (default 64)")
     demo.add_argument("--workers", type=int, default=None, help="parallel transfers (default: engine's)")
     demo.set_defaults(handler=commands.cmd_demo)
 
-    _add_vault_commands(sub, conn)
+    add_vault_commands(sub)
     add_bucket_commands(sub)
     add_reduct_commands(sub)
+    add_direct_commands(sub)
     return parser
 
 
-def _add_vault_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], conn: List[argparse.ArgumentParser]
-) -> None:
-    ls = sub.add_parser("ls", parents=conn, help="list vaults")
-    ls.set_defaults(handler=commands.cmd_ls)
-
-    for name, helptext, handler in (
-        ("create-vault", "create a vault", commands.cmd_create_vault),
-        ("delete-vault", "delete an empty vault", commands.cmd_delete_vault),
-        ("desc-vault", "describe a vault", commands.cmd_desc_vault),
-    ):
-        cmd = sub.add_parser(name, parents=conn, help=helptext)
-        cmd.add_argument("vault")
-        cmd.set_defaults(handler=handler)
-
-    upload = sub.add_parser("upload", parents=conn, help="upload a file as an archive (multipart when large)")
-    upload.add_argument("vault")
-    upload.add_argument("file")
-    upload.add_argument("--desc", help="archive description (printable ASCII, at most 1024 bytes)")
-    upload.set_defaults(handler=commands.cmd_upload)
-
-    delete_archive = sub.add_parser("delete-archive", parents=conn, help="delete an archive")
-    delete_archive.add_argument("vault")
-    delete_archive.add_argument("archive_id")
-    delete_archive.set_defaults(handler=commands.cmd_delete_archive)
-
-    create_job = sub.add_parser("create-job", parents=conn, help="start an archive or inventory retrieval")
-    create_job.add_argument("vault")
-    what = create_job.add_mutually_exclusive_group(required=True)
-    what.add_argument("--archive-id", help="retrieve this archive")
-    what.add_argument("--inventory", action="store_true", help="retrieve the vault inventory")
-    create_job.add_argument("--range", dest="byte_range", help="archive bytes 'start-end' (MiB-aligned)")
-    create_job.add_argument("--tier", choices=("Expedited", "Standard", "Bulk"), help="retrieval tier")
-    create_job.add_argument("--format", choices=("JSON", "CSV"), help="inventory format")
-    create_job.add_argument("--desc", help="job description")
-    create_job.set_defaults(handler=commands.cmd_create_job)
-
-    desc_job = sub.add_parser("desc-job", parents=conn, help="describe a job (JSON)")
-    desc_job.add_argument("vault")
-    desc_job.add_argument("job_id")
-    desc_job.set_defaults(handler=commands.cmd_desc_job)
-
-    list_jobs = sub.add_parser("list-jobs", parents=conn, help="list the jobs of a vault")
-    list_jobs.add_argument("vault")
-    list_jobs.add_argument("--status", choices=("InProgress", "Succeeded", "Failed"), help="filter")
-    list_jobs.set_defaults(handler=commands.cmd_list_jobs)
-
-    fetch = sub.add_parser("fetch", parents=conn, help="download a job's output to a file")
-    fetch.add_argument("vault")
-    fetch.add_argument("job_id")
-    fetch.add_argument("file")
-    fetch.add_argument("--no-wait", action="store_true", help="fail instead of waiting for the job")
-    fetch.add_argument("--timeout", type=float, default=None, help="give up waiting after this many s")
-    fetch.set_defaults(handler=commands.cmd_fetch)
+def _secrets(args: Optional[argparse.Namespace]) -> List[str]:
+    found: List[str] = [os.environ.get(name, "") for name in commands.SECRET_ENV_VARS]
+    if args is not None and getattr(args, "secret_key", None):
+        found.append(str(args.secret_key))
+    try:
+        profile = load_profile(getattr(args, "profile", None) or "default")
+        direct = load_profile("directio")
+        legacy = load_legacy_credentials()
+    except (OSError, ValueError, configparser.Error):
+        profile, direct, legacy = {}, {}, {}
+    keys = ("secret_key", "session_token", "secret_access_key")
+    found.extend(source.get(key, "") for source in (profile, direct, legacy) for key in keys)
+    return [secret for secret in found if len(secret) >= 4]
 
 
 def _scrub(text: str, args: Optional[argparse.Namespace]) -> str:
     """Remove any secret the user gave us from a message, whatever produced it."""
-    secrets: List[str] = [os.environ.get(name, "") for name in commands.SECRET_ENV_VARS]
-    if args is not None and getattr(args, "secret_key", None):
-        secrets.append(str(args.secret_key))
-    try:
-        profile = load_profile(getattr(args, "profile", None) or "default")
-    except (OSError, ValueError, configparser.Error):
-        profile = {}
-    secrets.extend(profile.get(key, "") for key in ("secret_key", "session_token"))
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "<hidden>")
+    for secret in _secrets(args):
+        text = text.replace(secret, "<hidden>")
     return " ".join(text.split())  # one line
+
+
+class _ScrubFilter(logging.Filter):
+    """``-v`` shows the SDK's own log lines; any secret that reached one is replaced on the way out."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__()
+        self._args = args
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _scrub(record.getMessage(), self._args)
+        record.args = None
+        return True
+
+
+def _enable_debug(args: argparse.Namespace, err: TextIO) -> logging.Handler:
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("cascmd: debug: %(name)s: %(message)s"))
+    handler.addFilter(_ScrubFilter(args))
+    logger = logging.getLogger("cassdk_like")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    return handler
+
+
+def _explain(exc: BaseException, args: Optional[argparse.Namespace]) -> str:
+    """The message, with what to do when the cause is a common set-up mistake.
+
+    The SDK's errors name the Python method that failed; the user ran a command, so the line
+    names the resource and the reason only (``main`` prefixes the command).
+    """
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, CASError) and exc.reason:
+        text = f"{exc.resource}: {exc.reason}" if exc.resource else exc.reason
+        if exc.local_path is not None:
+            text += f" (local path: {exc.local_path})"
+    endpoint = getattr(args, "endpoint", None) or os.environ.get("CAS_ENDPOINT") or ""
+    if isinstance(exc, TransportError) and "SSL" in text and "://" not in endpoint:
+        host = endpoint or "the endpoint"
+        return (
+            f"could not open a TLS (https) connection to {host}: endpoints without a scheme use "
+            f"https; if the server speaks plain HTTP (cascmd serve does), give --endpoint http://{endpoint}"
+        )
+    return text
+
+
+def _help(parser: argparse.ArgumentParser, topic: Optional[str], out: TextIO) -> int:
+    if topic is None:
+        parser.print_help(out)
+        return 0
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and topic in action.choices:
+            action.choices[topic].print_help(out)
+            return 0
+    raise UsageError(f"no command {topic!r}; cascmd help lists them")
 
 
 def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -155,16 +173,35 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         return serve_main(arguments[1:], out=out)
     parser = build_parser()
     args: Optional[argparse.Namespace] = None
+    debug: Optional[logging.Handler] = None
     try:
         args = parser.parse_args(arguments)
+        if args.command == "help":
+            return _help(parser, args.topic, out)
+        args.console = Console(err, quiet=bool(getattr(args, "quiet", False)))
+        if getattr(args, "debug", False):
+            debug = _enable_debug(args, err)
         handler: Handler = args.handler
         return handler(args, out)
     except KeyboardInterrupt:
         print("cascmd: interrupted", file=err)
         return 130
-    except (CASError, OSError, ValueError, configparser.Error) as exc:
-        print(f"cascmd: error: {_scrub(str(exc) or type(exc).__name__, args)}", file=err)
+    except UsageError as exc:
+        usage = getattr(args, "usage_parser", None)
+        (usage if isinstance(usage, argparse.ArgumentParser) else parser).print_usage(err)
+        print(f"cascmd: error: {_scrub(str(exc), args)}", file=err)
+        return 2
+    except (CASError, CommandFailed, OSError, ValueError, configparser.Error) as exc:
+        words = [
+            getattr(args, name, None)
+            for name in ("command", "bucket_command", "reduct_command", "direct_command")
+        ]
+        where = " ".join(["cascmd", *(word for word in words if isinstance(word, str))])
+        print(f"{where}: error: {_scrub(_explain(exc, args), args)}", file=err)
         return 1
+    finally:
+        if debug is not None:
+            logging.getLogger("cassdk_like").removeHandler(debug)
 
 
 if __name__ == "__main__":

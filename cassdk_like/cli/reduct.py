@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any, Dict, List, Optional, TextIO, Tuple
 
-from cassdk_like.cli.output import json_document, table
+from cassdk_like.cli.output import add_output_option, json_document, listing
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.reduct import BucketSettings, Client, Permissions, QuotaType
 
@@ -95,12 +95,21 @@ def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
     """Buckets, or the entries of one bucket."""
     with connect(args) as client:
         if not args.bucket:
-            rows = [(b.name, b.entry_count, b.size, b.status.value) for b in client.list()]
-            table(out, ("BUCKET", "ENTRIES", "BYTES", "STATUS"), rows)
+            buckets = [
+                {"name": b.name, "entries": b.entry_count, "size": b.size, "status": b.status.value}
+                for b in client.list()
+            ]
+            columns = [("BUCKET", "name"), ("ENTRIES", "entries"), ("SIZE", "size"), ("STATUS", "status")]
+            listing(out, args.output, columns, buckets, sizes=("size",))
             return 0
-        entries = client.get_bucket(args.bucket).get_entry_list()
-        rows2 = [(e.name, e.record_count, e.size, e.oldest_record, e.latest_record) for e in entries]
-        table(out, ("ENTRY", "RECORDS", "BYTES", "OLDEST", "LATEST"), rows2)
+        entries = [
+            {"name": e.name, "records": e.record_count, "size": e.size, "oldest": e.oldest_record,
+             "latest": e.latest_record}
+            for e in client.get_bucket(args.bucket).get_entry_list()
+        ]  # fmt: skip
+        columns = [("ENTRY", "name"), ("RECORDS", "records"), ("SIZE", "size"), ("OLDEST", "oldest")]
+        columns.append(("LATEST", "latest"))
+        listing(out, args.output, columns, entries, sizes=("size",))
     return 0
 
 
@@ -226,11 +235,13 @@ def cmd_query(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_tokens(args: argparse.Namespace, out: TextIO) -> int:
     with connect(args) as client:
-        rows = [
-            (t.name, t.created_at.strftime(_TIME_FORMAT), t.expires_at, t.is_expired)
+        tokens = [
+            {"name": t.name, "created": t.created_at.strftime(_TIME_FORMAT), "expires": t.expires_at,
+             "expired": t.is_expired}
             for t in client.get_token_list()
-        ]
-    table(out, ("TOKEN", "CREATED", "EXPIRES", "EXPIRED"), rows)
+        ]  # fmt: skip
+    columns = [("TOKEN", "name"), ("CREATED", "created"), ("EXPIRES", "expires"), ("EXPIRED", "expired")]
+    listing(out, args.output, columns, tokens)
     return 0
 
 
@@ -267,6 +278,7 @@ def add_reduct_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
     ls = commands.add_parser("ls", parents=conn, help="list buckets, or the entries of BUCKET")
     ls.add_argument("bucket", nargs="?")
+    add_output_option(ls, "table")
     ls.set_defaults(handler=cmd_ls)
 
     mb = commands.add_parser("mb", parents=conn, help="make a bucket")
@@ -311,6 +323,7 @@ def _add_token_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], conn: List[argparse.ArgumentParser]
 ) -> None:
     tokens = commands.add_parser("tokens", parents=conn, help="list tokens")
+    add_output_option(tokens, "table")
     tokens.set_defaults(handler=cmd_tokens)
 
     create_token = commands.add_parser(

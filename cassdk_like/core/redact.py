@@ -17,6 +17,8 @@ __all__ = [
     "Redactor",
     "redact_headers",
     "redact_text",
+    "redact_url",
+    "redact_url_queries",
 ]
 
 #: what every scrubbed value becomes
@@ -51,6 +53,22 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         result = result.replace(secret, REDACTED)
     return result
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its whole query (and fragment) masked: every field of a signed URL's query may
+    be what grants access (SigV4, SAS ``sig=``, a portal's own), so none is shown."""
+    head, mark, _query = url.partition("?")
+    head = head.partition("#")[0]
+    return f"{head}?{REDACTED}" if mark else head
+
+
+_URL_QUERY = re.compile(r"(?i)((?:https?://|/)[^\s?'\"<>]*)\?[^\s'\"<>#]*")
+
+
+def redact_url_queries(text: str) -> str:
+    """``text`` with the query of every URL or path in it masked (see :func:`redact_url`)."""
+    return _URL_QUERY.sub(lambda m: f"{m.group(1)}?{REDACTED}", text)
 
 
 def _redact_header_value(name: str, value: str, secrets: Iterable[str]) -> str:

@@ -144,6 +144,13 @@ def describe(emu: Emulator) -> List[str]:
         lines.append(f"export REDUCT_URL={quote(reduct_url)}")
         if emu.reduct_api_token is not None:
             lines.append(f"export REDUCT_API_TOKEN={quote(emu.reduct_api_token)}")
+    if direct_url:
+        pair = emu.direct.default_credentials
+        lines += [
+            f"export CTERA_DIRECTIO_URL={quote(direct_url)}",
+            f"export CTERA_ACCESS_KEY_ID={quote(pair.access_key_id)}",
+            f"export CTERA_SECRET_ACCESS_KEY={quote(pair.secret_access_key)}",
+        ]
     lines.append("Press Ctrl-C to stop.")
     return lines
 

@@ -350,6 +350,7 @@ class Stats:
         self._requests: Dict[Tuple[str, str, str], int] = {}
         self._sent: Dict[str, int] = {}
         self._received: Dict[str, int] = {}
+        self._stored_sent: Dict[str, int] = {}
         self._output_sent = 0
 
     def record_request(self, service: str, method: str, operation: str) -> None:
@@ -357,9 +358,12 @@ class Stats:
             key = (service, method.upper(), operation)
             self._requests[key] = self._requests.get(key, 0) + 1
 
-    def add_sent(self, service: str, nbytes: int, *, job_output: bool = False) -> None:
+    def add_sent(self, service: str, nbytes: int, *, job_output: bool = False, stored: bool = False) -> None:
+        """``stored``: bytes of stored data (objects, job output, records), apart from documents."""
         with self._lock:
             self._sent[service] = self._sent.get(service, 0) + nbytes
+            if stored:
+                self._stored_sent[service] = self._stored_sent.get(service, 0) + nbytes
             if job_output:
                 self._output_sent += nbytes
 
@@ -395,6 +399,7 @@ class Stats:
             self._requests.clear()
             self._sent.clear()
             self._received.clear()
+            self._stored_sent.clear()
             self._output_sent = 0
 
     def snapshot(self) -> Dict[str, Any]:
@@ -413,6 +418,7 @@ class Stats:
                     **_counts([item for item in items if item[0][0] == name]),
                     "bytes_sent": self._sent.get(name, 0),
                     "bytes_received": self._received.get(name, 0),
+                    "stored_bytes_sent": self._stored_sent.get(name, 0),
                 }
                 for name in names
             }

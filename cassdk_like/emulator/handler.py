@@ -209,14 +209,14 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
-    def count_sent(self, nbytes: int, job_output: bool) -> None:
+    def count_sent(self, nbytes: int, job_output: bool, stored: bool = False) -> None:
         if self._counted:
-            self.server.pipeline.count_sent(nbytes, job_output)
+            self.server.pipeline.count_sent(nbytes, job_output, stored)
 
     def _write_body(self, response: Response, limit: int, rate: Optional[float]) -> None:
         job_output = response.job_output
         parts = response.file_parts
-        sender = _Sender(self, rate, job_output)
+        sender = _Sender(self, rate, job_output, stored=bool(parts))
         if not parts:
             sender.write(memoryview(response.body)[:limit])
             return
@@ -232,7 +232,7 @@ class Handler(BaseHTTPRequestHandler):
         with open(part.path, "rb") as source:
             if sender.rate is None and limit == part.length:
                 sent = self.connection.sendfile(source, part.offset, limit)
-                self.count_sent(sent, sender.job_output)
+                self.count_sent(sent, sender.job_output, True)
                 if sent != limit:
                     raise ConnectionError("sendfile stopped early")
                 return
@@ -249,10 +249,11 @@ class Handler(BaseHTTPRequestHandler):
 class _Sender:
     """Writes body bytes, paced to ``rate`` bytes/s when a cap is set, counting what was sent."""
 
-    def __init__(self, handler: Handler, rate: Optional[float], job_output: bool) -> None:
+    def __init__(self, handler: Handler, rate: Optional[float], job_output: bool, *, stored: bool) -> None:
         self.handler = handler
         self.rate = rate
         self.job_output = job_output
+        self.stored = stored  # bytes of stored data (files), not an error or listing document
         self.started = time.monotonic()
         self.sent = 0
         self.piece = CHUNK if rate is None else max(1024, min(64 * 1024, int(rate / 50)))
@@ -262,7 +263,7 @@ class _Sender:
             piece = data[pos : pos + self.piece]
             self.handler.wfile.write(piece)
             self.sent += len(piece)
-            self.handler.count_sent(len(piece), self.job_output)
+            self.handler.count_sent(len(piece), self.job_output, self.stored)
             if self.rate is not None:
                 delay = self.started + self.sent / self.rate - time.monotonic()
                 if delay > 0:

@@ -105,8 +105,8 @@ class Pipeline:
         if header is not None:
             response.headers.append((header, request.request_id))
 
-    def count_sent(self, nbytes: int, job_output: bool) -> None:
-        self.stats.add_sent(self.service.name, nbytes, job_output=job_output)
+    def count_sent(self, nbytes: int, job_output: bool, stored: bool = False) -> None:
+        self.stats.add_sent(self.service.name, nbytes, job_output=job_output, stored=stored)
 
     def _injected_code(self, status: int) -> str:
         return self.service.host_error(INJECTED, status, "injected fault").code

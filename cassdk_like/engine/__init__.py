@@ -7,12 +7,15 @@ the tasks of every transfer run on one shared ``Scheduler``.
 """
 
 from cassdk_like.core.cancel import CancelToken
+from cassdk_like.engine.blocks import BlockResult, BlocksWritten, blocks_to_path, fetch_blocks, iter_blocks
 from cassdk_like.engine.buffers import BufferPool
-from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.config import TransferConfig, positive_int
 from cassdk_like.engine.context import TransferContext
 from cassdk_like.engine.download import DownloadResult, download_to_path, partial_paths
 from cassdk_like.engine.future import TransferFuture, start_transfer
 from cassdk_like.engine.interfaces import (
+    BlockSource,
+    BlockSpec,
     CompletedUpload,
     DownloadSource,
     MultipartTarget,
@@ -33,6 +36,10 @@ from cassdk_like.engine.upload import MultipartUploadError, UploadResult, upload
 
 __all__ = [
     "BandwidthLimiter",
+    "BlockResult",
+    "BlockSource",
+    "BlockSpec",
+    "BlocksWritten",
     "BufferPool",
     "CancelToken",
     "CompletedUpload",
@@ -59,11 +66,15 @@ __all__ = [
     "TransformingSource",
     "UploadResult",
     "UploadSource",
+    "blocks_to_path",
     "default_scheduler",
     "download_to_path",
+    "fetch_blocks",
+    "iter_blocks",
     "iter_range",
     "open_upload_source",
     "partial_paths",
+    "positive_int",
     "start_transfer",
     "stream_range",
     "upload_multipart",

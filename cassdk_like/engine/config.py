@@ -24,9 +24,19 @@ KiB = 1024
 DEFAULT_RETRY_POLICY = RetryPolicy(total_attempts=5, backoff_base=0.1, backoff_cap=5.0)
 
 
-def _positive_int(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+def positive_int(
+    name: str, value: object, operation: Optional[str] = None, resource: Optional[str] = None
+) -> int:
+    """``value`` when it is an integer >= 1 (a bool is not), else the typed error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{attribute.name} must be an integer >= 1, got {value!r}")
+        raise InvalidArgumentError(
+            f"{name} must be an integer >= 1, got {value!r}", operation=operation, resource=resource
+        )
+    return value
+
+
+def _positive_int(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    positive_int(attribute.name, value)
 
 
 #: largest io_chunk_size / write_chunk_size: each is a buffer per worker, allocated up front

@@ -58,11 +58,11 @@ from cassdk_like.engine.journal import (
     DownloadJournal,
     JournalPiece,
     JournalWriter,
-    fsync_folder,
     load_journal,
     remove_quietly,
     write_journal,
 )
+from cassdk_like.engine.placement import flush_file, local_error, move_into_place
 from cassdk_like.engine.planner import RunPlanner
 from cassdk_like.engine.prefix_hash import PrefixHasher
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
@@ -461,17 +461,10 @@ class _Download:
         fetch again the pieces it finished since the last background commit.
         """
         self.writer.close(commit=True)
-        try:
-            os.fsync(fd)
-        except OSError as exc:
-            raise _local_error("cannot flush the partial file", self.temp, exc) from exc
+        flush_file(fd, self.temp, operation=_OPERATION)
         self.fd_closed = True
         os.close(fd)
-        try:
-            os.replace(self.temp, self.path)
-        except OSError as exc:
-            raise _local_error("cannot move the download into place", self.path, exc) from exc
-        fsync_folder(self.path)
+        move_into_place(self.temp, self.path, operation=_OPERATION)
         remove_quietly(self.journal_path)
 
     def _abandon(self, fd: int) -> None:
@@ -520,4 +513,4 @@ def _lock(fd: int, path: str) -> None:
 
 
 def _local_error(message: str, path: str, exc: OSError) -> LocalFileError:
-    return LocalFileError(f"{message}: {exc.strerror or exc}", operation=_OPERATION, local_path=path)
+    return local_error(message, path, exc, operation=_OPERATION)

@@ -17,6 +17,9 @@ from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.checksums import IntegrityStrategy, TreeHashIntegrity
 
 __all__ = [
+    "DECODE_ROOM",
+    "BlockSource",
+    "BlockSpec",
     "CompletedUpload",
     "DownloadSource",
     "MultipartTarget",
@@ -28,6 +31,9 @@ __all__ = [
     "UploadSource",
     "source_integrity",
 ]
+
+#: bytes a block's read buffer holds beyond the block, for a decoder working in place
+DECODE_ROOM = 64
 
 
 class RangeResponse(Protocol):
@@ -91,6 +97,69 @@ class TransformingSource(DownloadSource, Protocol):
 
     def transform(self, byte_range: ByteRange, data: memoryview) -> bytes:
         """The caller's bytes for the fetched ``byte_range``; ``data`` is valid during the call only."""
+        ...
+
+
+class BlockSpec(Protocol):
+    """One block of a block file: its number (from 1) and the plaintext bytes it decodes to."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def offset(self) -> int:
+        """Offset of the block's first plaintext byte in the file."""
+        ...
+
+    @property
+    def length(self) -> int:
+        """Plaintext bytes the block decodes to (what is fetched is usually another size)."""
+        ...
+
+
+class BlockSource(Protocol):
+    """A file stored as separate block objects, each fetched whole and decoded (DirectIO).
+
+    Unlike a ``TransformingSource``, the fetched size of a block is unknown until it arrives
+    (ciphertext of compressed data); only the decoded length is known.  ``open_block`` raises the
+    service's typed errors for an error answer (after the transport's own retries); the engine
+    reads the body (at most ``max_fetch_size`` bytes, retrying broken bodies), then hands it to
+    ``decode`` on the worker's thread.  Any failure of a block that escapes (after retries) goes
+    through ``block_error`` so the caller's error can name the block.
+    """
+
+    @property
+    def blocks(self) -> Sequence[BlockSpec]:
+        """Every block in file order, contiguous from offset 0."""
+        ...
+
+    @property
+    def size(self) -> int:
+        """Plaintext bytes of the whole file."""
+        ...
+
+    def max_fetch_size(self, spec: BlockSpec) -> int:
+        """The most bytes a well-formed fetched block can hold; a longer body is refused."""
+        ...
+
+    def open_block(self, spec: BlockSpec) -> RangeResponse:
+        """GET the whole block object (a 2xx answer, else the service's typed error)."""
+        ...
+
+    def decode(
+        self, spec: BlockSpec, raw: memoryview, room: memoryview
+    ) -> Union[bytes, bytearray, memoryview]:
+        """The block's plaintext (exactly ``spec.length`` bytes), or the service's typed error.
+
+        ``raw`` is the fetched body; ``room`` a buffer lent for this block, which begins with
+        ``raw`` and holds ``spec.length + DECODE_ROOM`` bytes more: a decoder may overwrite it
+        (decrypt in place, decompress into its rest) and return a view of it; the engine copies
+        the result out before it lends ``room`` again.
+        """
+        ...
+
+    def block_error(self, spec: BlockSpec, exc: Exception) -> Exception:
+        """The error to raise for a block that failed with ``exc`` (``exc`` itself if typed already)."""
         ...
 
 

@@ -90,10 +90,12 @@ class Runner:
             failure.result()  # re-raises the task's exception here
         self.token.raise_if_cancelled()
 
-    def result_of(self, future: cf.Future[T]) -> T:
-        """Wait for one task, failing fast if any other task fails meanwhile."""
+    def result_of(self, future: cf.Future[T], *, fail_fast: bool = True) -> T:
+        """Wait for one task, failing fast if any other task fails meanwhile (``fail_fast``); else
+        another task's failure waits until its own result is asked for."""
         while True:
-            done, _ = cf.wait(self._pending, timeout=self.poll, return_when=cf.FIRST_COMPLETED)
+            waited = self._pending if fail_fast else {future}
+            done, _ = cf.wait(waited, timeout=self.poll, return_when=cf.FIRST_COMPLETED)
             self.tracker.emit()
             for other in done:
                 if other is not future and not other.cancelled() and other.exception() is not None:

@@ -72,6 +72,8 @@ class Scheduler:
         self._seq = itertools.count()
         self._threads: Set[threading.Thread] = set()
         self._idle = 0
+        #: idle threads already woken for a task: a new task needs another idle thread, or a new one
+        self._woken = 0
         self._running = 0
         #: the most tasks that ever ran at once (for tests and diagnostics)
         self.peak_running = 0
@@ -103,14 +105,19 @@ class Scheduler:
                 self._lanes.append(lane)
             if lane.running + len(lane.queue) > lane.max_workers:
                 pass  # waits for one of its lane's running tasks, whose thread then takes it
-            elif self._idle:
-                self._cond.notify()
+            elif self._idle > self._woken:
+                self._wake_one()
             elif len(self._threads) < self.max_concurrency:
                 name = f"{self.name}-{len(self._threads) + 1}"
                 thread = threading.Thread(target=self._work, name=name, daemon=True)
                 self._threads.add(thread)
                 thread.start()
         return future
+
+    def _wake_one(self) -> None:
+        """Wake an idle thread that no earlier task has claimed (lock held)."""
+        self._woken += 1
+        self._cond.notify()
 
     def _close(self, lane: Lane) -> List[cf.Future[Any]]:
         with self._cond:
@@ -146,6 +153,8 @@ class Scheduler:
                     self._idle += 1
                     woke = self._cond.wait(_IDLE_SECONDS)
                     self._idle -= 1
+                    if woke or self._woken > self._idle:  # also a wake that raced the timeout
+                        self._woken -= 1
                     picked = self._next()
                     if picked is None and not woke:
                         self._threads.discard(me)
@@ -169,8 +178,8 @@ class Scheduler:
                     lane.running -= 1
                     if not lane.queue and not lane.running and lane in self._lanes:
                         self._lanes.remove(lane)
-                    if self._idle and any(q.queue for q in self._lanes):
-                        self._cond.notify()
+                    if self._idle > self._woken and any(q.queue for q in self._lanes):
+                        self._wake_one()
 
 
 class _Default:

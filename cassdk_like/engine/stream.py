@@ -15,24 +15,25 @@ Closing the iterator early (``break``, ``close()``, garbage collection) cancels 
 
 from __future__ import annotations
 
-import collections
 from concurrent.futures import Future
-from typing import IO, Any, Callable, Deque, Iterator, List, Optional, Tuple
+from typing import IO, Callable, Iterator, List, Optional, Tuple
 
 import attrs
 
 from cassdk_like.core.byterange import ByteRange, ByteRangeLike
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.checksums import Hasher, IntegrityStrategy, describe
-from cassdk_like.core.exceptions import HashDoesNotMatchError, InvalidArgumentError
+from cassdk_like.core.exceptions import HashDoesNotMatchError
 from cassdk_like.core.integrity import validate_part_size
-from cassdk_like.engine.config import TransferConfig
+from cassdk_like.engine.config import TransferConfig, positive_int
 from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceResult, plan_pieces
+from cassdk_like.engine.fileio import write_all
 from cassdk_like.engine.interfaces import DownloadSource, source_integrity
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
 from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.engine.runner import Runner
+from cassdk_like.engine.window import read_ahead
 
 __all__ = ["StreamResult", "iter_range", "stream_range"]
 
@@ -127,18 +128,16 @@ class _Streamer:
             operation=_OPERATION,
         )
         free: List[bytearray] = []
-        ahead: Deque[Tuple[Piece, bytearray, Future[PieceResult]]] = collections.deque()
-        todo = collections.deque(pieces)
+        length = self.byte_range.length
+
+        def start(piece: Piece) -> Tuple[bytearray, Future[PieceResult]]:
+            buf = free.pop() if free else bytearray(min(self.piece_size, length))
+            return buf, runner.submit(fetcher.fetch, piece, _BufferSink(piece.start, buf))
+
         workers = min(self.ctx.config.max_workers, window)
         with Runner(workers, self.token, self.tracker, self.ctx) as runner:
-            while ahead or todo:
-                while todo and len(ahead) < window:
-                    piece = todo.popleft()
-                    buf = free.pop() if free else bytearray(min(self.piece_size, self.byte_range.length))
-                    future = runner.submit(fetcher.fetch, piece, _BufferSink(piece.start, buf))
-                    ahead.append((piece, buf, future))
-                piece, buf, future = ahead.popleft()
-                self.hashes.append(runner.result_of(future).digest)
+            for piece, buf, result in read_ahead(runner, pieces, window, start):
+                self.hashes.append(result.digest)
                 view = memoryview(buf)[: piece.length]
                 if self.whole is not None:
                     self.whole.update(view)
@@ -198,9 +197,7 @@ def _make_streamer(
     else:
         rng = ByteRange.parse(byte_range, operation=_OPERATION)
         rng.check_within(size, operation=_OPERATION)
-    win = cfg.stream_window if window is None else window
-    if isinstance(win, bool) or not isinstance(win, int) or win < 1:
-        raise InvalidArgumentError(f"window must be an integer >= 1, got {win!r}", operation=_OPERATION)
+    win = positive_int("window", cfg.stream_window if window is None else window, _OPERATION)
     psize = cfg.stream_piece() if piece_size is None else piece_size
     validate_part_size(psize, operation=_OPERATION)
     total = 0 if rng is None else rng.length
@@ -247,7 +244,7 @@ def stream_range(
     streamer.open()
     try:
         for view in streamer.pieces():
-            _write_all(file_obj, view)
+            write_all(file_obj, view, operation=_OPERATION)
         return streamer.finish()
     finally:
         streamer.close()
@@ -286,14 +283,3 @@ def _chunks(streamer: _Streamer, step: int) -> Iterator[bytes]:
         streamer.finish()
     finally:
         streamer.close()
-
-
-def _write_all(file_obj: IO[Any], view: memoryview) -> None:
-    """``write`` until everything is taken (raw files may take less than asked)."""
-    while view:
-        written = file_obj.write(view)
-        if written is None:
-            raise InvalidArgumentError(
-                "the file object would block: non-blocking streams are not supported", operation=_OPERATION
-            )
-        view = view[written:]

@@ -160,6 +160,7 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3",
             "COS_ENDPOINT", "COS_APPID", "COS_REGION", "COS_SECRET_ID", "COS_SECRET_KEY",
             "REDUCT_URL", "REDUCT_API_TOKEN",
+            "CTERA_DIRECTIO_URL", "CTERA_ACCESS_KEY_ID", "CTERA_SECRET_ACCESS_KEY",
         }  # fmt: skip
         assert exported["CAS_ENDPOINT"] == endpoint
         assert exported["AWS_ENDPOINT_URL_S3"] == services[1][2]
@@ -182,6 +183,22 @@ def test_cascmd_serve_prints_services_and_exports_that_work(tmp_path: Path) -> N
         assert listed.returncode == 0, listed.stderr
         assert "pasted" in listed.stdout
         assert exported["CAS_SECRET_KEY"] not in listed.stdout + listed.stderr
+
+        # an object put with the S3 exports, published and read back with the DirectIO ones
+        assert exported["CTERA_DIRECTIO_URL"] == services[4][2]
+        source = tmp_path / "pasted.bin"
+        source.write_bytes(os.urandom(100_000))
+        object_env = dict(env, **{k: v for k, v in exported.items() if k.startswith(("AWS_", "CTERA_"))})
+        for argv in (("bucket", "mb", "pasted"), ("bucket", "put", "-q", str(source), "pasted/p.bin")):
+            done = _cascmd(*argv, env=object_env)
+            assert done.returncode == 0, done.stderr
+        published = _cascmd("direct", "publish", "pasted/p.bin", env=object_env)
+        assert published.returncode == 0, published.stderr
+        copy = tmp_path / "copy.bin"
+        fetched = _cascmd("direct", "fetch", "-q", published.stdout.strip(), str(copy), env=object_env)
+        assert fetched.returncode == 0, fetched.stderr
+        assert copy.read_bytes() == source.read_bytes()
+        assert exported["CTERA_SECRET_ACCESS_KEY"] not in published.stderr + fetched.stdout + fetched.stderr
         proc.terminate()
         _rest, errors = proc.communicate(timeout=30)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shlex
 import uuid
@@ -172,3 +173,19 @@ def test_no_secret_reaches_the_screen_on_failure(
     assert "SignatureDoesNotMatch" in err or "403" in err
     assert "wrong-secret-value" not in out + err
     assert emulator.secret_key not in out + err
+
+
+def test_bucket_listings_have_json_with_exact_sizes(dialect: str, tmp_path: Path) -> None:
+    bucket = _name()
+    full = _run("mb", bucket)[1].split()[1]
+    source = tmp_path / "two.bin"
+    source.write_bytes(os.urandom(2 * MiB))
+    assert _run("put", str(source), f"{bucket}/a/two.bin")[0] == 0
+    status, listed, _ = _run("ls", "--output", "json", f"{bucket}/a/")
+    assert status == 0
+    [entry] = json.loads(listed)
+    assert (entry["key"], entry["size"]) == ("a/two.bin", 2 * MiB)
+    assert "2.0 MiB" in _run("ls", f"{bucket}/a/")[1]
+    buckets = json.loads(_run("ls", "-o", "json")[1])
+    assert full in [b["name"] for b in buckets]
+    assert json.loads(_run("uploads", "-o", "json", bucket)[1]) == []

@@ -127,3 +127,21 @@ def test_a_wrong_token_is_unauthorized_and_never_printed(monkeypatch: pytest.Mon
     assert status == 1
     assert "Invalid token" in err
     assert "wrong-token-value" not in out + err
+
+
+def test_reduct_listings_have_json_and_readable_sizes(tmp_path: Path) -> None:
+    bucket = f"cli-{uuid.uuid4().hex[:8]}"
+    assert _run("mb", bucket)[0] == 0
+    source = tmp_path / "blob.bin"
+    source.write_bytes(b"x" * 3000)
+    assert _run("write", "--timestamp", str(BASE), str(source), f"{bucket}/blobs")[0] == 0
+    status, listed, _ = _run("ls", "-o", "json", bucket)
+    assert status == 0
+    [entry] = json.loads(listed)
+    assert (entry["name"], entry["records"]) == ("blobs", 1)
+    assert entry["size"] >= 3000
+    table = _run("ls", bucket)[1].splitlines()
+    assert table[0].split() == ["ENTRY", "RECORDS", "SIZE", "OLDEST", "LATEST"]
+    assert "KiB" in table[1]
+    assert any(b["name"] == bucket for b in json.loads(_run("ls", "--output", "json")[1]))
+    assert isinstance(json.loads(_run("tokens", "-o", "json")[1]), list)

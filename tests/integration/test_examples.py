@@ -29,6 +29,7 @@ KEY_LINES: Dict[str, str] = {
     "bucket_transfers.py": "bucket example verified",
     "bucket_dropbox.py": "drop box example verified",
     "reduct_quickstart.py": "reduct quickstart verified",
+    "directio_fetch.py": "directio example verified",
 }
 
 _CONNECTION_VARS = (
@@ -46,6 +47,9 @@ _CONNECTION_VARS = (
     "COS_SECRET_KEY",
     "REDUCT_URL",
     "REDUCT_API_TOKEN",
+    "CTERA_DIRECTIO_URL",
+    "CTERA_ACCESS_KEY_ID",
+    "CTERA_SECRET_ACCESS_KEY",
 )
 
 

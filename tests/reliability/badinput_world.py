@@ -20,6 +20,7 @@ import attrs
 
 from cassdk_like import CasAPI, CASClient, Job, RetryPolicy, TransferConfig, Vault, tree_hash
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client
+from cassdk_like.direct import DirectIO
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import partial_paths
 from cassdk_like.reduct import Bucket as ReductBucket
@@ -39,6 +40,9 @@ COS_REGION = "ap-guangzhou"
 #: the ReductStore world's init token and the timestamp (µs) of its one record
 REDUCT_TOKEN = "bad-inputs-reduct-init-token"
 REDUCT_TS = 1_700_000_000_000_000
+#: the DirectIO file of the direct rows: this many blocks of this size (the last one short)
+DIRECT_BLOCKS = 3
+DIRECT_BLOCK_SIZE = 64 * 1024
 #: an mtime far in the past: a rewrite of the existing destination file could not keep it by chance
 OLD_MTIME_NS = 1_500_000_000 * 10**9
 
@@ -242,7 +246,30 @@ class ReductWorld:
         self.emu.faults.reset()
 
 
-AnyWorld = Union[World, BucketWorld, ReductWorld]
+@attrs.define
+class DirectWorld:
+    """The DirectIO world: a client with the default access key pair and one published file of
+    ``DIRECT_BLOCKS`` blocks; ``secret`` (the secret access key) must appear in no message."""
+
+    dialect: str
+    emu: Emulator
+    dio: DirectIO
+    file_id: int
+    access_key_id: str
+    secret: str
+
+    @property
+    def url(self) -> str:
+        return self.emu.endpoints["direct"]
+
+    def sent(self) -> int:
+        return self.emu.stats.total_requests
+
+    def end_case(self) -> None:
+        self.emu.faults.reset()
+
+
+AnyWorld = Union[World, BucketWorld, ReductWorld, DirectWorld]
 
 
 @contextlib.contextmanager
@@ -288,6 +315,21 @@ def build_worlds() -> Iterator[Mapping[str, AnyWorld]]:
         records = reduct.create_bucket("bad-inputs")
         records.write("sensor", b"21.5", REDUCT_TS, labels={"unit": "c"})
         worlds["reduct"] = ReductWorld("reduct", objects, reduct, records, REDUCT_TOKEN)
+        pair = objects.direct.default_credentials
+        file_id = objects.direct.publish_file(
+            pattern(DIRECT_BLOCKS * DIRECT_BLOCK_SIZE - 100, seed=17), block_size=DIRECT_BLOCK_SIZE
+        )
+        dio = DirectIO(
+            objects.endpoints["direct"],
+            pair.access_key_id,
+            pair.secret_access_key,
+            retry_policy=QUICK_RETRY,
+            environ={},
+        )
+        clients.append(dio)
+        worlds["direct"] = DirectWorld(
+            "direct", objects, dio, file_id, pair.access_key_id, pair.secret_access_key
+        )
         try:
             yield worlds
         finally:

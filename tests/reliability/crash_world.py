@@ -6,6 +6,7 @@ reached is a clear failure, never a hang or a silent skip.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -15,7 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0
@@ -133,3 +134,42 @@ def settle(read: Callable[[], Any], *, interval: float = 0.05, rounds: int = 3, 
         same = same + 1 if again == value else 1
         value = again
     return value
+
+
+MiB = 1024 * 1024
+
+
+def requests_of(stats: Dict[str, Any], key: str) -> int:
+    """How many ``"METHOD Operation"`` requests a stats snapshot (or one service's part) counts."""
+    return int(stats["requests"].get(key, 0))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(MiB), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def journal_pieces(journal: str) -> List[Tuple[int, int]]:
+    """(offset, length) of every piece a download journal names; [] while it is absent or torn."""
+    try:
+        with open(journal, encoding="utf-8") as handle:
+            return [(offset, length) for offset, length, _, _ in json.load(handle)["pieces"]]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def bytes_received(partial: str, source: Path) -> int:
+    """Bytes of the partial file that hold the source's bytes, in 4 KiB blocks: what the killed
+    client had read and written (the source is pseudo-random, the rest of the file is zeros)."""
+    block, same = 4096, 0
+    with open(partial, "rb") as got, open(source, "rb") as want:
+        while True:
+            a, b = got.read(MiB), want.read(MiB)
+            if not b:
+                return same
+            for pos in range(0, len(b), block):
+                if a[pos : pos + block] == b[pos : pos + block]:
+                    same += len(b[pos : pos + block])

@@ -61,7 +61,10 @@ from cassdk_like.core.exceptions import (
     InvalidDescriptionError,
     InvalidPartSizeError,
     InvalidVaultNameError,
+    MissingCredentialsError,
 )
+from cassdk_like.direct import Client as DirectClient
+from cassdk_like.direct import DirectIO, InvalidBlockSelectionError
 from cassdk_like.engine import MultipartUploadError
 from cassdk_like.reduct import Batch as ReductBatch
 from cassdk_like.reduct import BatchTooLargeError, InvalidLabelError, InvalidNameError
@@ -73,12 +76,14 @@ from cassdk_like.vault.errors import (
 from tests.reliability.badinput_servers import Reply, Seen, job_output, stored_object
 from tests.reliability.badinput_world import (
     ARCHIVE_SIZE,
+    DIRECT_BLOCKS,
     OBJECT_KEY,
     OBJECT_SIZE,
     QUICK,
     REDUCT_TS,
     AnyWorld,
     BucketWorld,
+    DirectWorld,
     Folders,
     MiB,
     ReductWorld,
@@ -1678,6 +1683,144 @@ def _reduct_range(w: ReductWorld, f: Folders) -> Attempt:
     return Attempt(call, resource="bucket 'bad-inputs'", says="start must be before stop")
 
 
+# -- DirectIO ----------------------------------------------------------------------------------
+
+
+def _no_profile(f: Folders) -> Path:
+    return f.src / "no-such-profile.ini"
+
+
+@case("direct-file-id-not-a-number", InvalidArgumentError, "metadata", dialect="direct")
+def _direct_id_text(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.metadata("12a"), "file '12a'", says="non-negative integer")
+
+
+@case("direct-file-id-negative", InvalidArgumentError, "blocks", dialect="direct")
+def _direct_id_negative(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.blocks(-3), "file -3", says="non-negative integer")
+
+
+@case("direct-file-id-a-path", InvalidArgumentError, "streamer", dialect="direct")
+def _direct_id_path(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.streamer("../admin"), "file '../admin'", says="non-negative integer")
+
+
+@case("direct-file-id-bool", InvalidArgumentError, "blocks", dialect="direct")
+def _direct_id_bool(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.blocks(True), "file True", says="not bool")
+
+
+@case("direct-block-zero", InvalidBlockSelectionError, "blocks", dialect="direct")
+def _direct_block_zero(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.blocks(d.file_id, [1, 0]), f"file {d.file_id}", says="start at 1, got 0")
+
+
+@case("direct-block-negative", InvalidBlockSelectionError, "blocks", dialect="direct")
+def _direct_block_negative(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.blocks(d.file_id, [-1]), f"file {d.file_id}", says="got -1")
+
+
+@case("direct-block-twice", InvalidBlockSelectionError, "blocks", dialect="direct")
+def _direct_block_twice(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.blocks(d.file_id, [2, 2]), f"file {d.file_id}", says="asked for twice")
+
+
+@case("direct-blocks-not-a-list", InvalidBlockSelectionError, "blocks", dialect="direct")
+def _direct_blocks_text(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.blocks(d.file_id, "1-2"), f"file {d.file_id}", says="not str")  # type: ignore[arg-type]
+
+
+@case(
+    "direct-block-past-the-end", InvalidBlockSelectionError, "blocks", requests=exactly(1), dialect="direct"
+)
+def _direct_block_past(d: DirectWorld, f: Folders) -> Attempt:
+    # the block count is known only from the metadata: one GET of it, no block fetched
+    wanted = DIRECT_BLOCKS + 1
+    return Attempt(
+        lambda: d.dio.blocks(d.file_id, [1, wanted]), f"file {d.file_id}", says=f"there is no block {wanted}"
+    )
+
+
+@case("direct-workers-zero", InvalidArgumentError, "blocks", dialect="direct")
+def _direct_workers(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: d.dio.blocks(d.file_id, None, 0),
+        f"file {d.file_id}",
+        says="max_workers must be an integer >= 1, got 0",
+    )
+
+
+@case("direct-range-inverted", InvalidArgumentError, "streamer", dialect="direct")
+def _direct_range_inverted(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.streamer(d.file_id, (100, 99)), f"file {d.file_id}", says="before start 100")  # type: ignore[arg-type]
+
+
+@case("direct-range-negative-start", InvalidArgumentError, "streamer", dialect="direct")
+def _direct_range_negative(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.streamer(d.file_id, (-1, 10)), f"file {d.file_id}", says="got -1")  # type: ignore[arg-type]
+
+
+@case("direct-range-a-string", InvalidArgumentError, "streamer", dialect="direct")
+def _direct_range_text(d: DirectWorld, f: Folders) -> Attempt:
+    return Attempt(lambda: d.dio.streamer(d.file_id, "0-10"), f"file {d.file_id}", says="not str")  # type: ignore[arg-type]
+
+
+@case("direct-secret-missing", MissingCredentialsError, "DirectIO", dialect="direct")
+def _direct_no_secret(d: DirectWorld, f: Folders) -> Attempt:
+    def call() -> object:
+        return DirectIO(d.url, d.access_key_id, environ={}, config_path=_no_profile(f))
+
+    return Attempt(call, f"portal {d.url}", says="CTERA_SECRET_ACCESS_KEY")
+
+
+@case("direct-secret-empty", MissingCredentialsError, "DirectIO", dialect="direct")
+def _direct_empty_secret(d: DirectWorld, f: Folders) -> Attempt:
+    def call() -> object:
+        return DirectIO(
+            d.url, d.access_key_id, "", environ={"CTERA_SECRET_ACCESS_KEY": ""}, config_path=_no_profile(f)
+        )
+
+    return Attempt(call, f"portal {d.url}", says="no secret_access_key")
+
+
+@case("direct-access-key-id-missing", MissingCredentialsError, "DirectIO", dialect="direct")
+def _direct_no_key_id(d: DirectWorld, f: Folders) -> Attempt:
+    def call() -> object:
+        return DirectIO(d.url, None, d.secret, environ={}, config_path=_no_profile(f))
+
+    return Attempt(call, f"portal {d.url}", says="CTERA_ACCESS_KEY_ID")
+
+
+@case("direct-portal-url-missing", MissingCredentialsError, "DirectIO", dialect="direct")
+def _direct_no_url(d: DirectWorld, f: Folders) -> Attempt:
+    def call() -> object:
+        return DirectIO(None, d.access_key_id, d.secret, environ={}, config_path=_no_profile(f))
+
+    return Attempt(call, "the DirectIO portal", says="CTERA_DIRECTIO_URL")
+
+
+@case("direct-credentials-not-credentials", InvalidArgumentError, "DirectIO", dialect="direct")
+def _direct_bad_credentials(d: DirectWorld, f: Folders) -> Attempt:
+    pair = (d.access_key_id, d.secret)
+    return Attempt(lambda: DirectClient(d.url, pair), f"portal {d.url}", says="must be Credentials")  # type: ignore[arg-type]
+
+
+@case("direct-destination-folder-missing", LocalFileError, "to_file", dialect="direct")
+def _direct_dest_missing(d: DirectWorld, f: Folders) -> Attempt:
+    streamer = d.dio.streamer(d.file_id)  # the metadata is fetched here; to_file must send nothing
+    dest = f.dest / "no-such-folder" / "out.bin"
+    return Attempt(
+        lambda: streamer.to_file(dest), f"file {d.file_id}", local_path=dest, says="does not exist"
+    )
+
+
+@case("direct-destination-is-a-folder", LocalFileError, "to_file", dialect="direct")
+def _direct_dest_folder(d: DirectWorld, f: Folders) -> Attempt:
+    streamer = d.dio.streamer(d.file_id, (0, 10))
+    dest = f.dest / "sub"
+    return Attempt(lambda: streamer.to_file(dest), f"file {d.file_id}", local_path=dest, says="is a folder")
+
+
 @pytest.fixture(scope="module")
 def worlds() -> Iterator[Mapping[str, AnyWorld]]:
     with build_worlds() as built:
@@ -1740,6 +1883,9 @@ def test_bad_input(world: AnyWorld, bad: Case, tmp_path: Path) -> None:
     assert world.emu.secret_key not in text
     if isinstance(world, ReductWorld):
         assert world.token not in text
+    if isinstance(world, DirectWorld):
+        assert world.secret not in text
+        assert world.secret not in repr(exc)
     if attempt.check is not None:
         attempt.check(exc)
 
@@ -1762,9 +1908,10 @@ def test_the_table_is_big_enough_and_ids_are_unique() -> None:
     assert len(CASES) >= 40
     local = [c for c in CASES if c.requests is None]
     assert len(local) >= 25  # most mistakes must be caught before anything is sent
-    assert {c.dialect for c in CASES} == {"cas", "glacier", "s3", "cos", "reduct"}
+    assert {c.dialect for c in CASES} == {"cas", "glacier", "s3", "cos", "reduct", "direct"}
     buckets = [c for c in CASES if c.dialect in ("s3", "cos")]
     assert len(buckets) >= 30
     assert len([c for c in buckets if c.requests is None]) >= 20
     assert min(sum(c.dialect == d for c in buckets) for d in ("s3", "cos")) >= 10
     assert len([c for c in CASES if c.dialect == "reduct" and c.requests is None]) >= 15
+    assert len([c for c in CASES if c.dialect == "direct" and c.requests is None]) >= 15

@@ -29,13 +29,12 @@ upload cases that kill with parts in flight re-send exactly the bound.)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import attrs
 import pytest
@@ -43,7 +42,14 @@ import pytest
 from cassdk_like import CasAPI, CASClient, Vault
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import partial_paths
-from tests.reliability.crash_world import Child, settle
+from tests.reliability.crash_world import (
+    Child,
+    bytes_received,
+    journal_pieces,
+    requests_of,
+    settle,
+    sha256_of,
+)
 from tests.reliability.soak_world import make_file
 
 #: long-running: deselect with ``-m 'not slow'`` (still part of the default run)
@@ -153,40 +159,6 @@ def world() -> Iterator[World]:
         time.sleep(max(0.0, state.held_until - time.monotonic()))
 
 
-def _requests(stats: Dict[str, Any], key: str) -> int:
-    return int(stats["requests"].get(key, 0))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(MiB), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _journal_pieces(journal: str) -> List[Tuple[int, int]]:
-    try:
-        with open(journal, encoding="utf-8") as handle:
-            return [(offset, length) for offset, length, _, _ in json.load(handle)["pieces"]]
-    except (OSError, ValueError, KeyError):
-        return []
-
-
-def _bytes_received(partial: str, source: Path) -> int:
-    """Bytes of the partial file that hold the source's bytes, in 4 KiB blocks: what the killed
-    client had read and written (the source is pseudo-random, the rest of the file is zeros)."""
-    block, same = 4096, 0
-    with open(partial, "rb") as got, open(source, "rb") as want:
-        while True:
-            a, b = got.read(MiB), want.read(MiB)
-            if not b:
-                return same
-            for pos in range(0, len(b), block):
-                if a[pos : pos + block] == b[pos : pos + block]:
-                    same += len(b[pos : pos + block])
-
-
 def _verify_archive(vault: Vault, archive_id: str, tree: str, sha: str, folder: Path) -> None:
     """The service's tree hash of the archive is the file's, and its bytes come back identical."""
     job = vault.retrieve_archive(archive_id, tier="Expedited")
@@ -194,7 +166,7 @@ def _verify_archive(vault: Vault, archive_id: str, tree: str, sha: str, folder: 
     check = folder / "check.out"
     result = job.download_to_file(str(check))
     assert result.verified
-    assert _sha256(check) == sha
+    assert sha256_of(check) == sha
 
 
 # -- uploads ----------------------------------------------------------------------------------------
@@ -220,7 +192,7 @@ def _upload_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
         held, until = "POST CompleteMultipartUpload", 1
 
     def reached() -> bool:
-        return first.said("UPLOAD_ID") is not None and _requests(world.stats(), held) >= until
+        return first.said("UPLOAD_ID") is not None and requests_of(world.stats(), held) >= until
 
     emu.stats.reset()
     first = Child(
@@ -252,7 +224,7 @@ def _upload_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
     resent = first_bytes + second_bytes - UPLOAD_SIZE
     assert second_bytes == UPLOAD_SIZE - stored_bytes  # exactly the parts not stored
     assert 0 <= resent <= WORKERS * PART
-    assert _requests(after, "POST InitiateMultipartUpload") == 1  # resumed, never restarted
+    assert requests_of(after, "POST InitiateMultipartUpload") == 1  # resumed, never restarted
     assert vault.list_all_multipart_uploads() == []
     _verify_archive(vault, archive_id, tree, sha, tmp_path)
     return {"first_process_bytes": first_bytes, "second_process_bytes": second_bytes, "resent_bytes": resent}
@@ -284,11 +256,11 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
 
     def reached() -> bool:
         if case.point == "before-first":
-            return _requests(world.stats(), "GET GetJobOutput") >= WORKERS
+            return requests_of(world.stats(), "GET GetJobOutput") >= WORKERS
         if case.default_sizes:  # full speed: kill once a few pieces are journaled
-            return len(_journal_pieces(journal)) >= DEFAULT_KILL_PIECES
+            return len(journal_pieces(journal)) >= DEFAULT_KILL_PIECES
         if case.point == "mid":  # a piece per worker journaled, the next ones about a quarter sent
-            done = _journal_pieces(journal)
+            done = journal_pieces(journal)
             in_flight = world.stats()["job_output_bytes_sent"] - sum(length for _, length in done)
             return len(done) >= WORKERS and in_flight >= WORKERS * PIECE // 4
         return first.said("RENAMING") is not None
@@ -314,11 +286,11 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
     assert not dest.exists()  # the destination never holds partial bytes
     assert sorted(os.listdir(dest.parent)) == sorted(os.path.basename(p) for p in (partial, journal))
     assert os.path.getsize(partial) == size
-    done = _journal_pieces(journal)
+    done = journal_pieces(journal)
     journaled = sum(length for _, length in done)
     first_bytes = killed["job_output_bytes_sent"]
-    first_requests = _requests(killed, "GET GetJobOutput")
-    received = _bytes_received(partial, source)  # what the client itself read before the kill
+    first_requests = requests_of(killed, "GET GetJobOutput")
+    received = bytes_received(partial, source)  # what the client itself read before the kill
     if case.point == "before-first":
         assert (first_bytes, done) == (0, [])
     elif case.default_sizes:
@@ -348,7 +320,7 @@ def _download_case(world: World, case: Case, tmp_path: Path) -> Dict[str, Any]:
     assert 0 <= resent <= WORKERS * piece
     assert result["verified"] is True
     assert (result["size"], result["tree_hash"], result["pieces_resumed"]) == (size, tree, len(done))
-    assert _sha256(dest) == sha
+    assert sha256_of(dest) == sha
     assert sorted(os.listdir(dest.parent)) == [dest.name]  # no partial file or journal left
     return {
         "first_process_bytes": first_bytes,

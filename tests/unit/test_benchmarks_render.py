@@ -210,6 +210,19 @@ def test_every_suite_module_imports_without_nginx_aria2c_or_boto3(tmp_path: Path
     assert int(count) >= 20
     assert names.strip() == str(
         sorted(
-            ["dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket", "pattern", "profile", "diag"]
+            [
+                "dl",
+                "ul",
+                "hash",
+                "rss",
+                "ul-rss",
+                "glacier",
+                "reduct",
+                "bucket",
+                "direct",
+                "pattern",
+                "profile",
+                "diag",
+            ]
         )
     )

@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 import cassdk_like
+from cassdk_like import engine
 from cassdk_like.core import exceptions as core_exceptions
 from cassdk_like.core.exceptions import CASError, CASServerError
 from cassdk_like.emulator.errors import DOCUMENTED_STATUS
@@ -28,6 +29,7 @@ TOP_LEVEL_ERRORS = {
     "JobNotReadyError",
     "JobWaitTimeoutError",
     "MissingCredentialsError",
+    "MultipartUploadError",
 }
 
 
@@ -39,7 +41,8 @@ def test_the_top_level_exports_exactly_the_listed_errors() -> None:
     }
     assert exported == TOP_LEVEL_ERRORS
     for name in TOP_LEVEL_ERRORS:
-        assert getattr(cassdk_like, name) is getattr(core_exceptions, name)
+        home = engine if name == "MultipartUploadError" else core_exceptions
+        assert getattr(cassdk_like, name) is getattr(home, name)
 
 
 def test_a_star_import_brings_no_service_code_classes() -> None:

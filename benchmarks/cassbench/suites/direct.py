@@ -82,6 +82,8 @@ def _publish(source: Path, size: int, file_id: int, version: str, root: Path) ->
 def _point_at(root: Path, port: int) -> None:
     """The block URLs in every metadata document name this nginx port."""
     for meta in (root / "directio").iterdir():
+        if meta.suffix:  # the templates themselves (kept with the @BASE@ placeholder)
+            continue
         text = meta.read_text()
         base = f"http://127.0.0.1:{port}"
         if "@BASE@" in text:
@@ -90,15 +92,23 @@ def _point_at(root: Path, port: int) -> None:
         if template.exists():
             meta.write_text(template.read_text().replace("@BASE@", base))
             os.chmod(meta, 0o644)
+        urls = [chunk["url"] for chunk in json.loads(meta.read_text())["chunks"]]
+        if not all(url.startswith(base + "/") for url in urls):  # a figure of the wrong server otherwise
+            raise RuntimeError(f"{meta}: block URLs do not all name {base}")
 
 
 def _command(client: str, op: str, file_id: int, port: int, workers: int, verify: bool) -> List[str]:
     cmd = [
         PYTHON, str(CLIENTS / "direct_ops.py"), "--client", client, "--op", op,
         "--url", f"http://127.0.0.1:{port}", "--file-id", str(file_id), "--access-key", ACCESS_KEY,
-        "--secret", SECRET, "--workers", str(workers),
+        "--workers", str(workers),
     ]  # fmt: skip
     return [*cmd, "--verify"] if verify else cmd
+
+
+def _env() -> Dict[str, str]:
+    """The child's environment, with the secret (kept off the command line the run log records)."""
+    return {**child_env(), "CTERA_SECRET_ACCESS_KEY": SECRET}
 
 
 def _sha256_prefix(path: Path, size: int) -> str:
@@ -135,14 +145,15 @@ def run(ctx: Context) -> Dict[str, Any]:
             file_id = FILE_IDS[(which, version)]
             check = harness.timed_run(
                 _command(client, op, file_id, port, workers, True), work=WORK, log=WORK / "logs" / "runs.log",
-                server_pids=ctx.nginx_pids, timeout=900, env=child_env(),
+                server_pids=ctx.nginx_pids, timeout=900, env=_env(),
             )  # fmt: skip
             verified = check["rc"] == 0 and check["client"].get("sha256") == expected[which]
-            log(f"direct {condition} {client} {op} {version} {which}: verify {'ok' if verified else 'FAILED'}")
+            state = "ok" if verified else "FAILED"
+            log(f"direct {condition} {client} {op} {version} {which}: verify {state}")
             for number in range(1, args.runs + 1):
                 result = harness.timed_run(
                     _command(client, op, file_id, port, workers, False), work=WORK,
-                    log=WORK / "logs" / "runs.log", server_pids=ctx.nginx_pids, timeout=900, env=child_env(),
+                    log=WORK / "logs" / "runs.log", server_pids=ctx.nginx_pids, timeout=900, env=_env(),
                 )  # fmt: skip
                 out = result["client"]
                 ok = verified and result["rc"] == 0 and out.get("bytes") == sizes[which]
@@ -163,10 +174,8 @@ def summarize(runs: List[Dict[str, Any]], sizes: Mapping[str, int], workers: int
     rows = []
     keys = sorted({(r["condition"], r["file"], r["op"], r["version"], r["tool"]) for r in runs})
     for condition, which, op, version, tool in keys:
-        mine = [
-            r for r in runs
-            if (r["condition"], r["file"], r["op"], r["version"], r["tool"]) == (condition, which, op, version, tool)
-        ]  # fmt: skip
+        wanted = (condition, which, op, version, tool)
+        mine = [r for r in runs if (r["condition"], r["file"], r["op"], r["version"], r["tool"]) == wanted]
         good = [r for r in mine if r["ok"]]
         rows.append({
             "condition": condition, "file": which, "op": op, "version": version, "tool": tool,
@@ -181,25 +190,33 @@ def summarize(runs: List[Dict[str, Any]], sizes: Mapping[str, int], workers: int
         for r in runs
         if not r["ok"]
     ]
-    return {"block_mib": BLOCK // MiB, "workers": workers, "sizes": dict(sizes), "rows": rows, "failed": failed}
+    return {
+        "block_mib": BLOCK // MiB, "workers": workers, "sizes": dict(sizes), "rows": rows, "failed": failed,
+    }  # fmt: skip
 
 
 def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
     sizes = data["sizes"]
     lines = [
-        f"## 9. DirectIO: cassdk_like vs cterasdk ({sizes['main'] // MiB} MiB file in {data['block_mib']} MiB "
-        f"encrypted snappy blocks, nginx, {data['workers']} workers)",
+        f"## 9. DirectIO: cassdk_like vs cterasdk ({sizes['main'] // MiB} MiB file in "
+        f"{data['block_mib']} MiB encrypted snappy blocks, nginx, {data['workers']} workers)",
         "",
-        "| condition | file | call | format | client | median MB/s (min-max) | client CPU s/GiB | peak RSS MiB | OK |",
+        "| condition | file | call | format | client | median MB/s (min-max) | client CPU s/GiB "
+        "| peak RSS MiB | OK |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in data["rows"]:
         lines.append(
             f"| {row['condition']} | {row['size'] // MiB} MiB | {row['op']} | {row['version']} | "
-            f"{NAMES.get(row['tool'], row['tool'])} | {span(row['mbps'])} | {fmt(med(row['cpu_per_gib']), 2)} | "
+            f"{NAMES.get(row['tool'], row['tool'])} | {span(row['mbps'])} | "
+            f"{fmt(med(row['cpu_per_gib']), 2)} | "
             f"{span(row['rss'])} | {row['ok']}/{row['n']} |"
         )
-    lines += ["", "| condition | file | call | throughput cassdk_like / cterasdk | CPU per GiB cassdk_like / cterasdk |"]
+    lines += [
+        "",
+        "| condition | file | call | throughput cassdk_like / cterasdk "
+        "| CPU per GiB cassdk_like / cterasdk |",
+    ]
     lines.append("|---|---|---|---|---|")
     by = {(r["condition"], r["file"], r["op"], r["version"], r["tool"]): r for r in data["rows"]}
     for (condition, which, op, version, tool), mine in by.items():
@@ -208,7 +225,8 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
             continue
         lines.append(
             f"| {condition} | {mine['size'] // MiB} MiB | {op} | "
-            f"{med(mine['mbps']) / med(peer['mbps']):.2f} | {med(mine['cpu_per_gib']) / med(peer['cpu_per_gib']):.2f} |"
+            f"{med(mine['mbps']) / med(peer['mbps']):.2f} | "
+            f"{med(mine['cpu_per_gib']) / med(peer['cpu_per_gib']):.2f} |"
         )
     window_bound = 64 + data["workers"] * data["block_mib"]
     lines += [

@@ -7,6 +7,7 @@ docs/directio-protocol.md §4 and §5.
 from __future__ import annotations
 
 from cassdk_like.core.blockfile.blocks import (
+    IN_PLACE_SPARE,
     V1_HEADER,
     V2_HEADER,
     BlockFormat,
@@ -36,6 +37,7 @@ from cassdk_like.core.blockfile.keywrap import (
 
 __all__ = [
     "DATA_KEY_SIZE",
+    "IN_PLACE_SPARE",
     "LEGACY_READER_MARKER",
     "V1_HEADER",
     "V2_HEADER",

@@ -25,6 +25,7 @@ from cassdk_like.core.blockfile.errors import BlockDecompressError, BlockDecrypt
 from cassdk_like.core.exceptions import InvalidArgumentError
 
 __all__ = [
+    "IN_PLACE_SPARE",
     "IV_SIZE",
     "NONCE_SIZE",
     "TAG_SIZE",
@@ -46,6 +47,8 @@ IV_SIZE = 16
 NONCE_SIZE = 12
 TAG_SIZE = 16
 _AES_BLOCK = 16
+#: the bytes a ``room`` buffer needs beyond the block (what an AES update may write past its input)
+IN_PLACE_SPARE = _AES_BLOCK
 _V1_PREFIX = 1 + IV_SIZE
 _V2_PREFIX = 2 + NONCE_SIZE
 _V2_LABEL = b"cassdk_like directio block v2"
@@ -113,36 +116,64 @@ def decode_block(
     block_format: BlockFormat = BlockFormat.V1,
     file_id: FileId = "",
     number: int = 1,
-) -> bytes:
-    """The plaintext of one stored block, exactly ``expected_length`` bytes, or a typed error."""
+    room: Optional[memoryview] = None,
+) -> Buffer:
+    """The plaintext of one stored block, exactly ``expected_length`` bytes, or a typed error.
+
+    ``room``: a writable buffer that begins with ``data`` (the buffer it was read into) and holds
+    ``expected_length + IN_PLACE_SPARE`` bytes more.  A v1 block is then decrypted in place and
+    decompressed into the rest, and the result may be a view of it (the caller copies what it
+    keeps); a reader that decodes many blocks keeps one per worker.  Without ``room`` the result is
+    new ``bytes``.
+    """
     resource = block_resource(file_id, number)
+    out = _output_room(room, len(memoryview(data)), expected_length)
     if key is None:
         if block_format is not BlockFormat.V1:
             raise BlockDecryptError(
                 "a v2 block needs a data key", operation="decrypt block", resource=resource
             )
         codec = detect_codec(data) if compressed else Codec.NONE
-        return decompress(codec, data, expected_length, resource=resource)
+        return decompress(codec, data, expected_length, resource=resource, into=out)
     if block_format is BlockFormat.V1:
-        opened = _open_v1(data, key, resource)
+        opened = _open_v1(data, key, resource, room if out is not None else None)
         codec = detect_codec(opened) if compressed else Codec.NONE
-        return decompress(codec, opened, expected_length, resource=resource)
+        return decompress(codec, opened, expected_length, resource=resource, into=out)
     codec, sealed_payload = _open_v2(data, key, file_id, number, expected_length, resource)
-    return decompress(codec, sealed_payload, expected_length, resource=resource)
+    return decompress(codec, sealed_payload, expected_length, resource=resource, into=out)
+
+
+def _output_room(room: Optional[memoryview], used: int, expected_length: int) -> Optional[memoryview]:
+    """Where in ``room`` a block may be decompressed: past the stored block and its spare bytes."""
+    if room is None or room.readonly:
+        return None
+    start = used + IN_PLACE_SPARE
+    if len(room) < start + expected_length:
+        return None
+    return room[start : start + expected_length]
 
 
 def _refuse(resource: str, why: str) -> BlockDecryptError:
     return BlockDecryptError(why, operation="decrypt block", resource=resource)
 
 
-def _open_v1(data: Buffer, key: DataKey, resource: str) -> memoryview:
+def _open_v1(data: Buffer, key: DataKey, resource: str, room: Optional[memoryview]) -> memoryview:
     view = memoryview(data)
     if len(view) < _V1_PREFIX + _AES_BLOCK or (len(view) - _V1_PREFIX) % _AES_BLOCK:
         raise _refuse(resource, f"a v1 block of {len(view)} bytes is not header + IV + whole AES blocks")
     if view[0] == V2_HEADER:
         raise _refuse(resource, "the block is in format 2 but the file declares format 1")
     decryptor = Cipher(algorithms.AES(key.reveal()), modes.CBC(bytes(view[1:_V1_PREFIX]))).decryptor()
-    padded = decryptor.update(view[_V1_PREFIX:]) + decryptor.finalize()
+    cipher = view[_V1_PREFIX:]
+    padded: Buffer
+    if room is not None:
+        # OpenSSL decrypts in place when output and input start at the same byte
+        target = room[_V1_PREFIX:]
+        written = decryptor.update_into(cipher, target)
+        decryptor.finalize()  # nothing is held back: the input is whole cipher blocks
+        padded = target[:written]
+    else:
+        padded = decryptor.update(cipher) + decryptor.finalize()
     # the padding lives in the last cipher block: unpad that one strictly, keep the rest as it is
     unpadder = padding.PKCS7(128).unpadder()
     try:
@@ -168,9 +199,7 @@ def _open_v2(
         ) from None
     associated = v2_associated_data(file_id, number, length, codec)
     try:
-        payload = AESGCM(key.reveal()).decrypt(
-            bytes(view[2:_V2_PREFIX]), bytes(view[_V2_PREFIX:]), associated
-        )
+        payload = AESGCM(key.reveal()).decrypt(bytes(view[2:_V2_PREFIX]), view[_V2_PREFIX:], associated)
     except InvalidTag:
         raise _refuse(
             resource, "the block fails authentication (altered, moved or under another key)"

@@ -12,7 +12,7 @@ import enum
 import gzip
 import struct
 import zlib
-from typing import List, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import cramjam
 
@@ -86,8 +86,16 @@ def compress(codec: Codec, data: Buffer) -> bytes:
     return b"".join(parts)
 
 
-def decompress(codec: Codec, payload: Buffer, expected_length: int, *, resource: str) -> bytes:
-    """Decode ``payload`` into exactly ``expected_length`` bytes, or raise a typed error."""
+def decompress(
+    codec: Codec, payload: Buffer, expected_length: int, *, resource: str, into: Optional[memoryview] = None
+) -> Buffer:
+    """Decode ``payload`` into exactly ``expected_length`` bytes, or raise a typed error.
+
+    Without ``into`` the result is new ``bytes``.  ``into``: a writable buffer of
+    ``expected_length`` bytes (not overlapping ``payload``); snappy then decompresses into it and
+    the result is a view of it, or of ``payload`` itself when nothing is compressed: the caller
+    copies what it keeps.
+    """
     if isinstance(expected_length, bool) or not isinstance(expected_length, int) or expected_length < 0:
         raise BlockValidationError(
             f"declared length {expected_length!r} is not a byte count",
@@ -97,12 +105,12 @@ def decompress(codec: Codec, payload: Buffer, expected_length: int, *, resource:
     if codec is Codec.NONE:
         if len(payload) != expected_length:
             raise _length_error(resource, len(payload), expected_length)
-        return bytes(payload)
+        return bytes(payload) if into is None else memoryview(payload)
     if codec is Codec.GZIP:
         return _gunzip(payload, expected_length, resource)
     if codec is Codec.SNAPPY_RAW:
-        return _unsnappy_raw(payload, expected_length, resource)
-    return _unsnappy_xerial(payload, expected_length, resource)
+        return _unsnappy_raw(payload, expected_length, resource, into)
+    return _unsnappy_xerial(payload, expected_length, resource, into)
 
 
 def _length_error(resource: str, actual: object, expected: int) -> BlockValidationError:
@@ -151,18 +159,29 @@ def _raw_length(chunk: Buffer, resource: str, codec: str) -> int:
     return declared
 
 
-def _unsnappy_raw(payload: Buffer, expected: int, resource: str) -> bytes:
+def _scratch(into: Optional[memoryview], expected: int) -> Union[bytearray, memoryview]:
+    if into is not None and len(into) == expected and not into.readonly:
+        return into
+    return bytearray(expected)
+
+
+def _result(out: Union[bytearray, memoryview]) -> Buffer:
+    """A filled ``into`` as it is (the caller copies it), or new bytes."""
+    return out if isinstance(out, memoryview) else bytes(out)
+
+
+def _unsnappy_raw(payload: Buffer, expected: int, resource: str, into: Optional[memoryview]) -> Buffer:
     declared = _raw_length(payload, resource, "snappy")
     if declared != expected:
         raise _length_error(resource, declared, expected)
-    out = bytearray(expected)
+    out = _scratch(into, expected)
     try:
         written = cramjam.snappy.decompress_raw_into(payload, out)
     except cramjam.DecompressionError:
         raise _corrupt(resource, "snappy", "is corrupt") from None
     if written != expected:
         raise _length_error(resource, written, expected)
-    return bytes(out)
+    return _result(out)
 
 
 def _xerial_chunks(view: memoryview, resource: str) -> List[Tuple[memoryview, int]]:
@@ -184,12 +203,12 @@ def _xerial_chunks(view: memoryview, resource: str) -> List[Tuple[memoryview, in
     return chunks
 
 
-def _unsnappy_xerial(payload: Buffer, expected: int, resource: str) -> bytes:
+def _unsnappy_xerial(payload: Buffer, expected: int, resource: str, into: Optional[memoryview]) -> Buffer:
     chunks = _xerial_chunks(memoryview(payload), resource)
     announced = sum(produced for _, produced in chunks)
     if announced != expected:
         raise _length_error(resource, announced, expected)
-    out = bytearray(expected)
+    out = _scratch(into, expected)
     target = memoryview(out)
     filled = 0
     for chunk, produced in chunks:
@@ -200,4 +219,4 @@ def _unsnappy_xerial(payload: Buffer, expected: int, resource: str) -> bytes:
         if written != produced:
             raise _corrupt(resource, "snappy-java", "has a chunk shorter than it announces")
         filled += produced
-    return bytes(out)
+    return _result(out)

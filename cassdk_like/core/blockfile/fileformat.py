@@ -157,9 +157,17 @@ class FileFormat:
         )
 
     def decode_block(
-        self, data: Buffer, *, key: Optional[DataKey], expected_length: int, file_id: FileId, number: int
-    ) -> bytes:
-        """The plaintext of one stored block of this file, checked against its declared length."""
+        self,
+        data: Buffer,
+        *,
+        key: Optional[DataKey],
+        expected_length: int,
+        file_id: FileId,
+        number: int,
+        room: Optional[memoryview] = None,
+    ) -> Buffer:
+        """The plaintext of one stored block of this file, checked against its declared length
+        (``room``: see ``blocks.decode_block``)."""
         self._check_key(key, "decode block", file_id)
         return decode_block(
             data,
@@ -169,6 +177,7 @@ class FileFormat:
             block_format=self.block_format,
             file_id=file_id,
             number=number,
+            room=room,
         )
 
     def _check_key(self, key: Optional[DataKey], operation: str, file_id: FileId) -> None:

@@ -115,6 +115,8 @@ class BodyStream:
         self.bytes_read += count
         if self._expected is not None and self.bytes_read > self._expected:
             raise self._bad(f"response body is longer than its Content-Length ({self._expected})")
+        if self._expected is not None and self.bytes_read == self._expected and count:
+            self._eof = True  # the whole body is in: later reads answer 0, never touch a released fp
         if count == 0 and wanted != 0:
             self._eof = True
             if self._expected is not None and self.bytes_read < self._expected:
@@ -223,6 +225,7 @@ class BodyStream:
             raise self._fail(exc) from exc
         self._account(count, len(view))
         if self._direct is not None and self._complete():
+            self._eof = True  # the connection's body is closed: later reads answer 0
             # read past urllib3, so hand the connection back ourselves -- only after a whole body,
             # and never one that abort() shut down
             with self._abort_lock:

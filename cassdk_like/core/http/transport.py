@@ -50,7 +50,7 @@ from cassdk_like.core.http.request import (
 from cassdk_like.core.http.response import BodyStream, HttpResponse
 from cassdk_like.core.http.retry import RetryBudget, RetryPolicy, parse_retry_after
 from cassdk_like.core.http.watchdog import watchdog
-from cassdk_like.core.redact import Redactor
+from cassdk_like.core.redact import Redactor, redact_url_queries
 
 __all__ = ["SEND_BLOCKSIZE", "SignFn", "Transport", "default_user_agent"]
 
@@ -459,7 +459,7 @@ class Transport:
             prepared = requests.Request(request.method, self.url_for(request), headers=headers).prepare()
         except requests.exceptions.RequestException as exc:
             raise InvalidArgumentError(
-                self.redactor.text(f"cannot build the request: {exc}"),
+                self._scrub(f"cannot build the request: {exc}"),
                 operation=request.operation or None,
                 resource=request.resource or None,
             ) from None
@@ -536,11 +536,16 @@ class Transport:
         return translate_send_error(
             exc,
             host=self.target_of(request)[1],
-            redact=self.redactor.text,
+            redact=self._scrub,
             attempts=attempt,
             operation=request.operation or None,
             resource=request.resource or None,
         )
+
+    def _scrub(self, text: str) -> str:
+        """A failure's text for a message: secrets masked, and every URL's query too (a presigned
+        URL's query grants access; no field of it helps to debug a connection failure)."""
+        return redact_url_queries(self.redactor.text(text))
 
     def _local_error(self, request: HttpRequest, exc: BaseException) -> LocalFileError:
         return LocalFileError(

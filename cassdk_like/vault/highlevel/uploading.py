@@ -1,9 +1,10 @@
 """The upload path behind ``Vault.upload_archive``: one request, or a multipart upload via the engine.
 
-Small files go in one Upload Archive request, which the client hashes in one pass and then streams
-(never held in memory). Above the threshold the file is uploaded in parts by the parallel engine
-(``MultipartUpload.upload``). Everything that can be checked locally -- the description, the size,
-an empty file (the service refuses zero-byte archives) -- is checked before the first request.
+Small files go in one Upload Archive request, hashed in one pass and then streamed (never held in
+memory; with a progress callback the streaming pass is reported as it goes). Above the threshold
+the file is uploaded in parts by the parallel engine (``MultipartUpload.upload``). Everything that
+can be checked locally -- the description, the size, an empty file (the service refuses zero-byte
+archives) -- is checked before the first request.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 import time
-from typing import IO, TYPE_CHECKING, Any, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Optional, Tuple, Union, cast
 
 from cassdk_like.core.exceptions import (
     BadResponseError,
@@ -20,12 +21,15 @@ from cassdk_like.core.exceptions import (
     LocalFileError,
     TransferCancelledError,
 )
+from cassdk_like.core.integrity import hash_file
 from cassdk_like.core.labels import labelled, source_label
 from cassdk_like.engine import CancelToken, ProgressCallback, ProgressEvent, TransferConfig
+from cassdk_like.engine.progress import ProgressTracker
 from cassdk_like.vault.highlevel.multipart import empty_file_error, initiate_for, is_path, local_file_size
 from cassdk_like.vault.lowlevel.validation import check_binary_reader, check_description
 
 if TYPE_CHECKING:
+    from cassdk_like.vault.highlevel.response import CASResponse
     from cassdk_like.vault.highlevel.vault import Vault
 
 __all__ = ["check_readable", "upload_archive"]
@@ -104,8 +108,66 @@ def _read_exactly(stream: Any, total: int) -> bytes:
     return b"".join(chunks)
 
 
-def _single_request(vault: Vault, source: Any, total: int, desc: Optional[str], label: Optional[str]) -> str:
-    """One Upload Archive request; the client hashes the file in one pass, then streams it."""
+class _ReportingReader:
+    """The request body of one upload, counting what the transport reads from it.
+
+    A retry seeks back to the start: what that attempt had sent is taken back from the count
+    (the tracker's reports hold still until real progress passes them).
+    """
+
+    mode = "rb"
+
+    def __init__(self, raw: IO[bytes], tracker: ProgressTracker) -> None:
+        self._raw = raw
+        self._tracker = tracker
+        self._sent = 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._tracker.retract(self._sent)
+        self._sent = 0
+        return self._raw.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._sent += len(data)
+        self._tracker.add(len(data))
+        self._tracker.emit()
+        return data
+
+
+def _send_seekable(
+    vault: Vault, fileobj: BinaryIO, total: int, desc: Optional[str], progress: Optional[ProgressCallback]
+) -> CASResponse:
+    """Hash, then send; with ``progress``, the sending pass is reported as it goes."""
+    api = vault.cas_api
+    if progress is None:  # the client hashes in one pass, then streams
+        return api.upload_archive(vault.name, fileobj, size=total, desc=desc)
+    start = fileobj.tell()
+    hashes = hash_file(fileobj, start, total, operation="upload_archive")
+    fileobj.seek(start)
+    tracker = ProgressTracker(total, progress)
+    tracker.emit(force=True)
+    body = cast(BinaryIO, _ReportingReader(fileobj, tracker))
+    response = api.upload_archive(vault.name, body, hashes.sha256, hashes.tree_hash, total, desc)
+    tracker.finish()
+    return response
+
+
+def _single_request(
+    vault: Vault,
+    source: Any,
+    total: int,
+    desc: Optional[str],
+    label: Optional[str],
+    progress: Optional[ProgressCallback] = None,
+) -> str:
+    """One Upload Archive request: the file is read twice (hashed, then streamed), never held."""
     api, op = vault.cas_api, "upload_archive"
     if is_path(source):
         try:
@@ -114,9 +176,9 @@ def _single_request(vault: Vault, source: Any, total: int, desc: Optional[str], 
             reason = exc.strerror or str(exc)
             raise LocalFileError(f"cannot open the file: {reason}", operation=op, local_path=label) from exc
         with fileobj:
-            response = api.upload_archive(vault.name, fileobj, size=total, desc=desc)
+            response = _send_seekable(vault, fileobj, total, desc, progress)
     elif source.seekable():
-        response = api.upload_archive(vault.name, source, size=total, desc=desc)
+        response = _send_seekable(vault, source, total, desc, progress)
     else:  # a pipe below the threshold: small enough to hold, and the body must be re-sendable
         data = _read_exactly(source, total)
         if len(data) != total:
@@ -177,8 +239,9 @@ def upload_archive(
                 f"upload cancelled ({cancel_token.reason})", operation=op, resource=res, local_path=label
             )
         started = time.monotonic()
-        archive_id = _single_request(vault, source, total, desc, label)
-        if progress is not None:
+        reported = is_path(source) or bool(cast(Any, source).seekable())
+        archive_id = _single_request(vault, source, total, desc, label, progress)
+        if progress is not None and not reported:  # a small pipe: one event at the end
             elapsed = time.monotonic() - started
             rate = total / elapsed if elapsed > 0 else 0.0
             progress(ProgressEvent(done=total, total=total, rate=rate, elapsed=elapsed, finished=True))

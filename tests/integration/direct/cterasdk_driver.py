@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, List, Optional, Tuple
+import inspect
+from typing import Any, Callable, List, Optional, Tuple
 
 from cterasdk.direct.client import DirectIO
 from cterasdk.direct.types import ByteRange
 
 from cassdk_like.emulator.direct import AccessKey
+
+
+def executor(client: DirectIO, meta: Any) -> Callable[[], Any]:
+    """``client.executor`` for the metadata object ``_chunks`` returned, in either generation's
+    signature (2.20.50: the metadata; 2.20.22, the seed's: chunks, key, file id)."""
+    params = list(inspect.signature(client.executor).parameters)
+    if params[0] == "metadata":
+        return client.executor(meta)  # type: ignore[no-any-return]
+    return client.executor(meta.chunks, meta.encryption_key, meta.file_id)  # type: ignore[no-any-return]
 
 
 def _client(base: str, key: AccessKey) -> DirectIO:

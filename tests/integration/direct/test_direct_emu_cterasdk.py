@@ -25,6 +25,7 @@ from cterasdk.exceptions.direct import (
 from cterasdk.exceptions.transport import NotFound
 
 from cassdk_like.emulator import Emulator
+from tests.helpers.cterasdk_generation import READS_PLAIN_FILES
 from tests.integration.direct import cterasdk_driver as ctera
 from tests.integration.direct.conftest import ShiftableClock
 
@@ -55,12 +56,28 @@ def published(direct_emulator: Emulator) -> dict:
     }
 
 
+def _cases() -> List[object]:
+    """(codec, encrypted) pairs; a plain file is a strict xfail for a cterasdk that cannot read one."""
+    cases: List[object] = []
+    for codec in CODECS:
+        for encrypted in (True, False):
+            plain = codec == "none" or not encrypted
+            marks = [] if READS_PLAIN_FILES or not plain else [_OLD_CTERASDK]
+            cases.append(pytest.param(codec, encrypted, marks=marks, id=f"{codec}-{encrypted}"))
+    return cases
+
+
+_OLD_CTERASDK = pytest.mark.xfail(
+    strict=True,
+    reason="this cterasdk (<= 2.20.22, the newest for Python 3.9) reads only encrypted, compressed files",
+)
+
+
 def _base(emu: Emulator) -> str:
     return emu.endpoints["direct"]
 
 
-@pytest.mark.parametrize("encrypted", [True, False])
-@pytest.mark.parametrize("codec", CODECS)
+@pytest.mark.parametrize(("codec", "encrypted"), _cases())
 def test_blocks_are_byte_identical(
     direct_emulator: Emulator, published: dict, codec: str, encrypted: bool
 ) -> None:
@@ -87,8 +104,7 @@ def test_metadata_as_cterasdk_reads_it(
 
 
 @pytest.mark.parametrize("byte_range", RANGES)
-@pytest.mark.parametrize("encrypted", [True, False])
-@pytest.mark.parametrize("codec", CODECS)
+@pytest.mark.parametrize(("codec", "encrypted"), _cases())
 def test_streamer_ranges_are_byte_identical(
     direct_emulator: Emulator,
     published: dict,
@@ -109,6 +125,10 @@ def test_blocks_with_bounded_workers(direct_emulator: Emulator, published: dict)
 
 
 def test_streamer_whole_file_unencrypted(direct_emulator: Emulator, published: dict) -> None:
+    if not READS_PLAIN_FILES:
+        pytest.xfail(
+            "this cterasdk (<= 2.20.22, the newest for Python 3.9) reads only encrypted, compressed files"
+        )
     key = direct_emulator.direct.default_credentials
     assert ctera.stream(_base(direct_emulator), key, published[("snappy-raw", False)]) == CONTENT
 
@@ -151,7 +171,7 @@ def _gather_blocks(base: str, key: object, file_id: int, between: object = None)
             meta = await client._chunks(file_id)  # the metadata object executor() takes
             if callable(between):
                 between()
-            tasks = client.executor(meta)
+            tasks = ctera.executor(client, meta)
             await asyncio.gather(*(await tasks()))
 
     asyncio.run(run())

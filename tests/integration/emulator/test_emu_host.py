@@ -251,6 +251,7 @@ def test_statistics_are_shared_and_broken_down(
     assert echo["operations"] == {"Echo": 2, UNKNOWN_OPERATION: 1}
     assert echo["bytes_received"] == 8
     assert echo["bytes_sent"] == 8
+    assert echo["stored_bytes_sent"] == 0  # a document sent from memory, not stored data
     assert snapshot["services"]["cas"]["requests"] == {"GET ListVaults": 1}
 
 

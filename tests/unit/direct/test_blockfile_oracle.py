@@ -32,6 +32,7 @@ from cassdk_like.core.blockfile import (
     unwrap_key_v1,
     wrap_key_v1,
 )
+from tests.helpers.cterasdk_generation import READS_PLAIN_FILES
 
 SECRET = base64.b64encode(os.urandom(32)).decode("ascii")
 PLAIN = b"block file oracle " * 5000 + os.urandom(3000)
@@ -41,6 +42,12 @@ def _ctera_decode(block: bytes, key: DataKey, compressed: bool, length: int) -> 
     """cterasdk's per-block pipeline: decrypt, decompress, length check."""
     chunk = Chunk(1, 0, "http://unused.invalid/", length)
     decrypted = asyncio.run(ctera_lib.decrypt_object(1, block, key.reveal(), chunk))
+    if not READS_PLAIN_FILES:
+        if not compressed:
+            pytest.xfail(
+                "this cterasdk (<= 2.20.22) decompresses every block: it cannot read uncompressed ones"
+            )
+        return bytes(asyncio.run(ctera_lib.decompress_object(1, decrypted, chunk)))
     library = "SNAPPY" if compressed else None
     return bytes(asyncio.run(ctera_lib.decompress_object(1, decrypted, library, chunk)))
 

@@ -9,6 +9,7 @@ from typing import Optional
 import pytest
 
 from cassdk_like.core.blockfile import (
+    IN_PLACE_SPARE,
     LEGACY_READER_MARKER,
     V1_HEADER,
     V2_HEADER,
@@ -149,3 +150,52 @@ def test_data_key_is_private() -> None:
     assert key == DataKey(raw)
     assert key != DataKey.generate()
     assert hash(key) == hash(DataKey(raw))
+
+
+def _room_holding(block: bytes, size: int, extra: int = 0) -> bytearray:
+    """A read buffer as the engine lends it: the block, then room for decoding."""
+    room = bytearray(len(block) + IN_PLACE_SPARE + size + extra)
+    room[: len(block)] = block
+    return room
+
+
+@pytest.mark.parametrize(
+    ("block_format", "encrypted"), [(BlockFormat.V1, True), (BlockFormat.V1, False), (BlockFormat.V2, True)]
+)
+@pytest.mark.parametrize("codec", list(Codec))
+def test_decoding_in_a_lent_buffer_gives_the_same_plaintext(
+    block_format: BlockFormat, codec: Codec, encrypted: bool
+) -> None:
+    key = DataKey.generate() if encrypted else None
+    block = encode_block(PLAINTEXT, codec=codec, key=key, block_format=block_format, file_id=7, number=2)
+    room = _room_holding(block, len(PLAINTEXT))
+    options = {"key": key, "compressed": codec is not Codec.NONE, "expected_length": len(PLAINTEXT)}
+    got = decode_block(
+        memoryview(room)[: len(block)],
+        block_format=block_format,
+        file_id=7,
+        number=2,
+        room=memoryview(room),
+        **options,
+    )
+    assert got == PLAINTEXT
+    if isinstance(got, memoryview):  # a view of the lent buffer, or of the decrypted bytes (v2, no codec)
+        assert got.obj is room or isinstance(got.obj, bytes)
+    if block_format is BlockFormat.V1 and encrypted:
+        assert bytes(room[: len(block)]) != block  # decrypted in place, no block-sized buffer of its own
+
+
+def test_a_buffer_without_enough_room_is_not_used() -> None:
+    key = DataKey.generate()
+    block = encode_block(PLAINTEXT, codec=Codec.SNAPPY_XERIAL, key=key)
+    room = bytearray(block) + bytearray(IN_PLACE_SPARE)  # no room for the plaintext
+    got = decode_block(
+        memoryview(room)[: len(block)],
+        key=key,
+        compressed=True,
+        expected_length=len(PLAINTEXT),
+        room=memoryview(room),
+    )
+    assert isinstance(got, bytes)
+    assert got == PLAINTEXT
+    assert bytes(room[: len(block)]) == block  # left as it was

@@ -242,3 +242,22 @@ def test_context_is_frozen_and_exclusive_with_the_keywords() -> None:
 def test_scheduler_rejects_a_bad_cap() -> None:
     with pytest.raises(InvalidArgumentError):
         Scheduler(0)
+
+
+@pytest.mark.parametrize("idle", [1, 2])
+def test_tasks_submitted_while_threads_sit_idle_all_start_at_once(idle: int) -> None:
+    """Idle threads left by an earlier transfer must not stand in for the threads a new one needs:
+    each woken thread takes one task, the rest get new threads (a wake that nobody claims twice)."""
+    scheduler = Scheduler(8)
+    warm = scheduler.lane(idle)
+    for future in [warm.submit(threading.Event().wait, 0.05) for _ in range(idle)]:
+        future.result(timeout=10)
+    # the earlier transfer is over: its threads wait for work
+    assert scheduler.running == 0
+    started = threading.Barrier(4 + 1)
+    lane = scheduler.lane(4)
+    futures = [lane.submit(started.wait, 10) for _ in range(4)]
+    started.wait(10)  # BrokenBarrierError (a timeout) when fewer than 4 tasks run together
+    for future in futures:
+        future.result(timeout=10)
+    assert scheduler.peak_running == 4

@@ -1,0 +1,114 @@
+"""cascmd's argument helpers and the console progress callback, without a server."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shlex
+
+import pytest
+
+from cassdk_like import ConsoleProgress, ProgressEvent, console_progress
+from cassdk_like.cli.args import command_line, parse_size, vault_name
+from cassdk_like.cli.main import build_parser
+from cassdk_like.cli.output import human_size
+
+DASHED = "-" + "Ab0_-" * 19  # 96 characters, as the service's ids may begin with '-'
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1048576", 1048576),
+        ("16M", 16 << 20),
+        ("16MiB", 16 << 20),
+        ("1g", 1 << 30),
+        ("4K", 4096),
+        ("2T", 2 << 40),
+    ],
+)
+def test_sizes_take_binary_units(text: str, value: int) -> None:
+    assert parse_size(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "M", "1.5M", "-1", "16X"])
+def test_bad_sizes_are_refused(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_size(text)
+
+
+def test_vaults_may_be_written_as_cas_urls() -> None:
+    assert vault_name("cas://backups") == "backups"
+    assert vault_name("CAS://backups/") == "backups"
+    assert vault_name("backups") == "backups"
+    for bad in ("cas://", "cas://a/b"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            vault_name(bad)
+
+
+def test_a_long_id_that_begins_with_a_dash_is_positional_without_double_dash() -> None:
+    args = build_parser().parse_args(["fetch", "cas://v", DASHED, "out.bin", "--start", "0", "-f"])
+    assert (args.vault, args.job_id, args.file, args.start, args.force) == ("v", DASHED, "out.bin", 0, True)
+    with pytest.raises(SystemExit):  # a short unknown option is still an error
+        build_parser().parse_args(["fetch", "v", "-x", "out.bin"])
+
+
+def test_the_printed_command_repeats_the_connection_but_never_the_secret() -> None:
+    args = build_parser().parse_args(
+        [
+            "upload",
+            "--endpoint",
+            "http://h:1",
+            "--secret-key",
+            "s3cr3t-value",
+            "--profile",
+            "p",
+            "v",
+            "my file",
+        ]
+    )
+    line = command_line(args, "upload", args.vault, args.file, options=(f"--upload-id={DASHED}",))
+    assert "s3cr3t-value" not in line
+    words = shlex.split(line)
+    assert words == [
+        "cascmd",
+        "upload",
+        f"--upload-id={DASHED}",
+        "--endpoint=http://h:1",
+        "--profile=p",
+        "--",
+        "v",
+        "my file",
+    ]
+
+
+def test_human_sizes() -> None:
+    assert [human_size(v) for v in (None, 0, 1023, 1024, 3 << 20, 5 << 40)] == [
+        "-",
+        "0 B",
+        "1023 B",
+        "1.0 KiB",
+        "3.0 MiB",
+        "5.0 TiB",
+    ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_console_progress_draws_only_on_a_terminal() -> None:
+    piped = io.StringIO()
+    callback = console_progress("x", file=piped)
+    callback(ProgressEvent(done=5, total=10, rate=1.0, elapsed=1.0))
+    callback(ProgressEvent(done=10, total=10, rate=1.0, elapsed=2.0, finished=True))
+    assert piped.getvalue() == ""
+    screen = _Terminal()
+    with ConsoleProgress("backup.tar", file=screen) as bar:
+        bar(ProgressEvent(done=512 << 10, total=1 << 20, rate=1.0, elapsed=1.0))
+        bar(ProgressEvent(done=1 << 20, total=1 << 20, rate=1.0, elapsed=2.0, finished=True))
+    shown = screen.getvalue()
+    assert "backup.tar:   0%" in shown  # drawn at once, then at most every 0.2 s
+    assert "backup.tar: 100%" in shown
+    assert "1.00M/1.00M" in shown
