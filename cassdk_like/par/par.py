@@ -23,6 +23,7 @@ from cassdk_like.par.errors import (
     PARNotRevocableWarning,
     PARPassphraseError,
     PARPermissionsError,
+    PARSealError,
     PARTamperedError,
     PARTimeoutError,
 )
@@ -438,5 +439,11 @@ def open_grant(
     elif par._seal is None:
         raise PARError("this PAR is null: it grants nothing", operation=operation)
     assert par._seal is not None
-    plaintext = open_sealed(par._seal, decrypt_key, par._header, operation)
-    return Grant.from_bytes(plaintext, operation)
+    try:
+        plaintext = open_sealed(par._seal, decrypt_key, par._header, operation)
+        return Grant.from_bytes(plaintext, operation)
+    except PARSealError as exc:
+        if exc.resource is not None:
+            raise
+        # the sealing layer knows no uid: name the PAR here, with the same class and reason
+        raise type(exc)(exc.reason, operation=exc.operation, resource=par._resource()) from None
