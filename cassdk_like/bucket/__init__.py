@@ -42,14 +42,17 @@ from cassdk_like.bucket.highlevel import (
     PutResult,
     UploadedObject,
     UploadSummary,
+    integrity_of,
     list_all_buckets,
+    object_from_headers,
 )
 from cassdk_like.bucket.lowlevel import BucketClient, CompletedPart, COSClient, PresignedPost, S3Client
-from cassdk_like.bucket.validation import InvalidBucketNameError, InvalidObjectKeyError
+from cassdk_like.bucket.validation import MAX_PRESIGN_SECONDS, InvalidBucketNameError, InvalidObjectKeyError
 
 __all__ = [
     "BUCKET_ERRORS",
     "COS",
+    "MAX_PRESIGN_SECONDS",
     "S3",
     "AccessDenied",
     "BadDigest",
@@ -90,5 +93,7 @@ __all__ = [
     "UploadSummary",
     "UploadedObject",
     "get_dialect",
+    "integrity_of",
     "list_all_buckets",
+    "object_from_headers",
 ]

@@ -30,6 +30,7 @@ KEY_LINES: Dict[str, str] = {
     "bucket_dropbox.py": "drop box example verified",
     "reduct_quickstart.py": "reduct quickstart verified",
     "directio_fetch.py": "directio example verified",
+    "par_share.py": "par share example verified",
 }
 
 _CONNECTION_VARS = (

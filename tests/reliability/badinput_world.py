@@ -23,6 +23,7 @@ from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Cli
 from cassdk_like.direct import DirectIO
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import partial_paths
+from cassdk_like.par import PARKeyPair
 from cassdk_like.reduct import Bucket as ReductBucket
 from cassdk_like.reduct import Client as ReductStoreClient
 from tests.reliability.badinput_servers import Answer, ScriptedServer
@@ -167,6 +168,8 @@ class BucketWorld:
     data: bytes
     servers: List[ScriptedServer] = attrs.Factory(list)
     stack: contextlib.ExitStack = attrs.Factory(contextlib.ExitStack)
+    #: the recipient's key pair for the PAR rows
+    par_pair: PARKeyPair = attrs.Factory(PARKeyPair.generate)
 
     def sent(self) -> int:
         """Requests that reached the emulator or this case's scripted servers so far."""

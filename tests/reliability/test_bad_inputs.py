@@ -66,6 +66,19 @@ from cassdk_like.core.exceptions import (
 from cassdk_like.direct import Client as DirectClient
 from cassdk_like.direct import DirectIO, InvalidBlockSelectionError
 from cassdk_like.engine import MultipartUploadError
+from cassdk_like.par import (
+    PAR,
+    ObjectReader,
+    ObjectWriter,
+    PARKeyError,
+    PARKeyPair,
+    PARPassphraseError,
+    PARPermissionsError,
+    PARTamperedError,
+    PARTimeoutError,
+    Passphrase,
+    create_par,
+)
 from cassdk_like.reduct import Batch as ReductBatch
 from cassdk_like.reduct import BatchTooLargeError, InvalidLabelError, InvalidNameError
 from cassdk_like.vault.errors import (
@@ -1570,6 +1583,87 @@ def _obj_digest_mismatch(b: BucketWorld, f: Folders) -> Attempt:
         resource=_object(b, key),
         local_path=target,
         says="expected " + "0" * 64,
+    )
+
+
+# -- PARs: tampered, wrongly opened, expired, used beyond their permissions (all local) ------------
+
+PAR_PASSPHRASE = "par passphrase for the bad-input table"
+
+
+def _par(b: BucketWorld, *, readable: bool = True, writeable: bool = False, encrypt_key: Any = None) -> PAR:
+    return create_par(
+        b.bucket,
+        OBJECT_KEY,
+        readable=readable,
+        writeable=writeable,
+        duration=600,
+        encrypt_key=encrypt_key if encrypt_key is not None else b.par_pair,
+    )
+
+
+def _secret_free(exc: Any) -> None:
+    assert PAR_PASSPHRASE not in str(exc) + repr(exc)
+    assert "X-Amz-Signature" not in str(exc) + repr(exc)
+    assert "q-signature" not in str(exc) + repr(exc)
+
+
+@case("par-tampered-json", PARTamperedError, "verify", dialect="s3")
+def _par_tampered(b: BucketWorld, f: Folders) -> Attempt:
+    par = _par(b)
+    data = par.to_data()
+    data["perms"] = ["read", "write"]
+    edited = PAR.from_data(data)
+    return Attempt(lambda: edited.verify(b.par_pair), resource=f"PAR {par.uid}", check=_secret_free)
+
+
+@case("par-wrong-key", PARKeyError, "verify", dialect="cos")
+def _par_wrong_key(b: BucketWorld, f: Folders) -> Attempt:
+    par = _par(b)
+    other = PARKeyPair.generate()
+    return Attempt(
+        lambda: par.verify(other), resource=f"PAR {par.uid}", says="another key", check=_secret_free
+    )
+
+
+@case("par-wrong-passphrase", PARPassphraseError, "verify", dialect="s3")
+def _par_wrong_passphrase(b: BucketWorld, f: Folders) -> Attempt:
+    par = _par(b, encrypt_key=Passphrase(PAR_PASSPHRASE))
+    wrong = Passphrase("not the passphrase it was sealed with")
+    return Attempt(lambda: par.verify(wrong), resource=f"PAR {par.uid}", check=_secret_free)
+
+
+@case("par-expired", PARTimeoutError, "get_object_as_file", dialect="s3")
+def _par_expired(b: BucketWorld, f: Folders) -> Attempt:
+    par = _par(b)
+    late = PAR.from_data(par.to_data(), clock=lambda: par.expires_at.timestamp() + 1)  # type: ignore[union-attr]
+    dest = f.dest / "par.bin"
+    reader = ObjectReader(late, b.par_pair)
+    return Attempt(lambda: reader.get_object_as_file(dest), resource=f"PAR {par.uid}", says="expires")
+
+
+@case("par-read-on-write-only", PARPermissionsError, "get_object_as_file", dialect="cos")
+def _par_read_on_write(b: BucketWorld, f: Folders) -> Attempt:
+    par = _par(b, readable=False, writeable=True)
+    dest = f.dest / "par.bin"
+    reader = ObjectReader(par, b.par_pair)
+    return Attempt(lambda: reader.get_object_as_file(dest), resource=f"PAR {par.uid}", says="read")
+
+
+@case("par-write-on-read-only", PARPermissionsError, "set_object_from_file", dialect="s3")
+def _par_write_on_read(b: BucketWorld, f: Folders) -> Attempt:
+    par = _par(b)
+    path = small_file(f)
+    writer = ObjectWriter(par, b.par_pair)
+    return Attempt(lambda: writer.set_object_from_file(path), resource=f"PAR {par.uid}", says="write")
+
+
+@case("par-traversal-key", InvalidObjectKeyError, "create_par", dialect="s3")
+def _par_traversal(b: BucketWorld, f: Folders) -> Attempt:
+    return Attempt(
+        lambda: create_par(b.bucket, "a/../../etc/passwd", readable=True, encrypt_key=b.par_pair),
+        resource="key 'a/../../etc/passwd'",
+        says="'..'",
     )
 
 

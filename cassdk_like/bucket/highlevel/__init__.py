@@ -1,7 +1,13 @@
 """High level: ``BucketAPI`` (typed errors, values), ``Bucket`` and the object and upload values."""
 
-from cassdk_like.bucket.highlevel.adapters import S3_PART_SIZER, ObjectSource, ObjectUploadTarget, S3PartSizer
-from cassdk_like.bucket.highlevel.api import BucketAPI
+from cassdk_like.bucket.highlevel.adapters import (
+    S3_PART_SIZER,
+    ObjectSource,
+    ObjectUploadTarget,
+    S3PartSizer,
+    integrity_of,
+)
+from cassdk_like.bucket.highlevel.api import BucketAPI, object_from_headers
 from cassdk_like.bucket.highlevel.bucket import Bucket, list_all_buckets
 from cassdk_like.bucket.highlevel.models import (
     BucketInfo,
@@ -35,5 +41,7 @@ __all__ = [
     "S3PartSizer",
     "UploadSummary",
     "UploadedObject",
+    "integrity_of",
     "list_all_buckets",
+    "object_from_headers",
 ]

@@ -53,7 +53,7 @@ from cassdk_like.core.xmldoc import text_of
 if TYPE_CHECKING:
     from cassdk_like.bucket.highlevel.bucket import Bucket
 
-__all__ = ["BucketAPI"]
+__all__ = ["BucketAPI", "object_from_headers"]
 
 
 class BucketAPI:
@@ -251,22 +251,8 @@ class BucketAPI:
     def head_object(self, bucket: str, key: str, **options: Any) -> BucketObject:
         """Head Object as a ``BucketObject``; ``NoSuchKey`` when it does not exist."""
         response = self._ok(self._client.head_object(bucket, key, **options), NoSuchKey)
-        headers = response.headers
-        crc = self.dialect.crc64_header
-        return BucketObject(
-            bucket=bucket,
-            key=key,
-            size=int(headers.get("Content-Length", "0") or 0),
-            etag=plain_etag(headers.get("ETag")),
-            last_modified=http_date(headers.get("Last-Modified")),
-            content_type=headers.get("Content-Type"),
-            storage_class=headers.get(self.dialect.h("storage-class")),
-            metadata=user_metadata(headers, self.dialect.meta_prefix),
-            checksum_sha256=headers.get("x-amz-checksum-sha256") if self.dialect.name == "s3" else None,
-            crc64=headers.get(crc) if crc else None,
-            encryption=headers.get(self.dialect.h("server-side-encryption")),
-            version_id=headers.get(self.dialect.h("version-id")),
-        )
+        size = int(response.headers.get("Content-Length", "0") or 0)
+        return object_from_headers(self.dialect, bucket, key, response.headers, size)
 
     def delete_object(self, bucket: str, key: str) -> None:
         self._ok(self._client.delete_object(bucket, key))
@@ -335,3 +321,25 @@ class BucketAPI:
 
     def presigned_post(self, bucket: str, **options: Any) -> PresignedPost:
         return self._client.presigned_post(bucket, **options)
+
+
+def object_from_headers(
+    dialect: BucketDialect, bucket: str, key: str, headers: Mapping[str, str], size: int
+) -> BucketObject:
+    """The object an answer's headers describe (Head Object, or a ranged GET whose ``size`` comes
+    from ``Content-Range``)."""
+    crc = dialect.crc64_header
+    return BucketObject(
+        bucket=bucket,
+        key=key,
+        size=size,
+        etag=plain_etag(headers.get("ETag")),
+        last_modified=http_date(headers.get("Last-Modified")),
+        content_type=headers.get("Content-Type"),
+        storage_class=headers.get(dialect.h("storage-class")),
+        metadata=user_metadata(headers, dialect.meta_prefix),
+        checksum_sha256=headers.get("x-amz-checksum-sha256") if dialect.name == "s3" else None,
+        crc64=headers.get(crc) if crc else None,
+        encryption=headers.get(dialect.h("server-side-encryption")),
+        version_id=headers.get(dialect.h("version-id")),
+    )

@@ -39,14 +39,15 @@ class CosVerifier:
     def secret_for(self, key_id: str) -> Optional[str]:
         return self._account.secret_key if key_id == self._account.secret_id else None
 
-    def verify(self, request: Request, operation: str = "") -> None:
+    def verify(self, request: Request, operation: str = "") -> bool:
         """Raise StoreError unless the request is signed; a POST upload without an Authorization
-        header or q-* query is authorized by its form, which the operation checks."""
+        header or q-* query is authorized by its form, which the operation checks. True when the
+        signature came in the query (a presigned URL)."""
         authorization = request.header("authorization")
         params = list(request.query)
         unsigned = not (authorization or "").strip() and qsign_from_query(params)[0] is None
         if operation == "PostObject" and unsigned:
-            return
+            return False
         presigned = False
         if not authorization or not authorization.strip():
             carried, rest = qsign_from_query(params)
@@ -66,7 +67,7 @@ class CosVerifier:
             presigned=presigned,
         )
         if problem is None:
-            return
+            return presigned
         if problem.kind in (MISSING, MALFORMED):
             raise access_denied(f"Invalid Authorization: {problem.message}")
         if problem.kind == UNKNOWN_KEY:

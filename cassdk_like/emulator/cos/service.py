@@ -83,6 +83,7 @@ class CosService(BucketService):
             self.verifier.secret_for,
             self._bucket_region,
             aliases={"q-sign-time": "q-key-time"},
+            guard=lambda fields: self.check_form(ctx.request, fields, signature_fields),
         )
         return post_object(ctx, check)
 
@@ -91,7 +92,8 @@ class CosService(BucketService):
         return None if found is None else found.region
 
     def verify(self, request: Request) -> None:
-        self.verifier.verify(request, request.operation)
+        if self.verifier.verify(request, request.operation):
+            self.check_presigned(request)
 
     def prepare(self, route: Route, request: Request) -> Tuple[BodySource, str]:
         return PlainBody(request.body), route.params["region"] or self.region

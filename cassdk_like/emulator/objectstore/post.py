@@ -63,6 +63,8 @@ class PolicyCheck:
     #: a condition's field -> the form field it constrains, where the names differ (COS's
     #: ``q-sign-time`` condition holds the ``q-key-time`` field)
     aliases: Mapping[str, str] = field(default_factory=dict)
+    #: the service's presign guards, shown the form's fields once its signature holds
+    guard: Optional[Callable[[Dict[str, str]], None]] = None
 
 
 def _policy_failed(condition: Any) -> StoreError:
@@ -248,6 +250,8 @@ def post_object(ctx: Context, check: PolicyCheck) -> Response:
     if "policy" not in fields and not check.signature_fields & set(fields):
         raise access_denied()
     check.signature(fields, bucket.name, check, ctx.now)
+    if check.guard is not None:
+        check.guard(fields)
     policy = _decode_policy(fields["policy"])
     if _expiration(policy.get("expiration")) < ctx.now:
         raise access_denied("Invalid according to Policy: Policy expired.")

@@ -5,13 +5,15 @@ and supplies addressing, authentication, the body envelope and the error documen
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
+import dataclasses
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.objectstore.body import BodySource
 from cassdk_like.emulator.objectstore.context import Context, Owner
 from cassdk_like.emulator.objectstore.dialect import Dialect
 from cassdk_like.emulator.objectstore.errors import StoreError, access_denied
+from cassdk_like.emulator.objectstore.grants import GRANTS_PATH, GrantRegistry
 from cassdk_like.emulator.objectstore.ops_buckets import OPERATIONS as BUCKET_OPERATIONS
 from cassdk_like.emulator.objectstore.ops_multipart import OPERATIONS as MULTIPART_OPERATIONS
 from cassdk_like.emulator.objectstore.ops_objects import OPERATIONS as OBJECT_OPERATIONS
@@ -30,9 +32,11 @@ from cassdk_like.emulator.service import (
 )
 from cassdk_like.emulator.wire import Request, Response
 
-__all__ = ["SHARED_OPERATIONS", "Address", "BucketService", "Operation", "host_name"]
+__all__ = ["SHARED_OPERATIONS", "Address", "BucketService", "Operation", "PresignGuard", "host_name"]
 
 Operation = Callable[[Context], Response]
+#: consulted for every verified presigned request (and signed POST form): a reason to refuse it (403), or None
+PresignGuard = Callable[[Request], Optional[str]]
 
 #: the operations both dialects run from the shared modules
 SHARED_OPERATIONS: Dict[str, Operation] = {**BUCKET_OPERATIONS, **OBJECT_OPERATIONS, **MULTIPART_OPERATIONS}
@@ -93,6 +97,33 @@ class BucketService(ServiceBase):
         self._operations: Dict[str, Operation] = {**SHARED_OPERATIONS, **own_operations}
         missing = OPERATION_NAMES - set(self._operations)
         self._unsupported = frozenset(missing)
+        self._presign_guards: List[PresignGuard] = []
+        #: revocable PARs (docs/par.md §5.2), consulted through the presign guard hook
+        self.par_grants = GrantRegistry(env.clock)
+        self.add_presign_guard(self.par_grants.refusal)
+
+    # -- presigned access -------------------------------------------------------------------------
+
+    def add_presign_guard(self, guard: PresignGuard) -> None:
+        """Have ``guard`` see every presigned request whose signature holds; a reason it returns
+        refuses the request with AccessDenied. Lets a service revoke URLs it minted (a presigned URL
+        is otherwise valid until it expires). A signed POST form is shown to the guards as a request
+        whose query holds the form's signature fields."""
+        self._presign_guards.append(guard)
+
+    def check_presigned(self, request: Request) -> None:
+        """Run the guards on a verified presigned request (raise AccessDenied on a refusal)."""
+        for guard in list(self._presign_guards):
+            reason = guard(request)
+            if reason is not None:
+                raise access_denied(reason)
+
+    def check_form(
+        self, request: Request, fields: Mapping[str, str], signature_fields: Iterable[str]
+    ) -> None:
+        """The guards for a POST form whose policy signature holds."""
+        carried = [(name, fields[name]) for name in signature_fields if name in fields]
+        self.check_presigned(dataclasses.replace(request, query=carried))
 
     # -- what a dialect supplies ----------------------------------------------------------------
 
@@ -164,6 +195,12 @@ class BucketService(ServiceBase):
             return StoreError(_INJECTED.get(status, "InternalError"), message, status=status)
         code, text = _HOST_CONDITIONS.get(condition, ("InvalidRequest", ""))
         return StoreError(code, text or message, status=status)
+
+    def admin(self, request: Request, subpath: str) -> Optional[Response]:
+        parts = subpath.strip("/").split("/")
+        if parts[0] == GRANTS_PATH:
+            return self.par_grants.admin(request, parts[1:])
+        return None
 
     def info(self) -> Dict[str, Any]:
         return {"region": self.region, "dialect": self.dialect.name}

@@ -12,15 +12,15 @@ import base64
 import hashlib
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from cassdk_like.core.auth.sigv4 import SigV4Claim
 from cassdk_like.emulator.errors import ApiError
 from cassdk_like.emulator.objectstore.body import BodySource, PlainBody
 from cassdk_like.emulator.objectstore.context import Context, Owner
-from cassdk_like.emulator.objectstore.errors import StoreError, access_denied
+from cassdk_like.emulator.objectstore.errors import StoreError
 from cassdk_like.emulator.objectstore.post import PolicyCheck, check_sigv4_form, post_object
-from cassdk_like.emulator.objectstore.service import Address, BucketService
+from cassdk_like.emulator.objectstore.service import Address, BucketService, PresignGuard
 from cassdk_like.emulator.objectstore.xmldoc import Node, render
 from cassdk_like.emulator.s3.addressing import S3_DIALECT, s3_address
 from cassdk_like.emulator.s3.auth import STREAMING_MODES, S3Verifier, payload_mode
@@ -30,9 +30,6 @@ from cassdk_like.emulator.service import Environment, Route
 from cassdk_like.emulator.wire import Request, Response
 
 __all__ = ["PresignGuard", "S3Service", "S3Settings"]
-
-#: consulted for every verified presigned request: a reason to refuse it (403), or None
-PresignGuard = Callable[[Request], Optional[str]]
 
 
 @dataclass(frozen=True)
@@ -71,13 +68,6 @@ class S3Service(BucketService):
         self.verifier = S3Verifier(env.account, env.clock, self._bucket_region, self.settings.max_skew)
         self._claims: Dict[str, Optional[SigV4Claim]] = {}
         self._claims_lock = threading.Lock()
-        self._presign_guards: List[PresignGuard] = []
-
-    def add_presign_guard(self, guard: PresignGuard) -> None:
-        """Have ``guard`` see every presigned request whose signature holds; a reason it returns
-        refuses the request with AccessDenied. Lets a service revoke URLs it minted (a presigned URL
-        is otherwise valid until it expires)."""
-        self._presign_guards.append(guard)
 
     def __repr__(self) -> str:
         return f"S3Service(region={self.region!r})"
@@ -87,8 +77,13 @@ class S3Service(BucketService):
         return None if found is None else found.region
 
     def _post_object(self, ctx: Context) -> Response:
+        signature_fields = frozenset({"x-amz-signature"})
         check = PolicyCheck(
-            check_sigv4_form, frozenset({"x-amz-signature"}), self.verifier.secret_for, self._bucket_region
+            check_sigv4_form,
+            signature_fields,
+            self.verifier.secret_for,
+            self._bucket_region,
+            guard=lambda fields: self.check_form(ctx.request, fields, signature_fields),
         )
         return post_object(ctx, check)
 
@@ -101,10 +96,7 @@ class S3Service(BucketService):
         bucket = s3_address(request)[0]
         claim = self.verifier.verify(request, bucket, request.operation)
         if claim is not None and claim.presigned:
-            for guard in list(self._presign_guards):
-                reason = guard(request)
-                if reason is not None:
-                    raise access_denied(reason)
+            self.check_presigned(request)
         with self._claims_lock:
             self._claims[request.request_id] = claim
 

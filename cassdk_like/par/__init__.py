@@ -1,0 +1,73 @@
+"""PARs: sealed, serialisable, expiring pre-authenticated requests for objects and buckets.
+
+A PAR carries presigned URLs (or a POST form) of S3 or COS, sealed to its recipient's X25519
+public key or under a passphrase, with its uid, kind, key, permissions and expiry bound to the seal
+(docs/par.md). ``create_par(bucket, ...)`` makes one; the recipient uses it with ``ObjectReader``
+(parallel, verified, resumable download), ``ObjectWriter`` (one streamed PUT) or ``BucketWriter``
+(a POST under the PAR's key prefix)::
+
+    pair = PARKeyPair.generate()                       # the recipient's; they share public_pem()
+    par = create_par(bucket, "report.pdf", readable=True, duration=900, encrypt_key=pair.public_pem())
+    text = par.to_json()                               # send it; only the pair can open it
+    ObjectReader(PAR.from_data(text), pair).get_object_as_file("report.pdf")
+"""
+
+from cassdk_like.par.create import DEFAULT_DURATION, create_par
+from cassdk_like.par.errors import (
+    PARError,
+    PARKeyError,
+    PARNotRevocableWarning,
+    PARPassphraseError,
+    PARPermissionsError,
+    PARReadError,
+    PARRevocationError,
+    PARSealError,
+    PARTamperedError,
+    PARTimeoutError,
+    PARTransferError,
+    PARWriteError,
+)
+from cassdk_like.par.grant import Grant, PostForm
+from cassdk_like.par.keys import MIN_PASSPHRASE_LENGTH, PARKeyPair, Passphrase
+from cassdk_like.par.par import FORMAT_VERSION, PAR, CloseResult
+from cassdk_like.par.sealing import has_hpke
+from cassdk_like.par.transfer import (
+    BucketReader,
+    BucketWriter,
+    ObjectReader,
+    ObjectWriter,
+    UploadedThroughPAR,
+    check_par_key,
+)
+
+__all__ = [
+    "DEFAULT_DURATION",
+    "FORMAT_VERSION",
+    "MIN_PASSPHRASE_LENGTH",
+    "PAR",
+    "BucketReader",
+    "BucketWriter",
+    "CloseResult",
+    "Grant",
+    "ObjectReader",
+    "ObjectWriter",
+    "PARError",
+    "PARKeyError",
+    "PARKeyPair",
+    "PARNotRevocableWarning",
+    "PARPassphraseError",
+    "PARPermissionsError",
+    "PARReadError",
+    "PARRevocationError",
+    "PARSealError",
+    "PARTamperedError",
+    "PARTimeoutError",
+    "PARTransferError",
+    "PARWriteError",
+    "Passphrase",
+    "PostForm",
+    "UploadedThroughPAR",
+    "check_par_key",
+    "create_par",
+    "has_hpke",
+]
