@@ -468,21 +468,37 @@ class ObjectWriter(ObjectReader):
             url = session.grant.put
             assert url is not None
             body = RequestBody(_CountingFile(fileobj, tracker), 0, size)  # type: ignore[arg-type]
-            try:
-                with cancel_scope(cancel_token):
-                    response = session.send("PUT", url, headers=headers, body=body)
-                with response:
-                    if not response.ok:
-                        raise response.to_error()
-                    etag = _check_etag(
-                        response.headers.get("ETag"), sums["md5"], operation, session.resource, path
-                    )
-            except (CASServerError, TransportError) as exc:
-                raise _write_error(exc, session.resource, operation, path) from exc
-            finally:
-                session.close()
+            etag = _send_upload(
+                session, "PUT", url, headers, body, sums["md5"], operation, path, cancel_token
+            )
             tracker.emit(finished=True)
         return UploadedThroughPAR(str(self._par.key()), size, etag, sums["sha256"])
+
+
+def _send_upload(
+    session: _Session,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: RequestBody,
+    md5: str,
+    operation: str,
+    path: str,
+    cancel_token: Optional[CancelToken],
+) -> str:
+    """Send one upload through the PAR's session (closed afterwards); the ETag, checked against
+    the body's MD5.  Service and transport failures become the PAR's write error."""
+    try:
+        with cancel_scope(cancel_token):
+            response = session.send(method, url, headers=headers, body=body)
+        with response:
+            if not response.ok:
+                raise response.to_error()
+            return _check_etag(response.headers.get("ETag"), md5, operation, session.resource, path)
+    except (CASServerError, TransportError) as exc:
+        raise _write_error(exc, session.resource, operation, path) from exc
+    finally:
+        session.close()
 
 
 class BucketWriter:
@@ -531,20 +547,10 @@ class BucketWriter:
             head, tail = _form_parts(fields, boundary, os.path.basename(path) or "file")
             body_file = _FormFile(head, _CountingFile(fileobj, tracker), size, tail)
             headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-            try:
-                with cancel_scope(cancel_token):
-                    body = RequestBody(body_file, 0, body_file.length)  # type: ignore[arg-type]
-                    response = session.send("POST", form.url, headers=headers, body=body)
-                with response:
-                    if not response.ok:
-                        raise response.to_error()
-                    etag = _check_etag(
-                        response.headers.get("ETag"), sums["md5"], operation, session.resource, path
-                    )
-            except (CASServerError, TransportError) as exc:
-                raise _write_error(exc, session.resource, operation, path) from exc
-            finally:
-                session.close()
+            body = RequestBody(body_file, 0, body_file.length)  # type: ignore[arg-type]
+            etag = _send_upload(
+                session, "POST", form.url, headers, body, sums["md5"], operation, path, cancel_token
+            )
             tracker.emit(finished=True)
         return UploadedThroughPAR(full_key, size, etag, sums["sha256"])
 
