@@ -14,6 +14,7 @@ after every block decoded (a failure leaves nothing at the destination).
 from __future__ import annotations
 
 import bisect
+import mmap
 import os
 from concurrent.futures import Future
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -26,7 +27,7 @@ from cassdk_like.core.exceptions import (
     InvalidArgumentError,
     TransferCancelledError,
 )
-from cassdk_like.engine.buffers import BufferPool
+from cassdk_like.engine.buffers import BufferPool, anonymous_pages
 from cassdk_like.engine.config import TransferConfig, positive_int
 from cassdk_like.engine.context import TransferContext, resolve_context
 from cassdk_like.engine.fetch import FetchCounters
@@ -50,6 +51,14 @@ __all__ = [
 _OPERATION = "read_blocks"
 #: a read returns at most this long after its first bytes (then cancel is checked)
 _READ_SECONDS = 0.2
+#: buffers beyond one per block in flight, for a block decompressed out of the buffer it was read
+#: into; one is held only while a block decompresses (0.1 to 2 ms for 4 MiB of snappy, against tens
+#: of milliseconds to fetch it), so one keeps up with the fastest link
+_SPARES = 1
+#: how often a worker waiting for a spare buffer looks at the cancel token
+_SPARE_POLL = 0.1
+
+_Held = Tuple[mmap.mmap, memoryview]
 
 
 @attrs.frozen
@@ -110,7 +119,7 @@ class _BlockRun:
     source: BlockSource
     ctx: TransferContext
     tracker: ProgressTracker
-    buffers: BufferPool
+    buffers: BufferPool[mmap.mmap]
     token: CancelToken = attrs.Factory(CancelToken)
     counters: FetchCounters = attrs.Factory(FetchCounters)
 
@@ -122,37 +131,63 @@ class _BlockRun:
     def close(self) -> None:
         self.token.detach()
 
-    def task(self, spec: BlockSpec, buf: bytearray) -> memoryview:
-        """Fetch and decode one block into ``buf`` (on a worker); its plaintext, which may be a
-        view of ``buf``.  Failures are named by the source."""
+    def task(self, spec: BlockSpec, buf: mmap.mmap) -> _Held:
+        """Fetch and decode one block into ``buf`` (on a worker): the buffer now holding its
+        plaintext and a view of the plaintext, which may also be a view of new bytes.  A block
+        decompressed out of ``buf`` lands in a spare buffer from the pool, and ``buf`` goes back
+        to it.  Failures are named by the source."""
+        lent: List[mmap.mmap] = []
+
+        def spare() -> memoryview:
+            while not lent:
+                self.token.raise_if_cancelled()
+                got = self.buffers.acquire(timeout=_SPARE_POLL)
+                if got is not None:
+                    lent.append(got)
+            return memoryview(lent[0])
+
         try:
             room = memoryview(buf)
             length = self._fetch(spec, room)
-            data = memoryview(self.source.decode(spec, room[:length], room))
+            data = memoryview(self.source.decode(spec, room[:length], room, spare))
             if len(data) != spec.length:
                 raise BadResponseError(
                     f"block {spec.number} decoded to {len(data)} bytes, expected {spec.length}",
                     operation=_OPERATION,
                 )
         except TransferCancelledError:
+            self._give_back(lent)
             raise
         except Exception as exc:
+            self._give_back(lent)
             error = self.source.block_error(spec, exc)
             if error is exc:
                 raise
             raise error from exc
         self.tracker.add(spec.length)
-        return data
+        if lent and data.obj is lent[0]:
+            self.buffers.release(buf)
+            return lent[0], data
+        self._give_back(lent)
+        return buf, data
 
-    def lend(self) -> bytearray:
+    def _give_back(self, lent: List[mmap.mmap]) -> None:
+        for held in lent:
+            self.buffers.release(held)
+
+    def lend(self) -> mmap.mmap:
         buf = self.buffers.acquire()
         assert buf is not None  # without a timeout, acquire() waits until one is free
         return buf
 
-    def take(self, buf: bytearray, data: memoryview) -> bytes:
+    def take(self, held: _Held) -> bytes:
         """The block's bytes, copied out on the caller's thread (so large buffers are made and
-        dropped by one thread, which the allocator reuses), and ``buf`` back to the pool."""
+        dropped by one thread, which the allocator reuses), and the buffer back to the pool."""
+        buf, data = held
         try:
+            whole = data.obj
+            if isinstance(whole, bytes) and len(whole) == len(data):
+                return whole  # decoded into bytes of its own: nothing to copy
             return bytes(data)
         finally:
             self.buffers.release(buf)
@@ -237,13 +272,12 @@ class _BlockRun:
         window = min(window, len(specs))
         workers = min(self.ctx.config.max_workers, window)
 
-        def start(spec: BlockSpec) -> Tuple[bytearray, Future[memoryview]]:
-            buf = self.lend()
-            return buf, runner.submit(self.task, spec, buf)
+        def start(spec: BlockSpec) -> Tuple[None, Future[_Held]]:
+            return None, runner.submit(self.task, spec, self.lend())
 
         with Runner(workers, self.token, self.tracker, self.ctx) as runner:
-            for spec, buf, data in read_ahead(runner, specs, window, start):
-                yield spec, self.take(buf, data)
+            for spec, _, held in read_ahead(runner, specs, window, start):
+                yield spec, self.take(held)
 
 
 def _content_length(response: RangeResponse) -> Optional[int]:
@@ -256,14 +290,17 @@ def _content_length(response: RangeResponse) -> Optional[int]:
     return int(text)
 
 
-def _make_run(source: BlockSource, specs: Sequence[BlockSpec], ctx: TransferContext) -> _BlockRun:
+def _make_run(source: BlockSource, specs: Sequence[BlockSpec], ctx: TransferContext, held: int) -> _BlockRun:
+    """A run whose blocks pass through ``held`` (blocks in flight or waiting) + ``_SPARES`` buffers,
+    each big enough for the largest body and the byte that tells a long one, or for the longest
+    plaintext, with room to decrypt in place.  Their pages are taken only as they are written, so
+    a buffer sized for the worst body costs what the actual bodies fill."""
     total = sum(spec.length for spec in specs)
     tracker = ProgressTracker(total, ctx.progress, min_interval=ctx.config.progress_interval)
-    # one buffer per running task, reused from block to block (never more than the tasks: acquire
-    # never waits): the largest body and the byte that tells a long one, then room for decoding
     largest = max((source.max_fetch_size(spec) for spec in specs), default=0)
     longest = max((spec.length for spec in specs), default=0)
-    buffers = BufferPool(max(len(specs), 1), largest + 1 + longest + DECODE_ROOM)
+    count = min(held, len(specs)) + _SPARES
+    buffers = BufferPool(count, max(largest + 1, longest) + DECODE_ROOM, anonymous_pages)
     return _BlockRun(source=source, ctx=ctx, tracker=tracker, buffers=buffers)
 
 
@@ -287,7 +324,7 @@ def fetch_blocks(
     chosen = list(source.blocks if specs is None else specs)
     asked = ctx.config.max_workers if max_workers is None else max_workers
     workers = positive_int("max_workers", asked, _OPERATION)
-    run = _make_run(source, chosen, ctx)
+    run = _make_run(source, chosen, ctx, workers)
     if not chosen:
         run.tracker.finish()
         return []
@@ -296,14 +333,14 @@ def fetch_blocks(
     try:
         workers = min(workers, len(chosen))
 
-        def keep(result: Tuple[int, bytearray, memoryview]) -> None:
-            position, buf, data = result
-            found[position] = run.take(buf, data)
+        def keep(result: Tuple[int, _Held]) -> None:
+            position, held = result
+            found[position] = run.take(held)
 
-        def task(position: int, spec: BlockSpec) -> Tuple[int, bytearray, memoryview]:
+        def task(position: int, spec: BlockSpec) -> Tuple[int, _Held]:
             buf = run.lend()
             try:
-                return position, buf, run.task(spec, buf)
+                return position, run.task(spec, buf)
             except BaseException:
                 run.buffers.release(buf)
                 raise
@@ -365,7 +402,7 @@ class _RangeRead:
         first, last = _check_bounds(start, end)
         win = positive_int("window", ctx.config.stream_window if window is None else window, operation)
         specs = blocks_in_range(source.blocks, first, last)
-        return cls(_make_run(source, specs, ctx), specs, win, first, last)
+        return cls(_make_run(source, specs, ctx, win), specs, win, first, last)
 
     def slices(self) -> Iterator[bytes]:
         """The range's bytes in order (the first and last block cut to it)."""

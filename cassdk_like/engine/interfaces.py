@@ -9,7 +9,18 @@ both satisfy them.
 
 from __future__ import annotations
 
-from typing import BinaryIO, Iterable, Mapping, NamedTuple, Optional, Protocol, Sequence, Tuple, Union
+from typing import (
+    BinaryIO,
+    Callable,
+    Iterable,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import attrs
 
@@ -32,7 +43,7 @@ __all__ = [
     "source_integrity",
 ]
 
-#: bytes a block's read buffer holds beyond the block, for a decoder working in place
+#: bytes a block's read buffer holds beyond the largest body, for a decoder working in place
 DECODE_ROOM = 64
 
 
@@ -147,14 +158,15 @@ class BlockSource(Protocol):
         ...
 
     def decode(
-        self, spec: BlockSpec, raw: memoryview, room: memoryview
+        self, spec: BlockSpec, raw: memoryview, room: memoryview, spare: Callable[[], memoryview]
     ) -> Union[bytes, bytearray, memoryview]:
         """The block's plaintext (exactly ``spec.length`` bytes), or the service's typed error.
 
-        ``raw`` is the fetched body; ``room`` a buffer lent for this block, which begins with
-        ``raw`` and holds ``spec.length + DECODE_ROOM`` bytes more: a decoder may overwrite it
-        (decrypt in place, decompress into its rest) and return a view of it; the engine copies
-        the result out before it lends ``room`` again.
+        ``raw`` is the fetched body; ``room`` the buffer lent for this block, which begins with
+        ``raw`` and holds at least ``DECODE_ROOM`` bytes more: a decoder may overwrite it (decrypt
+        in place).  ``spare()``, called at most once, lends a second buffer of at least
+        ``spec.length`` bytes to decompress into.  The result may be a view of either; the engine
+        keeps the buffer it lives in until the bytes are copied out, and takes the other back.
         """
         ...
 

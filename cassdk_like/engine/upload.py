@@ -300,7 +300,7 @@ class _Upload:
                 pool.release(buf)
                 raise
 
-    def _acquire(self, pool: BufferPool, runner: Runner) -> bytearray:
+    def _acquire(self, pool: BufferPool[bytearray], runner: Runner) -> bytearray:
         while True:
             runner.collect(self._on_part, timeout=0)  # surface failures, cancel and progress
             buf = pool.acquire(timeout=runner.poll)
@@ -333,7 +333,9 @@ class _Upload:
         body = WindowBody(index + 1, rng, digests, self.source, self.witness)
         return self._send_or_skip(index, body)
 
-    def _buffered_part(self, index: int, buf: bytearray, pool: BufferPool) -> Tuple[int, str, bool]:
+    def _buffered_part(
+        self, index: int, buf: bytearray, pool: BufferPool[bytearray]
+    ) -> Tuple[int, str, bool]:
         try:
             rng = self._range(index)
             view = memoryview(buf)[: rng.length]

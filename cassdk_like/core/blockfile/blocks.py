@@ -12,14 +12,22 @@ from __future__ import annotations
 import enum
 import os
 import struct
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from cassdk_like.core.blockfile.codecs import Buffer, Codec, compress, decompress, detect_codec
+from cassdk_like.core.blockfile.codecs import (
+    DECODES_INTO,
+    Buffer,
+    Codec,
+    check_stored_length,
+    compress,
+    decompress,
+    detect_codec,
+)
 from cassdk_like.core.blockfile.datakey import DataKey
 from cassdk_like.core.blockfile.errors import BlockDecompressError, BlockDecryptError
 from cassdk_like.core.exceptions import InvalidArgumentError
@@ -33,6 +41,7 @@ __all__ = [
     "V2_HEADER",
     "BlockFormat",
     "FileId",
+    "Spare",
     "block_resource",
     "decode_block",
     "encode_block",
@@ -40,6 +49,8 @@ __all__ = [
 ]
 
 FileId = Union[int, str]
+#: lends a writable buffer for a block's decompressed bytes (see ``decode_block``)
+Spare = Callable[[], memoryview]
 
 V1_HEADER = 0x01
 V2_HEADER = 0x02
@@ -117,40 +128,55 @@ def decode_block(
     file_id: FileId = "",
     number: int = 1,
     room: Optional[memoryview] = None,
+    spare: Optional[Spare] = None,
 ) -> Buffer:
     """The plaintext of one stored block, exactly ``expected_length`` bytes, or a typed error.
 
     ``room``: a writable buffer that begins with ``data`` (the buffer it was read into) and holds
-    ``expected_length + IN_PLACE_SPARE`` bytes more.  A v1 block is then decrypted in place and
-    decompressed into the rest, and the result may be a view of it (the caller copies what it
-    keeps); a reader that decodes many blocks keeps one per worker.  Without ``room`` the result is
-    new ``bytes``.
+    ``IN_PLACE_SPARE`` bytes more; a v1 block is then decrypted in place.  ``spare``: called at
+    most once, only when the payload must be decompressed somewhere else, for a writable buffer
+    of at least ``expected_length`` bytes.  With either, the result may be a view of ``room`` or of
+    the spare buffer (the caller copies what it keeps, and learns which buffer holds it from the
+    view's ``obj``); a reader decoding many blocks keeps a few such buffers for all of them.
+    Without them the result is new ``bytes``.
     """
     resource = block_resource(file_id, number)
-    out = _output_room(room, len(memoryview(data)), expected_length)
     if key is None:
         if block_format is not BlockFormat.V1:
             raise BlockDecryptError(
                 "a v2 block needs a data key", operation="decrypt block", resource=resource
             )
         codec = detect_codec(data) if compressed else Codec.NONE
-        return decompress(codec, data, expected_length, resource=resource, into=out)
-    if block_format is BlockFormat.V1:
-        opened = _open_v1(data, key, resource, room if out is not None else None)
-        codec = detect_codec(opened) if compressed else Codec.NONE
-        return decompress(codec, opened, expected_length, resource=resource, into=out)
-    codec, sealed_payload = _open_v2(data, key, file_id, number, expected_length, resource)
-    return decompress(codec, sealed_payload, expected_length, resource=resource, into=out)
+        payload: Buffer = data
+    elif block_format is BlockFormat.V1:
+        payload = _open_v1(data, key, resource, _in_place_room(room, len(memoryview(data))))
+        codec = detect_codec(payload) if compressed else Codec.NONE
+    else:
+        codec, payload = _open_v2(data, key, file_id, number, expected_length, resource)
+    if codec is Codec.NONE:
+        check_stored_length(payload, expected_length, resource)
+        lent = room is not None or spare is not None
+        return memoryview(payload) if lent else bytes(payload)
+    return decompress(
+        codec, payload, expected_length, resource=resource, into=_spare_room(spare, codec, expected_length)
+    )
 
 
-def _output_room(room: Optional[memoryview], used: int, expected_length: int) -> Optional[memoryview]:
-    """Where in ``room`` a block may be decompressed: past the stored block and its spare bytes."""
-    if room is None or room.readonly:
+def _in_place_room(room: Optional[memoryview], used: int) -> Optional[memoryview]:
+    """``room`` when a block can be decrypted inside it (the cipher may write a block past its input)."""
+    if room is None or room.readonly or len(room) < used + IN_PLACE_SPARE:
         return None
-    start = used + IN_PLACE_SPARE
-    if len(room) < start + expected_length:
+    return room
+
+
+def _spare_room(spare: Optional[Spare], codec: Codec, expected_length: int) -> Optional[memoryview]:
+    """Where a payload is decompressed, lent only by the codecs that write into a given buffer."""
+    if spare is None or codec not in DECODES_INTO:
         return None
-    return room[start : start + expected_length]
+    out = spare()
+    if out.readonly or len(out) < expected_length:
+        return None
+    return out[:expected_length]
 
 
 def _refuse(resource: str, why: str) -> BlockDecryptError:

@@ -19,9 +19,11 @@ import cramjam
 from cassdk_like.core.blockfile.errors import BlockDecompressError, BlockValidationError
 
 __all__ = [
+    "DECODES_INTO",
     "GZIP_MAGIC",
     "XERIAL_MAGIC",
     "Codec",
+    "check_stored_length",
     "compress",
     "compression_type",
     "decompress",
@@ -48,6 +50,10 @@ class Codec(enum.IntEnum):
     GZIP = 1
     SNAPPY_XERIAL = 2
     SNAPPY_RAW = 3
+
+
+#: the codecs that decompress into a buffer the caller lends (the others make their own)
+DECODES_INTO = frozenset({Codec.SNAPPY_RAW, Codec.SNAPPY_XERIAL})
 
 
 def compression_type(codec: Codec) -> str:
@@ -96,21 +102,31 @@ def decompress(
     the result is a view of it, or of ``payload`` itself when nothing is compressed: the caller
     copies what it keeps.
     """
+    if codec is Codec.NONE:
+        check_stored_length(payload, expected_length, resource)
+        return bytes(payload) if into is None else memoryview(payload)
+    _check_declared(expected_length, resource)
+    if codec is Codec.GZIP:
+        return _gunzip(payload, expected_length, resource)
+    if codec is Codec.SNAPPY_RAW:
+        return _unsnappy_raw(payload, expected_length, resource, into)
+    return _unsnappy_xerial(payload, expected_length, resource, into)
+
+
+def check_stored_length(payload: Buffer, expected_length: int, resource: str) -> None:
+    """Refuse an uncompressed payload that is not exactly the declared length."""
+    _check_declared(expected_length, resource)
+    if len(payload) != expected_length:
+        raise _length_error(resource, len(payload), expected_length)
+
+
+def _check_declared(expected_length: object, resource: str) -> None:
     if isinstance(expected_length, bool) or not isinstance(expected_length, int) or expected_length < 0:
         raise BlockValidationError(
             f"declared length {expected_length!r} is not a byte count",
             operation="validate block",
             resource=resource,
         )
-    if codec is Codec.NONE:
-        if len(payload) != expected_length:
-            raise _length_error(resource, len(payload), expected_length)
-        return bytes(payload) if into is None else memoryview(payload)
-    if codec is Codec.GZIP:
-        return _gunzip(payload, expected_length, resource)
-    if codec is Codec.SNAPPY_RAW:
-        return _unsnappy_raw(payload, expected_length, resource, into)
-    return _unsnappy_xerial(payload, expected_length, resource, into)
 
 
 def _length_error(resource: str, actual: object, expected: int) -> BlockValidationError:

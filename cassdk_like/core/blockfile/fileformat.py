@@ -14,7 +14,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import attrs
 
-from cassdk_like.core.blockfile.blocks import BlockFormat, FileId, decode_block, encode_block
+from cassdk_like.core.blockfile.blocks import BlockFormat, FileId, Spare, decode_block, encode_block
 from cassdk_like.core.blockfile.codecs import Buffer, Codec, compression_type
 from cassdk_like.core.blockfile.datakey import DataKey
 from cassdk_like.core.blockfile.errors import BlockFormatError
@@ -165,9 +165,10 @@ class FileFormat:
         file_id: FileId,
         number: int,
         room: Optional[memoryview] = None,
+        spare: Optional[Spare] = None,
     ) -> Buffer:
         """The plaintext of one stored block of this file, checked against its declared length
-        (``room``: see ``blocks.decode_block``)."""
+        (``room`` and ``spare``: see ``blocks.decode_block``)."""
         self._check_key(key, "decode block", file_id)
         return decode_block(
             data,
@@ -178,6 +179,7 @@ class FileFormat:
             file_id=file_id,
             number=number,
             room=room,
+            spare=spare,
         )
 
     def _check_key(self, key: Optional[DataKey], operation: str, file_id: FileId) -> None:

@@ -220,7 +220,7 @@ class FileBlocks:
             return True
 
     def decode(
-        self, spec: BlockSpec, raw: memoryview, room: memoryview
+        self, spec: BlockSpec, raw: memoryview, room: memoryview, spare: Callable[[], memoryview]
     ) -> Union[bytes, bytearray, memoryview]:
         info = self._info(spec)
         try:
@@ -231,6 +231,7 @@ class FileBlocks:
                 file_id=self.file_id,
                 number=spec.number,
                 room=room,
+                spare=spare,
             )
         except RawValidationError as exc:
             raise BlockValidationError(exc.reason, block=info, operation="validate block") from exc

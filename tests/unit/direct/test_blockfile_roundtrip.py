@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Optional
+from typing import List, Optional
 
 import pytest
 
@@ -152,9 +152,9 @@ def test_data_key_is_private() -> None:
     assert hash(key) == hash(DataKey(raw))
 
 
-def _room_holding(block: bytes, size: int, extra: int = 0) -> bytearray:
-    """A read buffer as the engine lends it: the block, then room for decoding."""
-    room = bytearray(len(block) + IN_PLACE_SPARE + size + extra)
+def _room_holding(block: bytes, extra: int = IN_PLACE_SPARE) -> bytearray:
+    """A read buffer as the engine lends it: the block, then room to decrypt it in place."""
+    room = bytearray(len(block) + extra)
     room[: len(block)] = block
     return room
 
@@ -163,12 +163,19 @@ def _room_holding(block: bytes, size: int, extra: int = 0) -> bytearray:
     ("block_format", "encrypted"), [(BlockFormat.V1, True), (BlockFormat.V1, False), (BlockFormat.V2, True)]
 )
 @pytest.mark.parametrize("codec", list(Codec))
-def test_decoding_in_a_lent_buffer_gives_the_same_plaintext(
+def test_decoding_in_lent_buffers_gives_the_same_plaintext(
     block_format: BlockFormat, codec: Codec, encrypted: bool
 ) -> None:
     key = DataKey.generate() if encrypted else None
     block = encode_block(PLAINTEXT, codec=codec, key=key, block_format=block_format, file_id=7, number=2)
-    room = _room_holding(block, len(PLAINTEXT))
+    room = _room_holding(block)
+    spare = bytearray(len(PLAINTEXT) + 100)
+    asked: List[int] = []
+
+    def lend() -> memoryview:
+        asked.append(1)
+        return memoryview(spare)
+
     options = {"key": key, "compressed": codec is not Codec.NONE, "expected_length": len(PLAINTEXT)}
     got = decode_block(
         memoryview(room)[: len(block)],
@@ -176,19 +183,26 @@ def test_decoding_in_a_lent_buffer_gives_the_same_plaintext(
         file_id=7,
         number=2,
         room=memoryview(room),
+        spare=lend,
         **options,
     )
     assert got == PLAINTEXT
-    if isinstance(got, memoryview):  # a view of the lent buffer, or of the decrypted bytes (v2, no codec)
-        assert got.obj is room or isinstance(got.obj, bytes)
+    # snappy decompresses into the spare; the rest never ask for it
+    assert len(asked) == (1 if codec in (Codec.SNAPPY_RAW, Codec.SNAPPY_XERIAL) else 0)
+    if asked:
+        assert isinstance(got, memoryview)
+        assert got.obj is spare
+    elif codec is Codec.NONE and block_format is BlockFormat.V1:
+        assert isinstance(got, memoryview)
+        assert got.obj is room  # the payload itself, no copy
     if block_format is BlockFormat.V1 and encrypted:
         assert bytes(room[: len(block)]) != block  # decrypted in place, no block-sized buffer of its own
 
 
-def test_a_buffer_without_enough_room_is_not_used() -> None:
+def test_a_buffer_without_room_to_decrypt_in_place_is_not_used() -> None:
     key = DataKey.generate()
     block = encode_block(PLAINTEXT, codec=Codec.SNAPPY_XERIAL, key=key)
-    room = bytearray(block) + bytearray(IN_PLACE_SPARE)  # no room for the plaintext
+    room = _room_holding(block, extra=IN_PLACE_SPARE - 1)  # the cipher may write a block past its input
     got = decode_block(
         memoryview(room)[: len(block)],
         key=key,
@@ -199,3 +213,14 @@ def test_a_buffer_without_enough_room_is_not_used() -> None:
     assert isinstance(got, bytes)
     assert got == PLAINTEXT
     assert bytes(room[: len(block)]) == block  # left as it was
+
+
+def test_a_spare_too_small_for_the_plaintext_is_not_used() -> None:
+    block = encode_block(PLAINTEXT, codec=Codec.SNAPPY_RAW, key=None)
+    small = bytearray(len(PLAINTEXT) - 1)
+    got = decode_block(
+        block, key=None, compressed=True, expected_length=len(PLAINTEXT), spare=lambda: memoryview(small)
+    )
+    assert got == PLAINTEXT
+    assert isinstance(got, bytes)
+    assert small == bytearray(len(small))

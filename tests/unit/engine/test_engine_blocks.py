@@ -7,7 +7,7 @@ import threading
 import time
 import zlib
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set, Union
 
 import attrs
 import pytest
@@ -74,8 +74,9 @@ class FakeBlocks:
         self.delay = 0.0
         self.slow: Set[int] = set()  # blocks whose answer takes 0.1 s
         self.gate: Optional[threading.Event] = None
-        self.rooms: Set[int] = set()  # the buffers lent to decode, by identity
+        self.rooms: Set[int] = set()  # the buffers lent to decode (read into or spare), by identity
         self.room_sizes: Set[int] = set()
+        self.into_spare = True  # decode into the spare buffer, as snappy does; else new bytes
         self._lock = threading.Lock()
 
     def max_fetch_size(self, spec: Spec) -> int:
@@ -101,14 +102,24 @@ class FakeBlocks:
         self.responses.append(response)
         return response
 
-    def decode(self, spec: Spec, raw: memoryview, room: memoryview) -> bytes:
+    def decode(
+        self, spec: Spec, raw: memoryview, room: memoryview, spare: Callable[[], memoryview]
+    ) -> Union[bytes, memoryview]:
         with self._lock:
             self.active.discard(spec.number)
             self.rooms.add(id(room.obj))
             self.room_sizes.add(len(room))
         if spec.number in self.bad:
             raise ValueError("cannot decode")
-        return zlib.decompress(bytes(raw))
+        plain = zlib.decompress(bytes(raw))
+        if not self.into_spare:
+            return plain
+        out = spare()
+        with self._lock:
+            self.rooms.add(id(out.obj))
+            self.room_sizes.add(len(out))
+        out[: len(plain)] = plain
+        return out[: len(plain)]
 
     def block_error(self, spec: Spec, exc: Exception) -> Exception:
         return BlockFailed(spec.number, f"block {spec.number}: {exc}")
@@ -216,16 +227,62 @@ def test_the_read_ahead_window_bounds_the_blocks_held() -> None:
     assert source.peak <= 3
 
 
-def test_blocks_are_read_into_a_few_buffers_lent_again_and_again() -> None:
-    """Each block is read into a buffer of the window's pool, with room to decode in it; the
-    bytes handed out are copies, so a buffer lent again never changes a block already yielded."""
+@pytest.mark.parametrize("into_spare", [True, False])
+def test_blocks_pass_through_one_buffer_per_window_slot_and_one_spare(into_spare: bool) -> None:
+    """Each block is read into a buffer of the run's pool and decompressed into a spare one, which
+    then holds it while the read buffer goes back; the bytes handed out are copies, so a buffer
+    lent again never changes a block already yielded."""
     data = _data(40_000)
     source = FakeBlocks(data, 1000)
+    source.into_spare = into_spare
     chunks = list(iter_blocks(source, window=3, config=CFG))
     assert b"".join(chunks) == data
     assert all(type(chunk) is bytes for chunk in chunks)
-    assert 1 <= len(source.rooms) <= 3  # 40 blocks, at most one buffer per block in the window
-    assert source.room_sizes == {(1000 + source.limit_extra) + 1 + 1000 + DECODE_ROOM}
+    assert 1 <= len(source.rooms) <= 3 + 1  # 40 blocks: the window's three, and one spare
+    assert source.room_sizes == {1000 + source.limit_extra + 1 + DECODE_ROOM}
+
+
+def test_parallel_blocks_use_a_buffer_per_worker_and_one_spare() -> None:
+    data = _data(40_000)
+    source = FakeBlocks(data, 1000)
+    source.delay = 0.002
+    results = fetch_blocks(source, max_workers=4, config=CFG)
+    assert b"".join(result.data for result in results) == data
+    assert len(source.rooms) <= 4 + 1
+
+
+def test_a_worker_waiting_for_the_spare_sees_a_cancel() -> None:
+    """With every buffer taken, a decoder asking for the spare waits, and a cancel ends the wait
+    (it does not wait for the spare to come back)."""
+    source = FakeBlocks(_data(8_000), 1000)
+    token = CancelToken()
+    holding = threading.Event()
+    waits: List[str] = []
+    real_decode = source.decode
+
+    def decode(
+        spec: Spec, raw: memoryview, room: memoryview, spare: Callable[[], memoryview]
+    ) -> Union[bytes, memoryview]:
+        if spec.number == 1:
+            spare()  # the only spare, kept until well after the cancel
+            holding.set()
+            token.wait(5)
+            time.sleep(0.3)
+            return zlib.decompress(bytes(raw))
+        holding.wait(5)
+        try:
+            return real_decode(spec, raw, room, spare)
+        except TransferCancelledError:
+            waits.append("cancelled while waiting")
+            raise
+
+    source.decode = decode  # type: ignore[method-assign]
+    timer = threading.Timer(0.2, token.cancel)
+    timer.start()
+    with pytest.raises(TransferCancelledError):
+        list(iter_blocks(source, window=2, config=CFG, cancel_token=token))
+    timer.cancel()
+    assert waits == ["cancelled while waiting"]
 
 
 def test_closing_the_iterator_stops_the_workers() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import List
@@ -20,6 +21,7 @@ from cassdk_like.core.exceptions import (
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB
 from cassdk_like.engine import BandwidthLimiter, BufferPool, CancelToken, ProgressEvent, TransferConfig
+from cassdk_like.engine.buffers import anonymous_pages
 from cassdk_like.engine.progress import ProgressTracker
 from cassdk_like.engine.retry import RetryCounter, is_retryable
 from cassdk_like.vault.errors import ResourceNotFoundException, ThrottlingException
@@ -157,6 +159,28 @@ def test_buffer_pool_bounds_and_reuses() -> None:
     assert pool.acquire(timeout=0.01) is a
     assert pool.allocated == 2
     assert pool.max_in_use == 2
+    assert type(a) is bytearray
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux's /proc to read RSS")
+def test_anonymous_page_buffers_cost_only_the_pages_written() -> None:
+    """A pool sized for the worst case (a DirectIO block's largest body) costs what is written."""
+    pool = BufferPool(1, 64 * 1024 * 1024, anonymous_pages)
+    before = _resident_bytes()
+    buf = pool.acquire()
+    assert buf is not None
+    view = memoryview(buf)
+    view[: 1024 * 1024] = b"x" * (1024 * 1024)
+    grown = _resident_bytes() - before
+    assert grown < 16 * 1024 * 1024  # a bytearray of the same size would be 64 MiB at once
+    assert bytes(view[-4:]) == bytes(4)  # the rest reads as zeros
+    pool.release(buf)
+    assert pool.acquire(timeout=0.01) is buf
 
 
 @pytest.mark.parametrize(
