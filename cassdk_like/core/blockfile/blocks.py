@@ -152,7 +152,9 @@ def decode_block(
         payload = _open_v1(data, key, resource, _in_place_room(room, len(memoryview(data))))
         codec = detect_codec(payload) if compressed else Codec.NONE
     else:
-        codec, payload = _open_v2(data, key, file_id, number, expected_length, resource)
+        codec, payload = _open_v2(
+            data, key, file_id, number, expected_length, resource, _in_place_room(room, len(memoryview(data)))
+        )
     if codec is Codec.NONE:
         check_stored_length(payload, expected_length, resource)
         lent = room is not None or spare is not None
@@ -210,8 +212,14 @@ def _open_v1(data: Buffer, key: DataKey, resource: str, room: Optional[memoryvie
 
 
 def _open_v2(
-    data: Buffer, key: DataKey, file_id: FileId, number: int, length: int, resource: str
-) -> tuple[Codec, bytes]:
+    data: Buffer,
+    key: DataKey,
+    file_id: FileId,
+    number: int,
+    length: int,
+    resource: str,
+    room: Optional[memoryview],
+) -> tuple[Codec, Buffer]:
     view = memoryview(data)
     if len(view) < _V2_PREFIX + TAG_SIZE:
         raise _refuse(resource, f"a v2 block of {len(view)} bytes is shorter than its header and tag")
@@ -224,10 +232,19 @@ def _open_v2(
             f"unknown codec id {view[1]}", operation="decompress block", resource=resource
         ) from None
     associated = v2_associated_data(file_id, number, length, codec)
+    nonce = bytes(view[2:_V2_PREFIX])
     try:
-        payload = AESGCM(key.reveal()).decrypt(bytes(view[2:_V2_PREFIX]), view[_V2_PREFIX:], associated)
+        if room is None:
+            return codec, AESGCM(key.reveal()).decrypt(nonce, view[_V2_PREFIX:], associated)
+        # in place, as for v1; the plaintext is handed on only once the tag has been checked
+        tag = bytes(view[len(view) - TAG_SIZE :])
+        decryptor = Cipher(algorithms.AES(key.reveal()), modes.GCM(nonce, tag)).decryptor()
+        decryptor.authenticate_additional_data(associated)
+        target = room[_V2_PREFIX:]
+        written = decryptor.update_into(view[_V2_PREFIX : len(view) - TAG_SIZE], target)
+        decryptor.finalize()
     except InvalidTag:
         raise _refuse(
             resource, "the block fails authentication (altered, moved or under another key)"
         ) from None
-    return codec, payload
+    return codec, target[:written]

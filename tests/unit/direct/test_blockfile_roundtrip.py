@@ -13,6 +13,7 @@ from cassdk_like.core.blockfile import (
     LEGACY_READER_MARKER,
     V1_HEADER,
     V2_HEADER,
+    BlockDecryptError,
     BlockFormat,
     Codec,
     DataKey,
@@ -195,8 +196,24 @@ def test_decoding_in_lent_buffers_gives_the_same_plaintext(
     elif codec is Codec.NONE and block_format is BlockFormat.V1:
         assert isinstance(got, memoryview)
         assert got.obj is room  # the payload itself, no copy
-    if block_format is BlockFormat.V1 and encrypted:
+    if encrypted:
         assert bytes(room[: len(block)]) != block  # decrypted in place, no block-sized buffer of its own
+
+
+def test_a_tampered_v2_block_decrypted_in_place_is_refused() -> None:
+    key = DataKey.generate()
+    block = bytearray(encode_block(PLAINTEXT, codec=Codec.NONE, key=key, block_format=BlockFormat.V2))
+    block[40] ^= 1
+    room = _room_holding(bytes(block))
+    with pytest.raises(BlockDecryptError, match="fails authentication"):
+        decode_block(
+            memoryview(room)[: len(block)],
+            key=key,
+            compressed=False,
+            expected_length=len(PLAINTEXT),
+            block_format=BlockFormat.V2,
+            room=memoryview(room),
+        )
 
 
 def test_a_buffer_without_room_to_decrypt_in_place_is_not_used() -> None:
