@@ -5,10 +5,12 @@
 #   bash benchmarks/run.sh                      # everything, 5 runs, cold = sync + 20 s idle (~2-2.5 h)
 #   bash benchmarks/run.sh --only bucket        # S3 buckets vs boto3, s5cmd, minio: 140 timed runs (~65-90 min)
 #   bash benchmarks/run.sh --only direct        # DirectIO blocks / streamer vs cterasdk (~15 min)
+#   bash benchmarks/run.sh --only par           # 1 GiB through a read PAR vs Bucket.download_file, 5+5 runs (~5 min)
 #   bash benchmarks/run.sh --quick              # smoke test: 256 MiB, 1 run, no idle pauses (~2-3 min)
 #   bash benchmarks/run.sh --only dl --conditions uncapped-warm --tools cassdk,curl --runs 3
 #   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
 #   bash benchmarks/run.sh --quick --size 64m --only bucket      # smoke test of suite bucket (200 objects, ~1 min)
+#   bash benchmarks/run.sh --quick --size 64m --only par         # smoke test of suite par (~20 s)
 #   bash benchmarks/run.sh --help               # all options
 #   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #

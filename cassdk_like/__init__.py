@@ -13,6 +13,7 @@ import logging
 import warnings
 from typing import Any
 
+import cassdk_like.par  # noqa: F401  (importing it registers the factory behind Bucket.create_par)
 from cassdk_like._version import __version__
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, S3Client
 from cassdk_like.core.byterange import ByteRange

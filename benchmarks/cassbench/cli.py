@@ -18,6 +18,8 @@ Suites (``--only``, comma separated; default all):
               cassdk_like vs boto3/s3transfer (8 / 32 MiB) vs s5cmd vs minio: 1 object down and up,
               then --bucket-objects small objects up and down (--bucket-sections dl,ul,small)
   direct   9. DirectIO block files (nginx): cassdk_like blocks / streamer vs cterasdk's, same N
+  par     10. one object of the emulator's S3 service through a read PAR (ObjectReader, parallel
+              ranges) vs the same bucket's download_file, same N, alternating runs; target >= 0.95 x
 
 Everything goes to 127.0.0.1 only; nginx and the emulator are stopped on exit, even on failure.
 A run replaces the figures of the suites it ran in the results file and keeps the others.
@@ -160,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("cold", "warm"),
         default="cold",
         help="page state of suite bucket's uploads and small objects (downloads: --bucket-conditions)",
+    )
+    p.add_argument(
+        "--par-state",
+        choices=("cold", "warm"),
+        default="cold",
+        help="page state of suite par's downloads (cold: sync + --idle before each run)",
     )
     p.add_argument(
         "--direct-conditions", default="uncapped,capped", help="suite direct's servers: uncapped,capped"

@@ -2,7 +2,8 @@
 
 Low level: ``BucketClient`` (built as ``S3Client`` or ``COSClient``) sends one HTTP request per
 operation and returns the raw response.  High level: ``BucketAPI`` raises typed errors and answers
-values; ``Bucket`` is a bucket with its objects, uploads and presigned access.  Errors: the
+values; ``Bucket`` is a bucket with its objects, uploads, presigned access and PARs
+(``create_par``, served by ``cassdk_like.par`` through ``register_par_factory``).  Errors: the
 services' code classes (``NoSuchKey``, ``SlowDown``, ...) live in ``cassdk_like.bucket.errors`` and
 are re-exported here; the dialects in ``bucket.dialect``.
 """
@@ -38,13 +39,16 @@ from cassdk_like.bucket.highlevel import (
     DeleteResult,
     ObjectPage,
     ObjectSummary,
+    PARFactory,
     PartSummary,
+    PARUnavailableError,
     PutResult,
     UploadedObject,
     UploadSummary,
     integrity_of,
     list_all_buckets,
     object_from_headers,
+    register_par_factory,
 )
 from cassdk_like.bucket.lowlevel import BucketClient, CompletedPart, COSClient, PresignedPost, S3Client
 from cassdk_like.bucket.validation import MAX_PRESIGN_SECONDS, InvalidBucketNameError, InvalidObjectKeyError
@@ -83,6 +87,8 @@ __all__ = [
     "NotFound",
     "ObjectPage",
     "ObjectSummary",
+    "PARFactory",
+    "PARUnavailableError",
     "PartSummary",
     "PreconditionFailed",
     "PresignedPost",
@@ -96,4 +102,5 @@ __all__ = [
     "integrity_of",
     "list_all_buckets",
     "object_from_headers",
+    "register_par_factory",
 ]

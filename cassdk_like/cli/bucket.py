@@ -18,12 +18,13 @@ from cassdk_like.cli.output import add_output_option, json_document, listing
 from cassdk_like.core.exceptions import InvalidArgumentError, LocalFileError
 from cassdk_like.engine.upload import MultipartUploadError
 
-__all__ = ["add_bucket_commands", "split_target"]
+__all__ = ["add_bucket_commands", "bucket_connection_options", "connect", "split_target"]
 
 MiB = 1024 * 1024
 
 
-def _connection_options() -> argparse.ArgumentParser:
+def bucket_connection_options() -> argparse.ArgumentParser:
+    """The connection options of every command that talks to a bucket (``bucket``, ``par create``)."""
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group(
         "connection",
@@ -246,7 +247,7 @@ def cmd_abort(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_bucket_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``cascmd bucket <command>``."""
-    conn = [_connection_options()]
+    conn = [bucket_connection_options()]
     group = sub.add_parser(
         "bucket",
         help="buckets and objects over S3 or COS (see: cascmd bucket --help)",

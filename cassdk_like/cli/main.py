@@ -21,6 +21,7 @@ from cassdk_like.cli.args import CommandFailed, UsageError
 from cassdk_like.cli.bucket import add_bucket_commands
 from cassdk_like.cli.console import Console
 from cassdk_like.cli.direct import add_direct_commands
+from cassdk_like.cli.par import add_par_commands
 from cassdk_like.cli.reduct import add_reduct_commands
 from cassdk_like.cli.vault_parser import CONNECTION_HELP, add_vault_commands
 from cassdk_like.core.config import load_legacy_credentials, load_profile
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = _Parser(
         prog="cascmd",
         description="Archive and object storage from the shell: vaults, archives and retrieval jobs; "
-        "buckets and objects (cascmd bucket); ReductStore (cascmd reduct). "
+        "buckets and objects (cascmd bucket); ReductStore (cascmd reduct); PARs (cascmd par). "
         "The original cascmd's command names (cv, create_vault, list_job, ...) work too.",
         epilog=CONNECTION_HELP
         + "\nexample: cascmd upload cas://backups nightly.tar  (then: cascmd help upload)",
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bucket_commands(sub)
     add_reduct_commands(sub)
     add_direct_commands(sub)
+    add_par_commands(sub)
     return parser
 
 
@@ -91,6 +93,9 @@ def _secrets(args: Optional[argparse.Namespace]) -> List[str]:
     found: List[str] = [os.environ.get(name, "") for name in commands.SECRET_ENV_VARS]
     if args is not None and getattr(args, "secret_key", None):
         found.append(str(args.secret_key))
+    passphrase_env = getattr(args, "passphrase_env", None)
+    if passphrase_env:
+        found.append(os.environ.get(passphrase_env, ""))
     try:
         profile = load_profile(getattr(args, "profile", None) or "default")
         direct = load_profile("directio")
@@ -194,7 +199,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     except (CASError, CommandFailed, OSError, ValueError, configparser.Error) as exc:
         words = [
             getattr(args, name, None)
-            for name in ("command", "bucket_command", "reduct_command", "direct_command")
+            for name in ("command", "bucket_command", "reduct_command", "direct_command", "par_command")
         ]
         where = " ".join(["cascmd", *(word for word in words if isinstance(word, str))])
         print(f"{where}: error: {_scrub(_explain(exc, args), args)}", file=err)

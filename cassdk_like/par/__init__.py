@@ -4,14 +4,16 @@ A PAR carries presigned URLs (or a POST form) of S3 or COS, sealed to its recipi
 public key or under a passphrase, with its uid, kind, key, permissions and expiry bound to the seal
 (docs/par.md). ``create_par(bucket, ...)`` makes one; the recipient uses it with ``ObjectReader``
 (parallel, verified, resumable download), ``ObjectWriter`` (one streamed PUT) or ``BucketWriter``
-(a POST under the PAR's key prefix)::
+(a POST under the PAR's key prefix). Importing this package registers ``create_par`` as the
+factory behind ``Bucket.create_par`` (the bucket package cannot import this one)::
 
     pair = PARKeyPair.generate()                       # the recipient's; they share public_pem()
-    par = create_par(bucket, "report.pdf", readable=True, duration=900, encrypt_key=pair.public_pem())
+    par = bucket.create_par("report.pdf", readable=True, duration=900, encrypt_key=pair.public_pem())
     text = par.to_json()                               # send it; only the pair can open it
     ObjectReader(PAR.from_data(text), pair).get_object_as_file("report.pdf")
 """
 
+from cassdk_like.bucket import register_par_factory
 from cassdk_like.par.create import DEFAULT_DURATION, create_par
 from cassdk_like.par.errors import (
     PARError,
@@ -71,3 +73,5 @@ __all__ = [
     "create_par",
     "has_hpke",
 ]
+
+register_par_factory(create_par)

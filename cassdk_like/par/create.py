@@ -1,9 +1,10 @@
 """``create_par(bucket, ...)``: a PAR for an object or a key prefix of a bucket (docs/par.md §1).
 
-A function of this package rather than a ``Bucket`` method: ``par`` uses the bucket facade, and
-the bucket package may not use ``par`` (tests/unit/test_layering.py), so the dependency points one
-way only. The URLs are presigned by the bucket's own client (the same SigV4 and q-sign code as
-every other presigned URL of this SDK), sealed at once, and not kept.
+``Bucket.create_par`` calls this function through the factory slot the package ``__init__``
+fills: ``par`` uses the bucket facade, and the bucket package may not use ``par``
+(tests/unit/test_layering.py), so the dependency points one way only. The URLs are presigned by
+the bucket's own client (the same SigV4 and q-sign code as every other presigned URL of this SDK),
+sealed at once, and not kept.
 """
 
 from __future__ import annotations

@@ -164,7 +164,16 @@ def test_every_command_has_a_description_and_an_example(command: str) -> None:
     text = shown.out
     assert "example:" in text, text
     assert "cascmd " in text.split("example:")[1]
-    if command not in ("config", "file-tree-etag", "part-tree-etag", "demo", "bucket", "reduct", "direct"):
+    if command not in (
+        "config",
+        "file-tree-etag",
+        "part-tree-etag",
+        "demo",
+        "bucket",
+        "reduct",
+        "direct",
+        "par",
+    ):
         assert "connection (see cascmd --help)" in text
 
 

@@ -220,6 +220,7 @@ def test_every_suite_module_imports_without_nginx_aria2c_or_boto3(tmp_path: Path
                 "reduct",
                 "bucket",
                 "direct",
+                "par",
                 "pattern",
                 "profile",
                 "diag",

@@ -17,6 +17,7 @@ from benchmarks.cassbench.suites import (
     download,
     glacier,
     hashing,
+    par,
     pattern,
     profile,
     reduct,
@@ -39,9 +40,10 @@ RUN_ORDER: Tuple[ModuleType, ...] = (
     reduct,
     bucket,
     direct,
+    par,
 )
 BY_NAME: Dict[str, ModuleType] = {suite.NAME: suite for suite in RUN_ORDER}
 #: numbered benchmarks, then the targets table, then the explanatory suites
-REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket", "direct")
+REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket", "direct", "par")
 REPORT_TAIL = ("pattern", "profile", "diag")
 ALL_SUITES = tuple(BY_NAME)

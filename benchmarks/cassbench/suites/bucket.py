@@ -223,11 +223,14 @@ def measured_run(
     meta: Dict[str, Any],
     prepare: Callable[[], None] = clean_outputs,
     cleanup: Callable[[], None] = clean_outputs,
+    suite: str = NAME,
 ) -> Dict[str, Any]:
-    """Settle, time one client run, check what it did (``check``: an error or None), redo when noisy."""
+    """Settle, time one client run, check what it did (``check``: an error or None), redo when noisy.
+
+    ``suite``: the suite the run is recorded under (suite par times its runs here too)."""
     args = ctx.args
     result: Dict[str, Any] = {}
-    what = f"bucket {meta['direction']} {meta['server']}-{meta['state']} {meta['label']} {tool:9s}"
+    what = f"{suite} {meta['direction']} {meta['server']}-{meta['state']} {meta['label']} {tool:9s}"
     for attempt in range(args.max_retries + 1):
         prepare()
         quiet = harness.settle(meta["state"], WORK, args.idle, args.max_quiet_wait)
@@ -240,7 +243,7 @@ def measured_run(
             result["error"] = error
         result.update(quiet)
         result.update(
-            suite=NAME, tool=tool, ok=result["rc"] == 0 and error is None, attempt=attempt,
+            suite=suite, tool=tool, ok=result["rc"] == 0 and error is None, attempt=attempt,
             cmd=shlex.join(cmd), **meta,
         )  # fmt: skip
         retry = finish_attempt(ctx, result, attempt, what)
@@ -250,7 +253,9 @@ def measured_run(
     return result
 
 
-def _check_download(src: Mapping[str, Any]) -> Callable[[Dict[str, Any]], Optional[str]]:
+def check_download(src: Mapping[str, Any]) -> Callable[[Dict[str, Any]], Optional[str]]:
+    """The output is the source, byte for byte, and the client says it verified it."""
+
     def check(result: Dict[str, Any]) -> Optional[str]:
         if not OUT.exists() or OUT.stat().st_size != src["size"]:
             return "output missing or of the wrong size"
@@ -337,7 +342,7 @@ def _downloads(ctx: Context, warmed: List[bool]) -> Dict[str, Any]:
                     measured_run(
                         ctx, cmd=command(tool, "download", endpoint, args.workers, key=key, file=str(OUT)),
                         tool=tool, server_pids=pids, timeout=120 + src["size"] / 5e6,
-                        check=_check_download(src), meta=meta,
+                        check=check_download(src), meta=meta,
                     )  # fmt: skip
     return checked
 
@@ -621,7 +626,8 @@ def _provenance(part: Mapping[str, Any], data: Mapping[str, Any], results: Mappi
     ]
 
 
-def _transfer_rows(rows: List[Mapping[str, Any]], *, cap_conns: Optional[float] = None) -> List[str]:
+def transfer_rows(rows: List[Mapping[str, Any]], *, cap_conns: Optional[float] = None) -> List[str]:
+    """One-object transfers as a table: speed, wall, CPU, RSS, server CPU (suites bucket and par)."""
     head = (
         "| tool | conns | median MB/s (min-max) | median wall s (min-max) | CPU s/GiB user+sys (user/sys) "
         "| peak RSS MiB | server CPU s/GiB | transfer-only MB/s | "
@@ -696,7 +702,7 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
             )
             lines += [f"### (a) Download {data['size_text']}, {title}, {state} page state", ""]
             lines += _provenance(download, data, results)
-            lines += _transfer_rows(entry["rows"], cap_conns=cap if server == "capped" else None)
+            lines += transfer_rows(entry["rows"], cap_conns=cap if server == "capped" else None)
             fsync = entry.get("cassdk_fsync")
             if fsync:
                 lines += [
@@ -718,7 +724,7 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
             title = UL_TITLES.get(entry["server"], entry["server"])
             lines += [f"### (b) Upload {data['size_text']} to {title}", ""]
             lines += _provenance(upload, data, results)
-            lines += _transfer_rows(entry["rows"])
+            lines += transfer_rows(entry["rows"])
     small = data.get("small")
     if small:
         where = UL_TITLES.get(small["server"], small["server"])

