@@ -1,17 +1,24 @@
 """What is in a vault? Ask for an inventory (JSON or CSV) and read it as typed records.
 
-Runs against a throw-away local emulator unless ``CAS_ENDPOINT`` is set (see ``_connect.py``).
+Runs against a throw-away local emulator unless ``CAS_ENDPOINT`` is set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 
-from _connect import connect
+from cassdk_like import CasAPI, CASClient, Vault
+from cassdk_like.emulator import Emulator
 
-from cassdk_like.vault.highlevel import Vault
-
-with connect() as api:
+with contextlib.ExitStack() as stack:
+    if os.environ.get("CAS_ENDPOINT"):  # your service: CASClient() reads the CAS_* settings
+        client = stack.enter_context(CASClient(dialect=os.environ.get("CAS_DIALECT", "cas")))
+    else:  # else a throw-away local emulator, so the example runs offline
+        emu = stack.enter_context(Emulator(job_delay_scale=0.1))
+        client = stack.enter_context(CASClient(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key))
+    api = CasAPI(client)
     vault = Vault.create(api, "example-inventory")
     uploaded = {}
     for quarter in (1, 2, 3):

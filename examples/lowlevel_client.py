@@ -6,12 +6,20 @@ yourself; ``CasAPI`` (the high level) wraps the same methods and raises typed er
 
 from __future__ import annotations
 
-from _connect import connect
+import contextlib
+import os
+
+from cassdk_like import CASClient
+from cassdk_like.emulator import Emulator
 
 VAULT = "lowlevel-example"
 
-with connect() as api:
-    client = api.client  # the CASClient underneath
+with contextlib.ExitStack() as stack:
+    if os.environ.get("CAS_ENDPOINT"):  # your service: CASClient() reads the CAS_* settings
+        client = stack.enter_context(CASClient(dialect=os.environ.get("CAS_DIALECT", "cas")))
+    else:  # else a throw-away local emulator, so the example runs offline
+        emu = stack.enter_context(Emulator(job_delay_scale=0.1))
+        client = stack.enter_context(CASClient(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key))
     h = client.dialect.h  # header names of the dialect: h("archive-id") -> "x-cas-archive-id"
 
     response = client.create_vault(VAULT)

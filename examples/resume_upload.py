@@ -11,11 +11,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from cassdk_like.core.integrity import MiB, hash_file
+from cassdk_like import (
+    CasAPI,
+    CASClient,
+    MiB,
+    MultipartUploadError,
+    ProgressEvent,
+    TransferConfig,
+    Vault,
+    hash_file,
+)
 from cassdk_like.emulator import Emulator
-from cassdk_like.engine import MultipartUploadError, ProgressEvent, TransferConfig
-from cassdk_like.vault.highlevel import CasAPI, Vault
-from cassdk_like.vault.lowlevel import CASClient
 
 with (
     Emulator(job_delay_scale=0) as emu,

@@ -1,22 +1,20 @@
 """Upload in parallel parts with a progress bar, restore part of the archive, download pieces of it.
 
 Retrievals are addressed in archive bytes (whole MiBs); downloads of a job's output in output bytes.
-Runs against a throw-away local emulator unless ``CAS_ENDPOINT`` is set (see ``_connect.py``).
+Runs against a throw-away local emulator unless ``CAS_ENDPOINT`` is set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import tempfile
 from pathlib import Path
 
-from _connect import connect
-
-from cassdk_like.core.integrity import MiB
-from cassdk_like.engine import ProgressEvent
-from cassdk_like.vault.highlevel import Vault
+from cassdk_like import CasAPI, CASClient, MiB, ProgressEvent, Vault
+from cassdk_like.emulator import Emulator
 
 
 def show(event: ProgressEvent) -> None:
@@ -27,7 +25,13 @@ def show(event: ProgressEvent) -> None:
         print()
 
 
-with connect() as api, tempfile.TemporaryDirectory() as tmp:
+with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+    if os.environ.get("CAS_ENDPOINT"):  # your service: CASClient() reads the CAS_* settings
+        client = stack.enter_context(CASClient(dialect=os.environ.get("CAS_DIALECT", "cas")))
+    else:  # else a throw-away local emulator, so the example runs offline
+        emu = stack.enter_context(Emulator(job_delay_scale=0.1))
+        client = stack.enter_context(CASClient(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key))
+    api = CasAPI(client)
     vault = Vault.create(api, "example-restore")
     original = Path(tmp, "backup.tar")
     original.write_bytes(os.urandom(20 * MiB + 12345))  # stands in for a real backup

@@ -1,18 +1,25 @@
 """Vaults: create, list, describe, tag, notify, set an access policy, and delete.
 
-Runs against a throw-away local emulator unless ``CAS_ENDPOINT`` is set (see ``_connect.py``).
+Runs against a throw-away local emulator unless ``CAS_ENDPOINT`` is set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 
-from _connect import connect
+from cassdk_like import CasAPI, CASClient, Vault
+from cassdk_like.emulator import Emulator
+from cassdk_like.vault import ResourceNotFoundException
 
-from cassdk_like.vault.errors import ResourceNotFoundException
-from cassdk_like.vault.highlevel import Vault
-
-with connect() as api:
+with contextlib.ExitStack() as stack:
+    if os.environ.get("CAS_ENDPOINT"):  # your service: CASClient() reads the CAS_* settings
+        client = stack.enter_context(CASClient(dialect=os.environ.get("CAS_DIALECT", "cas")))
+    else:  # else a throw-away local emulator, so the example runs offline
+        emu = stack.enter_context(Emulator(job_delay_scale=0.1))
+        client = stack.enter_context(CASClient(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key))
+    api = CasAPI(client)
     photos = Vault.create(api, "example-photos")
     Vault.create(api, "example-logs")
     print("vaults:", sorted(v.name for v in Vault.list_all_vaults(api)))

@@ -80,6 +80,7 @@ class BucketDialect:
 
     @property
     def name(self) -> str:
+        """The dialect's name ("s3" or "cos")."""
         return self.wire.name
 
     @property

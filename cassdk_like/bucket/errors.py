@@ -82,10 +82,14 @@ class BadRequest(BucketServerError):
 
 
 class Forbidden(BucketServerError):
+    """The request was refused (403)."""
+
     default_status = 403
 
 
 class NotFound(BucketServerError):
+    """Nothing at this bucket or key (404)."""
+
     default_status = 404
 
 
@@ -104,6 +108,8 @@ class PreconditionFailed(BucketServerError):
 
 
 class InvalidRange(BucketServerError):
+    """The requested byte range is outside the object (416)."""
+
     default_status = 416
 
 
@@ -121,15 +127,15 @@ class ServiceUnavailable(BucketServerError):
 
 
 class NoSuchBucket(NotFound):
-    pass
+    """The bucket does not exist."""
 
 
 class NoSuchKey(NotFound):
-    pass
+    """The object does not exist."""
 
 
 class NoSuchUpload(NotFound):
-    pass
+    """The multipart upload does not exist (completed, aborted or never started)."""
 
 
 class NoSuchTagSet(NotFound):
@@ -140,11 +146,11 @@ class NoSuchTagSet(NotFound):
 
 
 class AccessDenied(Forbidden):
-    pass
+    """The credentials may not do this to this bucket or object."""
 
 
 class SignatureDoesNotMatch(Forbidden):
-    pass
+    """The request signature is wrong: check the secret key and the clock."""
 
 
 class InvalidAccessKeyId(Forbidden):
@@ -167,15 +173,15 @@ class RequestTimeTooSkewed(Forbidden):
 
 
 class BucketAlreadyExists(Conflict):
-    pass
+    """The bucket name is taken by another account."""
 
 
 class BucketAlreadyOwnedByYou(Conflict):
-    pass
+    """The bucket already exists and is yours."""
 
 
 class BucketNotEmpty(Conflict):
-    pass
+    """A bucket must be empty to be deleted."""
 
 
 class InvalidBucketName(BadRequest):
@@ -214,7 +220,7 @@ class IncompleteBody(BadRequest):
 
 
 class InvalidPart(BadRequest):
-    pass
+    """A part named in Complete Multipart Upload is missing or its ETag differs."""
 
 
 class InvalidPartOrder(BadRequest):
@@ -253,6 +259,8 @@ class NotImplemented(BucketServerError):
 
 
 class SlowDown(BucketServerError):
+    """Too many requests: slow down (503); retried."""
+
     default_status = 503
     retryable = True
 

@@ -1,7 +1,8 @@
 """``cascmd``: the command-line face of the SDK (``serve``, ``demo`` and everyday vault commands).
 
 It is written over the public API only, as any user's script would be; ``run_demo`` is the
-quickstart flow that ``examples/quickstart.py`` and ``cascmd demo`` both run.
+flow of ``cascmd demo`` (the quickstart's, measured and reported; ``examples/quickstart.py`` is
+the same flow as a script to read).
 """
 
 from cassdk_like.cli.demo import DemoReport, run_demo

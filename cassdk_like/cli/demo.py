@@ -1,7 +1,7 @@
 """The quickstart: one archive's whole life against a throw-away local emulator, timed and verified.
 
-This is the flow ``examples/quickstart.py`` and ``cascmd demo`` run, written as ordinary user code
-over the public API so it doubles as the first thing to read:
+This is what ``cascmd demo`` runs: the flow of ``examples/quickstart.py`` (the script to read
+first), with the timings and request counts gathered into a ``DemoReport``:
 
 1. start the bundled emulator on a free loopback port (in this process, no set-up needed);
 2. create a vault;

@@ -65,6 +65,7 @@ class ByteRange:
 
     @property
     def length(self) -> int:
+        """Bytes in the range (both ends inclusive)."""
         return self.end - self.start + 1
 
     @classmethod

@@ -51,6 +51,7 @@ class CancelToken:
 
     @property
     def cancelled(self) -> bool:
+        """True once ``cancel()`` was called."""
         return self._event.is_set()
 
     @property
@@ -80,6 +81,7 @@ class CancelToken:
         self.raise_if_cancelled()
 
     def raise_if_cancelled(self) -> None:
+        """Raise ``TransferCancelledError`` if the token was cancelled."""
         if self._event.is_set():
             raise TransferCancelledError(f"transfer {self._reason}")
 

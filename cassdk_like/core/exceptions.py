@@ -284,6 +284,7 @@ class CASServerError(CASError):
 
     @property
     def is_server_fault(self) -> bool:
+        """True when the service blames itself (``type`` "Server", any case) or status is 5xx."""
         if self.type:
             return self.type.strip().lower() == "server"
         return self.status >= 500

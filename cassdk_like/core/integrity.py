@@ -95,6 +95,7 @@ class TreeHasher:
         return self._size
 
     def update(self, data: BytesLike) -> None:
+        """Add ``data`` to the hash (any length; whole MiB blocks are hashed as they fill)."""
         view = _as_bytes_view(data)
         linear = self._linear
         pos, total = 0, len(view)
@@ -135,6 +136,7 @@ class TreeHasher:
         return root
 
     def hexdigest(self) -> str:
+        """The tree hash of everything so far, in hex."""
         return self.digest().hex()
 
     def linear_hexdigest(self) -> str:

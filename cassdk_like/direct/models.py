@@ -97,6 +97,7 @@ class Block:
 
     @property
     def info(self) -> BlockInfo:
+        """The block's identity (file, number, offset, length), as errors carry it."""
         return BlockInfo(self.file_id, self.number, self.offset, self.length)
 
 
@@ -112,6 +113,7 @@ class Chunk:
 
     @property
     def info(self) -> BlockInfo:
+        """The chunk's identity (file, number, offset, length), as errors carry it."""
         return BlockInfo(self.file_id, self.number, self.offset, self.length)
 
 
@@ -127,6 +129,7 @@ class WrappedKey:
 
     @property
     def block_format(self) -> int:
+        """The block format number the wrapped key belongs to."""
         return int(self.file_format.block_format)
 
     def __repr__(self) -> str:
@@ -195,6 +198,7 @@ class FileMetadata:
 
     @property
     def file_format(self) -> FileFormat:
+        """How the blocks are stored: encrypted or not, and their compression."""
         if self.encryption_key is not None:
             return self.encryption_key.file_format
         return FileFormat(encrypted=False, compression=self.compression)

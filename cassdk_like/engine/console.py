@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
-from typing import NoReturn, Optional, TextIO, Type
+from typing import TYPE_CHECKING, NoReturn, Optional, TextIO, Type
 
 from tqdm import tqdm
 
 from cassdk_like.engine.progress import ProgressEvent
+
+if TYPE_CHECKING:
+    _Bar = tqdm[NoReturn]  # generic in the type stubs only
+else:
+    _Bar = tqdm
 
 __all__ = ["ConsoleProgress", "console_progress"]
 
@@ -39,7 +44,7 @@ class ConsoleProgress:
             isatty = getattr(self._file, "isatty", None)
             enabled = bool(isatty()) if callable(isatty) else False
         self.enabled = enabled
-        self._bar: Optional[tqdm[NoReturn]] = None
+        self._bar: Optional[_Bar] = None
 
     def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled:

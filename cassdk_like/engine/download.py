@@ -96,6 +96,7 @@ class DownloadResult:
 
     @property
     def digest(self) -> str:
+        """The output's digest (``tree_hash``), under the name other services use."""
         return self.tree_hash
 
 

@@ -32,6 +32,7 @@ class ProgressEvent:
 
     @property
     def fraction(self) -> float:
+        """Share done, from 0.0 to 1.0 (1.0 when the total is unknown or zero)."""
         return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
 
 

@@ -45,12 +45,14 @@ class Grant:
     registry: Optional[str] = None
 
     def to_bytes(self) -> bytes:
+        """The grant as canonical JSON bytes, what gets sealed."""
         doc: Dict[str, Any] = {"get": self.get, "put": self.put, "registry": self.registry}
         doc["post"] = None if self.post is None else {"url": self.post.url, "fields": dict(self.post.fields)}
         return canonical(doc)
 
     @classmethod
     def from_bytes(cls, data: bytes, operation: str) -> Grant:
+        """The grant sealed in ``data``; ``PARTamperedError`` (naming ``operation``) when it is not one."""
         try:
             doc = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):

@@ -83,6 +83,7 @@ class PARKeyPair:
 
     @classmethod
     def generate(cls) -> PARKeyPair:
+        """A new random X25519 key pair."""
         return cls(X25519PrivateKey.generate())
 
     @classmethod
@@ -94,17 +95,21 @@ class PARKeyPair:
 
     @property
     def private_key(self) -> X25519PrivateKey:
+        """The private key; keep it secret."""
         return self._private
 
     @property
     def public_key(self) -> X25519PublicKey:
+        """The public key."""
         return self._private.public_key()
 
     @property
     def key_id(self) -> str:
+        """A short fingerprint of the public key, to tell pairs apart."""
         return key_id(self.public_key)
 
     def public_pem(self) -> bytes:
+        """The public key as PEM bytes, what a sender needs to seal a PAR to you."""
         return self.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )

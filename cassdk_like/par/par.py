@@ -168,6 +168,7 @@ class PAR:
 
     @property
     def uid(self) -> Optional[str]:
+        """The PAR's unique id (what revocation names)."""
         return self._header.get("uid")
 
     @property
@@ -177,10 +178,12 @@ class PAR:
 
     @property
     def service(self) -> Optional[str]:
+        """The storage dialect of its URLs ("s3" or "cos")."""
         return self._header.get("service")
 
     @property
     def bucket(self) -> Optional[str]:
+        """The bucket the PAR grants access to."""
         return self._header.get("bucket")
 
     @property
@@ -190,14 +193,17 @@ class PAR:
 
     @property
     def is_readable(self) -> bool:
+        """True when the PAR grants reads."""
         return "read" in self._header.get("perms", ())
 
     @property
     def is_writeable(self) -> bool:
+        """True when the PAR grants writes."""
         return "write" in self._header.get("perms", ())
 
     @property
     def is_executable(self) -> bool:
+        """Always False: a PAR grants reads or writes, never execution."""
         return False
 
     @property
@@ -207,6 +213,7 @@ class PAR:
 
     @property
     def expires_at(self) -> Optional[_dt.datetime]:
+        """When the PAR stops working (UTC), if known."""
         text = self._header.get("expires_at")
         return None if text is None else _parse_time(text)
 
@@ -274,6 +281,7 @@ class PAR:
         return data
 
     def to_json(self, passphrase: Optional[Union[str, Passphrase]] = None) -> str:
+        """The PAR as JSON text to send to its recipient; ``passphrase`` seals it for a passphrase instead."""
         return json.dumps(self.to_data(passphrase), sort_keys=True)
 
     @staticmethod

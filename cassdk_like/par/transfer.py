@@ -268,6 +268,7 @@ class ObjectReader:
 
     @property
     def par(self) -> PAR:
+        """The PAR this reader (or writer) uses."""
         return self._par
 
     def _session(self, operation: str) -> _Session:

@@ -119,6 +119,7 @@ class _Records:
         return self._last_access
 
     def clear(self) -> None:
+        """Drop every record (the batch can be reused)."""
         self._records.clear()
         self._total_size = 0
         self._last_access = 0.0

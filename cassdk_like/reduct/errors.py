@@ -104,6 +104,8 @@ class ApiVersionError(CASClientError):
 
 
 class BadRequest(ReductError):
+    """The server could not read the request (400)."""
+
     default_status = 400
 
 
@@ -124,10 +126,14 @@ class Forbidden(ReductError):
 
 
 class NotFound(ReductError):
+    """No such bucket, entry, record or token (404)."""
+
     default_status = 404
 
 
 class MethodNotAllowed(ReductError):
+    """The method is not allowed on this path (405)."""
+
     default_status = 405
 
 
@@ -138,10 +144,14 @@ class Conflict(ReductError):
 
 
 class PreconditionFailed(ReductError):
+    """A condition of the request did not hold (412)."""
+
     default_status = 412
 
 
 class PayloadTooLarge(ReductError):
+    """The request body is larger than the server accepts (413)."""
+
     default_status = 413
 
 
@@ -158,11 +168,15 @@ class TooEarly(ReductError):
 
 
 class InternalServerError(ReductError):
+    """The server failed (500); retried."""
+
     default_status = 500
     retryable = True
 
 
 class ServiceUnavailable(ReductError):
+    """The server is temporarily unavailable (503); retried."""
+
     default_status = 503
     retryable = True
 

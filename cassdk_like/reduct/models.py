@@ -196,6 +196,7 @@ class BucketSettings:
 
     @classmethod
     def from_json(cls, doc: Json) -> BucketSettings:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "bucket settings"
         return cls(
             max_block_size=_optional(doc, "max_block_size", int, what),
@@ -219,6 +220,7 @@ class BucketInfo:
 
     @classmethod
     def from_json(cls, doc: Json) -> BucketInfo:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "bucket info"
         return cls(
             name=_required(doc, "name", str, what),
@@ -245,6 +247,7 @@ class EntryInfo:
 
     @classmethod
     def from_json(cls, doc: Json) -> EntryInfo:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "entry info"
         return cls(
             name=_required(doc, "name", str, what),
@@ -267,6 +270,7 @@ class BucketFullInfo:
 
     @classmethod
     def from_json(cls, doc: Json) -> BucketFullInfo:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "bucket"
         entries = _field(doc, "entries", list, what, [])
         return cls(
@@ -287,6 +291,7 @@ class Defaults:
 
     @classmethod
     def from_json(cls, doc: Json) -> Defaults:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         return cls(bucket=BucketSettings.from_json(_object(doc, "bucket", "server defaults")))
 
 
@@ -304,6 +309,7 @@ class LicenseInfo:
 
     @classmethod
     def from_json(cls, doc: Json) -> LicenseInfo:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "license"
         return cls(
             licensee=_required(doc, "licensee", str, what),
@@ -333,6 +339,7 @@ class ServerInfo:
 
     @classmethod
     def from_json(cls, doc: Json) -> ServerInfo:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "server info"
         licence = doc.get("license")
         return cls(
@@ -362,10 +369,12 @@ class Permissions:
     write: Tuple[str, ...] = attrs.field(default=(), converter=_names)
 
     def to_json(self) -> Dict[str, Any]:
+        """The permissions as the JSON the server takes."""
         return {"full_access": self.full_access, "read": list(self.read), "write": list(self.write)}
 
     @classmethod
     def from_json(cls, doc: Json) -> Permissions:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "permissions"
         return cls(
             full_access=_field(doc, "full_access", bool, what, False),
@@ -422,6 +431,7 @@ class FullTokenInfo(Token):
 
     @classmethod
     def from_json(cls, doc: Json) -> FullTokenInfo:
+        """Read one from the server's JSON ``doc``; ``BadResponseError`` for a missing or mistyped field."""
         what = "token"
         return cls(
             permissions=Permissions.from_json(_object(doc, "permissions", what)), **cls._fields_of(doc)

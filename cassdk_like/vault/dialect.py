@@ -40,18 +40,22 @@ class VaultDialect:
 
     @property
     def name(self) -> str:
+        """The dialect's name ("cas" or "glacier")."""
         return self.wire.name
 
     @property
     def header_prefix(self) -> str:
+        """The prefix of the service's own headers (``x-cas-`` or ``x-amz-``)."""
         return self.wire.header_prefix
 
     @property
     def request_id_header(self) -> str:
+        """The header carrying the request id."""
         return self.wire.request_id_header
 
     @property
     def fixed_headers(self) -> Tuple[Tuple[str, str], ...]:
+        """Headers every request carries."""
         return self.wire.fixed_headers
 
     def h(self, suffix: str) -> str:
@@ -59,36 +63,44 @@ class VaultDialect:
         return self.wire.h(suffix)
 
     def resolve_region(self, region: Optional[str], host: str) -> str:
+        """The region to sign for: ``region`` if given, else the one in ``host``."""
         return self.wire.resolve_region(region, host)
 
     def signer(
         self, credentials: Credentials, region: str, clock: Callable[[], float] = time.time
     ) -> SignCallback:
+        """A request signer for ``credentials`` in ``region`` (``clock`` for tests)."""
         return self.wire.signer(credentials, region, clock)
 
     # -- vault schema ---------------------------------------------------------------------------
 
     @property
     def qcs_field(self) -> str:
+        """The JSON field holding a vault's resource name (``VaultQCS`` or ``VaultARN``)."""
         return self.schema.qcs_field
 
     @property
     def policy_field(self) -> str:
+        """The JSON field holding an access policy."""
         return self.schema.policy_field
 
     @property
     def callback_field(self) -> str:
+        """The JSON field of a job's callback URL."""
         return self.schema.callback_field
 
     @property
     def job_types(self) -> FrozenSet[str]:
+        """The job types this dialect accepts."""
         return self.schema.job_types
 
     @property
     def default_uid(self) -> Optional[str]:
+        """The uid used when none is given."""
         return self.schema.default_uid
 
     def account(self, appid: Optional[str], uid: Optional[str]) -> str:
+        """The ``/<UID>`` path segment: ``uid``, else the dialect default, else ``appid``, else ``-``."""
         return self.schema.account(appid, uid)
 
     # -- errors ---------------------------------------------------------------------------------

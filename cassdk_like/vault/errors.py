@@ -39,77 +39,113 @@ __all__ = [
 
 
 class AccessDeniedException(CASServerError):
+    """The credentials may not do this to this resource (403)."""
+
     default_status = 403
 
 
 class BadRequest(CASServerError):
+    """The service could not read the request (400)."""
+
     default_status = 400
 
 
 class ExpiredTokenException(CASServerError):
+    """The temporary credentials' token has expired (403)."""
+
     default_status = 403
 
 
 class InvalidParameterValueException(CASServerError):
+    """A parameter's value is not acceptable, e.g. a range off the MiB grid (400)."""
+
     default_status = 400
 
 
 class InvalidParameter(CASServerError):
+    """A parameter is not acceptable (400; CAS's name)."""
+
     default_status = 400
 
 
 class InvalidDigest(CASServerError):
+    """A sent hash does not match the body the service received (400)."""
+
     default_status = 400
 
 
 class InvalidSignatureException(CASServerError):
+    """The request signature is wrong: check the secret key and the clock (400)."""
+
     default_status = 400
 
 
 class LimitExceededException(CASServerError):
+    """An account limit (vaults, tags, lock attempts) was reached (400)."""
+
     default_status = 400
 
 
 class MissingAuthenticationTokenException(CASServerError):
+    """The request carried no usable credentials (400)."""
+
     default_status = 400
 
 
 class MissingParameterValueException(CASServerError):
+    """A required parameter or header is missing (400)."""
+
     default_status = 400
 
 
 class PolicyEnforcedException(CASServerError):
+    """A retrieval policy of the account refused the job (400)."""
+
     default_status = 400
 
 
 class ResourceNotFoundException(CASServerError):
+    """No such vault, archive, job, upload, policy or lock (404)."""
+
     default_status = 404
 
 
 class RequestTimeoutException(CASServerError):
+    """The service timed out waiting for the request body (408); retried."""
+
     default_status = 408
     retryable = True
 
 
 class SerializationException(CASServerError):
+    """The request body is not valid JSON (400)."""
+
     default_status = 400
 
 
 class ThrottlingException(CASServerError):
+    """Too many requests: slow down (400); retried."""
+
     default_status = 400
     retryable = True
 
 
 class SlowDown(CASServerError):
+    """Too many requests: slow down (503); retried."""
+
     default_status = 503
     retryable = True
 
 
 class UnrecognizedClientException(CASServerError):
+    """The secret id is unknown to the service (400)."""
+
     default_status = 400
 
 
 class ServiceUnavailableException(CASServerError):
+    """The service is temporarily unavailable (500); retried."""
+
     default_status = 500
     retryable = True
 

@@ -1,4 +1,4 @@
-"""Every row of the migration table in docs/cascmd.md §4, run in both of its cascmd forms.
+"""Every row of the migration table in README.md (the command-line section), run in both cascmd forms.
 
 The original cascmd's command (its names, options and argument order) is given to our cascmd, and
 so is our own form; each must succeed and do what the row says, against the bundled emulator.
@@ -25,10 +25,14 @@ from tests.helpers.cascmd import ROOT, Ran, run_cascmd
 SIZE = 3 * MiB + 5
 
 
+README = ROOT / "README.md"
+MARKERS = ("<!-- migration-table -->", "<!-- end migration-table -->")
+
+
 def _table() -> List[Tuple[str, str]]:
-    """(original, ours) of each row, as written in the doc."""
-    text = (ROOT / "docs" / "cascmd.md").read_text(encoding="utf-8")
-    body = text.split("<!-- migration-table -->")[1].split("<!-- end migration-table -->")[0]
+    """(original, ours) of each row, as written in the README."""
+    text = README.read_text(encoding="utf-8")
+    body = text.split(MARKERS[0])[1].split(MARKERS[1])[0]
     rows = []
     for line in body.strip().splitlines()[2:]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -194,3 +198,16 @@ def test_the_table_covers_every_command_of_the_original() -> None:
         "create_job", "desc_job", "list_job", "fetch",
     }  # fmt: skip
     assert expected <= originals
+
+
+def test_the_table_has_one_copy_in_the_readme_and_docs_point_to_it() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert all(readme.count(marker) == 1 for marker in MARKERS)
+    section = readme.split("## The command line")[1].split("\n## ")[0]
+    assert MARKERS[0] in section, "the table belongs to the README's command-line section"
+    guide = (ROOT / "docs" / "cascmd.md").read_text(encoding="utf-8")
+    migration = guide.split("## 4. Migration table")[1].split("\n## ")[0]
+    assert "| original cascmd |" not in guide
+    assert MARKERS[0] not in guide
+    assert "../README.md#coming-from-the-original-cascmd-or-aws-glacier" in migration
+    assert len(ROWS) >= 25

@@ -7,13 +7,19 @@ variables removed so it starts its own local emulator. A new example must add it
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import pytest
+
+from cassdk_like import CasAPI, CASClient, MiB, Vault, hash_file
+from cassdk_like.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -31,6 +37,7 @@ KEY_LINES: Dict[str, str] = {
     "reduct_quickstart.py": "reduct quickstart verified",
     "directio_fetch.py": "directio example verified",
     "par_share.py": "par share example verified",
+    "nightly_archive.py": "nightly archive example verified",
 }
 
 _CONNECTION_VARS = (
@@ -63,12 +70,17 @@ def test_every_example_has_a_key_line() -> None:
     assert sorted(KEY_LINES) == _scripts()
 
 
-@pytest.mark.parametrize("script", _scripts())
-def test_example_runs(script: str, tmp_path: Path) -> None:
+def _example_env(tmp_path: Path) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _CONNECTION_VARS}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["TMPDIR"] = str(tmp_path)  # whatever an example leaves behind stays in pytest's folder
     env["HOME"] = str(tmp_path)  # no profile file of the developer's is read
+    return env
+
+
+@pytest.mark.parametrize("script", _scripts())
+def test_example_runs(script: str, tmp_path: Path) -> None:
+    env = _example_env(tmp_path)
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / script)],
         cwd=ROOT,
@@ -84,3 +96,97 @@ def test_example_runs(script: str, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr, output
     leftovers = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert leftovers == [], f"the example left temporary files behind: {leftovers}"
+
+
+# -- the nightly archive, interrupted for real ------------------------------------------------
+
+
+def _state(path: Path) -> Dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError):  # not written yet, or replaced as we read
+        return {}
+
+
+def _settled_part_count(api: CasAPI, upload_id: str) -> int:
+    """Parts stored once the requests the service was still serving have landed (a killed client's too)."""
+    count = -1
+    while True:
+        time.sleep(0.5)  # longer than the injected latency
+        now = len(list(api.list_all_parts("nightly", upload_id)))
+        if now == count:
+            return count
+        count = now
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_nightly_archive_resumes_after_being_stopped_mid_upload(stop: signal.Signals, tmp_path: Path) -> None:
+    """Stopped while parts are in flight, the next run resumes the same upload and records the archive."""
+    data = tmp_path / "work" / "backup.tar"
+    data.parent.mkdir()
+    data.write_bytes(os.urandom(24 * MiB))
+    state_path = tmp_path / "work" / "state.json"
+    command = [
+        sys.executable, str(EXAMPLES / "nightly_archive.py"), str(data),
+        "--state", str(state_path), "--vault", "nightly", "--part-size-mib", "1",
+    ]  # fmt: skip
+    with (
+        Emulator(job_delay_scale=0) as emu,
+        CASClient(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key) as client,
+    ):
+        api = CasAPI(client)
+        env = _example_env(tmp_path)
+        env.update(
+            CAS_ENDPOINT=emu.endpoint, CAS_APPID=emu.appid, CAS_SECRET_ID=emu.secret_id,
+            CAS_SECRET_KEY=emu.secret_key,
+        )  # fmt: skip
+        emu.faults.add_latency(0.3, method="PUT")  # each part takes 0.3 s: 24 parts, 8 at a time
+        first = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        stored: List[Any] = []
+        while not stored:  # stop it once the state names the upload and the service holds a part
+            assert time.monotonic() < deadline, "the first run never stored a part"
+            assert first.poll() is None, first.communicate()
+            upload_id = _state(state_path).get("upload_id")
+            stored = list(api.list_all_parts("nightly", upload_id)) if upload_id else []
+            time.sleep(0.05)
+        first.send_signal(stop)
+        out, err = first.communicate(timeout=60)
+        if stop == signal.SIGINT:
+            assert first.returncode == 130, (out, err)
+            assert "run it again to resume upload" in out, (out, err)
+        else:
+            assert first.returncode == -signal.SIGKILL
+        saved = _state(state_path)
+        assert saved["upload_id"] == upload_id
+        assert saved["archive_id"] is None
+        before = _settled_part_count(api, upload_id)
+        assert 1 <= before < 24, "the run was stopped too late to test a resume"
+
+        emu.faults.reset()
+        second = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert second.returncode == 0, (second.stdout, second.stderr)
+        assert f"resuming upload {upload_id[:20]}" in second.stdout
+        assert f"{before} MiB already stored" in second.stdout  # 1 MiB parts: one MiB per stored part
+
+        saved = _state(state_path)
+        expected = hash_file(data)
+        assert saved["upload_id"] is None
+        assert saved["tree_hash"] == expected.tree_hash
+        # the archive is really there, with the file's tree hash: retrieve it and look
+        job = Vault.get_vault_by_name(api, "nightly").retrieve_archive(saved["archive_id"])
+        job.wait(timeout=60, poll_interval=0.05)
+        assert job.archive_id == saved["archive_id"]
+        assert job.retrieval_etag == expected.tree_hash
+        assert job.archive_size == expected.size
+        assert list(api.list_all_multipart_uploads("nightly")) == []  # the resumed upload completed
+
+        third = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert third.returncode == 0, (third.stdout, third.stderr)
+        assert "nothing to do" in third.stdout

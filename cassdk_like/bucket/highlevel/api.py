@@ -64,10 +64,12 @@ class BucketAPI:
 
     @property
     def client(self) -> BucketClient:
+        """The ``BucketClient`` every call goes through."""
         return self._client
 
     @property
     def dialect(self) -> BucketDialect:
+        """The client's dialect (S3 or COS)."""
         return self._client.dialect
 
     def __repr__(self) -> str:
@@ -109,6 +111,7 @@ class BucketAPI:
     # -- buckets --------------------------------------------------------------------------------
 
     def list_buckets(self) -> List[BucketInfo]:
+        """Every bucket of the account."""
         return parse_buckets(self._ok(self._client.list_buckets()))
 
     def create_bucket(self, bucket: str, *, location: Optional[str] = None, exist_ok: bool = False) -> None:
@@ -124,12 +127,15 @@ class BucketAPI:
                 raise
 
     def head_bucket(self, bucket: str) -> HttpResponse:
+        """Check that ``bucket`` exists and is reachable (``NoSuchBucket`` otherwise)."""
         return self._ok(self._client.head_bucket(bucket), NoSuchBucket)
 
     def delete_bucket(self, bucket: str) -> None:
+        """Delete the empty ``bucket`` (``NoSuchBucket``, ``BucketNotEmpty``)."""
         self._ok(self._client.delete_bucket(bucket), NoSuchBucket)
 
     def get_bucket_location(self, bucket: str) -> str:
+        """The region ``bucket`` lives in."""
         return parse_location(self._ok(self._client.get_bucket_location(bucket)))
 
     def get_bucket(self, bucket: str) -> Bucket:
@@ -255,6 +261,7 @@ class BucketAPI:
         return object_from_headers(self.dialect, bucket, key, response.headers, size)
 
     def delete_object(self, bucket: str, key: str) -> None:
+        """Delete object ``key`` of ``bucket`` (no error when it is already gone)."""
         self._ok(self._client.delete_object(bucket, key))
 
     def delete_objects(self, bucket: str, keys: Sequence[str], *, quiet: bool = True) -> DeleteResult:
@@ -288,6 +295,7 @@ class BucketAPI:
     def upload_part(
         self, bucket: str, key: str, upload_id: str, part_number: int, content: Content, **options: Any
     ) -> PutResult:
+        """Upload ``content`` as part ``part_number`` of upload ``upload_id`` of ``key``; returns its ETag."""
         response = self._client.upload_part(bucket, key, upload_id, part_number, content, **options)
         return self._put_result(self._ok(response))
 
@@ -300,26 +308,33 @@ class BucketAPI:
         return parse_complete(response, bucket, key, response.headers.get(crc) if crc else None)
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        """Abandon upload ``upload_id`` of ``key`` in ``bucket``; its parts are discarded."""
         self._ok(self._client.abort_multipart_upload(bucket, key, upload_id))
 
     # -- tags and presigning ------------------------------------------------------------------------
 
     def put_object_tagging(self, bucket: str, key: str, tags: Mapping[str, str]) -> None:
+        """Replace the tags of ``key`` in ``bucket`` with ``tags``."""
         self._ok(self._client.put_object_tagging(bucket, key, tags), NoSuchKey)
 
     def get_object_tagging(self, bucket: str, key: str) -> Dict[str, str]:
+        """The tags of ``key`` in ``bucket`` as a dict."""
         return parse_tags(self._ok(self._client.get_object_tagging(bucket, key), NoSuchKey))
 
     def delete_object_tagging(self, bucket: str, key: str) -> None:
+        """Remove every tag of ``key`` in ``bucket``."""
         self._ok(self._client.delete_object_tagging(bucket, key), NoSuchKey)
 
     def presigned_get_url(self, bucket: str, key: str, expires: int = 3600) -> PresignedURL:
+        """A URL anyone can GET ``key`` of ``bucket`` with for ``expires`` seconds."""
         return self._client.presigned_get_url(bucket, key, expires)
 
     def presigned_put_url(self, bucket: str, key: str, expires: int = 3600, **options: Any) -> PresignedURL:
+        """A URL anyone can PUT ``key`` of ``bucket`` with for ``expires`` seconds."""
         return self._client.presigned_put_url(bucket, key, expires, **options)
 
     def presigned_post(self, bucket: str, **options: Any) -> PresignedPost:
+        """A browser POST form for ``bucket`` (``options``: key, conditions, expiry)."""
         return self._client.presigned_post(bucket, **options)
 
 

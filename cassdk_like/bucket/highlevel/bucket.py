@@ -74,6 +74,7 @@ class Bucket:
 
     @classmethod
     def from_info(cls, api: BucketAPI, info: BucketInfo) -> Bucket:
+        """A ``Bucket`` for a ``BucketInfo`` ``info`` from a listing, using ``api``."""
         return cls(api, info.name, region=info.region, creation_date=info.creation_date)
 
     def exists(self) -> bool:
@@ -123,6 +124,7 @@ class Bucket:
         return self.api.get_object(self.name, key, byte_range=byte_range).body
 
     def delete_object(self, key: str) -> None:
+        """Delete object ``key`` (no error when it is already gone)."""
         self.api.delete_object(self.name, key)
 
     def delete_objects(self, keys: Sequence[str]) -> DeleteResult:
@@ -134,9 +136,11 @@ class Bucket:
         return self.api.copy_object(self.name, key, source_bucket, source_key, **options)
 
     def tags(self, key: str) -> Dict[str, str]:
+        """The tags of ``key`` as a dict (``NoSuchKey`` when there is no such object)."""
         return self.api.get_object_tagging(self.name, key)
 
     def set_tags(self, key: str, tags: Mapping[str, str]) -> None:
+        """Replace the tags of ``key`` with ``tags``."""
         self.api.put_object_tagging(self.name, key, tags)
 
     # -- uploads --------------------------------------------------------------------------------------
@@ -240,9 +244,11 @@ class Bucket:
     # -- presigned access -------------------------------------------------------------------------------
 
     def presigned_get_url(self, key: str, expires: int = 3600) -> PresignedURL:
+        """A URL anyone can GET ``key`` with for ``expires`` seconds."""
         return self.api.presigned_get_url(self.name, key, expires)
 
     def presigned_put_url(self, key: str, expires: int = 3600, **options: Any) -> PresignedURL:
+        """A URL anyone can PUT ``key`` with for ``expires`` seconds (``options``: headers to sign)."""
         return self.api.presigned_put_url(self.name, key, expires, **options)
 
     def presigned_post(self, **options: Any) -> PresignedPost:

@@ -85,11 +85,13 @@ class BucketObject:
 
     @property
     def sha256(self) -> Optional[str]:
+        """The SHA-256 the SDK stored in the object's metadata at upload, if any."""
         value = self.metadata.get("sha256")
         return value.lower() if value else None
 
     @property
     def is_multipart(self) -> bool:
+        """True when the ETag is a multipart one ("...-N"), so it is not the MD5 of the bytes."""
         return "-" in self.etag
 
 
@@ -153,6 +155,7 @@ class DeleteResult:
 
     @property
     def ok(self) -> bool:
+        """True when no key failed to delete."""
         return not self.failed
 
 

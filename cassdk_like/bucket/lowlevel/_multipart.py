@@ -1,7 +1,5 @@
 """Multipart upload operations (docs/bucket-protocol.md §4 and §3.2)."""
 
-from __future__ import annotations
-
 from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from cassdk_like.bucket.lowlevel._base import ClientCore, Content, b64_of_hex

@@ -81,18 +81,22 @@ class BucketClient(BucketOps, MultipartOps, PresignOps):
 
     @property
     def dialect(self) -> BucketDialect:
+        """The dialect (S3 or COS) requests are signed and parsed with."""
         return self._dialect
 
     @property
     def region(self) -> str:
+        """The region requests are signed for."""
         return self._region
 
     @property
     def appid(self) -> Optional[str]:
+        """The account's APPID (COS bucket names end with it), if known."""
         return self._appid
 
     @property
     def addressing(self) -> Addressing:
+        """How bucket names map to hosts and paths (virtual-hosted or path style)."""
         return self._addressing
 
     @property

@@ -123,6 +123,7 @@ class RetryPolicy:
         return idempotent or not error.request_sent
 
     def has_attempts_left(self, attempts_made: int) -> bool:
+        """Whether another attempt is allowed after ``attempts_made``."""
         return attempts_made < self.total_attempts
 
     def allows_wait(self, waited: float, delay: float) -> bool:

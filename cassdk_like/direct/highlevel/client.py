@@ -117,6 +117,7 @@ class Client:
 
     @property
     def url(self) -> str:
+        """The portal URL."""
         return self._http.url
 
     # -- metadata -------------------------------------------------------------------------------
@@ -249,6 +250,7 @@ class Client:
         return Streamer(found, source, rng, self._context(progress, cancel_token), window=window)
 
     def close(self) -> None:
+        """Close the connections of both the portal and the storage transport."""
         self._http.close()
 
     def __enter__(self) -> Client:

@@ -49,6 +49,7 @@ class DirectIO:
         return self._client
 
     def metadata(self, file_id: FileId) -> FileMetadata:
+        """The ``FileMetadata`` (blocks, keys, sizes) of ``file_id``."""
         return self._client.metadata(file_id)
 
     def blocks(
@@ -62,9 +63,11 @@ class DirectIO:
         return self._client.blocks(file_id, blocks, max_workers, **options)
 
     def streamer(self, file_id: FileId, byte_range: Optional[ByteRange] = None, **options: Any) -> Streamer:
+        """A ``Streamer`` reading ``file_id`` (or ``byte_range`` of it) in order, with ``options``."""
         return self._client.streamer(file_id, byte_range, **options)
 
     def close(self) -> None:
+        """Close the connections."""
         self._client.close()
 
     def __enter__(self) -> DirectIO:

@@ -43,6 +43,7 @@ class Streamer:
 
     @property
     def file_id(self) -> object:
+        """The id of the file being streamed."""
         return self.metadata.file_id
 
     @property

@@ -86,14 +86,17 @@ class DirectIOHTTP:
 
     @property
     def url(self) -> str:
+        """The portal URL."""
         return self._url
 
     @property
     def portal_transport(self) -> Transport:
+        """The transport to the portal (metadata requests)."""
         return self._portal
 
     @property
     def storage_transport(self) -> Transport:
+        """The transport to object storage (block downloads)."""
         return self._storage
 
     def get_metadata(self, file_id: object) -> HttpResponse:
@@ -122,6 +125,7 @@ class DirectIOHTTP:
         return self._storage.send(request)
 
     def close(self) -> None:
+        """Close the portal and storage connections."""
         self._portal.close()
         self._storage.close()
 

@@ -91,6 +91,7 @@ class Bucket:
         return BucketFullInfo.from_json(json_of(self._ll.get_bucket(self.name, operation="info"), "bucket"))
 
     def get_settings(self) -> BucketSettings:
+        """The bucket's settings."""
         return self.get_full_info().settings
 
     def set_settings(self, settings: BucketSettings) -> None:
@@ -98,9 +99,11 @@ class Bucket:
         ok(self._ll.update_bucket(self.name, settings))
 
     def info(self) -> BucketInfo:
+        """The bucket's summary (size, entry count, times)."""
         return self.get_full_info().info
 
     def get_entry_list(self) -> List[EntryInfo]:
+        """Every entry of the bucket."""
         return list(self.get_full_info().entries)
 
     def remove(self) -> None:
@@ -108,13 +111,16 @@ class Bucket:
         ok(self._ll.remove_bucket(self.name))
 
     def rename(self, new_name: str) -> None:
+        """Rename the bucket to ``new_name`` (this object follows)."""
         ok(self._ll.rename_bucket(self.name, new_name))
         self.name = new_name
 
     def remove_entry(self, entry_name: str) -> None:
+        """Delete entry ``entry_name`` and its records."""
         ok(self._ll.remove_entry(self.name, entry_name))
 
     def rename_entry(self, old_name: str, new_name: str) -> None:
+        """Rename entry ``old_name`` to ``new_name``."""
         ok(self._ll.rename_entry(self.name, old_name, new_name))
 
     # -- single records -------------------------------------------------------------------------
@@ -163,6 +169,7 @@ class Bucket:
         ok(self._ll.update_record(self.name, entry_name, timestamp, labels))
 
     def remove_record(self, entry_name: str, timestamp: TimestampLike) -> None:
+        """Delete the record of ``entry_name`` at ``timestamp``."""
         ok(self._ll.remove_record(self.name, entry_name, timestamp))
 
     # -- batches --------------------------------------------------------------------------------

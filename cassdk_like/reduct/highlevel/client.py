@@ -87,6 +87,7 @@ class Client:
 
     @property
     def url(self) -> str:
+        """The server URL."""
         return self._ll.url
 
     @property
@@ -124,6 +125,7 @@ class Client:
     # -- server ---------------------------------------------------------------------------------
 
     def info(self) -> ServerInfo:
+        """The server's version, usage and defaults."""
         return ServerInfo.from_json(json_of(self._ll.info(), "server info"))
 
     def list(self) -> List[BucketInfo]:
@@ -173,6 +175,7 @@ class Client:
         return [Token.from_json(document(t, "token")) for t in tokens]
 
     def get_token(self, name: str) -> FullTokenInfo:
+        """Token ``name`` with its permissions."""
         return FullTokenInfo.from_json(json_of(self._ll.get_token(name), "token"))
 
     def me(self) -> FullTokenInfo:
@@ -221,4 +224,5 @@ class Client:
         return self._token_value(self._ll.rotate_token(name), "rotate_token")
 
     def remove_token(self, name: str) -> None:
+        """Delete token ``name``."""
         ok(self._ll.remove_token(name))

@@ -163,10 +163,12 @@ class ReductClient:
 
     @property
     def url(self) -> str:
+        """The server URL."""
         return self._url
 
     @property
     def transport(self) -> Transport:
+        """The transport requests go through."""
         return self._transport
 
     @property
@@ -184,6 +186,7 @@ class ReductClient:
         self._transport.register_secret(value)
 
     def close(self) -> None:
+        """Close the connections."""
         self._transport.close()
 
     def __enter__(self) -> ReductClient:
@@ -271,24 +274,30 @@ class ReductClient:
     # -- server ---------------------------------------------------------------------------------
 
     def info(self) -> HttpResponse:
+        """GET the server info."""
         return self._send("GET", "/info", operation="info", resource="server")
 
     def list_buckets(self) -> HttpResponse:
+        """GET the list of buckets."""
         return self._send("GET", "/list", operation="list", resource="server")
 
     def alive(self) -> HttpResponse:
+        """HEAD /alive: whether the server answers."""
         return self._send("HEAD", "/alive", operation="alive", resource="server")
 
     def me(self) -> HttpResponse:
+        """GET the calling token's own info."""
         return self._send("GET", "/me", operation="me", resource="the calling token")
 
     # -- buckets --------------------------------------------------------------------------------
 
     def get_bucket(self, bucket: str, *, operation: str = "get_bucket") -> HttpResponse:
+        """GET the settings and entries of ``bucket`` (``operation`` names the caller in errors)."""
         check_bucket_name(bucket, operation)
         return self._send("GET", f"/b/{bucket}", operation=operation, resource=bucket_resource(bucket))
 
     def head_bucket(self, bucket: str) -> HttpResponse:
+        """HEAD ``bucket``: whether it exists."""
         check_bucket_name(bucket, "head_bucket")
         return self._send("HEAD", f"/b/{bucket}", operation="head_bucket", resource=bucket_resource(bucket))
 
@@ -326,12 +335,14 @@ class ReductClient:
         )
 
     def remove_bucket(self, bucket: str) -> HttpResponse:
+        """DELETE ``bucket`` and everything in it."""
         check_bucket_name(bucket, "remove")
         return self._send(
             "DELETE", f"/b/{bucket}", operation="remove", resource=bucket_resource(bucket), idempotent=False
         )
 
     def rename_bucket(self, bucket: str, new_name: str) -> HttpResponse:
+        """Rename ``bucket`` to ``new_name``."""
         check_bucket_name(bucket, "rename")
         check_bucket_name(new_name, "rename")
         body, headers = self._json({"new_name": new_name})
@@ -348,9 +359,11 @@ class ReductClient:
     # -- tokens ---------------------------------------------------------------------------------
 
     def list_tokens(self) -> HttpResponse:
+        """GET the list of tokens."""
         return self._send("GET", "/tokens", operation="get_token_list", resource="tokens")
 
     def get_token(self, name: str) -> HttpResponse:
+        """GET token ``name``."""
         check_token_name(name, "get_token")
         return self._send("GET", f"/tokens/{name}", operation="get_token", resource=f"token {name!r}")
 
@@ -394,6 +407,7 @@ class ReductClient:
         )
 
     def rotate_token(self, name: str) -> HttpResponse:
+        """Give token ``name`` a new value (the answer carries it)."""
         check_token_name(name, "rotate_token")
         return self._send(
             "POST",
@@ -404,6 +418,7 @@ class ReductClient:
         )
 
     def remove_token(self, name: str) -> HttpResponse:
+        """DELETE token ``name``."""
         check_token_name(name, "remove_token")
         return self._send(
             "DELETE",
@@ -468,6 +483,7 @@ class ReductClient:
         content_type: Optional[str] = None,
         labels: Labels = None,
     ) -> HttpResponse:
+        """POST one record of ``entry`` in ``bucket`` at ``timestamp``."""
         resource = self._entry("write", bucket, entry)
         ts = to_microseconds(timestamp, operation="write", resource=resource)
         headers = {
@@ -526,6 +542,7 @@ class ReductClient:
         )
 
     def remove_record(self, bucket: str, entry: str, timestamp: TimestampLike) -> HttpResponse:
+        """DELETE the record of ``entry`` in ``bucket`` at ``timestamp``."""
         resource = self._entry("remove_record", bucket, entry)
         ts = to_microseconds(timestamp, operation="remove_record", resource=resource)
         return self._send(
@@ -538,12 +555,14 @@ class ReductClient:
         )
 
     def remove_entry(self, bucket: str, entry: str) -> HttpResponse:
+        """DELETE ``entry`` of ``bucket``."""
         resource = self._entry("remove_entry", bucket, entry)
         return self._send(
             "DELETE", f"/b/{bucket}/{entry}", operation="remove_entry", resource=resource, idempotent=False
         )
 
     def rename_entry(self, bucket: str, entry: str, new_name: str) -> HttpResponse:
+        """Rename ``entry`` of ``bucket`` to ``new_name``."""
         resource = self._entry("rename_entry", bucket, entry)
         check_entry_name(new_name, "rename_entry", bucket)
         body, headers = self._json({"new_name": new_name})

@@ -106,16 +106,8 @@ def _job_fields(vault: Vault, props: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 @attrs.define(init=False, unsafe_hash=True)
-class Job:
-    """A vault job. Equal (and hashed) by vault name and job id; ``reload()`` refreshes it.
-
-    Not thread-safe to mutate (``reload``/``wait``) from several threads; downloads are.
-    """
-
-    #: default piece size of the original SDK's parallel download (see ``calc_part_size``)
-    DefaultPartSize: ClassVar[int] = 32 * MiB
-    #: how ``block=True`` downloads poll an unfinished job (call ``wait()`` yourself for other values)
-    default_poll_schedule: ClassVar[PollSchedule] = PollSchedule()
+class _JobRecord:
+    """The members of a ``Job``; equal (and hashed) by vault name and job id."""
 
     vault: Vault = attrs.field(repr=lambda v: repr(v.name))
     id: str
@@ -139,6 +131,27 @@ class Job:
     bucket: Optional[str] = attrs.field(eq=False, repr=False)
     object_name: Optional[str] = attrs.field(eq=False, repr=False)
     props: Dict[str, Any] = attrs.field(eq=False, repr=False)
+
+
+class Job(_JobRecord):
+    """A job of a vault: an archive retrieval, an inventory retrieval or a COS copy.
+
+    ``Job(vault, cas_response)`` is built from a Describe Job or List Jobs entry
+    (``cas_response``); usually ``Vault.retrieve_archive``, ``Vault.get_job`` or
+    ``Vault.list_jobs`` makes it. Members, named as in the original SDK: ``id``, ``action``,
+    ``status_code`` (InProgress | Succeeded | Failed), ``completed``, ``archive_id``,
+    ``archive_size``, ``job_range``, ``tier``, ``retrieval_etag`` (the output's tree hash),
+    ``inventory_size``, ``props`` (the whole description) and more. Equal (and hashed) by vault
+    name and job id. ``reload()`` and ``wait()`` change the members, so call them from one thread;
+    downloads are parallel inside and safe to run side by side.
+    """
+
+    __slots__ = ()
+
+    #: default piece size of the original SDK's parallel download (see ``calc_part_size``)
+    DefaultPartSize: ClassVar[int] = 32 * MiB
+    #: how ``block=True`` downloads poll an unfinished job (call ``wait()`` yourself for other values)
+    default_poll_schedule: ClassVar[PollSchedule] = PollSchedule()
 
     def __init__(self, vault: Vault, cas_response: Mapping[str, Any]) -> None:
         self.__attrs_init__(vault, **_job_fields(vault, cas_response))
@@ -249,10 +262,22 @@ class Job:
         cancel_token: Optional[CancelToken] = None,
         resume: bool = True,
     ) -> DownloadResult:
-        """Download the whole output to ``file_path``: parallel, resumable, whole-output tree hash checked.
+        """Download the whole output to ``file_path``: parallel, resumable, tree hash checked.
 
-        The file appears only when complete and verified (a partial file and journal next to it
-        let a later call resume after a failure or Ctrl-C).
+        The file appears only when complete and verified. Until then a partial file and a journal
+        sit next to it, and with ``resume`` (the default) a later call after a failure or Ctrl-C
+        downloads only the missing pieces; ``resume=False`` starts over. ``block=True`` waits for
+        an unfinished job (polling with ``default_poll_schedule``); ``block=False`` raises
+        ``JobNotReadyError`` instead. ``chunk_size`` is the bytes per read/write; ``config`` (a
+        ``TransferConfig``) sets workers and piece size; ``progress`` receives ``ProgressEvent``
+        callbacks (``console_progress()`` draws a bar); ``cancel_token`` stops the download.
+
+        Returns a ``DownloadResult``: ``path``, ``size``, ``tree_hash``, ``verified`` and counts
+        (``pieces_resumed`` tells how much a resume saved).
+        Raises ``JobFailedError`` for a failed job, ``HashDoesNotMatchError`` when the bytes do
+        not match the job's tree hash, ``DownloadArchiveError`` for a COS job or an output of
+        unknown size, ``LocalFileError`` when the file cannot be written, and
+        ``TransferCancelledError`` when cancelled (the partial file is kept for a resume).
         """
         op, res = "download_to_file", self._resource()
         path = check_destination(file_path, operation=op, resource=res)
@@ -280,10 +305,13 @@ class Job:
     ) -> Union[DownloadResult, StreamResult]:
         """Download ``byte_range`` (offsets in the job's output, inclusive) to a path or a file object.
 
-        Give exactly one of ``file_path`` (parallel, resumable with ``resume``, atomic) and
-        ``file_obj`` (written in order from its current position, memory bounded by the engine's
-        stream window). Per-piece tree hashes are checked when the service sends them (aligned
-        ranges only); the job's tree hash is checked when the range is the whole output.
+        Give exactly one of ``file_path`` (parallel, resumable with ``resume``, atomic; returns a
+        ``DownloadResult``) and ``file_obj`` (written in order from its current position, memory
+        bounded by the engine's stream window; returns a ``StreamResult``). Per-piece tree hashes
+        are checked when the service sends them (aligned ranges only); the job's tree hash is
+        checked when the range is the whole output. ``block``, ``chunk_size``, ``config``,
+        ``progress`` and ``cancel_token`` work as in :meth:`download_to_file`, and so do the
+        errors; a range outside the output raises ``InvalidByteRangeError`` first.
         """
         op, res = "download_by_range", self._resource()
         if (file_path is None) == (file_obj is None):
@@ -320,7 +348,12 @@ class Job:
         config: Optional[TransferConfig] = None,
         cancel_token: Optional[CancelToken] = None,
     ) -> Inventory:
-        """The parsed inventory (JSON or CSV) of an inventory-retrieval job."""
+        """The parsed ``Inventory`` (JSON or CSV) of an inventory-retrieval job.
+
+        ``block`` waits for an unfinished job (else ``JobNotReadyError``); ``config`` and
+        ``cancel_token`` as in :meth:`download_to_file`. Any other job type raises
+        ``InvalidArgumentError``; an unreadable inventory raises ``BadResponseError``.
+        """
         op = "inventory"
         if self.action != INVENTORY_RETRIEVAL:
             raise InvalidArgumentError(

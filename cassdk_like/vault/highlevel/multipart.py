@@ -105,14 +105,8 @@ def _upload_fields(props: Mapping[str, Any], vault: Vault) -> Dict[str, Any]:
 
 
 @attrs.define(init=False, unsafe_hash=True)
-class MultipartUpload:
-    """One in-progress multipart upload. Equal (and hashed) by vault name and upload id.
-
-    ``parts`` maps ``(start, end)`` to the part's tree hash (None: not uploaded); with a
-    ``file_path`` it lists every part of the file. ``size_total`` is the file's size (None when no
-    file is known). ``tree_hash`` is the archive's combined tree hash once every part is known,
-    else ``''`` (as the seed). Not thread-safe to mutate; ``upload``/``resume`` are parallel inside.
-    """
+class _UploadRecord:
+    """The members of a ``MultipartUpload``; equal (and hashed) by vault name and upload id."""
 
     vault: Vault = attrs.field(repr=lambda v: repr(v.name))
     id: str
@@ -126,6 +120,22 @@ class MultipartUpload:
     archive_tree_hash: Optional[str] = attrs.field(eq=False, repr=False, default=None)
     #: whether ``parts`` came from List Parts (a List Multipart Uploads entry does not list them)
     parts_listed: bool = attrs.field(eq=False, repr=False, default=False)
+
+
+class MultipartUpload(_UploadRecord):
+    """One in-progress multipart upload of a vault, which survives failures until completed or aborted.
+
+    ``MultipartUpload(vault, cas_response, file_path=None)`` is built from a List Parts or List
+    Multipart Uploads entry (``cas_response``); usually ``Vault.initiate_multipart_upload`` or
+    ``Vault.get_multipart_uploader`` makes it. ``file_path`` is the local file being uploaded.
+    Members: ``id``, ``part_size``, ``description``, ``file_path``, ``size_total`` (the file's
+    size; None when no file is known), ``parts`` (``(start, end)`` -> the part's tree hash, None
+    while not uploaded), ``archive_id`` once completed. ``tree_hash`` is the archive's combined
+    tree hash once every part is known, else ``''`` (as the seed). Equal (and hashed) by vault
+    name and upload id. Not thread-safe to mutate; ``upload``/``resume`` are parallel inside.
+    """
+
+    __slots__ = ()
 
     def __init__(
         self, vault: Vault, cas_response: Mapping[str, Any], file_path: Optional[PathLike] = None
@@ -189,10 +199,11 @@ class MultipartUpload:
     def upload_part(
         self, byte_range: ByteRangeLike, data_or_fileobj: Union[bytes, bytearray, memoryview, BinaryIO]
     ) -> str:
-        """Upload one part (on the part-size grid; only the last may be shorter); returns its tree hash.
+        """Upload ``data_or_fileobj`` as the part ``byte_range``; returns the part's tree hash.
 
-        A buffer is hashed here in one pass; a seekable file object is hashed and streamed by the
-        client from its current position.
+        The range must be on the part-size grid (only the last part may be shorter), else
+        ``InvalidArgumentError`` before anything is sent. A buffer is hashed here in one pass; a
+        seekable file object is hashed and streamed by the client from its current position.
         """
         op, res = "upload_part", self._resource()
         rng = ByteRange.parse(byte_range, operation=op, resource=res)
@@ -230,11 +241,13 @@ class MultipartUpload:
         cancel_token: Optional[CancelToken] = None,
         resume: Optional[bool] = None,
     ) -> str:
-        """Upload every part of the file (default: ``file_path``) and complete; returns the archive id.
+        """Upload every part of ``file_path_or_fileobj`` (default: ``file_path``); returns the archive id.
 
         ``resume`` (default: unless List Parts showed no stored part) first lists the stored
-        parts and skips those matching the local bytes. On failure the upload is kept
-        (``MultipartUploadError`` names its id) so ``resume()`` can finish it later.
+        parts and skips those matching the local bytes. ``size`` is the byte count of a file
+        object that cannot say it; ``config``, ``progress`` and ``cancel_token`` as in
+        ``Vault.upload_archive``. On failure the upload is kept (``MultipartUploadError`` names
+        its id) so ``resume()`` can finish it later; ``TransferCancelledError`` when cancelled.
         """
         source = file_path_or_fileobj if file_path_or_fileobj is not None else self.file_path
         if source is None:
@@ -278,13 +291,21 @@ class MultipartUpload:
         progress: Optional[ProgressCallback] = None,
         cancel_token: Optional[CancelToken] = None,
     ) -> str:
-        """List every stored part, verify each against the local file, upload the gaps, complete."""
+        """List every stored part, verify each against the local file, upload the gaps, complete.
+
+        ``file_path`` defaults to the upload's own; ``size``, ``config``, ``progress`` and
+        ``cancel_token`` as in :meth:`upload`. Returns the archive id; errors as in :meth:`upload`.
+        """
         return self.upload(
             file_path, size=size, config=config, progress=progress, cancel_token=cancel_token, resume=True
         )
 
     def complete(self, size_total: Optional[int] = None, tree_hash: Optional[str] = None) -> str:
-        """Complete with the known parts' combined tree hash (or the values given); returns the archive id."""
+        """Complete the upload; returns the archive id.
+
+        ``size_total`` and ``tree_hash`` default to the file's size and the known parts' combined
+        tree hash; ``InvalidArgumentError`` when parts are still missing and none are given.
+        """
         size = self.size_total if size_total is None else size_total
         tree = tree_hash or self.tree_hash
         if not size or not tree:

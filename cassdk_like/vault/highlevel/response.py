@@ -98,6 +98,7 @@ class CASResponse(Dict[str, Any]):
 
     @property
     def content_type(self) -> str:
+        """The answer's ``Content-Type`` header ("" when absent)."""
         return self.headers.get("Content-Type", "")
 
     def read(self, size: Optional[int] = None) -> bytes:

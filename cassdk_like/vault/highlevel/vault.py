@@ -81,14 +81,8 @@ def _check_retrieval_range(
 
 
 @attrs.define(init=False, unsafe_hash=True)
-class Vault:
-    """A vault. Equal (and hashed) by name; the API handle is neither compared nor shown.
-
-    Thread-safe for every operation; ``reload()`` replaces the members.
-    """
-
-    #: files larger than this many bytes are uploaded in parts (the seed's threshold)
-    NormalUploadThreshold: ClassVar[int] = 100 * MiB
+class _VaultRecord:
+    """The members of a ``Vault``; equal (and hashed) by name, the API handle neither compared nor shown."""
 
     cas_api: CasAPI = attrs.field(eq=False, repr=False)
     name: str
@@ -98,6 +92,27 @@ class Vault:
     size: int = attrs.field(eq=False)
     qcs: Optional[str] = attrs.field(eq=False, repr=False)
 
+
+class Vault(_VaultRecord):
+    """A vault, and everything done through it: uploads, retrieval jobs, policy, lock, tags.
+
+    ``Vault(cas_api, vault_props)`` is built from a Describe Vault answer (``vault_props``) and the
+    ``CasAPI`` it came from (``cas_api``); usually you get one from :meth:`create`,
+    :meth:`get_vault_by_name` or :meth:`list_all_vaults`. Members: ``name``, ``creation_date``,
+    ``last_inventory_date``, ``number_of_archives`` and ``size`` (bytes; both 0 until the
+    service's daily inventory counts them), ``qcs`` (the vault's resource name) and ``cas_api``.
+    Equal (and hashed) by name. Thread-safe; :meth:`reload` refreshes the members.
+
+    Every call raises the service's typed error (a ``CASServerError`` subclass) for an error
+    answer, ``TransportError`` when no answer came, and ``InvalidArgumentError`` for bad input
+    before anything is sent.
+    """
+
+    __slots__ = ()
+
+    #: files larger than this many bytes are uploaded in parts (the seed's threshold)
+    NormalUploadThreshold: ClassVar[int] = 100 * MiB
+
     def __init__(self, cas_api: CasAPI, vault_props: Mapping[str, Any]) -> None:
         self.__attrs_init__(cas_api, **_vault_fields(cas_api, vault_props))
 
@@ -105,22 +120,26 @@ class Vault:
 
     @classmethod
     def create(cls, cas_api: CasAPI, name: str) -> Vault:
-        """Create the vault, then describe it."""
+        """Create vault ``name`` through ``cas_api``, then describe it; returns the new ``Vault``."""
         cas_api.create_vault(name)
         return cls(cas_api, cas_api.describe_vault(name))
 
     @classmethod
     def get_vault_by_name(cls, cas_api: CasAPI, vault_name: str) -> Vault:
-        """One Describe Vault call; ``ResourceNotFoundException`` when there is no such vault."""
+        """Vault ``vault_name`` seen through ``cas_api``, in one Describe Vault call.
+
+        Raises ``ResourceNotFoundException`` when there is no such vault.
+        """
         return cls(cas_api, cas_api.describe_vault(vault_name))
 
     @classmethod
     def delete_vault_by_name(cls, cas_api: CasAPI, vault_name: str) -> CASResponse:
+        """Delete vault ``vault_name`` through ``cas_api`` without describing it first."""
         return cas_api.delete_vault(vault_name)
 
     @classmethod
     def list_all_vaults(cls, cas_api: CasAPI) -> List[Vault]:
-        """Every vault of the account (all pages)."""
+        """Every vault of the account ``cas_api`` signs for (all pages)."""
         return [cls(cas_api, props) for props in cas_api.list_all_vaults()]
 
     def reload(self) -> Vault:
@@ -130,7 +149,7 @@ class Vault:
         return self
 
     def delete(self) -> CASResponse:
-        """Delete this vault (it must be empty)."""
+        """Delete this vault; the service refuses while it holds archives or in-progress uploads."""
         return self.cas_api.delete_vault(self.name)
 
     def _resource(self) -> str:
@@ -139,7 +158,7 @@ class Vault:
     # -- archives -------------------------------------------------------------------------------
 
     def get_archive(self, archive_id: str) -> Archive:
-        """An ``Archive`` handle; nothing is sent (an unknown id fails on first use, as in the seed)."""
+        """The ``Archive`` ``archive_id`` here; nothing is sent (an unknown id fails on first use)."""
         return Archive(self, archive_id)
 
     def upload_archive(
@@ -161,8 +180,14 @@ class Vault:
         Up to ``threshold`` bytes (default ``NormalUploadThreshold``, 100 MiB) it is one request;
         above, a multipart upload through the parallel engine with ``part_size`` (default: the
         engine's choice, 16 MiB x 2^n). ``upload_id`` resumes an earlier multipart upload of the
-        same file. Zero-byte files are refused before anything is sent (the service rejects them).
+        same file. ``desc`` is the archive description; ``size`` the byte count of a file object
+        that cannot say it. ``config`` (a ``TransferConfig``) tunes workers and sizes,
+        ``progress`` receives ``ProgressEvent`` callbacks, ``cancel_token`` stops the transfer.
         ``file_path`` is the seed's keyword; ``file_path_or_fileobj`` is kept for existing callers.
+
+        Raises ``InvalidArgumentError`` (zero-byte file, bad description) and ``LocalFileError``
+        before anything is sent; ``MultipartUploadError`` when a multipart upload fails, naming the
+        upload id it keeps for a resume; ``TransferCancelledError`` when cancelled.
         """
         if (file_path is None) == (file_path_or_fileobj is None):
             which = "no file to upload" if file_path is None else "two files to upload"
@@ -187,6 +212,7 @@ class Vault:
         )
 
     def delete_archive(self, archive_id: str) -> CASResponse:
+        """Delete archive ``archive_id`` of this vault."""
         return self.cas_api.delete_archive(self.name, archive_id)
 
     # -- multipart uploads ----------------------------------------------------------------------
@@ -197,7 +223,12 @@ class Vault:
         desc: Optional[str] = None,
         part_size: Optional[int] = None,
     ) -> MultipartUpload:
-        """Initiate an upload for ``file_path`` (part size: given, else the engine's); then ``start()`` it."""
+        """Initiate a multipart upload of ``file_path``; ``start()`` the returned ``MultipartUpload``.
+
+        ``part_size`` defaults to the engine's choice for the file's size; ``desc`` is the archive
+        description. Raises ``LocalFileError`` for an unreadable file and ``InvalidArgumentError``
+        for an empty one, before anything is sent.
+        """
         path = os.fspath(file_path)
         with labelled("initiate_multipart_upload", self._resource(), path):
             size = local_file_size(path, "initiate_multipart_upload", self._resource(), refuse_empty=True)
@@ -234,10 +265,13 @@ class Vault:
         archive_size: Optional[int] = None,
         callback_url: Optional[str] = None,
     ) -> Job:
-        """Start an archive-retrieval job (the whole archive, or a MiB-aligned ``byte_range``).
+        """Start retrieving ``archive_id`` (whole, or a MiB-aligned ``byte_range``); returns the ``Job``.
 
         Without ``archive_size`` both ends must be MiB-aligned; with it, the end may also be the
-        archive's last byte (docs/vault-protocol.md §3.4).
+        archive's last byte (docs/vault-protocol.md §3.4); a bad range raises
+        ``InvalidByteRangeError`` before anything is sent. ``desc`` describes the job, ``tier``
+        picks the speed (``Expedited``, ``Standard``, ``Bulk``), ``callback_url`` is called when
+        it finishes. The job takes hours on the real service: ``Job.wait()`` for it.
         """
         rng = None
         if byte_range is not None:
@@ -260,7 +294,9 @@ class Vault:
     ) -> Job:
         """Start an inventory-retrieval job; ``format`` is "JSON" (default) or "CSV".
 
-        The service ignores ``start_date``/``end_date`` when ``marker`` is given.
+        ``start_date``/``end_date`` bound the archives' creation dates, ``limit`` caps the entries
+        and ``marker`` continues an earlier inventory (the service then ignores the dates).
+        ``desc`` describes the job; ``callback_url`` is called when it finishes.
         """
         response = self.cas_api.initiate_job(
             self.name, "inventory-retrieval", None, desc, None, None, marker, limit, start_date, end_date,
@@ -277,7 +313,11 @@ class Vault:
         byte_range: Optional[ByteRangeLike] = None,
         tier: Optional[str] = None,
     ) -> Job:
-        """Start a push-to-cos job copying an archive (or a MiB-aligned range) to a COS object (CAS only)."""
+        """Start a push-to-cos job copying ``archive_id`` to ``object_name`` in bucket ``bucket_endpoint``.
+
+        CAS only. ``byte_range`` (MiB-aligned) copies part of the archive; ``desc`` describes the
+        job; ``tier`` picks the speed.
+        """
         rng = None
         if byte_range is not None:
             rng = _check_retrieval_range(byte_range, None, "push_archive_to_cos", self._resource())
@@ -288,15 +328,17 @@ class Vault:
         return self._job(response)
 
     def get_job(self, job_id: str) -> Job:
+        """Job ``job_id`` of this vault, described now (``ResourceNotFoundException`` if unknown)."""
         return Job(self, self.cas_api.describe_job(self.name, job_id))
 
     def list_jobs(self, completed: Optional[bool] = None, status_code: Optional[str] = None) -> List[Job]:
-        """Every job of this vault (all pages), optionally filtered."""
+        """Every job of this vault (all pages), filtered by ``completed`` and ``status_code`` if given."""
         return [Job(self, props) for props in self.cas_api.list_all_jobs(self.name, completed, status_code)]
 
     # -- access policy, notifications, lock, tags -------------------------------------------------
 
     def set_access_policy(self, policy: Policy) -> CASResponse:
+        """Set the vault's access ``policy`` (JSON text or a mapping)."""
         return self.cas_api.set_vault_access_policy(self.name, policy)
 
     def get_access_policy(self) -> str:
@@ -311,9 +353,11 @@ class Vault:
         return json.dumps(dict(response), separators=(",", ":"))
 
     def delete_access_policy(self) -> CASResponse:
+        """Remove the vault's access policy."""
         return self.cas_api.delete_vault_access_policy(self.name)
 
     def set_notifications(self, callback_url: str, events: Sequence[str]) -> CASResponse:
+        """Have the service call ``callback_url`` on ``events`` (e.g. ``ArchiveRetrievalCompleted``)."""
         return self.cas_api.set_vault_notifications(self.name, callback_url, events)
 
     def get_notifications(self) -> Dict[str, Any]:
@@ -321,6 +365,7 @@ class Vault:
         return dict(self.cas_api.get_vault_notifications(self.name))
 
     def delete_notifications(self) -> CASResponse:
+        """Stop the vault's notifications."""
         return self.cas_api.delete_vault_notifications(self.name)
 
     def initiate_lock(self, policy: Policy) -> str:
@@ -336,9 +381,11 @@ class Vault:
         return lock_id
 
     def complete_lock(self, lock_id: str) -> CASResponse:
+        """Make the lock ``lock_id`` from :meth:`initiate_lock` permanent (it cannot be undone)."""
         return self.cas_api.complete_vault_lock(self.name, lock_id)
 
     def abort_lock(self) -> CASResponse:
+        """Abandon an in-progress (not yet completed) lock."""
         return self.cas_api.abort_vault_lock(self.name)
 
     def get_lock(self) -> Dict[str, Any]:
@@ -346,9 +393,11 @@ class Vault:
         return dict(self.cas_api.get_vault_lock(self.name))
 
     def add_tags(self, tags: Mapping[str, str]) -> CASResponse:
+        """Add (or overwrite) ``tags``, a ``{key: value}`` mapping."""
         return self.cas_api.add_tags_to_vault(self.name, tags)
 
     def remove_tags(self, keys: Sequence[str]) -> CASResponse:
+        """Remove the tags named in ``keys``."""
         return self.cas_api.remove_tags_from_vault(self.name, keys)
 
     def list_tags(self) -> Dict[str, str]:

@@ -111,10 +111,12 @@ class CASClient(VaultOps, ArchiveOps, JobOps):
 
     @property
     def host(self) -> str:
+        """The service host requests go to."""
         return self._host
 
     @property
     def appid(self) -> Optional[str]:
+        """The account's APPID (CAS) or account id (Glacier), if given."""
         return self._appid
 
     @property
@@ -124,10 +126,12 @@ class CASClient(VaultOps, ArchiveOps, JobOps):
 
     @property
     def region(self) -> str:
+        """The region requests are signed for."""
         return self._region
 
     @property
     def dialect(self) -> VaultDialect:
+        """Field and header names of the dialect (CAS or Glacier)."""
         return self._dialect
 
     @property
