@@ -5,6 +5,7 @@ runs transfers on its own worker threads; ``SendInterface`` is JetStream's camel
 it (docs/transfer.md).
 """
 
+from cassdk_like.transfer.destinations import Address, ConnectionSettings, parse_address
 from cassdk_like.transfer.errors import (
     InvalidDestinationError,
     InvalidManifestError,
@@ -15,17 +16,50 @@ from cassdk_like.transfer.errors import (
     TransferNotFoundError,
     TransferStateError,
 )
-from cassdk_like.transfer.store import SCHEMA_VERSION, Store
+from cassdk_like.transfer.lanes import DEFAULT_LANES, validate_lanes
+from cassdk_like.transfer.manager import (
+    OVERWRITE_ALWAYS,
+    OVERWRITE_DIFFERENT,
+    OVERWRITE_NEVER,
+    DestinationInfo,
+    ManifestInfo,
+    TransferInfo,
+    TransferManager,
+)
+from cassdk_like.transfer.manifests import (
+    FILETYPE_DIRECTORY,
+    FILETYPE_FILE,
+    SYMLINKS_COPY_CONTENTS,
+    SYMLINKS_IGNORE,
+)
+from cassdk_like.transfer.send_interface import SendInterface
+from cassdk_like.transfer.store import SCHEMA_VERSION
 
 __all__ = [
+    "DEFAULT_LANES",
+    "FILETYPE_DIRECTORY",
+    "FILETYPE_FILE",
+    "OVERWRITE_ALWAYS",
+    "OVERWRITE_DIFFERENT",
+    "OVERWRITE_NEVER",
     "SCHEMA_VERSION",
+    "SYMLINKS_COPY_CONTENTS",
+    "SYMLINKS_IGNORE",
+    "Address",
+    "ConnectionSettings",
+    "DestinationInfo",
     "InvalidDestinationError",
     "InvalidManifestError",
     "InvalidTransferArgumentError",
     "LaneConfigError",
-    "Store",
+    "ManifestInfo",
+    "SendInterface",
     "TransferError",
     "TransferFailedError",
+    "TransferInfo",
+    "TransferManager",
     "TransferNotFoundError",
     "TransferStateError",
+    "parse_address",
+    "validate_lanes",
 ]

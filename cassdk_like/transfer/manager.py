@@ -1041,6 +1041,12 @@ class TransferManager:
             self._cond.notify_all()
         return request_id
 
+    def completed_request(self, kind: str, target: str, result: Any) -> int:
+        """A request that already ran (a quick ``...Async`` command), kept like any other."""
+        request_id = self._store.add_request(kind, target, time.time())
+        self._store.finish_request(request_id, result, None, time.time())
+        return request_id
+
     def _serve_requests(self) -> None:
         while True:
             with self._cond:
