@@ -55,13 +55,15 @@ def address_of(bucket: Bucket, dialect: str, prefix: str = "") -> str:
 
 
 def make_tree(root: Path, files: int = 12, size: int = 40_000, seed: int = 0) -> Path:
-    """A folder of ``files`` files of pseudo-random bytes (different sizes, two levels deep)."""
+    """A folder of ``files`` files of pseudo-random bytes (``size`` to ``size`` + 4 KB, two levels
+    deep)."""
     root.mkdir(parents=True, exist_ok=True)
     for i in range(files):
         folder = root / f"d{i % 3}" / ("deep" if i % 2 else "")
         folder.mkdir(parents=True, exist_ok=True)
-        data = hashlib.sha256(f"{seed}-{i}".encode()).digest() * (1 + (size + i * 997) // 32)
-        (folder / f"file{i:03d}.bin").write_bytes(data[: size + i * 997])
+        length = size + (i % 5) * 997
+        data = hashlib.sha256(f"{seed}-{i}".encode()).digest() * (1 + length // 32)
+        (folder / f"file{i:03d}.bin").write_bytes(data[:length])
     return root
 
 
