@@ -32,7 +32,7 @@ from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Set, Tup
 import attrs
 
 from cassdk_like.core.cancel import CancelToken
-from cassdk_like.core.exceptions import CASError, TransferCancelledError, TransportError
+from cassdk_like.core.exceptions import CASError, TransferCancelledError
 from cassdk_like.engine import TransferConfig
 from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.transfer.destinations import (
@@ -1201,7 +1201,7 @@ class TransferManager:
                 run.bytes_done += nbytes
             else:
                 run.files_skipped += 1
-        elif state == PENDING or (isinstance(error, TransportError) and self._within_timeout(run, now)):
+        elif state == PENDING or (error is not None and error.retryable and self._within_timeout(run, now)):
             run.pending.appendleft(idx)
             if error is not None:
                 run.not_before = now + _RETRY_PAUSE
