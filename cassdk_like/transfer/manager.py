@@ -436,24 +436,24 @@ class TransferManager:
             raise InvalidTransferArgumentError(
                 "profile must be a non-blank name", operation=operation, resource=resource
             )
-        if not exclusive:
-            for existing in self._store.destinations():
-                if existing.address == str(parsed) and existing.profile == profile:
-                    return self._destination_info(existing)
-        destination = self._open_destination(parsed, profile)
-        record = DestinationRecord(
-            _new_id("dst"),
-            self._store.next_seq("destinations"),
-            str(parsed),
-            profile,
-            rate,
-            dict(DEFAULT_LANES),
-            dict(DEFAULT_DEFAULTS),
-            bool(exclusive),
-            bool(permanent),
-            time.time(),
-        )
-        with self._cond:
+        with self._cond:  # one lookup-or-create at a time, so two callers share one destination
+            if not exclusive:
+                for existing in self._store.destinations():
+                    if existing.address == str(parsed) and existing.profile == profile:
+                        return self._destination_info(existing)
+            destination = self._open_destination(parsed, profile)
+            record = DestinationRecord(
+                _new_id("dst"),
+                self._store.next_seq("destinations"),
+                str(parsed),
+                profile,
+                rate,
+                dict(DEFAULT_LANES),
+                dict(DEFAULT_DEFAULTS),
+                bool(exclusive),
+                bool(permanent),
+                time.time(),
+            )
             self._store.add_destination(record)
             self._dests[record.id] = _Dest(record, destination, None)
         return self._destination_info(record)
@@ -605,7 +605,8 @@ class TransferManager:
             for entry in expand(specs, options, self._stop_walks):
                 batch.append(entry)
                 if len(batch) >= _MANIFEST_BATCH:
-                    self._store.add_manifest_files(manifest_id, count, batch)
+                    if not self._store.add_manifest_files(manifest_id, count, batch):
+                        return  # deleted while walking
                     count += len(batch)
                     batch = []
             if self._stop_walks.is_set():

@@ -300,13 +300,17 @@ class Store:
             )
             _insert_files(conn, record.id, 0, files)
 
-    def add_manifest_files(self, manifest_id: str, start: int, files: Sequence[FileEntry]) -> None:
+    def add_manifest_files(self, manifest_id: str, start: int, files: Sequence[FileEntry]) -> bool:
+        """Append walked entries; False (nothing written) when the manifest was deleted meanwhile."""
         with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM manifests WHERE id = ?", (manifest_id,)).fetchone() is None:
+                return False
             _insert_files(conn, manifest_id, start, files)
             conn.execute(
                 "UPDATE manifests SET file_count = file_count + ?, total_size = total_size + ? WHERE id = ?",
                 (len(files), sum(f.size for f in files), manifest_id),
             )
+            return True
 
     def finish_manifest(self, manifest_id: str, status: str, error: Optional[str] = None) -> None:
         with self._transaction() as conn:

@@ -20,11 +20,18 @@ COS_REGION = "ap-guangzhou"
 
 
 def profiles(emu: Emulator) -> Dict[str, ConnectionSettings]:
-    """Connection settings of the emulator's S3 and COS services, by profile name."""
+    """Connection settings of the emulator's S3, COS and CAS services, by profile name."""
     return {
         "s3": ConnectionSettings(
             endpoint=emu.endpoints["s3"],
             region="us-east-1",
+            secret_id=emu.secret_id,
+            secret_key=emu.secret_key,
+        ),
+        "cas": ConnectionSettings(
+            endpoint=emu.endpoint,
+            appid=emu.appid,
+            dialect="cas",
             secret_id=emu.secret_id,
             secret_key=emu.secret_key,
         ),

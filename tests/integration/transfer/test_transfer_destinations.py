@@ -3,10 +3,12 @@ structures, and a second run with OVERWRITE_DIFFERENT sends nothing again."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
+from cassdk_like import CasAPI, CASClient
 from cassdk_like.emulator import Emulator
 from cassdk_like.transfer import OVERWRITE_DIFFERENT, SendInterface, TransferFailedError, TransferManager
 from tests.helpers.transfer_world import (
@@ -57,6 +59,21 @@ def test_a_folder_lands_byte_identical_in_a_folder(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "copy" / "empty").is_dir()
     for rel in tree_files(source):
         assert (tmp_path / "out" / "copy" / rel).stat().st_mtime_ns == (source / rel).stat().st_mtime_ns
+
+
+def test_each_file_becomes_an_archive_of_a_vault(emu: Emulator, tmp_path: Path) -> None:
+    source = make_tree(tmp_path / "src", files=3, size=3000)
+    name = f"xfer-{uuid.uuid4().hex[:8]}"
+    CasAPI(CASClient(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key)).create_vault(name)
+    uploads = emu.stats.count("UploadArchive")
+    with TransferManager(tmp_path / "state", settings=profiles(emu)) as manager:
+        send = SendInterface(manager)
+        dest = send.createDestination(f"cas://{name}", profile="cas")
+        done = send.waitForTransfer(
+            send.createTransfer(dest, send.createManifest(mappings={"/t": str(source)}))
+        )
+    assert (done["status"], done["filesComplete"]) == ("complete", 3)
+    assert emu.stats.count("UploadArchive") - uploads == 3
 
 
 def test_a_missing_bucket_fails_the_transfer_with_the_services_answer(emu: Emulator, tmp_path: Path) -> None:
