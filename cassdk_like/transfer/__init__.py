@@ -18,9 +18,6 @@ from cassdk_like.transfer.errors import (
 )
 from cassdk_like.transfer.lanes import DEFAULT_LANES, validate_lanes
 from cassdk_like.transfer.manager import (
-    OVERWRITE_ALWAYS,
-    OVERWRITE_DIFFERENT,
-    OVERWRITE_NEVER,
     DestinationInfo,
     ManifestInfo,
     TransferInfo,
@@ -32,6 +29,7 @@ from cassdk_like.transfer.manifests import (
     SYMLINKS_COPY_CONTENTS,
     SYMLINKS_IGNORE,
 )
+from cassdk_like.transfer.options import OVERWRITE_ALWAYS, OVERWRITE_DIFFERENT, OVERWRITE_NEVER
 from cassdk_like.transfer.send_interface import SendInterface
 from cassdk_like.transfer.store import SCHEMA_VERSION
 

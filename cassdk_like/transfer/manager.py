@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import math
 import os
 import secrets
 import threading
@@ -33,13 +32,12 @@ import attrs
 
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import CASError, TransferCancelledError
-from cassdk_like.engine import TransferConfig
+from cassdk_like.engine import TransferConfig, positive_int
 from cassdk_like.engine.ratelimit import BandwidthLimiter
 from cassdk_like.transfer.destinations import (
     Address,
     ConnectionSettings,
     Destination,
-    join_key,
     open_destination,
     parse_address,
     resolve_settings,
@@ -47,7 +45,6 @@ from cassdk_like.transfer.destinations import (
 from cassdk_like.transfer.errors import (
     InvalidManifestError,
     InvalidTransferArgumentError,
-    LaneConfigError,
     TransferError,
     TransferFailedError,
     TransferNotFoundError,
@@ -61,6 +58,14 @@ from cassdk_like.transfer.lanes import (
     validate_lanes,
 )
 from cassdk_like.transfer.manifests import FILETYPE_DIRECTORY, MappingSpec, expand, parse_mappings
+from cassdk_like.transfer.options import (
+    DEFAULT_DEFAULTS,
+    OVERWRITE_ALWAYS,
+    OVERWRITE_NEVER,
+    check_options,
+    check_rate,
+    check_user_data,
+)
 from cassdk_like.transfer.store import (
     DONE,
     PENDING,
@@ -73,9 +78,6 @@ from cassdk_like.transfer.store import (
 )
 
 __all__ = [
-    "OVERWRITE_ALWAYS",
-    "OVERWRITE_DIFFERENT",
-    "OVERWRITE_NEVER",
     "DestinationInfo",
     "ManifestInfo",
     "TransferInfo",
@@ -84,23 +86,6 @@ __all__ = [
 
 log = logging.getLogger("cassdk_like.transfer")
 
-#: send every file, replacing what the destination holds
-OVERWRITE_ALWAYS = 0
-#: skip a file the destination already holds, whatever it is
-OVERWRITE_NEVER = 1
-#: skip a file the destination holds with the same size and mtime (within the resolution)
-OVERWRITE_DIFFERENT = 2
-OVERWRITE_MODES = (OVERWRITE_ALWAYS, OVERWRITE_NEVER, OVERWRITE_DIFFERENT)
-
-MAX_PRIORITY = 4294967295
-DEFAULT_DEFAULTS: Dict[str, Any] = {
-    "priority": 100,
-    "priority_lane": None,  # None: DEFAULT_LANE when the destination has it, else its first lane
-    "checkpoint_seconds": 1.0,
-    "send_rate_max": None,
-    "overwrite_mode": OVERWRITE_ALWAYS,
-    "time_resolution_us": 0,
-}
 ACTIVE = ("queued", "transferring", "suspending")
 FINISHED = ("complete", "failed")
 _MANIFEST_BATCH = 500
@@ -227,57 +212,6 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
 
 
-def _number(
-    name: str, value: object, operation: str, resource: Optional[str], *, minimum: float = 0.0
-) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < minimum
-    ):
-        raise InvalidTransferArgumentError(
-            f"{name} must be a number >= {minimum:g}, got {value!r}", operation=operation, resource=resource
-        )
-    return float(value)
-
-
-def _rate(name: str, value: object, operation: str, resource: Optional[str]) -> Optional[float]:
-    """A rate in bytes/s: None or -1 mean unlimited."""
-    if value is None or (not isinstance(value, bool) and value == -1):
-        return None
-    rate = _number(name, value, operation, resource)
-    if rate <= 0:
-        raise InvalidTransferArgumentError(
-            f"{name} must be > 0 (or -1 / None for no limit), got {value!r}",
-            operation=operation,
-            resource=resource,
-        )
-    return rate
-
-
-def _priority(value: object, operation: str, resource: Optional[str]) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PRIORITY:
-        raise InvalidTransferArgumentError(
-            f"priority must be an integer from 0 to {MAX_PRIORITY}, got {value!r}",
-            operation=operation,
-            resource=resource,
-        )
-    return value
-
-
-def _user_data(value: object, operation: str, resource: Optional[str]) -> Dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise InvalidTransferArgumentError(
-            "user data is a dict of string keys and string values", operation=operation, resource=resource
-        )
-    return dict(value)
-
-
 class TransferManager:
     """Persistent transfers of local files into the SDK's stores. Thread-safe; one per state folder.
 
@@ -299,10 +233,7 @@ class TransferManager:
         file_config: Optional[TransferConfig] = None,
         start: bool = True,
     ) -> None:
-        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise InvalidTransferArgumentError(
-                f"max_workers must be an integer >= 1, got {max_workers!r}", operation="TransferManager"
-            )
+        positive_int("max_workers", max_workers, operation="TransferManager")
         self._settings = dict(settings or {})
         self._config_path = config_path
         self._file_config = file_config or TransferConfig(max_workers=4)
@@ -431,7 +362,7 @@ class TransferManager:
         operation = "createDestination"
         parsed = parse_address(address, operation=operation)
         resource = f"destination {str(parsed)!r}"
-        rate = _rate("sendRateMax", send_rate_max, operation, resource)
+        rate = check_rate("sendRateMax", send_rate_max, operation, resource)
         if not isinstance(profile, str) or not profile.strip():
             raise InvalidTransferArgumentError(
                 "profile must be a non-blank name", operation=operation, resource=resource
@@ -514,7 +445,7 @@ class TransferManager:
         """The destination's rate (bytes/s; None or -1: unlimited), live for every transfer."""
         operation = "setSendRateMax"
         resource = f"destination {destination_id!r}"
-        rate = _rate("sendRateMax", send_rate_max, operation, resource)
+        rate = check_rate("sendRateMax", send_rate_max, operation, resource)
         with self._cond:
             dest = self._dest(destination_id, operation)
             self._store.update_destination(dest.id, send_rate_max=rate, change_rate=True)
@@ -563,7 +494,7 @@ class TransferManager:
                     f"unknown defaults {unknown}", operation=operation, resource=resource
                 )
             given = {k: v for k, v in changes.items() if v is not None}
-            merged = {**dest.record.defaults, **self._check_options(given, dest, operation, resource)}
+            merged = {**dest.record.defaults, **check_options(given, dest.record.lanes, operation, resource)}
             self._store.update_destination(dest.id, defaults=merged)
             dest.record = attrs.evolve(dest.record, defaults=merged)
             return dict(merged)
@@ -690,47 +621,6 @@ class TransferManager:
 
     # -- transfers ----------------------------------------------------------------------------------
 
-    def _check_options(
-        self, given: Mapping[str, Any], dest: _Dest, operation: str, resource: Optional[str]
-    ) -> Dict[str, Any]:
-        checked: Dict[str, Any] = {}
-        for key, value in given.items():
-            if key == "priority":
-                checked[key] = _priority(value, operation, resource)
-            elif key == "priority_lane":
-                if value not in dest.record.lanes:
-                    raise LaneConfigError(
-                        f"no lane {value!r}; the destination's lanes are {sorted(dest.record.lanes)}",
-                        operation=operation,
-                        resource=resource,
-                    )
-                checked[key] = value
-            elif key == "checkpoint_seconds":
-                checked[key] = _number("checkpointFrequencySeconds", value, operation, resource)
-            elif key == "send_rate_max":
-                checked[key] = _rate("sendRateMax", value, operation, resource)
-            elif key == "overwrite_mode":
-                if value not in OVERWRITE_MODES or isinstance(value, bool):
-                    raise InvalidTransferArgumentError(
-                        f"overwriteMode must be one of {OVERWRITE_MODES}, got {value!r}",
-                        operation=operation,
-                        resource=resource,
-                    )
-                checked[key] = value
-            elif key == "time_resolution_us":
-                checked[key] = int(_number("fileTimeResolutionMicroseconds", value, operation, resource))
-            elif key == "timeout_seconds":
-                checked[key] = _number("timeoutSeconds", value, operation, resource)
-            elif key == "destination_path":
-                if not isinstance(value, str) or any(p in (".", "..") for p in value.split("/")):
-                    raise InvalidTransferArgumentError(
-                        "destinationPath must be a path without '.' or '..'",
-                        operation=operation,
-                        resource=resource,
-                    )
-                checked[key] = join_key(value)
-        return checked
-
     def create_transfer(
         self,
         destination_id: str,
@@ -768,7 +658,7 @@ class TransferManager:
             "time_resolution_us": time_resolution_us,
             "timeout_seconds": timeout_seconds,
         }
-        data = _user_data(user_data, operation, resource)
+        data = check_user_data(user_data, operation, resource)
         with self._cond:
             defaults = dict(dest.record.defaults)
             if defaults.get("priority_lane") not in dest.record.lanes:
@@ -779,8 +669,8 @@ class TransferManager:
                 **defaults,
                 "destination_path": "",
                 "timeout_seconds": 0.0,
-                **self._check_options(
-                    {k: v for k, v in given.items() if v is not None}, dest, operation, resource
+                **check_options(
+                    {k: v for k, v in given.items() if v is not None}, dest.record.lanes, operation, resource
                 ),
             }
             if send_rate_max == -1:
@@ -976,9 +866,9 @@ class TransferManager:
         with self._cond:
             run = self._run(transfer_id, operation)
             given = {"priority": priority, "priority_lane": priority_lane}
-            checked = self._check_options(
+            checked = check_options(
                 {k: v for k, v in given.items() if v is not None},
-                self._dests[run.dest_id],
+                self._dests[run.dest_id].record.lanes,
                 operation,
                 f"transfer {transfer_id!r}",
             )
@@ -992,7 +882,7 @@ class TransferManager:
         operation = "setTransferSendRateMax"
         with self._cond:
             run = self._run(transfer_id, operation)
-            rate = _rate("sendRateMax", send_rate_max, operation, f"transfer {transfer_id!r}")
+            rate = check_rate("sendRateMax", send_rate_max, operation, f"transfer {transfer_id!r}")
             run.options["send_rate_max"] = rate
             self._store.set_transfer(run.id, options=run.options)
             if rate is None:
@@ -1021,7 +911,7 @@ class TransferManager:
     def update_user_data(self, object_id: Union[str, int], key: str, value: Optional[str] = None) -> None:
         operation = "updateObjectUserData"
         target = self._object_id(object_id, operation)
-        data = _user_data({key: "" if value is None else value}, operation, f"object {object_id!r}")
+        data = check_user_data({key: "" if value is None else value}, operation, f"object {object_id!r}")
         self._store.set_user_data(target, data)
 
     def delete_user_data(self, object_id: Union[str, int], key: str) -> None:
