@@ -246,6 +246,7 @@ class TransferManager:
         self._helpers: List[threading.Thread] = []
         self._requests: Deque[Tuple[int, Callable[[], Any]]] = collections.deque()
         self._closing = False
+        self._turn = 0  # which destination _pick looks at first
         self._started = False
         self._stop_walks = threading.Event()
         self._load()
@@ -992,9 +993,12 @@ class TransferManager:
     # -- the workers --------------------------------------------------------------------------------
 
     def _pick(self) -> Optional[Tuple[_Run, _Dest, int, FileEntry]]:
-        """The next file to send (lock held): lane by share, then transfer by priority, FIFO."""
+        """The next file to send (lock held): destinations in turn, then the lane by share, then the
+        transfer by priority (FIFO on ties)."""
         now = time.monotonic()
-        for dest in sorted(self._dests.values(), key=lambda d: d.record.seq):
+        dests = sorted(self._dests.values(), key=lambda d: d.record.seq)
+        self._turn = (self._turn + 1) % max(len(dests), 1)
+        for dest in dests[self._turn :] + dests[: self._turn]:
             runs = [run for run in self._runs.values() if run.dest_id == dest.id and run.sendable(now)]
             if not runs:
                 continue

@@ -115,3 +115,26 @@ def test_a_per_transfer_cap_holds(emu: Emulator, tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
     measured = total / elapsed
     assert abs(measured - cap) / cap < 0.10, (measured, cap)
+
+
+def test_destinations_take_turns_for_the_workers(emu: Emulator, tmp_path: Path) -> None:
+    first, second = make_bucket(emu, "s3"), make_bucket(emu, "s3")
+    source = make_tree(tmp_path / "src", files=4, size=1000)
+    seen, observe = _record_puts(emu)
+    try:
+        with TransferManager(
+            tmp_path / "state", settings=profiles(emu), max_workers=1, start=False
+        ) as manager:
+            send = SendInterface(manager)
+            manifest = send.createManifest(mappings={"/f": str(source)})
+            transfers = [
+                send.createTransfer(send.createDestination(address_of(bucket, "s3"), profile="s3"), manifest)
+                for bucket in (first, second)
+            ]
+            manager.start()
+            for transfer in transfers:
+                send.waitForTransfer(transfer)
+    finally:
+        emu.remove_observer(observe)
+    buckets = [path.split("/")[1] for path in seen]
+    assert buckets[:4].count(first.name) == 2, buckets  # not one destination's files all first
