@@ -1,10 +1,12 @@
 """cassdk_like: a synchronous SDK for cloud archive and object storage (CAS vaults and the Glacier
-dialect; S3 and COS buckets).
+dialect; S3 and COS buckets), and a transfer manager over them.
 
 Low level: ``CASClient`` and ``BucketClient`` (``S3Client``, ``COSClient``) send one HTTP request
 per operation and return the raw response.  High level: ``CasAPI`` and ``BucketAPI`` raise typed
 errors; ``Vault``, ``Archive``, ``Job``, ``MultipartUpload`` and ``Bucket`` are domain objects
 whose transfers run on the parallel, verified, resumable engine.
+``TransferManager`` (and JetStream's ``SendInterface`` over it) sends folders to any of them
+with priority lanes, rate caps, suspend/resume and checkpoints that survive a restart.
 The bundled emulator lives in ``cassdk_like.emulator`` (imported on demand).
 """
 
@@ -53,6 +55,7 @@ from cassdk_like.engine import (
     TransferConfig,
 )
 from cassdk_like.engine.console import ConsoleProgress, console_progress
+from cassdk_like.transfer import SendInterface, TransferManager
 from cassdk_like.vault import (
     Archive,
     CasAPI,
@@ -103,8 +106,10 @@ __all__ = [
     "ProgressEvent",
     "RetryPolicy",
     "S3Client",
+    "SendInterface",
     "TransferCancelledError",
     "TransferConfig",
+    "TransferManager",
     "TransportError",
     "TreeHasher",
     "UploadArchiveError",

@@ -54,6 +54,16 @@ def test_a_star_import_brings_no_service_code_classes() -> None:
     assert "CASClient" in namespace
     assert {"Bucket", "BucketAPI", "BucketClient", "S3Client", "COSClient"} <= set(namespace)
     assert "TransportError" in namespace
+    assert {"TransferManager", "SendInterface"} <= set(namespace)
+
+
+def test_the_transfer_manager_comes_from_the_transfer_package() -> None:
+    from cassdk_like import transfer
+
+    assert cassdk_like.TransferManager is transfer.TransferManager
+    assert cassdk_like.SendInterface is transfer.SendInterface
+    assert issubclass(transfer.TransferError, core_exceptions.CASClientError)
+    assert issubclass(transfer.LaneConfigError, core_exceptions.InvalidArgumentError)
 
 
 def test_code_classes_come_from_the_vault_package() -> None:

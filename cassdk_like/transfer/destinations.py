@@ -1,0 +1,338 @@
+"""Destinations: where a transfer's files go, named by an address and opened with a profile.
+
+An address names one of the SDK's own stores (docs/transfer.md §2):
+
+* ``s3://bucket/prefix``: an S3 bucket, objects under ``prefix``;
+* ``cos://bucket-appid/prefix``: a COS bucket (the APPID is the name's numeric suffix);
+* ``cas://vault``: a CAS vault (archives carry the destination path as their description);
+* ``file:///dir``: a local folder.
+
+Connection settings come from a profile: one the manager was given in memory (``settings=``),
+else the profile file and the environment, as every client of the SDK resolves them.  Only the
+address and the profile's *name* are stored; credentials are never written to the state folder.
+Each destination sends one file through the SDK's existing paths: ``Bucket.upload_file`` (single
+PUT or the engine's parallel multipart, checksummed), ``Vault.upload_archive``, or the engine's
+``TemporaryFile`` (temp file, fsync, atomic rename) for a folder.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from typing import Mapping, Optional, Tuple
+from urllib.parse import unquote
+
+import attrs
+
+from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, NoSuchKey, NotFound, S3Client
+from cassdk_like.core.cancel import CancelToken
+from cassdk_like.core.config import load_profile, resolve_credentials
+from cassdk_like.engine import TransferConfig
+from cassdk_like.engine.placement import TemporaryFile, local_error
+from cassdk_like.transfer.errors import InvalidDestinationError
+from cassdk_like.vault import CasAPI, CASClient, Vault
+
+__all__ = [
+    "SCHEMES",
+    "Address",
+    "ConnectionSettings",
+    "Destination",
+    "RemoteFile",
+    "join_key",
+    "open_destination",
+    "parse_address",
+]
+
+SCHEMES = ("s3", "cos", "cas", "file")
+#: user metadata holding the source's modification time (microseconds) on bucket objects
+MTIME_METADATA = "mtime-us"
+_COPY_CHUNK = 1024 * 1024
+
+
+@attrs.frozen
+class Address:
+    """A parsed destination address: ``scheme``, ``container`` (bucket, vault or folder), ``prefix``."""
+
+    scheme: str
+    container: str
+    prefix: str = ""
+
+    def __str__(self) -> str:
+        if self.scheme == "file":
+            return f"file://{self.container}"
+        tail = f"/{self.prefix}" if self.prefix else ""
+        return f"{self.scheme}://{self.container}{tail}"
+
+
+def parse_address(text: object, *, operation: str = "createDestination") -> Address:
+    """The address, normalised (no trailing slash, prefix without leading/trailing slashes)."""
+    if not isinstance(text, str) or "://" not in text:
+        raise InvalidDestinationError(
+            f"a destination address is SCHEME://..., one of {', '.join(SCHEMES)}; got {text!r}",
+            operation=operation,
+            resource=repr(text),
+        )
+    scheme, _, rest = text.partition("://")
+    scheme = scheme.lower()
+    resource = f"destination {text!r}"
+    if scheme not in SCHEMES:
+        raise InvalidDestinationError(
+            f"unknown scheme {scheme!r}: use one of {', '.join(SCHEMES)}",
+            operation=operation,
+            resource=resource,
+        )
+    if scheme == "file":
+        path = unquote(rest)
+        if not path.startswith("/"):
+            raise InvalidDestinationError(
+                "a folder address is file:///absolute/path", operation=operation, resource=resource
+            )
+        return Address("file", os.path.normpath(path))
+    container, _, prefix = rest.partition("/")
+    prefix = "/".join(part for part in prefix.split("/") if part)
+    if not container or container.strip() != container:
+        raise InvalidDestinationError(
+            f"no {'vault' if scheme == 'cas' else 'bucket'} name", operation=operation, resource=resource
+        )
+    if scheme == "cas" and prefix:
+        raise InvalidDestinationError(
+            "a vault address has no prefix (cas://VAULT)", operation=operation, resource=resource
+        )
+    if scheme == "cos":
+        _name, dash, appid = container.rpartition("-")
+        if not dash or not appid.isdigit() or not _name:
+            raise InvalidDestinationError(
+                "a COS bucket is named <name>-<appid> (numeric APPID)", operation=operation, resource=resource
+            )
+    for part in prefix.split("/"):
+        if part in (".", ".."):
+            raise InvalidDestinationError(
+                "a prefix may not hold '.' or '..'", operation=operation, resource=resource
+            )
+    return Address(scheme, container, prefix)
+
+
+@attrs.frozen(repr=False)
+class ConnectionSettings:
+    """How to reach a service: endpoint, region, APPID, vault dialect, S3 addressing and a key pair.
+
+    Any field left None is resolved as the SDK's clients resolve it (environment, profile file).
+    Never shown in a repr, never stored in the state folder.
+    """
+
+    endpoint: Optional[str] = None
+    region: Optional[str] = None
+    appid: Optional[str] = None
+    dialect: Optional[str] = None
+    addressing: str = "auto"
+    secret_id: Optional[str] = None
+    secret_key: Optional[str] = None
+    session_token: Optional[str] = None
+
+    def __repr__(self) -> str:
+        return f"ConnectionSettings(endpoint={self.endpoint!r}, region={self.region!r}, secrets=<hidden>)"
+
+
+@attrs.frozen
+class RemoteFile:
+    """What a destination holds at a key: size and, when known, the source's mtime in microseconds."""
+
+    size: int
+    mtime_us: Optional[int]
+
+
+def join_key(*parts: str) -> str:
+    """The slash-joined key of the non-empty parts (each stripped of leading/trailing slashes)."""
+    return "/".join(seg for part in parts for seg in part.split("/") if seg)
+
+
+class Destination(abc.ABC):
+    """One open destination. Thread-safe: workers send files through it at once."""
+
+    #: whether ``stat`` can tell what the destination holds (skip rules need it)
+    can_compare = True
+
+    def __init__(self, address: Address) -> None:
+        self.address = address
+
+    def key_for(self, *parts: str) -> str:
+        return join_key(self.address.prefix, *parts)
+
+    @abc.abstractmethod
+    def stat(self, key: str) -> Optional[RemoteFile]:
+        """What is stored at ``key`` (None: nothing)."""
+
+    @abc.abstractmethod
+    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+        """Store the file at ``source`` as ``key``; returns the bytes sent."""
+
+    def make_folder(self, key: str) -> None:  # noqa: B027 (most stores keep no folders)
+        """An empty folder of the manifest (object stores keep none)."""
+
+    def close(self) -> None:  # noqa: B027 (a folder holds no connections)
+        """Release connections."""
+
+
+class FolderDestination(Destination):
+    """A local folder: each file lands through a temporary file, fsync and an atomic rename."""
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.address.container, *key.split("/"))
+
+    def stat(self, key: str) -> Optional[RemoteFile]:
+        try:
+            info = os.stat(self._path(key))
+        except FileNotFoundError:
+            return None
+        return RemoteFile(info.st_size, info.st_mtime_ns // 1000)
+
+    def make_folder(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise local_error("cannot make the folder", path, exc, operation="send_file") from exc
+
+    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+        target = self._path(key)
+        self.make_folder(key.rpartition("/")[0])
+        sent = 0
+        with TemporaryFile(target, operation="send_file", resource=str(self.address)) as temp:
+            try:
+                reader = open(source, "rb")  # noqa: SIM115 (closed below, errors are typed)
+            except OSError as exc:
+                raise local_error("cannot open the source", source, exc, operation="send_file") from exc
+            with reader:
+                while True:
+                    cancel_token.raise_if_cancelled()
+                    chunk = reader.read(_COPY_CHUNK)
+                    if not chunk:
+                        break
+                    temp.write(chunk)
+                    sent += len(chunk)
+            if mtime_ns is not None:
+                os.utime(temp.temp, ns=(mtime_ns, mtime_ns))
+            temp.commit()
+        return sent
+
+
+class BucketDestination(Destination):
+    """A bucket and prefix, in either dialect; the source's mtime travels as user metadata."""
+
+    def __init__(self, address: Address, client: BucketClient, config: TransferConfig) -> None:
+        super().__init__(address)
+        self.client = client
+        self.bucket = Bucket(BucketAPI(client), client.bucket_name(address.container))
+        self.config = config
+
+    def stat(self, key: str) -> Optional[RemoteFile]:
+        try:
+            found = self.bucket.head(key)
+        except (NoSuchKey, NotFound):
+            return None
+        mtime = found.metadata.get(MTIME_METADATA)
+        return RemoteFile(found.size, int(mtime) if mtime and mtime.isdigit() else None)
+
+    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+        metadata = {} if mtime_ns is None else {MTIME_METADATA: str(mtime_ns // 1000)}
+        done = self.bucket.upload_file(
+            source, key, metadata=metadata, config=self.config, cancel_token=cancel_token
+        )
+        return done.size
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class VaultDestination(Destination):
+    """A vault: each file becomes an archive described by its destination path.
+
+    A vault cannot say what it holds without an inventory job, so nothing is ever skipped.
+    """
+
+    can_compare = False
+
+    def __init__(self, address: Address, client: CASClient, config: TransferConfig) -> None:
+        super().__init__(address)
+        self.client = client
+        self.api = CasAPI(client)
+        self.config = config
+        self._vault: Optional[Vault] = None
+
+    def stat(self, key: str) -> Optional[RemoteFile]:
+        return None
+
+    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+        if self._vault is None:
+            self._vault = Vault.get_vault_by_name(self.api, self.address.container)
+        size = os.path.getsize(source)
+        self._vault.upload_archive(source, key, config=self.config, cancel_token=cancel_token)
+        return size
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def resolve_settings(
+    profile: str, settings: Optional[ConnectionSettings], config_path: Optional[str]
+) -> ConnectionSettings:
+    """``settings`` when given, else the named profile of the profile file (its non-secret keys)."""
+    if settings is not None:
+        return settings
+    found: Mapping[str, str] = load_profile(profile, config_path)
+    return ConnectionSettings(
+        endpoint=found.get("endpoint"),
+        region=found.get("region"),
+        appid=found.get("appid"),
+        dialect=found.get("dialect"),
+    )
+
+
+def _credentials(
+    settings: ConnectionSettings, dialect: str, profile: str, config_path: Optional[str]
+) -> Tuple[str, str, Optional[str]]:
+    found = resolve_credentials(
+        settings.secret_id,
+        settings.secret_key,
+        settings.session_token,
+        dialect=dialect,
+        profile=profile,
+        config_path=config_path,
+    )
+    return found.secret_id, found.secret_key, found.session_token
+
+
+def open_destination(
+    address: Address,
+    settings: ConnectionSettings,
+    *,
+    profile: str = "default",
+    config_path: Optional[str] = None,
+    transfer_config: Optional[TransferConfig] = None,
+) -> Destination:
+    """A ready destination for ``address``; nothing is sent until the first file."""
+    config = transfer_config or TransferConfig()
+    if address.scheme == "file":
+        return FolderDestination(address)
+    if address.scheme == "s3":
+        key_id, secret, token = _credentials(settings, "s3", profile, config_path)
+        s3 = S3Client(
+            settings.endpoint,
+            key_id,
+            secret,
+            region=settings.region,
+            addressing=settings.addressing,
+            session_token=token,
+        )
+        return BucketDestination(address, s3, config)
+    if address.scheme == "cos":
+        key_id, secret, token = _credentials(settings, "cos", profile, config_path)
+        appid = settings.appid or address.container.rpartition("-")[2]
+        cos = COSClient(
+            settings.region, appid, key_id, secret, endpoint=settings.endpoint, session_token=token
+        )
+        return BucketDestination(address, cos, config)
+    dialect = settings.dialect or "cas"
+    key_id, secret, token = _credentials(settings, dialect, profile, config_path)
+    cas = CASClient(settings.endpoint, settings.appid, key_id, secret, dialect=dialect, session_token=token)
+    return VaultDestination(address, cas, config)

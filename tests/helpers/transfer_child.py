@@ -1,0 +1,38 @@
+"""The process the transfer crash test kills: a manager sending a folder to the parent's emulator.
+
+``python -m tests.helpers.transfer_child SPEC.json``.  The spec (written by the parent, mode 0600:
+it holds the emulator's key pair) names the endpoint, credentials, state folder, source folder,
+bucket address, rate and checkpoint interval.  The child prints ``TRANSFER <id>`` once the
+transfer is queued, then waits to be killed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+from cassdk_like.transfer import ConnectionSettings, SendInterface, TransferManager
+
+
+def main(path: str) -> None:
+    with open(path, encoding="utf-8") as handle:
+        spec = json.load(handle)
+    settings = ConnectionSettings(
+        endpoint=spec["endpoint"],
+        region="us-east-1",
+        secret_id=spec["secret_id"],
+        secret_key=spec["secret_key"],
+    )
+    manager = TransferManager(spec["state_dir"], settings={"emu": settings}, max_workers=spec["workers"])
+    send = SendInterface(manager)
+    dest = send.createDestination(spec["address"], sendRateMax=spec["rate_kbps"], profile="emu")
+    manifest = send.createManifest(mappings={"/t": spec["source"]})
+    transfer = send.createTransfer(dest, manifest, checkpointFrequencySeconds=spec["checkpoint_seconds"])
+    sys.stdout.write(f"TRANSFER {transfer['transferId']}\n")
+    sys.stdout.flush()
+    threading.Event().wait()  # until SIGKILL
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
