@@ -9,28 +9,12 @@ from typing import Any, Dict, Iterator, List, Tuple
 import pytest
 
 import cassdk_like
-from cassdk_like.bucket import Bucket, BucketAPI, PARUnavailableError, S3Client, register_par_factory
+from cassdk_like.bucket import Bucket, PARUnavailableError, register_par_factory
 from cassdk_like.core.exceptions import CASClientError
-from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.par import PAR, PARKeyPair, PARPermissionsError, create_par
 from cassdk_like.par.par import open_grant
 
 NOW = 1_700_000_000
-
-
-@pytest.fixture
-def bucket() -> Iterator[Bucket]:
-    client = S3Client(
-        "http://127.0.0.1:9",
-        "AKIDEXAMPLE",
-        "secret-key-for-hook-tests",
-        region="eu-west-1",
-        addressing="path",
-        clock=lambda: NOW,
-        retry_policy=RetryPolicy.never(),
-    )
-    yield Bucket(BucketAPI(client), "bkt", region="eu-west-1")
-    client.close()
 
 
 @pytest.fixture

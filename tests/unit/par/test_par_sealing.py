@@ -5,13 +5,12 @@ Nothing here is sent: the bucket client points at a closed port and PARs are mad
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 
-from cassdk_like.bucket import Bucket, BucketAPI, S3Client
+from cassdk_like.bucket import Bucket
 from cassdk_like.core.exceptions import CASClientError
-from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.par import (
     PAR,
     ObjectReader,
@@ -30,21 +29,6 @@ from cassdk_like.par.par import open_grant
 
 NOW = 1_700_000_000
 SECRET = "correct horse battery staple"
-
-
-@pytest.fixture
-def bucket() -> Iterator[Bucket]:
-    client = S3Client(
-        "http://127.0.0.1:9",
-        "AKIDEXAMPLE",
-        "secret-key-for-par-tests",
-        region="eu-west-1",
-        addressing="path",
-        clock=lambda: NOW,
-        retry_policy=RetryPolicy.never(),
-    )
-    yield Bucket(BucketAPI(client), "bkt", region="eu-west-1")
-    client.close()
 
 
 @pytest.fixture
