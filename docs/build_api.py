@@ -30,6 +30,7 @@ MODULES = (
     "cassdk_like.reduct",
     "cassdk_like.direct",
     "cassdk_like.par",
+    "cassdk_like.transfer",
 )
 
 #: Sphinx cross-reference roles (``:meth:`reload```), which pdoc's reStructuredText reader leaves as text

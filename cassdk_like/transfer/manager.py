@@ -110,6 +110,8 @@ class DestinationInfo:
 
 @attrs.frozen
 class ManifestInfo:
+    """A manifest as the manager describes it: its walk's ``status`` (processing, complete, error)."""
+
     id: str
     status: str
     file_count: int
@@ -149,6 +151,7 @@ class TransferInfo:
 
     @property
     def processing(self) -> bool:
+        """True until the transfer completes, fails or is suspended."""
         return self.status in ACTIVE
 
 
@@ -218,9 +221,14 @@ class TransferManager:
     * ``state_dir``: where the SQLite state lives (made when missing);
     * ``settings``: connection settings by profile name, held in memory only; a destination whose
       profile is not here is opened with the profile file and the environment;
+    * ``config_path``: the profile file to read for such profiles (default: the SDK's usual one);
     * ``max_workers``: files sent at once over every destination;
     * ``file_config``: the engine's ``TransferConfig`` for each file (multipart parallelism);
     * ``start``: start the workers (and resume unfinished transfers) now; else call ``start()``.
+
+    Transfers run on this object's threads: they advance only while a manager is open on the folder.
+    Raises ``InvalidArgumentError`` for a bad ``max_workers`` and ``TransferError`` for a state
+    database of a newer schema.
     """
 
     def __init__(
@@ -255,6 +263,7 @@ class TransferManager:
 
     @property
     def state_dir(self) -> str:
+        """The folder that holds the state database."""
         return str(self._store.state_dir)
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -281,7 +290,7 @@ class TransferManager:
             )
 
     def start(self) -> None:
-        """Start the workers and resume the unfinished manifests and transfers."""
+        """Start the workers and resume the unfinished manifests and transfers (again: no effect)."""
         with self._cond:
             if self._started:
                 return
@@ -303,7 +312,8 @@ class TransferManager:
 
     def close(self, *, cancel: bool = False) -> None:
         """Stop: files in flight finish (or with ``cancel``, stop at once and stay pending), every
-        transfer is checkpointed and stays resumable by the next manager on this folder."""
+        transfer is checkpointed and stays resumable by the next manager on this folder.
+        """
         with self._cond:
             if self._closing:
                 return
@@ -357,9 +367,18 @@ class TransferManager:
         exclusive: bool = False,
         permanent: bool = False,
     ) -> DestinationInfo:
-        """The destination for ``address`` with ``profile``: an existing one unless ``exclusive``
-        (then ``send_rate_max``, bytes/s, is ignored, as in JetStream).  The client is opened now,
-        so missing credentials fail here, before anything is stored."""
+        """The destination for ``address`` (``s3://bucket/prefix``, ``cos://name-appid/prefix``,
+        ``cas://vault``, ``file:///dir``) reached with the settings of ``profile``.
+
+        An existing destination with the same address and profile is returned unless ``exclusive``
+        (its ``send_rate_max`` is then left as it was, as in JetStream). ``send_rate_max``: bytes/s
+        for every transfer to it together (None or -1: unlimited). ``permanent`` is kept and reported;
+        the manager never deletes a destination on its own. The client is opened now, so missing
+        credentials fail here, before anything is stored.
+
+        Raises ``InvalidDestinationError`` (an address it cannot parse), ``InvalidTransferArgumentError``
+        (a bad rate or profile name) or the SDK's ``MissingCredentialsError``.
+        """
         operation = "createDestination"
         parsed = parse_address(address, operation=operation)
         resource = f"destination {str(parsed)!r}"
@@ -415,16 +434,22 @@ class TransferManager:
         )
 
     def get_destination(self, destination_id: str) -> DestinationInfo:
+        """The destination ``destination_id`` names; ``TransferNotFoundError`` when there is none."""
         return self._destination_info(self._dest(destination_id, "getDestination").record)
 
     def get_destinations(self, limit: Optional[int] = None) -> List[DestinationInfo]:
+        """Every destination, oldest first; at most ``limit`` of them when it is given (0 or None: all)."""
         found = [
             self._destination_info(d.record) for d in sorted(self._dests.values(), key=lambda d: d.record.seq)
         ]
         return found[:limit] if limit else found
 
     def delete_destination(self, destination_id: str) -> None:
-        """Delete it and its transfers (none may be active)."""
+        """Delete the destination ``destination_id`` and its transfers, and close its client.
+
+        ``TransferNotFoundError`` for an unknown id; ``TransferStateError`` while one of its transfers
+        is queued, transferring or suspending (suspend or fail them first).
+        """
         operation = "deleteDestination"
         with self._cond:
             dest = self._dest(destination_id, operation)
@@ -443,7 +468,12 @@ class TransferManager:
             dest.destination.close()
 
     def set_send_rate_max(self, destination_id: str, send_rate_max: Optional[float]) -> Optional[float]:
-        """The destination's rate (bytes/s; None or -1: unlimited), live for every transfer."""
+        """The destination's rate, ``send_rate_max`` bytes/s (None or -1: unlimited), live for every
+        transfer to ``destination_id``; returns the rate now in force (None: unlimited).
+
+        ``TransferNotFoundError`` for an unknown id, ``InvalidTransferArgumentError`` for a rate that is
+        not a positive number.
+        """
         operation = "setSendRateMax"
         resource = f"destination {destination_id!r}"
         rate = check_rate("sendRateMax", send_rate_max, operation, resource)
@@ -460,7 +490,12 @@ class TransferManager:
         return rate
 
     def set_priority_lanes(self, destination_id: str, lanes: Mapping[str, float]) -> Dict[str, float]:
-        """New lanes under the lane rules (docs/transfer.md §4); rates take effect at once."""
+        """Replace the priority ``lanes`` (name -> proportion) of ``destination_id`` under the lane rules
+        (docs/transfer.md §4); proportions take effect at once. Returns the lanes as stored.
+
+        ``LaneConfigError`` for a set against the rules, or one that renames, adds or drops a lane while
+        transfers are unfinished; ``TransferNotFoundError`` for an unknown id. A refused set changes nothing.
+        """
         operation = "setPriorityLanes"
         resource = f"destination {destination_id!r}"
         with self._cond:
@@ -484,7 +519,13 @@ class TransferManager:
         return dict(checked)
 
     def update_transfer_defaults(self, destination_id: str, **changes: Any) -> Dict[str, Any]:
-        """Defaults for new transfers to this destination (keys of ``create_transfer``; None keeps)."""
+        """Defaults for new transfers to ``destination_id``: keyword arguments named as in
+        ``create_transfer`` (``priority``, ``priority_lane``, ``checkpoint_seconds``, ``send_rate_max``,
+        ``overwrite_mode``, ``time_resolution_us``); None keeps the current value. Returns every default.
+
+        ``InvalidTransferArgumentError`` for an unknown key or a bad value (``LaneConfigError`` for an
+        unknown lane), ``TransferNotFoundError`` for an unknown id.
+        """
         operation = "updateTransferDefaults"
         resource = f"destination {destination_id!r}"
         with self._cond:
@@ -509,8 +550,15 @@ class TransferManager:
         file_mappings: Optional[Mapping[Any, Any]] = None,
         symlink_options: Optional[int] = None,
     ) -> ManifestInfo:
-        """A manifest; folders are walked in the background (``wait_for_manifest``).  Every mapping
-        is checked first: a bad one raises ``InvalidManifestError`` and no manifest is made."""
+        """A manifest of files to send: ``mappings`` maps each destination path to a source path or to a
+        ``{src, size, flags, access, include, exclude}`` dict (docs/transfer.md §3); ``file_mappings``
+        is the deprecated source -> destination form (a ``DeprecationWarning``); ``symlink_options`` is
+        ``SYMLINKS_COPY_CONTENTS`` (default) or ``SYMLINKS_IGNORE``.
+
+        Folders are walked in the background: the answer may be ``processing`` (see
+        ``wait_for_manifest``). Every mapping is checked first: a bad one, or a missing source, raises
+        ``InvalidManifestError`` and no manifest is made.
+        """
         specs, options = parse_mappings(mappings, file_mappings, symlink_options)
         walk = any(spec.walk for spec in specs)
         files = [] if walk else list(expand(specs, options))
@@ -574,11 +622,15 @@ class TransferManager:
         )
 
     def get_manifest(self, manifest_id: str) -> ManifestInfo:
+        """The manifest ``manifest_id`` names; ``TransferNotFoundError`` when there is none."""
         return self._manifest_info(self._manifest_record(manifest_id, "getManifest"))
 
     def get_manifests(
         self, *, before: Optional[str] = None, after: Optional[str] = None, limit: Optional[int] = None
     ) -> List[ManifestInfo]:
+        """Manifests, oldest first: only those made ``before`` / ``after`` the given manifest ids, at most
+        ``limit`` (0 or None: all). ``TransferNotFoundError`` when a bound names no manifest.
+        """
         records = self._store.manifests()
         seqs = {r.id: r.seq for r in records}
         for name, bound in (("before", before), ("after", after)):
@@ -594,11 +646,17 @@ class TransferManager:
         return found[:limit] if limit else found
 
     def get_manifest_files(self, manifest_id: str, limit: Optional[int] = None) -> List[FileEntry]:
+        """The entries (destination path, source, size, flags, access) of ``manifest_id``, at most
+        ``limit`` when given; ``TransferNotFoundError`` for an unknown id.
+        """
         record = self._manifest_record(manifest_id, "getManifestFiles")
         return self._store.manifest_files(record.id, limit)
 
     def wait_for_manifest(self, manifest_id: str, timeout: Optional[float] = None) -> ManifestInfo:
-        """Block until the walk is over; ``TransferStateError`` when ``timeout`` passes first."""
+        """Block until the walk of ``manifest_id`` is over (``complete`` or ``error``) and return it;
+        ``TransferStateError`` when ``timeout`` seconds pass first, ``TransferNotFoundError`` for an
+        unknown id.
+        """
         operation = "waitForManifest"
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
@@ -616,7 +674,9 @@ class TransferManager:
                 self._cond.wait(0.2 if left is None else min(0.2, left))
 
     def delete_manifest(self, manifest_id: str) -> None:
-        """Delete it (transfers made from it keep their own list of files)."""
+        """Delete ``manifest_id`` (transfers made from it keep their own list of files);
+        ``TransferNotFoundError`` for an unknown id.
+        """
         record = self._manifest_record(manifest_id, "deleteManifest")
         self._store.delete_manifest(record.id)
 
@@ -637,8 +697,23 @@ class TransferManager:
         timeout_seconds: Optional[float] = None,
         user_data: Optional[Mapping[str, str]] = None,
     ) -> TransferInfo:
-        """A queued transfer of the manifest's files (waiting for its walk to end first); settings
-        left None come from the destination's defaults."""
+        """A queued transfer of the files of ``manifest_id`` to ``destination_id`` (after the manifest's
+        walk has ended). Settings left None come from the destination's defaults:
+
+        * ``destination_path``: a folder under the destination's prefix for every file;
+        * ``priority``: 0 to 4294967295, lower goes first within a lane (default 100);
+        * ``priority_lane``: one of the destination's lanes (default Normal, else its first lane);
+        * ``checkpoint_seconds``: the longest time between checkpoints (0: only at suspend and the end);
+        * ``send_rate_max``: the transfer's own cap in bytes/s (-1: none beyond the destination's);
+        * ``overwrite_mode``: ``OVERWRITE_ALWAYS``, ``OVERWRITE_NEVER`` or ``OVERWRITE_DIFFERENT``;
+        * ``time_resolution_us``: how far modification times may differ for ``OVERWRITE_DIFFERENT``;
+        * ``timeout_seconds``: retry failing files until this long without a success (0: fail at once);
+        * ``user_data``: string keys and values kept with the transfer.
+
+        Raises ``TransferNotFoundError`` (unknown ids), ``InvalidManifestError`` (the manifest's walk
+        failed), ``InvalidTransferArgumentError`` / ``LaneConfigError`` (a bad setting) before anything
+        is stored.
+        """
         operation = "createTransfer"
         resource = f"destination {destination_id!r}, manifest {manifest_id!r}"
         dest = self._dest(destination_id, operation)
@@ -707,6 +782,7 @@ class TransferManager:
         return record
 
     def get_transfer(self, transfer_id: int) -> TransferInfo:
+        """The settings and progress of ``transfer_id``; ``TransferNotFoundError`` for an unknown id."""
         with self._cond:
             record = self._record(transfer_id, "getTransfer")
             run = self._runs.get(record.id)
@@ -748,6 +824,10 @@ class TransferManager:
         after: Optional[int] = None,
         limit: Optional[int] = None,
     ) -> List[TransferInfo]:
+        """Transfers, oldest first: to ``destination_id`` only when given, only those made ``before`` /
+        ``after`` the given transfer ids, at most ``limit`` (0 or None: all).
+        ``TransferNotFoundError`` when an id names nothing.
+        """
         operation = "getTransfers"
         if destination_id is not None:
             self._dest(destination_id, operation)
@@ -762,8 +842,12 @@ class TransferManager:
         return found[:limit] if limit else found
 
     def wait_for_transfer(self, transfer_id: int, timeout: Optional[float] = None) -> TransferInfo:
-        """Block until the transfer is complete; ``TransferFailedError`` when it fails,
-        ``TransferStateError`` when ``timeout`` passes first."""
+        """Block until ``transfer_id`` is complete and return it. A suspended transfer keeps this waiting
+        (until it is resumed or ``timeout`` passes).
+
+        ``TransferFailedError`` when it fails, ``TransferStateError`` when ``timeout`` seconds pass first,
+        ``TransferNotFoundError`` for an unknown id.
+        """
         operation = "waitForTransfer"
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
@@ -788,6 +872,10 @@ class TransferManager:
         return self.get_transfer(transfer_id)
 
     def check_suspend(self, transfer_id: int) -> None:
+        """Raise what ``suspend_transfer(transfer_id)`` would raise, without suspending:
+        ``TransferNotFoundError`` for an unknown id, ``TransferStateError`` unless it is queued or
+        transferring.
+        """
         run = self._run(transfer_id, "suspendTransfer")
         if run.status not in ("queued", "transferring"):
             raise TransferStateError(
@@ -797,8 +885,11 @@ class TransferManager:
             )
 
     def suspend_transfer(self, transfer_id: int) -> TransferInfo:
-        """Stop taking its files, let those in flight finish, checkpoint: it stays ``suspended``
-        (also for the next manager) until resumed."""
+        """Stop taking files of ``transfer_id``, let those in flight finish and checkpoint; it stays
+        ``suspended`` (also for the next manager on this folder) until resumed. Blocks until then.
+
+        Raises as ``check_suspend`` does.
+        """
         with self._cond:
             self.check_suspend(transfer_id)
             run = self._runs[transfer_id]
@@ -810,6 +901,9 @@ class TransferManager:
         return self.get_transfer(transfer_id)
 
     def check_resume(self, transfer_id: int) -> None:
+        """Raise what ``resume_transfer(transfer_id)`` would raise, without resuming:
+        ``TransferNotFoundError`` for an unknown id, ``TransferStateError`` unless it is suspended.
+        """
         run = self._run(transfer_id, "resumeTransfer")
         if run.status != "suspended":
             raise TransferStateError(
@@ -819,6 +913,10 @@ class TransferManager:
             )
 
     def resume_transfer(self, transfer_id: int) -> TransferInfo:
+        """Queue the suspended ``transfer_id`` again: its files go out from its last checkpoint.
+
+        Raises as ``check_resume`` does.
+        """
         with self._cond:
             self.check_resume(transfer_id)
             run = self._runs[transfer_id]
@@ -830,7 +928,12 @@ class TransferManager:
         return self.get_transfer(transfer_id)
 
     def fail_transfer(self, transfer_id: int, error_message: Optional[str] = None) -> TransferInfo:
-        """End it as failed with ``error_message``; files in flight are cancelled."""
+        """End ``transfer_id`` as failed with ``error_message`` (default: "failed by request"); files in
+        flight are cancelled.
+
+        ``TransferNotFoundError`` for an unknown id, ``TransferStateError`` for a finished transfer,
+        ``InvalidTransferArgumentError`` for a message that is not a string.
+        """
         operation = "failTransfer"
         if error_message is not None and not isinstance(error_message, str):
             raise InvalidTransferArgumentError(
@@ -846,7 +949,9 @@ class TransferManager:
         return self.get_transfer(transfer_id)
 
     def delete_transfer(self, transfer_id: int) -> None:
-        """Delete a transfer that is not active (suspend or fail it first)."""
+        """Delete ``transfer_id`` and its record of files. ``TransferStateError`` while it is active
+        (suspend or fail it first), ``TransferNotFoundError`` for an unknown id.
+        """
         operation = "deleteTransfer"
         with self._cond:
             record = self._record(transfer_id, operation)
@@ -863,6 +968,10 @@ class TransferManager:
     def set_transfer_priority(
         self, transfer_id: int, priority: Optional[int] = None, priority_lane: Optional[str] = None
     ) -> TransferInfo:
+        """Move the unfinished ``transfer_id`` to ``priority`` and/or ``priority_lane`` (None keeps
+        either), live. ``InvalidTransferArgumentError`` for a bad priority, ``LaneConfigError`` for a
+        lane the destination lacks, ``TransferStateError`` for a finished transfer.
+        """
         operation = "setTransferPriority"
         with self._cond:
             run = self._run(transfer_id, operation)
@@ -879,7 +988,10 @@ class TransferManager:
         return self.get_transfer(transfer_id)
 
     def set_transfer_send_rate_max(self, transfer_id: int, send_rate_max: Optional[float]) -> Optional[float]:
-        """The transfer's own cap (bytes/s; -1 or None: none beyond the destination's)."""
+        """The own cap of ``transfer_id``, ``send_rate_max`` bytes/s (-1 or None: none beyond the
+        destination's), live; returns the cap now in force.
+        ``InvalidTransferArgumentError`` for a bad rate, ``TransferStateError`` for a finished transfer.
+        """
         operation = "setTransferSendRateMax"
         with self._cond:
             run = self._run(transfer_id, operation)
@@ -910,12 +1022,19 @@ class TransferManager:
         raise TransferNotFoundError("no such object", operation=operation, resource=f"object {object_id!r}")
 
     def update_user_data(self, object_id: Union[str, int], key: str, value: Optional[str] = None) -> None:
+        """Set the user data ``key`` to ``value`` (None: an empty string) on ``object_id``: a destination
+        or manifest id, or a transfer id. ``TransferNotFoundError`` when the id names nothing,
+        ``InvalidTransferArgumentError`` for a key or value that is not a string.
+        """
         operation = "updateObjectUserData"
         target = self._object_id(object_id, operation)
         data = check_user_data({key: "" if value is None else value}, operation, f"object {object_id!r}")
         self._store.set_user_data(target, data)
 
     def delete_user_data(self, object_id: Union[str, int], key: str) -> None:
+        """Remove the user data ``key`` of ``object_id`` (a destination, manifest or transfer id);
+        ``TransferNotFoundError`` when the object or the key does not exist.
+        """
         operation = "deleteObjectUserData"
         target = self._object_id(object_id, operation)
         if not self._store.delete_user_data(target, key):
@@ -926,7 +1045,10 @@ class TransferManager:
     # -- requests (the ...Async commands) -----------------------------------------------------------
 
     def submit(self, kind: str, target: str, action: Callable[[], Any]) -> int:
-        """Run ``action`` on the request thread; its result (JSON) is kept under the returned id."""
+        """Queue ``action`` on the manager's request thread and return the request id under which its
+        result (JSON) or error is kept; ``kind`` and ``target`` describe the request. The engine of the
+        ``...Async`` commands.
+        """
         request_id = self._store.add_request(kind, target, time.time())
         with self._cond:
             self._requests.append((request_id, action))
@@ -934,7 +1056,9 @@ class TransferManager:
         return request_id
 
     def completed_request(self, kind: str, target: str, result: Any) -> int:
-        """A request that already ran (a quick ``...Async`` command), kept like any other."""
+        """Record a request that already ran (a quick ``...Async`` command): ``kind`` and ``target``
+        describe it, ``result`` (JSON) is its answer. Returns its id.
+        """
         request_id = self._store.add_request(kind, target, time.time())
         self._store.finish_request(request_id, result, None, time.time())
         return request_id
@@ -956,6 +1080,9 @@ class TransferManager:
                 self._cond.notify_all()
 
     def request_status(self, request_id: int) -> Tuple[str, Optional[str]]:
+        """``(status, error)`` of ``request_id``: ``pending``, ``complete`` or ``failed``;
+        ``TransferNotFoundError`` for an unknown id.
+        """
         record = self._store.request(request_id) if isinstance(request_id, int) else None
         if record is None:
             raise TransferNotFoundError(
@@ -964,8 +1091,11 @@ class TransferManager:
         return record.status, record.error
 
     def request_result(self, request_id: int, timeout: Optional[float] = None) -> Any:
-        """The request's result once it ran (waiting up to ``timeout``); ``TransferError`` with its
-        message when it failed."""
+        """The result of ``request_id`` once it ran, waiting up to ``timeout`` seconds (None: no limit).
+
+        ``TransferError`` with its message when it failed, ``TransferStateError`` when the wait times
+        out, ``TransferNotFoundError`` for an unknown id.
+        """
         operation = "getRequestResult"
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:

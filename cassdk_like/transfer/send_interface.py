@@ -131,7 +131,25 @@ def _transfer(info: TransferInfo) -> Dict[str, Any]:
 
 
 class SendInterface:
-    """JetStream's ``SendInterface`` over ``manager`` (docs/transfer.md §6). Thread-safe."""
+    """JetStream's ``SendInterface`` over ``manager``, a ``TransferManager`` (docs/transfer.md §6).
+    Thread-safe.
+
+    Rates are kilobits per second; an id parameter also takes the dict that holds it. Answers:
+
+    * a *destination dict*: ``destinationId``, ``destinationAddress``, ``profile``, ``sendRateMax``,
+      ``priorityLanes``, ``transferDefaults``, ``exclusive``, ``permanent``, ``created``, ``userData``;
+    * a *manifest dict*: ``manifestId``, ``status``, ``fileCount``, ``totalSize``,
+      ``symlinkOptions``, ``errorMessage``, ``created``, ``userData``;
+    * a *transfer dict*: ``transferId``, ``destinationId``, ``manifestId``, ``status``,
+      ``processing``, ``errorMessage``, ``destinationPath``, ``priority``, ``priorityLane``,
+      ``sendRateMax``, ``checkpointFrequencySeconds``, ``overwriteMode``,
+      ``fileTimeResolutionMicroseconds``, ``timeoutSeconds``, ``fileCount``, ``filesComplete``,
+      ``filesSkipped``, ``bytesTotal``, ``bytesComplete``, ``created``, ``updated``,
+      ``lastCheckpoint``, ``userData``;
+    * a *request*: ``{"requestId": n}``, read back with ``getRequestStatus`` / ``getRequestResult``.
+
+    Errors are the manager's (``TransferError`` and its subclasses), raised before any state changes.
+    """
 
     def __init__(self, manager: TransferManager) -> None:
         self.manager = manager
@@ -153,8 +171,18 @@ class SendInterface:
         *,
         profile: str = "default",
     ) -> Dict[str, Any]:
-        """A destination for an address (``s3://``, ``cos://``, ``cas://``, ``file://``), or the
-        existing one with the same address and profile unless ``exclusive``."""
+        """A destination dict for ``destinationAddress`` (``s3://bucket/prefix``, ``cos://name-appid/prefix``,
+        ``cas://vault``, ``file:///dir``), opened with the settings of ``profile``.
+
+        The existing destination with the same address and profile is returned unless ``exclusive``.
+        ``sendRateMax``: kbit/s for all its transfers together (None or -1: unlimited). ``permanent`` is
+        kept and reported. ``destinationPort``, ``authenticateDestination``, ``destinationPublicKey``,
+        ``relayAddress``, ``relayPort`` and ``senderPort`` are refused with
+        ``InvalidTransferArgumentError`` when given (JetStream's network protocol only).
+
+        Raises ``InvalidDestinationError``, ``InvalidTransferArgumentError`` or
+        ``MissingCredentialsError``, as ``TransferManager.create_destination`` does.
+        """
         _unsupported(
             "createDestination",
             destinationPort=destinationPort,
@@ -174,12 +202,17 @@ class SendInterface:
         return _destination(info)
 
     def getDestination(self, destinationId: Any) -> Dict[str, Any]:
+        """The destination dict of ``destinationId``; ``TransferNotFoundError`` when there is none."""
         return _destination(self.manager.get_destination(_id(destinationId, "destinationId")))
 
     def getDestinations(self, limit: int = 0) -> List[Dict[str, Any]]:
+        """Destination dicts, oldest first; at most ``limit`` of them (0: all)."""
         return [_destination(info) for info in self.manager.get_destinations(limit or None)]
 
     def deleteDestination(self, destinationId: Any) -> None:
+        """Delete ``destinationId`` and its transfers. ``TransferStateError`` while one of them is active,
+        ``TransferNotFoundError`` for an unknown id.
+        """
         self.manager.delete_destination(_id(destinationId, "destinationId"))
 
     def updateTransferDefaults(
@@ -194,6 +227,14 @@ class SendInterface:
         minCipher: Optional[int] = None,
         fileTimeResolutionMicroseconds: Optional[int] = None,
     ) -> None:
+        """Defaults for new transfers to ``destinationId``: ``priority``, ``checkpointFrequencySeconds``,
+        ``sendRateMax`` (kbit/s), ``priorityLane``, ``overwriteMode``, ``fileTimeResolutionMicroseconds``;
+        None keeps a value. ``transferFlags`` and ``minCipher`` are refused with
+        ``InvalidTransferArgumentError`` when given (JetStream's network protocol only).
+
+        ``InvalidTransferArgumentError`` / ``LaneConfigError`` for a bad value,
+        ``TransferNotFoundError`` for an unknown id.
+        """
         _unsupported("updateTransferDefaults", transferFlags=transferFlags, minCipher=minCipher)
         self.manager.update_transfer_defaults(
             _id(destinationId, "destinationId"),
@@ -206,12 +247,21 @@ class SendInterface:
         )
 
     def setPriorityLanesAsync(self, destinationId: Any, priorityLanes: Mapping[str, float]) -> Dict[str, int]:
-        """New lanes (checked at the call: a bad set raises ``LaneConfigError`` and changes nothing)."""
+        """New ``priorityLanes`` (name -> proportion) for ``destinationId``, applied at once; answers a
+        request whose result is ``{"priorityLanes": {...}}``.
+
+        Checked at the call: a set against the lane rules (docs/transfer.md §4) raises
+        ``LaneConfigError`` and changes nothing; ``TransferNotFoundError`` for an unknown id.
+        """
         ident = _id(destinationId, "destinationId")
         lanes = self.manager.set_priority_lanes(ident, priorityLanes)
         return self._done("setPriorityLanes", str(ident), {"priorityLanes": lanes})
 
     def setSendRateMaxAsync(self, destinationId: Any, sendRateMax: Optional[float]) -> Dict[str, int]:
+        """The send rate of ``destinationId``, ``sendRateMax`` kbit/s (None or -1: unlimited), live;
+        answers a request whose result is ``{"sendRateMax": kbps}``.
+        ``InvalidTransferArgumentError`` for a bad rate, ``TransferNotFoundError`` for an unknown id.
+        """
         ident = _id(destinationId, "destinationId")
         rate = self.manager.set_send_rate_max(ident, bytes_per_second(sendRateMax))
         return self._done("setSendRateMax", str(ident), {"sendRateMax": kilobits_per_second(rate)})
@@ -224,23 +274,36 @@ class SendInterface:
         mappings: Optional[Mapping[Any, Any]] = None,
         symlinkOptions: Optional[int] = None,
     ) -> Dict[str, Any]:
+        """A manifest dict for ``mappings`` (destination path -> source path or
+        ``{src, size, flags, access, include, exclude}``, docs/transfer.md §3); ``fileMappings`` is the
+        deprecated source -> destination form; ``symlinkOptions`` is ``SYMLINKS_COPY_CONTENTS``
+        (default) or ``SYMLINKS_IGNORE``. A folder is walked in the background (status ``processing``,
+        see ``waitForManifest``). ``InvalidManifestError`` for a bad mapping or a missing source.
+        """
         info = self.manager.create_manifest(
             mappings, file_mappings=fileMappings, symlink_options=symlinkOptions
         )
         return _manifest(info)
 
     def getManifest(self, manifestId: Any) -> Dict[str, Any]:
+        """The manifest dict of ``manifestId``; ``TransferNotFoundError`` when there is none."""
         return _manifest(self.manager.get_manifest(_id(manifestId, "manifestId")))
 
     def getManifests(
         self, before: Any = None, after: Any = None, limit: Optional[int] = None
     ) -> List[Dict[str, Any]]:
+        """Manifest dicts, oldest first, made ``before`` / ``after`` the given manifests, at most ``limit``.
+        ``TransferNotFoundError`` when a bound names no manifest.
+        """
         found = self.manager.get_manifests(
             before=_id(before, "manifestId"), after=_id(after, "manifestId"), limit=limit
         )
         return [_manifest(info) for info in found]
 
     def getManifestFiles(self, manifestId: Any, limit: Optional[int] = None) -> Dict[str, Any]:
+        """``{"manifestId": id, "files": [{destination, source, size, flags, access}, ...]}`` for
+        ``manifestId``, at most ``limit`` files; ``TransferNotFoundError`` for an unknown id.
+        """
         ident = _id(manifestId, "manifestId")
         files = self.manager.get_manifest_files(ident, limit)
         return {
@@ -252,9 +315,13 @@ class SendInterface:
         }
 
     def waitForManifest(self, manifestId: Any) -> Dict[str, Any]:
+        """The manifest dict of ``manifestId`` once its walk is over (status ``complete`` or ``error``)."""
         return _manifest(self.manager.wait_for_manifest(_id(manifestId, "manifestId")))
 
     def deleteManifest(self, manifestId: Any) -> None:
+        """Delete ``manifestId`` (transfers made from it keep their files); ``TransferNotFoundError`` for an
+        unknown id.
+        """
         self.manager.delete_manifest(_id(manifestId, "manifestId"))
 
     # -- transfers ----------------------------------------------------------------------------------
@@ -279,8 +346,20 @@ class SendInterface:
         token: Optional[str] = None,
         transferLog: bool = False,
     ) -> Dict[str, Any]:
-        """A transfer of the manifest's files to the destination; ``processing`` is True until it
-        completes, fails or is suspended."""
+        """A transfer dict: the files of ``manifestId`` queued for ``destinationId``.
+
+        ``destinationPath``: a folder under the destination for every file; ``priority`` (lower first
+        within a lane); ``priorityLane``; ``checkpointFrequencySeconds``; ``sendRateMax`` (kbit/s, the
+        transfer's own cap; -1: none); ``overwriteMode``; ``fileTimeResolutionMicroseconds``;
+        ``timeoutSeconds`` (keep retrying failing files this long); ``userData`` (string keys and values).
+        Left None, each comes from the destination's defaults. ``userName``, ``password``,
+        ``transferFlags``, ``minCipher``, ``token`` and ``transferLog`` are refused with
+        ``InvalidTransferArgumentError`` when given (JetStream's network protocol only; shared tokens
+        and transfer logs are not offered yet).
+
+        Raises as ``TransferManager.create_transfer`` does; ``processing`` is True until the transfer
+        completes, fails or is suspended.
+        """
         _unsupported(
             "createTransfer",
             userName=userName,
@@ -306,6 +385,11 @@ class SendInterface:
         return _transfer(info)
 
     def getTransfer(self, transferId: Any, getCompleteFlags: Optional[bool] = None) -> Dict[str, Any]:
+        """The transfer dict of ``transferId``; ``TransferNotFoundError`` for an unknown id.
+
+        ``getCompleteFlags`` is refused with ``InvalidTransferArgumentError`` when given (JetStream's
+        network protocol only).
+        """
         _unsupported("getTransfer", getCompleteFlags=getCompleteFlags)
         return _transfer(self.manager.get_transfer(_transfer_id(transferId)))
 
@@ -316,6 +400,9 @@ class SendInterface:
         after: Any = None,
         limit: Optional[int] = None,
     ) -> List[Dict[str, Any]]:
+        """Transfer dicts, oldest first: to ``destinationId`` only when given, made ``before`` / ``after``
+        the given transfers, at most ``limit``. ``TransferNotFoundError`` when an id names nothing.
+        """
         found = self.manager.get_transfers(
             _id(destinationId, "destinationId"),
             before=_transfer_id(before),
@@ -325,10 +412,16 @@ class SendInterface:
         return [_transfer(info) for info in found]
 
     def waitForTransfer(self, transferId: Any) -> Dict[str, Any]:
+        """The transfer dict of ``transferId`` once it is complete (a suspended one keeps this waiting);
+        ``TransferFailedError`` with its message when it fails.
+        """
         return _transfer(self.manager.wait_for_transfer(_transfer_id(transferId)))
 
     def suspendTransferAsync(self, transferId: Any) -> Dict[str, int]:
-        """Checked now; the request completes once the files in flight are sent and checkpointed."""
+        """Suspend ``transferId``: checked now (``TransferNotFoundError``, ``TransferStateError`` unless it is
+        queued or transferring); the request completes, with ``{"transferId": id}``, once the files in
+        flight are sent and checkpointed.
+        """
         ident = _transfer_id(transferId)
         self.manager.check_suspend(ident)
 
@@ -339,6 +432,9 @@ class SendInterface:
         return {"requestId": self.manager.submit("suspendTransfer", str(ident), suspend)}
 
     def resumeTransferAsync(self, transferId: Any) -> Dict[str, int]:
+        """Resume the suspended ``transferId`` from its last checkpoint; a completed request with
+        ``{"transferId": id}``. ``TransferStateError`` unless it is suspended.
+        """
         ident = _transfer_id(transferId)
         self.manager.resume_transfer(ident)
         return self._done("resumeTransfer", str(ident), {"transferId": ident})
@@ -349,28 +445,45 @@ class SendInterface:
         priority: Optional[int] = None,
         priorityLane: Optional[str] = None,
     ) -> Dict[str, int]:
+        """Move the unfinished ``transferId`` to ``priority`` and/or ``priorityLane`` (None keeps either),
+        live; a completed request with ``{"transferId": id}``. ``InvalidTransferArgumentError`` /
+        ``LaneConfigError`` for bad values, ``TransferStateError`` for a finished transfer.
+        """
         ident = _transfer_id(transferId)
         self.manager.set_transfer_priority(ident, priority, priorityLane)
         return self._done("setTransferPriority", str(ident), {"transferId": ident})
 
     def setTransferSendRateMaxAsync(self, transferId: Any, sendRateMax: Optional[float]) -> Dict[str, int]:
+        """The own cap of ``transferId``, ``sendRateMax`` kbit/s (-1 or None: none), live; a completed
+        request with ``{"sendRateMax": kbps or -1}``. ``InvalidTransferArgumentError`` for a bad rate.
+        """
         ident = _transfer_id(transferId)
         rate = self.manager.set_transfer_send_rate_max(ident, bytes_per_second(sendRateMax))
         result = {"sendRateMax": -1 if rate is None else kilobits_per_second(rate)}
         return self._done("setTransferSendRateMax", str(ident), result)
 
     def failTransfer(self, transferId: Any, errorMessage: Optional[str] = None) -> None:
+        """End ``transferId`` as failed with ``errorMessage``; files in flight are cancelled.
+        ``TransferStateError`` for a finished transfer, ``TransferNotFoundError`` for an unknown id.
+        """
         self.manager.fail_transfer(_transfer_id(transferId), errorMessage)
 
     def deleteTransfer(self, transferId: Any) -> None:
+        """Delete ``transferId``; ``TransferStateError`` while it is active (suspend or fail it first)."""
         self.manager.delete_transfer(_transfer_id(transferId))
 
     # -- user data ----------------------------------------------------------------------------------
 
     def updateObjectUserData(self, objId: Any, key: str, value: Optional[str] = None) -> None:
+        """Set user data ``key`` to ``value`` on ``objId`` (a destination, manifest or transfer, or its
+        dict); ``TransferNotFoundError`` when it names nothing.
+        """
         self.manager.update_user_data(_object_id(objId), key, value)
 
     def deleteObjectUserData(self, objId: Any, key: str) -> None:
+        """Remove user data ``key`` from ``objId``; ``TransferNotFoundError`` when the object or the key is
+        missing.
+        """
         self.manager.delete_user_data(_object_id(objId), key)
 
     # -- requests -----------------------------------------------------------------------------------
@@ -379,10 +492,15 @@ class SendInterface:
         return {"requestId": self.manager.completed_request(kind, target, result)}
 
     def getRequestStatus(self, requestId: Any) -> Dict[str, Any]:
+        """``{"requestId", "status", "errorMessage"}`` of ``requestId``; status is ``pending``,
+        ``complete`` or ``failed``. ``TransferNotFoundError`` for an unknown id.
+        """
         ident = _id(requestId, "requestId")
         status, error = self.manager.request_status(ident)
         return {"requestId": ident, "status": status, "errorMessage": error}
 
     def getRequestResult(self, requestId: Any, timeout: Optional[float] = None) -> Any:
-        """The request's result, waiting for it to run; its error as a ``TransferError``."""
+        """The result of ``requestId``, waiting up to ``timeout`` seconds (None: no limit) for it to run;
+        ``TransferError`` with its message when it failed, ``TransferStateError`` when the wait times out.
+        """
         return self.manager.request_result(_id(requestId, "requestId"), timeout)

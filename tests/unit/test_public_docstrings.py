@@ -19,10 +19,11 @@ PACKAGES = (
     "cassdk_like.reduct",
     "cassdk_like.direct",
     "cassdk_like.par",
+    "cassdk_like.transfer",
 )
 
-#: the vault facade: each of their methods' docstrings names every parameter
-FACADE = ("CasAPI", "Vault", "Archive", "Job", "MultipartUpload")
+#: the vault facade and the transfer manager: each of their methods' docstrings names every parameter
+FACADE = ("CasAPI", "Vault", "Archive", "Job", "MultipartUpload", "TransferManager", "SendInterface")
 
 #: parameters a docstring need not name
 IMPLICIT = {"self", "cls"}
@@ -80,6 +81,7 @@ def test_the_walk_finds_the_facade_and_the_services() -> None:
     assert {f"cassdk_like.{cls}" for cls in FACADE} <= names
     assert {"cassdk_like.Bucket", "cassdk_like.reduct.Client", "cassdk_like.direct.DirectIO"} <= names
     assert "cassdk_like.par.create_par" in names
+    assert {"cassdk_like.transfer.TransferInfo", "cassdk_like.transfer.parse_address"} <= names
     assert len(CLASSES) > 100
 
 
