@@ -26,7 +26,7 @@ import os
 import secrets
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Set, Tuple, TypeVar, Union
 
 import attrs
 
@@ -411,11 +411,7 @@ class TransferManager:
 
     def _dest(self, destination_id: object, operation: str) -> _Dest:
         dest = self._dests.get(destination_id) if isinstance(destination_id, str) else None
-        if dest is None:
-            raise TransferNotFoundError(
-                "no such destination", operation=operation, resource=f"destination {destination_id!r}"
-            )
-        return dest
+        return _found(dest, "destination", destination_id, operation)
 
     def _destination_info(self, record: DestinationRecord) -> DestinationInfo:
         dest = self._dests.get(record.id)
@@ -603,11 +599,7 @@ class TransferManager:
 
     def _manifest_record(self, manifest_id: object, operation: str) -> ManifestRecord:
         record = self._store.manifest(manifest_id) if isinstance(manifest_id, str) else None
-        if record is None:
-            raise TransferNotFoundError(
-                "no such manifest", operation=operation, resource=f"manifest {manifest_id!r}"
-            )
-        return record
+        return _found(record, "manifest", manifest_id, operation)
 
     def _manifest_info(self, record: ManifestRecord) -> ManifestInfo:
         return ManifestInfo(
@@ -775,11 +767,7 @@ class TransferManager:
     def _record(self, transfer_id: object, operation: str) -> TransferRecord:
         valid = isinstance(transfer_id, int) and not isinstance(transfer_id, bool)
         record = self._store.transfer(transfer_id) if valid else None  # type: ignore[arg-type]
-        if record is None:
-            raise TransferNotFoundError(
-                "no such transfer", operation=operation, resource=f"transfer {transfer_id!r}"
-            )
-        return record
+        return _found(record, "transfer", transfer_id, operation)
 
     def get_transfer(self, transfer_id: int) -> TransferInfo:
         """The settings and progress of ``transfer_id``; ``TransferNotFoundError`` for an unknown id."""
@@ -1084,10 +1072,7 @@ class TransferManager:
         ``TransferNotFoundError`` for an unknown id.
         """
         record = self._store.request(request_id) if isinstance(request_id, int) else None
-        if record is None:
-            raise TransferNotFoundError(
-                "no such request", operation="getRequestStatus", resource=f"request {request_id!r}"
-            )
+        record = _found(record, "request", request_id, "getRequestStatus")
         return record.status, record.error
 
     def request_result(self, request_id: int, timeout: Optional[float] = None) -> Any:
@@ -1101,10 +1086,7 @@ class TransferManager:
         with self._cond:
             while True:
                 record = self._store.request(request_id) if isinstance(request_id, int) else None
-                if record is None:
-                    raise TransferNotFoundError(
-                        "no such request", operation=operation, resource=f"request {request_id!r}"
-                    )
+                record = _found(record, "request", request_id, operation)
                 if record.status == "complete":
                     return record.result
                 if record.status == "failed":
@@ -1275,3 +1257,13 @@ def _specs(record: ManifestRecord) -> List[MappingSpec]:
         raw["include"], raw["exclude"] = tuple(raw.get("include", ())), tuple(raw.get("exclude", ()))
         specs.append(MappingSpec(**raw))
     return specs
+
+
+_T = TypeVar("_T")
+
+
+def _found(value: Optional[_T], kind: str, ident: object, operation: str) -> _T:
+    """``value``, or ``TransferNotFoundError`` naming the ``kind`` and id that were looked up."""
+    if value is None:
+        raise TransferNotFoundError(f"no such {kind}", operation=operation, resource=f"{kind} {ident!r}")
+    return value
