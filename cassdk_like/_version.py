@@ -1,3 +1,3 @@
-"""Single source of the package version (read by setup.cfg)."""
+"""Single source of the package version (read by setup.py)."""
 
 __version__ = "0.1.0"
