@@ -146,10 +146,11 @@ def test_multipart_resume_after_forced_failures(
     for index in (0, 1):
         start = index * MiB
         upload.upload_part((start, start + MiB - 1), _data()[start : start + MiB])
-    # every further part is refused until the "outage" ends (how many get sent first is a race)
+    # every further part is refused until the "outage" ends; one worker, so no refused part is still
+    # being read by the emulator (and stored after the reset) when the call returns
     emulator.faults.fail_next(None, status=403, code="AccessDeniedException", operation="UploadMultipartPart")
     with pytest.raises(MultipartUploadError) as info:
-        upload.start()
+        upload.upload(config=TransferConfig(piece_size=MiB, max_workers=1, poll_interval=0.01))
     emulator.faults.reset()
     assert info.value.upload_id == upload.id
     assert upload in vault.list_all_multipart_uploads()
