@@ -15,6 +15,7 @@ from cassdk_like.transfer.errors import (
     TransferFailedError,
     TransferNotFoundError,
     TransferStateError,
+    TransferSuspendedError,
 )
 from cassdk_like.transfer.lanes import DEFAULT_LANES, validate_lanes
 from cassdk_like.transfer.manager import (
@@ -58,6 +59,7 @@ __all__ = [
     "TransferManager",
     "TransferNotFoundError",
     "TransferStateError",
+    "TransferSuspendedError",
     "parse_address",
     "validate_lanes",
 ]

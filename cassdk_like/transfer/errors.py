@@ -10,6 +10,7 @@
         |   +-- InvalidDestinationError   an address the manager cannot parse or open
         |   +-- LaneConfigError           priority lanes against the rules (docs/transfer.md §4)
         +-- TransferStateError            the object is in the wrong state (suspend a finished one)
+        |   +-- TransferSuspendedError    a wait on a transfer that is suspended (``waitForTransfer``)
         +-- TransferFailedError           the transfer failed (``waitForTransfer``)
 
 Every error names the operation (the manager method) and the id it was given. Raised before any
@@ -29,6 +30,7 @@ __all__ = [
     "TransferFailedError",
     "TransferNotFoundError",
     "TransferStateError",
+    "TransferSuspendedError",
 ]
 
 
@@ -58,6 +60,10 @@ class LaneConfigError(InvalidTransferArgumentError):
 
 class TransferStateError(TransferError):
     """The call does not fit the object's state (resume a complete transfer, delete an active one)."""
+
+
+class TransferSuspendedError(TransferStateError):
+    """A wait found the transfer suspended: it goes on only once resumed, so waiting cannot end."""
 
 
 class TransferFailedError(TransferError):

@@ -16,6 +16,14 @@ Durability (docs/transfer.md §5): every finished file is recorded in memory and
 state database at most ``checkpoint_seconds`` apart, at suspend, at the end and at ``close``; after
 a crash a new manager on the same folder resumes each unfinished transfer from its last
 checkpoint, so at most the files finished since then plus one file per worker go out again.
+
+Control across processes (docs/transfer.md §5): one manager per folder runs its transfers, the
+one holding the store's runner lock.  Every suspend, resume and fail, local or not, is written to
+the store as a control; a priority or rate change is written to the transfer's options.  The
+runner applies both in ``_sync``, at once for its own calls and at its tick (``_TICK``) for any
+other process's, so a remote suspend drains and checkpoints exactly as a local one.  A manager
+that does not run the folder reads state from the store; when no runner exists it applies a
+control itself under the lock, where nothing is in flight.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ from cassdk_like.transfer.errors import (
     TransferFailedError,
     TransferNotFoundError,
     TransferStateError,
+    TransferSuspendedError,
 )
 from cassdk_like.transfer.lanes import (
     DEFAULT_LANE,
@@ -68,11 +77,16 @@ from cassdk_like.transfer.options import (
 )
 from cassdk_like.transfer.store import (
     DONE,
+    FAIL,
     PENDING,
+    RESUME,
     SKIPPED,
+    SUSPEND,
     DestinationRecord,
     FileEntry,
     ManifestRecord,
+    RequestRecord,
+    RunnerLock,
     Store,
     TransferRecord,
 )
@@ -90,6 +104,8 @@ ACTIVE = ("queued", "transferring", "suspending")
 FINISHED = ("complete", "failed")
 _MANIFEST_BATCH = 500
 _RETRY_PAUSE = 0.5
+_TICK = 0.2  # how often the runner looks for changes other processes wrote
+_START_WAIT = 2.0  # how long start() waits for a lock a controller holds for a moment
 
 
 @attrs.frozen
@@ -163,8 +179,16 @@ class _Dest:
         self.record = record
         self.destination = destination
         self.open_error = error
-        self.limiter = BandwidthLimiter(record.send_rate_max) if record.send_rate_max else None
+        self.limiter = _limiter(None, record.send_rate_max)
         self.share = LaneShare(record.lanes)
+
+    def update(self, record: DestinationRecord) -> None:
+        """Take the rate and lanes of ``record``, live."""
+        if record.send_rate_max != self.record.send_rate_max:
+            self.limiter = _limiter(self.limiter, record.send_rate_max)
+        if record.lanes != self.record.lanes:
+            self.share.set_lanes(record.lanes)
+        self.record = record
 
 
 class _Run:
@@ -192,8 +216,7 @@ class _Run:
             else:
                 self.files_done += 1
                 self.bytes_done += nbytes
-        rate = self.options.get("send_rate_max")
-        self.limiter = BandwidthLimiter(rate) if rate else None
+        self.limiter = _limiter(None, self.options.get("send_rate_max"))
         self.token = CancelToken()
         self.last_checkpoint = time.monotonic()
         self.last_ok = time.monotonic()
@@ -209,6 +232,23 @@ class _Run:
 
     def sendable(self, now: float) -> bool:
         return self.status in ("queued", "transferring") and bool(self.pending) and self.not_before <= now
+
+    def update(self, options: Mapping[str, Any]) -> None:
+        """Take the priority, lane and rate of ``options`` (as stored), live."""
+        rate = options.get("send_rate_max")
+        if rate != self.options.get("send_rate_max"):
+            self.limiter = _limiter(self.limiter, rate)
+        self.options = dict(options)
+
+
+def _limiter(limiter: Optional[BandwidthLimiter], rate: Optional[float]) -> Optional[BandwidthLimiter]:
+    """``limiter`` set to ``rate`` bytes/s (a new one when there was none; None: unlimited)."""
+    if not rate:
+        return None
+    if limiter is None:
+        return BandwidthLimiter(rate)
+    limiter.set_rate(rate)
+    return limiter
 
 
 def _new_id(prefix: str) -> str:
@@ -226,9 +266,12 @@ class TransferManager:
     * ``file_config``: the engine's ``TransferConfig`` for each file (multipart parallelism);
     * ``start``: start the workers (and resume unfinished transfers) now; else call ``start()``.
 
-    Transfers run on this object's threads: they advance only while a manager is open on the folder.
-    Raises ``InvalidArgumentError`` for a bad ``max_workers`` and ``TransferError`` for a state
-    database of a newer schema.
+    Transfers run on this object's threads: they advance only while a started manager is open on
+    the folder, and one started manager at a time runs a folder (the *runner*). Any other manager on
+    it, also in another process, may still create, suspend, resume, fail, re-prioritise and limit
+    transfers: the runner picks each change up within a fraction of a second (docs/transfer.md §5).
+    Raises ``InvalidArgumentError`` for a bad ``max_workers``, ``TransferError`` for a state
+    database of a newer schema and ``TransferStateError`` when ``start`` finds another runner.
     """
 
     def __init__(
@@ -257,9 +300,16 @@ class TransferManager:
         self._turn = 0  # which destination _pick looks at first
         self._started = False
         self._stop_walks = threading.Event()
+        self._lock: Optional[RunnerLock] = None
+        self._seen_version = -1
+        self._request_thread: Optional[threading.Thread] = None
         self._load()
         if start:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                self._store.close()
+                raise
 
     @property
     def state_dir(self) -> str:
@@ -269,12 +319,23 @@ class TransferManager:
     # -- life cycle ---------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        """Runtimes for what the state folder holds; interrupted work is made resumable."""
+        """The destinations the state folder holds; transfers are read from the store until this
+        manager runs them (another process may be running them now)."""
         for record in self._store.destinations():
             self._dests[record.id] = self._open(record)
+
+    def _recover(self) -> None:
+        """Runtimes for every unfinished transfer, interrupted work made resumable, then the
+        controls other processes left applied (lock held, with the runner lock: nothing is in
+        flight anywhere)."""
+        self._runs = {}
+        self._seen_version = self._store.control_version()
+        for record in self._store.destinations():
+            if record.id not in self._dests:
+                self._dests[record.id] = self._open(record)
         for stored in self._store.transfers():
             transfer = stored
-            if transfer.status in FINISHED:
+            if transfer.status in FINISHED or transfer.destination_id not in self._dests:
                 continue
             if transfer.status == "suspending":  # the suspend was asked for: honour it
                 self._store.set_transfer(transfer.id, status="suspended")
@@ -284,31 +345,58 @@ class TransferManager:
             run = _Run(transfer, self._store.transfer_files(transfer.id))
             self._runs[transfer.id] = run
             self._settle(run)
-        for request in self._store.pending_requests():
-            self._store.finish_request(
-                request.id, None, "the manager stopped before the request ran", time.time()
-            )
+        self._apply_controls()
 
     def start(self) -> None:
-        """Start the workers and resume the unfinished manifests and transfers (again: no effect)."""
+        """Start the workers and resume the unfinished manifests and transfers (again: no effect).
+
+        ``TransferStateError`` when another manager, in this process or another, runs the folder's
+        transfers already (it holds the runner lock).
+        """
         with self._cond:
             if self._started:
                 return
-            self._started = True
+            deadline = time.monotonic() + _START_WAIT  # a controller may hold the lock for a moment
+            lock = self._store.lock_runner()
+            while lock is None and time.monotonic() < deadline:
+                self._cond.wait(0.05)
+                lock = self._store.lock_runner()
+            if lock is None:
+                raise TransferStateError(
+                    f"another manager (pid {self._store.runner_pid()}) runs the transfers of this folder",
+                    operation="TransferManager",
+                    resource=f"state folder {self.state_dir!r}",
+                )
+            self._lock, self._started = lock, True
+            self._recover()
+            queued = {request_id for request_id, _action in self._requests}
+            for request in self._store.pending_requests():
+                if request.id not in queued:
+                    self._store.finish_request(
+                        request.id, None, "the manager stopped before the request ran", time.time()
+                    )
         for record in self._store.manifests():
             if record.status == "processing":
                 self._store.restart_manifest(record.id)
                 self._spawn(self._walk, record.id, _specs(record), record.symlink_options)
-        self._spawn(self._serve_requests)
+        self._ensure_request_thread()
+        self._spawn(self._watch)
         for number in range(self.max_workers):
             thread = threading.Thread(target=self._work, name=f"cassdk-transfer-{number + 1}", daemon=True)
             self._workers.append(thread)
             thread.start()
 
-    def _spawn(self, target: Callable[..., None], *args: Any) -> None:
+    def _ensure_request_thread(self) -> None:
+        """The thread that runs the ``...Async`` requests (also in a manager that is not started)."""
+        with self._cond:
+            if self._request_thread is None and not self._closing:
+                self._request_thread = self._spawn(self._serve_requests)
+
+    def _spawn(self, target: Callable[..., None], *args: Any) -> threading.Thread:
         thread = threading.Thread(target=target, args=args, name="cassdk-transfer-helper", daemon=True)
         self._helpers.append(thread)
         thread.start()
+        return thread
 
     def close(self, *, cancel: bool = False) -> None:
         """Stop: files in flight finish (or with ``cancel``, stop at once and stay pending), every
@@ -332,6 +420,9 @@ class TransferManager:
             if dest.destination is not None:
                 dest.destination.close()
         self._store.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> TransferManager:
         return self
@@ -411,6 +502,10 @@ class TransferManager:
 
     def _dest(self, destination_id: object, operation: str) -> _Dest:
         dest = self._dests.get(destination_id) if isinstance(destination_id, str) else None
+        if dest is None and isinstance(destination_id, str):  # made by another process since
+            record = self._store.destination(destination_id)
+            if record is not None:
+                dest = self._dests[record.id] = self._open(record)
         return _found(dest, "destination", destination_id, operation)
 
     def _destination_info(self, record: DestinationRecord) -> DestinationInfo:
@@ -449,7 +544,11 @@ class TransferManager:
         operation = "deleteDestination"
         with self._cond:
             dest = self._dest(destination_id, operation)
-            busy = [run.id for run in self._runs.values() if run.dest_id == dest.id and run.status in ACTIVE]
+            busy = [
+                record.id
+                for record in self._store.transfers()
+                if record.destination_id == dest.id and self._state_of(record)[0] in ACTIVE
+            ]
             if busy:
                 raise TransferStateError(
                     f"transfers {busy} are active: suspend or fail them first",
@@ -476,13 +575,7 @@ class TransferManager:
         with self._cond:
             dest = self._dest(destination_id, operation)
             self._store.update_destination(dest.id, send_rate_max=rate, change_rate=True)
-            dest.record = attrs.evolve(dest.record, send_rate_max=rate)
-            if rate is None:
-                dest.limiter = None
-            elif dest.limiter is None:
-                dest.limiter = BandwidthLimiter(rate)
-            else:
-                dest.limiter.set_rate(rate)
+            dest.update(attrs.evolve(dest.record, send_rate_max=rate))
         return rate
 
     def set_priority_lanes(self, destination_id: str, lanes: Mapping[str, float]) -> Dict[str, float]:
@@ -497,20 +590,17 @@ class TransferManager:
         with self._cond:
             dest = self._dest(destination_id, operation)
             checked = validate_lanes(lanes, operation=operation, resource=resource)
-            runs = [
-                run for run in self._runs.values() if run.dest_id == dest.id and run.status not in FINISHED
-            ]
+            runs = [(lane, status) for dest_id, lane, status in self._unfinished() if dest_id == dest.id]
             check_lane_change(
                 dest.record.lanes,
                 checked,
-                {run.lane for run in runs},
+                {lane for lane, _status in runs},
                 in_progress=bool(runs),
                 operation=operation,
                 resource=resource,
             )
             self._store.update_destination(dest.id, lanes=checked)
-            dest.record = attrs.evolve(dest.record, lanes=checked)
-            dest.share.set_lanes(checked)
+            dest.update(attrs.evolve(dest.record, lanes=checked))
             self._cond.notify_all()
         return dict(checked)
 
@@ -650,20 +740,14 @@ class TransferManager:
         unknown id.
         """
         operation = "waitForManifest"
-        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def look() -> Tuple[bool, ManifestRecord, str]:
+            record = self._manifest_record(manifest_id, operation)
+            return record.status != "processing", record, record.status
+
         with self._cond:
-            while True:
-                record = self._manifest_record(manifest_id, operation)
-                if record.status != "processing":
-                    return self._manifest_info(record)
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TransferStateError(
-                        f"still processing after {timeout} s",
-                        operation=operation,
-                        resource=f"manifest {manifest_id!r}",
-                    )
-                self._cond.wait(0.2 if left is None else min(0.2, left))
+            found = self._wait(look, timeout, operation, f"manifest {manifest_id!r}")
+        return self._manifest_info(found)
 
     def delete_manifest(self, manifest_id: str) -> None:
         """Delete ``manifest_id`` (transfers made from it keep their own list of files);
@@ -755,9 +839,14 @@ class TransferManager:
         return self.get_transfer(transfer_id)
 
     def _run(self, transfer_id: object, operation: str) -> _Run:
-        """The runtime of an unfinished transfer; a finished one is a ``TransferStateError``."""
+        """The runtime of an unfinished transfer; a finished one is a ``TransferStateError``.
+
+        A manager that does not run the folder gets a view of the stored state, not kept.
+        """
         record = self._record(transfer_id, operation)
-        run = self._runs.get(record.id)
+        run = self._runs.get(record.id) if self._lock is not None else None
+        if run is None and self._lock is None and record.status not in FINISHED:
+            run = _Run(record, self._store.transfer_files(record.id))
         if run is None:
             raise TransferStateError(
                 f"the transfer is {record.status}", operation=operation, resource=f"transfer {transfer_id!r}"
@@ -773,7 +862,7 @@ class TransferManager:
         """The settings and progress of ``transfer_id``; ``TransferNotFoundError`` for an unknown id."""
         with self._cond:
             record = self._record(transfer_id, "getTransfer")
-            run = self._runs.get(record.id)
+            run = self._runs.get(record.id) if self._lock is not None else None
             if run is not None:
                 counts = (run.file_count, run.files_done, run.files_skipped, run.bytes_total, run.bytes_done)
                 status, error, options = run.status, run.error, run.options
@@ -830,34 +919,64 @@ class TransferManager:
         return found[:limit] if limit else found
 
     def wait_for_transfer(self, transfer_id: int, timeout: Optional[float] = None) -> TransferInfo:
-        """Block until ``transfer_id`` is complete and return it. A suspended transfer keeps this waiting
-        (until it is resumed or ``timeout`` passes).
+        """Block until ``transfer_id`` is complete and return it: whichever process runs it, and
+        whichever suspends or fails it.
 
-        ``TransferFailedError`` when it fails, ``TransferStateError`` when ``timeout`` seconds pass first,
-        ``TransferNotFoundError`` for an unknown id.
+        A transfer that is or becomes suspended cannot complete until someone resumes it, so the
+        wait ends there with ``TransferSuspendedError`` (once its files in flight are drained).
+        ``TransferFailedError`` when it fails, ``TransferStateError`` when ``timeout`` seconds pass
+        first, ``TransferNotFoundError`` for an unknown id.
         """
         operation = "waitForTransfer"
-        deadline = None if timeout is None else time.monotonic() + timeout
+        resource = f"transfer {transfer_id!r}"
         with self._cond:
-            while True:
-                record = self._record(transfer_id, operation)
-                run = self._runs.get(record.id)
-                status = run.status if run is not None else record.status
-                if run is None and status == "failed":
-                    raise TransferFailedError(
-                        record.error or "failed", operation=operation, resource=f"transfer {transfer_id!r}"
-                    )
-                if status == "complete":
-                    break
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TransferStateError(
-                        f"still {status} after {timeout} s",
-                        operation=operation,
-                        resource=f"transfer {transfer_id!r}",
-                    )
-                self._cond.wait(0.2 if left is None else min(0.2, left))
+            status, error = self._await(transfer_id, operation, ("complete", "failed", "suspended"), timeout)
+        if status == "failed":
+            raise TransferFailedError(error or "failed", operation=operation, resource=resource)
+        if status == "suspended":
+            raise TransferSuspendedError(
+                "the transfer is suspended: resume it to let it complete",
+                operation=operation,
+                resource=resource,
+            )
         return self.get_transfer(transfer_id)
+
+    def _state_of(self, record: TransferRecord) -> Tuple[str, Optional[str]]:
+        """(status, error) of a transfer: the runner's own, else as stored (lock held)."""
+        run = self._runs.get(record.id) if self._lock is not None else None
+        return (run.status, run.error) if run is not None else (record.status, record.error)
+
+    def _unfinished(self) -> List[Tuple[str, str, str]]:
+        """(destination id, lane, status) of every unfinished transfer (lock held)."""
+        if self._lock is not None:
+            return [(run.dest_id, run.lane, run.status) for run in self._runs.values()]
+        return [
+            (r.destination_id, str(r.options["priority_lane"]), r.status)
+            for r in self._store.transfers()
+            if r.status not in FINISHED
+        ]
+
+    def _await(
+        self,
+        transfer_id: int,
+        operation: str,
+        until: Tuple[str, ...],
+        timeout: Optional[float] = None,
+        *,
+        settle: bool = False,
+        stored: bool = False,
+    ) -> Tuple[str, Optional[str]]:
+        """Wait (lock held) until the transfer's status is one of ``until``; ``stored``: as written to
+        the store (after the files in flight settled); ``settle``: when the runner goes away
+        meanwhile, apply the pending controls here (see ``_changed``)."""
+
+        def look() -> Tuple[bool, Tuple[str, Optional[str]], str]:
+            record = self._record(transfer_id, operation)
+            status, error = (record.status, record.error) if stored else self._state_of(record)
+            return status in until, (status, error), status
+
+        between = self._changed if settle and self._lock is None else None
+        return self._wait(look, timeout, operation, f"transfer {transfer_id!r}", between=between)
 
     def check_suspend(self, transfer_id: int) -> None:
         """Raise what ``suspend_transfer(transfer_id)`` would raise, without suspending:
@@ -874,18 +993,15 @@ class TransferManager:
 
     def suspend_transfer(self, transfer_id: int) -> TransferInfo:
         """Stop taking files of ``transfer_id``, let those in flight finish and checkpoint; it stays
-        ``suspended`` (also for the next manager on this folder) until resumed. Blocks until then.
+        ``suspended`` (also for the next manager on this folder) until resumed. Blocks until then,
+        also when another process runs the transfer (it may complete first).
 
         Raises as ``check_suspend`` does.
         """
         with self._cond:
             self.check_suspend(transfer_id)
-            run = self._runs[transfer_id]
-            run.status = "suspending"
-            self._store.set_transfer(run.id, status="suspending")
-            self._settle(run)
-            while run.status == "suspending":
-                self._cond.wait(0.2)
+            self._control(transfer_id, SUSPEND)
+            self._await(transfer_id, "suspendTransfer", ("suspended", *FINISHED), settle=True)
         return self.get_transfer(transfer_id)
 
     def check_resume(self, transfer_id: int) -> None:
@@ -901,23 +1017,20 @@ class TransferManager:
             )
 
     def resume_transfer(self, transfer_id: int) -> TransferInfo:
-        """Queue the suspended ``transfer_id`` again: its files go out from its last checkpoint.
+        """Queue the suspended ``transfer_id`` again: its files go out from its last checkpoint, sent by
+        the manager that runs the folder (this one when started; else the one started next).
 
         Raises as ``check_resume`` does.
         """
         with self._cond:
             self.check_resume(transfer_id)
-            run = self._runs[transfer_id]
-            run.status = "queued"
-            run.last_ok = time.monotonic()
-            self._store.set_transfer(run.id, status="queued")
-            self._settle(run)
-            self._cond.notify_all()
+            self._control(transfer_id, RESUME)
+            self._await(transfer_id, "resumeTransfer", ACTIVE + FINISHED, settle=True)
         return self.get_transfer(transfer_id)
 
     def fail_transfer(self, transfer_id: int, error_message: Optional[str] = None) -> TransferInfo:
         """End ``transfer_id`` as failed with ``error_message`` (default: "failed by request"); files in
-        flight are cancelled.
+        flight are cancelled, and the call returns once they have stopped and the failure is stored.
 
         ``TransferNotFoundError`` for an unknown id, ``TransferStateError`` for a finished transfer,
         ``InvalidTransferArgumentError`` for a message that is not a string.
@@ -928,12 +1041,9 @@ class TransferManager:
                 "errorMessage must be a string", operation=operation, resource=f"transfer {transfer_id!r}"
             )
         with self._cond:
-            run = self._run(transfer_id, operation)
-            run.status = "failed"
-            run.error = error_message or "failed by request"
-            run.token.cancel("failed by request")
-            self._settle(run)
-            self._cond.notify_all()
+            self._run(transfer_id, operation)
+            self._control(transfer_id, FAIL, error_message or "failed by request")
+            self._await(transfer_id, operation, FINISHED, settle=True, stored=True)
         return self.get_transfer(transfer_id)
 
     def delete_transfer(self, transfer_id: int) -> None:
@@ -943,10 +1053,12 @@ class TransferManager:
         operation = "deleteTransfer"
         with self._cond:
             record = self._record(transfer_id, operation)
-            run = self._runs.get(record.id)
-            if run is not None and (run.status in ACTIVE or run.in_flight):
+            run = self._runs.get(record.id) if self._lock is not None else None
+            status = self._state_of(record)[0]
+            if status in ACTIVE or (run is not None and run.in_flight):
+                why = "suspend or fail it first" if status in ACTIVE else "its files in flight are stopping"
                 raise TransferStateError(
-                    f"the transfer is {run.status}: suspend it first",
+                    f"the transfer is {status}: {why}",
                     operation=operation,
                     resource=f"transfer {transfer_id!r}",
                 )
@@ -970,9 +1082,8 @@ class TransferManager:
                 operation,
                 f"transfer {transfer_id!r}",
             )
-            run.options.update(checked)
-            self._store.set_transfer(run.id, options=run.options)
-            self._cond.notify_all()
+            self._store.set_transfer(run.id, options={**run.options, **checked})
+            self._changed()
         return self.get_transfer(transfer_id)
 
     def set_transfer_send_rate_max(self, transfer_id: int, send_rate_max: Optional[float]) -> Optional[float]:
@@ -984,15 +1095,91 @@ class TransferManager:
         with self._cond:
             run = self._run(transfer_id, operation)
             rate = check_rate("sendRateMax", send_rate_max, operation, f"transfer {transfer_id!r}")
-            run.options["send_rate_max"] = rate
-            self._store.set_transfer(run.id, options=run.options)
-            if rate is None:
-                run.limiter = None
-            elif run.limiter is None:
-                run.limiter = BandwidthLimiter(rate)
-            else:
-                run.limiter.set_rate(rate)
+            self._store.set_transfer(run.id, options={**run.options, "send_rate_max": rate})
+            self._changed()
         return rate
+
+    # -- control across processes (docs/transfer.md §5) ----------------------------------------------
+
+    def _control(self, transfer_id: int, action: str, message: Optional[str] = None) -> None:
+        """Ask for ``action`` (SUSPEND, RESUME, FAIL) through the store, as any process does, and
+        have it applied now where this manager can (lock held)."""
+        self._store.request_control(transfer_id, action, message, time.time())
+        self._changed()
+
+    def _changed(self) -> None:
+        """After a change was written to the store (lock held): the runner applies it at once, on
+        the same path as its tick; a manager that does not run the folder applies pending
+        controls itself when no runner exists (under the runner lock, so nothing is in flight),
+        and otherwise leaves them to the runner's next tick."""
+        if self._lock is not None:
+            self._sync()
+            return
+        lock = self._store.lock_runner()
+        if lock is None:
+            return
+        try:
+            self._recover()
+        finally:
+            lock.release()
+
+    def _watch(self) -> None:
+        """The runner's tick: one query of the control version, and a sync when it moved."""
+        while not self._stop_walks.wait(_TICK):
+            if self._store.control_version() != self._seen_version:
+                with self._cond:
+                    if not self._closing:
+                        self._sync()
+
+    def _sync(self) -> None:
+        """Take what the store says now (lock held, runner only): destinations made, changed or
+        deleted, transfers made or deleted, priorities and rates, then the controls."""
+        self._seen_version = self._store.control_version()
+        stored = {found.id: found for found in self._store.destinations()}
+        for found in stored.values():
+            dest = self._dests.get(found.id)
+            if dest is None:
+                self._dests[found.id] = self._open(found)
+            elif found != dest.record:
+                dest.update(found)
+        records = {record.id: record for record in self._store.transfers()}
+        for run_id in [run_id for run_id in self._runs if run_id not in records]:
+            self._runs.pop(run_id).token.cancel("the transfer was deleted")
+        for record in records.values():
+            run = self._runs.get(record.id)
+            if run is not None:
+                run.update(record.options)
+            elif record.status in ("queued", "suspended") and record.destination_id in self._dests:
+                self._runs[record.id] = run = _Run(record, self._store.transfer_files(record.id))
+                self._settle(run)
+        for dest_id in [dest_id for dest_id in self._dests if dest_id not in stored]:
+            dest = self._dests.pop(dest_id)
+            if dest.destination is not None:
+                dest.destination.close()
+        self._apply_controls()
+        self._cond.notify_all()
+
+    def _apply_controls(self) -> None:
+        """Apply the controls any process asked for (lock held, runner lock held): a suspend drains
+        and checkpoints, a resume queues, a fail cancels the files in flight."""
+        for transfer_id, action, message in self._store.take_controls():
+            run = self._runs.get(transfer_id)
+            if run is None:
+                continue
+            if action == SUSPEND and run.status in ("queued", "transferring"):
+                run.status = "suspending"
+                self._store.set_transfer(run.id, status="suspending")
+            elif action == RESUME and run.status == "suspended":
+                run.status = "queued"
+                run.last_ok = time.monotonic()
+                self._store.set_transfer(run.id, status="queued")
+            elif action == FAIL and run.status not in FINISHED:
+                run.status, run.error = "failed", message or "failed by request"
+                run.token.cancel("failed by request")
+            else:
+                continue
+            self._settle(run)
+        self._cond.notify_all()
 
     # -- user data ----------------------------------------------------------------------------------
 
@@ -1037,6 +1224,7 @@ class TransferManager:
         result (JSON) or error is kept; ``kind`` and ``target`` describe the request. The engine of the
         ``...Async`` commands.
         """
+        self._ensure_request_thread()
         request_id = self._store.add_request(kind, target, time.time())
         with self._cond:
             self._requests.append((request_id, action))
@@ -1082,25 +1270,44 @@ class TransferManager:
         out, ``TransferNotFoundError`` for an unknown id.
         """
         operation = "getRequestResult"
-        deadline = None if timeout is None else time.monotonic() + timeout
+        resource = f"request {request_id!r}"
+
+        def look() -> Tuple[bool, RequestRecord, str]:
+            record = self._store.request(request_id) if isinstance(request_id, int) else None
+            record = _found(record, "request", request_id, operation)
+            return record.status != "pending", record, record.status
+
         with self._cond:
-            while True:
-                record = self._store.request(request_id) if isinstance(request_id, int) else None
-                record = _found(record, "request", request_id, operation)
-                if record.status == "complete":
-                    return record.result
-                if record.status == "failed":
-                    raise TransferError(
-                        record.error or "failed", operation=operation, resource=f"request {request_id!r}"
-                    )
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TransferStateError(
-                        f"still pending after {timeout} s",
-                        operation=operation,
-                        resource=f"request {request_id!r}",
-                    )
-                self._cond.wait(0.2 if left is None else min(0.2, left))
+            found = self._wait(look, timeout, operation, resource)
+        if found.status == "failed":
+            raise TransferError(found.error or "failed", operation=operation, resource=resource)
+        return found.result
+
+    def _wait(
+        self,
+        look: Callable[[], Tuple[bool, _T, str]],
+        timeout: Optional[float],
+        operation: str,
+        resource: str,
+        *,
+        between: Optional[Callable[[], None]] = None,
+    ) -> _T:
+        """Call ``look`` (lock held) until it answers (True, value, state) and return the value,
+        calling ``between`` after each pause; ``TransferStateError`` naming the state once ``timeout``
+        seconds (None: no limit) have passed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            done, value, state = look()
+            if done:
+                return value
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise TransferStateError(
+                    f"still {state} after {timeout} s", operation=operation, resource=resource
+                )
+            self._cond.wait(0.1 if left is None else min(0.1, left))
+            if between is not None:
+                between()
 
     # -- the workers --------------------------------------------------------------------------------
 

@@ -411,11 +411,14 @@ class SendInterface:
         )
         return [_transfer(info) for info in found]
 
-    def waitForTransfer(self, transferId: Any) -> Dict[str, Any]:
-        """The transfer dict of ``transferId`` once it is complete (a suspended one keeps this waiting);
-        ``TransferFailedError`` with its message when it fails.
+    def waitForTransfer(self, transferId: Any, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """The transfer dict of ``transferId`` once it is complete (``status`` ``complete``), whichever
+        process runs it. It cannot complete while suspended, so the wait ends there:
+        ``TransferSuspendedError`` for a suspended transfer (also one suspended during the wait),
+        ``TransferFailedError`` with its message for a failed one, ``TransferNotFoundError`` for an
+        unknown id; ``timeout`` (seconds, None: no limit) ends it with ``TransferStateError``.
         """
-        return _transfer(self.manager.wait_for_transfer(_transfer_id(transferId)))
+        return _transfer(self.manager.wait_for_transfer(_transfer_id(transferId), timeout))
 
     def suspendTransferAsync(self, transferId: Any) -> Dict[str, int]:
         """Suspend ``transferId``: checked now (``TransferNotFoundError``, ``TransferStateError`` unless it is

@@ -6,6 +6,13 @@ must read them back (docs/transfer.md §5).  WAL mode lets readers run while a w
 checkpoint; every write is one transaction, so a crash leaves either the old or the new state.
 Each thread gets its own connection (sqlite3 connections are not shared across threads) and
 writers take one lock, so no writer ever waits on SQLite's busy handler.
+
+Several processes may open one folder, but one at a time runs its transfers: the *runner* holds
+an exclusive ``flock`` on ``runner.lock`` (released by the kernel if it dies, even by kill -9).
+Any process asks a transfer to suspend, resume or fail by writing a row of ``controls``; that and
+every other change a runner must pick up (a new transfer, a priority or rate, a deleted transfer)
+bumps ``meta.control_version`` in the same transaction, so the runner's tick is one query of one
+row (docs/transfer.md §5).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
@@ -29,13 +37,17 @@ __all__ = [
     "FileEntry",
     "ManifestRecord",
     "RequestRecord",
+    "RunnerLock",
     "Store",
     "TransferRecord",
 ]
 
 #: bump with a migration step in ``Store._migrate`` whenever the tables change
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "transfers.sqlite3"
+LOCK_NAME = "runner.lock"
+#: what ``controls.action`` asks of a transfer's runner
+SUSPEND, RESUME, FAIL = "suspend", "resume", "fail"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +77,9 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE TABLE IF NOT EXISTS user_data (
     object_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (object_id, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS controls (
+    transfer_id INTEGER PRIMARY KEY, action TEXT NOT NULL, message TEXT, created REAL NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('control_version', '0');
 """
 
 #: file states in ``transfer_files``
@@ -207,6 +222,8 @@ class Store:
                     operation="TransferManager",
                     resource=str(self.path),
                 )
+            elif int(row[0]) < SCHEMA_VERSION:  # 1 -> 2: the controls table, made above
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     @property
     def schema_version(self) -> int:
@@ -243,6 +260,7 @@ class Store:
     ) -> None:
         """Change what is given; ``change_rate`` sets ``send_rate_max`` (None: unlimited)."""
         with self._transaction() as conn:
+            _bump(conn)
             if change_rate:
                 conn.execute(
                     "UPDATE destinations SET send_rate_max = ? WHERE id = ?", (send_rate_max, destination_id)
@@ -267,6 +285,7 @@ class Store:
     def delete_destination(self, destination_id: str) -> None:
         """The destination, its transfers and their progress, and all their user data."""
         with self._transaction() as conn:
+            _bump(conn)
             ids = [row[0] for row in conn.execute(
                 "SELECT id FROM transfers WHERE destination_id = ?", (destination_id,)
             )]  # fmt: skip
@@ -365,6 +384,7 @@ class Store:
                 (destination_id, manifest_id, json.dumps(dict(options)), now, now),
             )
             transfer_id = int(cursor.lastrowid or 0)
+            _bump(conn)
             conn.execute(
                 "INSERT INTO transfer_files SELECT ?, idx, dest, src, size, mtime_ns, flags, access, "
                 "'pending', 0 FROM manifest_files WHERE manifest_id = ?",
@@ -430,7 +450,49 @@ class Store:
 
     def delete_transfer(self, transfer_id: int) -> None:
         with self._transaction() as conn:
+            _bump(conn)
             _delete_transfer(conn, transfer_id)
+
+    # -- controls: what any process asks of the runner -------------------------------------------
+
+    def request_control(self, transfer_id: int, action: str, message: Optional[str], now: float) -> None:
+        """Ask the runner to ``action`` (SUSPEND, RESUME, FAIL) ``transfer_id``; a newer request for
+        the same transfer replaces one not yet taken."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO controls VALUES (?, ?, ?, ?)", (transfer_id, action, message, now)
+            )
+            _bump(conn)
+
+    def take_controls(self) -> List[Tuple[int, str, Optional[str]]]:
+        """The requests not yet taken, (transfer id, action, message) oldest first, removed as taken."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT transfer_id, action, message FROM controls ORDER BY created"
+            ).fetchall()
+            conn.execute("DELETE FROM controls")
+        return [(int(row[0]), str(row[1]), row[2]) for row in rows]
+
+    def control_version(self) -> int:
+        """A counter every change a runner must pick up bumps: the runner's tick reads only this."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'control_version'")
+        return int(rows[0][0]) if rows else 0
+
+    def lock_runner(self) -> Optional[RunnerLock]:
+        """The runner's lock when no other manager holds it, else None (never waits)."""
+        return RunnerLock.acquire(self.state_dir / LOCK_NAME)
+
+    def runner_pid(self) -> Optional[int]:
+        """The process id of the manager now running this folder's transfers, None when there is none."""
+        lock = self.lock_runner()
+        if lock is not None:
+            lock.release()
+            return None
+        try:
+            text = (self.state_dir / LOCK_NAME).read_text(encoding="ascii").strip()
+        except OSError:
+            return -1
+        return int(text) if text.isdigit() else -1
 
     # -- requests -----------------------------------------------------------------------------------
 
@@ -484,6 +546,46 @@ class Store:
             return cursor.rowcount > 0
 
 
+class RunnerLock:
+    """An exclusive, non-blocking ``flock`` on the folder's ``runner.lock``, holding the owner's pid.
+
+    Per open file, so a second manager in the same process is refused as one in another process
+    is; without ``flock`` (Windows) every manager gets it and one runner per folder is up to the user.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd: Optional[int] = fd
+
+    @classmethod
+    def acquire(cls, path: Path) -> Optional[RunnerLock]:
+        """The lock, with this process's pid written in it; None while another holder has it."""
+        try:
+            fd = os.open(str(path), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise LocalFileError(
+                f"cannot open the runner lock: {exc.strerror or exc}",
+                operation="TransferManager",
+                local_path=str(path),
+            ) from exc
+        if sys.platform != "win32":
+            import fcntl  # noqa: PLC0415 - POSIX only
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        return cls(fd)
+
+    def release(self) -> None:
+        """Let another manager run the folder's transfers (closing the file drops the lock)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
 class _Transaction:
     """``with store._transaction() as conn``: one IMMEDIATE transaction under the writer lock."""
 
@@ -531,10 +633,16 @@ def _set_transfer(
     if options is not None:
         text = json.dumps(dict(options))
         conn.execute("UPDATE transfers SET options = ? WHERE id = ?", (text, transfer_id))
+        _bump(conn)
     conn.execute("UPDATE transfers SET updated = ? WHERE id = ?", (now, transfer_id))
 
 
+def _bump(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'control_version'")
+
+
 def _delete_transfer(conn: sqlite3.Connection, transfer_id: int) -> None:
+    conn.execute("DELETE FROM controls WHERE transfer_id = ?", (transfer_id,))
     conn.execute("DELETE FROM transfer_files WHERE transfer_id = ?", (transfer_id,))
     conn.execute("DELETE FROM transfers WHERE id = ?", (transfer_id,))
     conn.execute("DELETE FROM user_data WHERE object_id = ?", (f"transfer:{transfer_id}",))

@@ -7,16 +7,51 @@ and ``cos``, as a user would under their own profile names.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
-from typing import Dict
+from typing import Callable, Dict, Tuple
 
 from cassdk_like.bucket import Bucket, BucketAPI, COSClient, S3Client
 from cassdk_like.emulator import Emulator
 from cassdk_like.transfer import ConnectionSettings
 
 COS_REGION = "ap-guangzhou"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def spawn_transfer_child(emu: Emulator, spec_path: Path, **spec: object) -> Tuple[subprocess.Popen[str], int]:
+    """``tests.helpers.transfer_child`` running a transfer in its own process to the emulator's S3;
+    ``spec`` names ``state_dir``, ``source``, ``address``, ``rate_kbps``, ``checkpoint_seconds`` and
+    ``workers``. Returns the child and the id of the transfer it queued."""
+    spec_path.touch(mode=0o600)  # it holds the emulator's key pair
+    account = {"endpoint": emu.endpoints["s3"], "secret_id": emu.secret_id, "secret_key": emu.secret_key}
+    spec_path.write_text(json.dumps({**account, **spec}), encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.transfer_child", str(spec_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    if not line.startswith("TRANSFER "):
+        child.kill()
+        child.wait(10)
+        raise AssertionError(f"the child did not start its transfer: {line!r}")
+    return child, int(line.split()[1])
 
 
 def profiles(emu: Emulator) -> Dict[str, ConnectionSettings]:

@@ -4,12 +4,9 @@ checkpoint is written after every file here; docs/transfer.md §5)."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,10 +19,10 @@ from tests.helpers.transfer_world import (
     make_bucket,
     make_tree,
     profiles,
+    spawn_transfer_child,
     tree_files,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
 FILES = 60
 WORKERS = 3
 
@@ -48,36 +45,18 @@ def test_kill_9_mid_transfer_then_a_new_process_resumes(emu: Emulator, tmp_path:
     bucket = make_bucket(emu, "s3")
     source = make_tree(tmp_path / "src", files=FILES, size=6000)
     state = tmp_path / "state"
-    spec = tmp_path / "spec.json"
-    spec.touch(mode=0o600)
-    spec.write_text(
-        json.dumps(
-            {
-                "endpoint": emu.endpoints["s3"],
-                "secret_id": emu.secret_id,
-                "secret_key": emu.secret_key,
-                "state_dir": str(state),
-                "source": str(source),
-                "address": address_of(bucket, "s3", "crash"),
-                "rate_kbps": 1600,  # 200 KB/s: the whole folder takes about 2.5 s
-                "checkpoint_seconds": 0.001,
-                "workers": WORKERS,
-            }
-        ),
-        encoding="utf-8",
-    )
     puts = emu.stats.count("PutObject")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.transfer_child", str(spec)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+    child, transfer_id = spawn_transfer_child(
+        emu,
+        tmp_path / "spec.json",
+        state_dir=str(state),
+        source=str(source),
+        address=address_of(bucket, "s3", "crash"),
+        rate_kbps=1600,  # 200 KB/s: the whole folder takes about 2.5 s
+        checkpoint_seconds=0.001,
+        workers=WORKERS,
     )
     try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        assert line.startswith("TRANSFER "), line
-        transfer_id = int(line.split()[1])
         deadline = time.monotonic() + 30
         while _done_in_state(state) < 10:
             assert time.monotonic() < deadline, "the child sent nothing"

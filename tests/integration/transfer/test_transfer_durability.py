@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Dict
 
 from cassdk_like.emulator import Emulator
 from cassdk_like.transfer import SendInterface, TransferManager
@@ -16,17 +16,11 @@ from tests.helpers.transfer_world import (
     make_tree,
     profiles,
     tree_files,
+    until,
 )
 
 FILES = 40
 RATE_KBPS = 1600  # 200 KB/s: 40 files of about 10 KB take about 2 s
-
-
-def _until(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def _start(send: SendInterface, emu: Emulator, bucket: Any, source: Path) -> Dict[str, Any]:
@@ -42,7 +36,7 @@ def test_suspend_drains_then_nothing_moves_until_resume(emu: Emulator, tmp_path:
     with TransferManager(tmp_path / "state", settings=profiles(emu), max_workers=3) as manager:
         send = SendInterface(manager)
         transfer = _start(send, emu, bucket, source)
-        _until(lambda: send.getTransfer(transfer)["filesComplete"] >= 5, "five files")
+        until(lambda: send.getTransfer(transfer)["filesComplete"] >= 5, "five files")
         request = send.suspendTransferAsync(transfer)
         assert send.getRequestResult(request, timeout=20) == {"transferId": transfer["transferId"]}
         assert send.getRequestStatus(request)["status"] == "complete"
@@ -68,7 +62,7 @@ def test_a_new_manager_resumes_where_a_closed_one_stopped(emu: Emulator, tmp_pat
     first = TransferManager(tmp_path / "state", settings=profiles(emu), max_workers=3)
     send = SendInterface(first)
     transfer = _start(send, emu, bucket, source)
-    _until(lambda: send.getTransfer(transfer)["filesComplete"] >= 5, "five files")
+    until(lambda: send.getTransfer(transfer)["filesComplete"] >= 5, "five files")
     first.close()
     stopped = emu.stats.count("PutObject") - puts
     assert stopped < FILES
@@ -90,7 +84,7 @@ def test_a_suspended_transfer_stays_suspended_across_a_restart(emu: Emulator, tm
     with TransferManager(tmp_path / "state", settings=profiles(emu)) as first:
         send = SendInterface(first)
         transfer = _start(send, emu, bucket, source)
-        _until(lambda: send.getTransfer(transfer)["filesComplete"] >= 3, "three files")
+        until(lambda: send.getTransfer(transfer)["filesComplete"] >= 3, "three files")
         send.getRequestResult(send.suspendTransferAsync(transfer), timeout=20)
     puts = emu.stats.count("PutObject")
     with TransferManager(tmp_path / "state", settings=profiles(emu)) as second:
@@ -109,9 +103,9 @@ def test_fail_transfer_stops_it_with_the_message(emu: Emulator, tmp_path: Path) 
     with TransferManager(tmp_path / "state", settings=profiles(emu)) as manager:
         send = SendInterface(manager)
         transfer = _start(send, emu, bucket, source)
-        _until(lambda: send.getTransfer(transfer)["filesComplete"] >= 2, "two files")
+        until(lambda: send.getTransfer(transfer)["filesComplete"] >= 2, "two files")
         send.failTransfer(transfer, errorMessage="operator stopped it")
-        _until(lambda: send.getTransfer(transfer)["status"] == "failed", "the failure")
+        until(lambda: send.getTransfer(transfer)["status"] == "failed", "the failure")
         shown = send.getTransfer(transfer)
         assert shown["errorMessage"] == "operator stopped it"
         assert shown["filesComplete"] < FILES

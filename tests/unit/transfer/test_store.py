@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -12,8 +13,11 @@ from cassdk_like.transfer.errors import TransferError
 from cassdk_like.transfer.store import (
     DB_NAME,
     DONE,
+    FAIL,
     PENDING,
+    RESUME,
     SCHEMA_VERSION,
+    SUSPEND,
     DestinationRecord,
     FileEntry,
     ManifestRecord,
@@ -123,3 +127,57 @@ def test_threads_write_at_once(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert all(len(store.user_data(f"obj-{n}")) == 20 for n in range(4))
+
+
+def test_controls_bump_the_version_and_are_taken_once_newest_per_transfer(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _destination(store)
+    _manifest(store)
+    before = store.control_version()
+    first = store.add_transfer("dst-1", "man-1", {}, 2.0)
+    second = store.add_transfer("dst-1", "man-1", {}, 2.0)
+    assert store.control_version() == before + 2  # a runner must see new transfers
+    other = Store(tmp_path)  # another process's view of the same folder
+    other.request_control(first, SUSPEND, None, 3.0)
+    other.request_control(second, FAIL, "stop", 4.0)
+    other.request_control(first, RESUME, None, 5.0)  # replaces the suspend not yet taken
+    assert store.control_version() == before + 5
+    assert store.take_controls() == [(second, FAIL, "stop"), (first, RESUME, None)]
+    assert store.take_controls() == []
+    store.set_transfer(first, status="transferring")
+    assert store.control_version() == before + 5  # progress is not a control
+    store.set_transfer(first, options={"priority": 1})
+    assert store.control_version() == before + 6
+
+
+def test_a_version_1_database_is_migrated_with_its_transfers(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _destination(store)
+    _manifest(store)
+    transfer_id = store.add_transfer("dst-1", "man-1", {}, 2.0)
+    store.close()
+    conn = sqlite3.connect(str(tmp_path / DB_NAME))
+    conn.execute("DROP TABLE controls")
+    conn.execute("DELETE FROM meta WHERE key = 'control_version'")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    again = Store(tmp_path)
+    assert again.schema_version == SCHEMA_VERSION
+    assert again.control_version() == 0
+    again.request_control(transfer_id, SUSPEND, None, 3.0)
+    assert again.take_controls() == [(transfer_id, SUSPEND, None)]
+
+
+def test_one_runner_lock_at_a_time_and_it_names_its_process(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert store.runner_pid() is None
+    held = store.lock_runner()
+    assert held is not None
+    assert store.lock_runner() is None  # also refused within one process
+    assert Store(tmp_path).runner_pid() == os.getpid()
+    held.release()
+    assert store.runner_pid() is None
+    again = store.lock_runner()
+    assert again is not None
+    again.release()
