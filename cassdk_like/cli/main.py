@@ -23,6 +23,7 @@ from cassdk_like.cli.console import Console
 from cassdk_like.cli.direct import add_direct_commands
 from cassdk_like.cli.par import add_par_commands
 from cassdk_like.cli.reduct import add_reduct_commands
+from cassdk_like.cli.transfer import add_transfer_commands
 from cassdk_like.cli.vault_parser import CONNECTION_HELP, add_vault_commands
 from cassdk_like.core.config import load_legacy_credentials, load_profile
 from cassdk_like.core.exceptions import CASError, TransportError
@@ -30,6 +31,11 @@ from cassdk_like.core.exceptions import CASError, TransportError
 __all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
+
+#: the parsed words that name the command an error line speaks of (``cascmd transfer show: error``)
+_COMMAND_WORDS = (
+    "command", "bucket_command", "reduct_command", "direct_command", "par_command", "transfer_command",
+)  # fmt: skip
 
 
 #: an archive, job or upload id that begins with '-' (ids are long; options are short words)
@@ -53,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = _Parser(
         prog="cascmd",
         description="Archive and object storage from the shell: vaults, archives and retrieval jobs; "
-        "buckets and objects (cascmd bucket); ReductStore (cascmd reduct); PARs (cascmd par). "
+        "buckets and objects (cascmd bucket); ReductStore (cascmd reduct); PARs (cascmd par); "
+        "transfers kept in a state folder (cascmd transfer). "
         "The original cascmd's command names (cv, create_vault, list_job, ...) work too.",
         epilog=CONNECTION_HELP
         + "\nexample: cascmd upload cas://backups nightly.tar  (then: cascmd help upload)",
@@ -86,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reduct_commands(sub)
     add_direct_commands(sub)
     add_par_commands(sub)
+    add_transfer_commands(sub)
     return parser
 
 
@@ -197,10 +205,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         print(f"cascmd: error: {_scrub(str(exc), args)}", file=err)
         return 2
     except (CASError, CommandFailed, OSError, ValueError, configparser.Error) as exc:
-        words = [
-            getattr(args, name, None)
-            for name in ("command", "bucket_command", "reduct_command", "direct_command", "par_command")
-        ]
+        words = [getattr(args, name, None) for name in _COMMAND_WORDS]
         where = " ".join(["cascmd", *(word for word in words if isinstance(word, str))])
         print(f"{where}: error: {_scrub(_explain(exc, args), args)}", file=err)
         return 1

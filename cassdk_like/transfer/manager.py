@@ -316,6 +316,14 @@ class TransferManager:
         """The folder that holds the state database."""
         return str(self._store.state_dir)
 
+    def runner_pid(self) -> Optional[int]:
+        """The process id of the manager that runs this folder's transfers (this process's own once
+        started), None when none does: a transfer resumed or created now waits for one.
+        """
+        if self._lock is not None:
+            return os.getpid()
+        return self._store.runner_pid()
+
     # -- life cycle ---------------------------------------------------------------------------------
 
     def _load(self) -> None:

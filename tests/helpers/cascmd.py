@@ -25,6 +25,7 @@ __all__ = [
     "Ran",
     "cascmd_env",
     "connect_in_process",
+    "emulator_exports",
     "run_cascmd",
     "run_cascmd_process",
     "run_printed",
@@ -56,6 +57,18 @@ def cascmd_env(emu: Optional[Emulator], home: Path, **extra: str) -> Dict[str, s
         )  # fmt: skip
     env.update(extra)
     return env
+
+
+def emulator_exports(emu: Emulator) -> Dict[str, str]:
+    """The variables ``cascmd serve`` tells a user to export for ``emu``, by name."""
+    from cassdk_like.emulator.cli import describe
+
+    found = {}
+    for line in describe(emu):
+        if line.startswith("export "):
+            name, _, value = line[len("export ") :].partition("=")
+            found[name] = shlex.split(value)[0]
+    return found
 
 
 def connect_in_process(monkeypatch: pytest.MonkeyPatch, emu: Emulator, home: Path) -> None:

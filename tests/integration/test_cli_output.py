@@ -173,6 +173,7 @@ def test_every_command_has_a_description_and_an_example(command: str) -> None:
         "reduct",
         "direct",
         "par",
+        "transfer",
     ):
         assert "connection (see cascmd --help)" in text
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shlex
 import subprocess
 import uuid
 from pathlib import Path
@@ -18,9 +17,8 @@ import pytest
 from cassdk_like.bucket import Bucket, BucketAPI, COSClient, S3Client
 from cassdk_like.cli.main import main
 from cassdk_like.emulator import Emulator
-from cassdk_like.emulator.cli import describe
 from cassdk_like.par import PARKeyPair
-from tests.helpers.cascmd import cascmd_env, run_cascmd_process
+from tests.helpers.cascmd import cascmd_env, emulator_exports, run_cascmd_process
 from tests.helpers.terminal import run_in_terminal
 
 KEY_PASS = "the recipient's key passphrase"
@@ -35,12 +33,7 @@ def emulator() -> Iterator[Emulator]:
 
 
 def _exports(emulator: Emulator) -> Dict[str, str]:
-    found = {}
-    for line in describe(emulator):
-        if line.startswith("export "):
-            name, _, value = line[len("export ") :].partition("=")
-            found[name] = shlex.split(value)[0]
-    return found
+    return emulator_exports(emulator)
 
 
 @pytest.fixture(params=["s3", "cos"])
