@@ -19,7 +19,11 @@ from typing import Any, Dict, List
 import pytest
 
 from cassdk_like import CasAPI, CASClient, MiB, Vault, hash_file
+from cassdk_like.bucket import Bucket, BucketAPI, S3Client
 from cassdk_like.emulator import Emulator
+from cassdk_like.transfer import TransferManager
+from tests.helpers.cascmd import emulator_exports
+from tests.helpers.transfer_world import make_tree, tree_files, until
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -38,6 +42,7 @@ KEY_LINES: Dict[str, str] = {
     "directio_fetch.py": "directio example verified",
     "par_share.py": "par share example verified",
     "nightly_archive.py": "nightly archive example verified",
+    "nightly_backup.py": "nightly backup example verified",
 }
 
 _CONNECTION_VARS = (
@@ -190,3 +195,85 @@ def test_nightly_archive_resumes_after_being_stopped_mid_upload(stop: signal.Sig
         )
         assert third.returncode == 0, (third.stdout, third.stderr)
         assert "nothing to do" in third.stdout
+
+
+# -- the nightly backup, stopped for real -----------------------------------------------------
+
+
+def _share(output: str, lane: str) -> float:
+    """The share the run printed for ``lane`` (``lane shares while both ran: High 91.2 %, ...``)."""
+    line = next(text for text in output.splitlines() if text.startswith("lane shares while both ran:"))
+    return float(line.split(f"{lane} ", 1)[1].split(" %", 1)[0]) / 100
+
+
+def test_nightly_backup_demo_prints_both_transfers_and_the_lane_shares(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "nightly_backup.py")],
+        cwd=ROOT, env=_example_env(tmp_path), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result
+    out = result.stdout
+    assert "started backup transfer 1 on the Low lane: 120 files" in out
+    assert "started urgent transfer 2 on the High lane: 8 files" in out
+    assert "| urgent 2 transferring:" in out  # both transfers' progress on one line
+    assert 0.70 <= _share(out, "High") <= 0.99, out  # 0.70 : 0.05 promises 93 %; files are the unit
+    assert "continuing backup transfer 1 from its last checkpoint:" in out.split("night 2:")[1]
+    assert "backup 1 complete: 120/120 files" in out
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_nightly_backup_continues_after_being_stopped_mid_backup(
+    stop: signal.Signals, tmp_path: Path
+) -> None:
+    """Stopped while the Low-lane backup runs, the next run continues both transfers' state and the
+    bucket ends up holding every file, byte for byte."""
+    folder = make_tree(tmp_path / "work" / "home", files=90, size=9000)
+    urgent = make_tree(tmp_path / "work" / "report", files=6, size=60_000, seed=7)
+    state = tmp_path / "work" / "state"
+    command = [
+        sys.executable, str(EXAMPLES / "nightly_backup.py"), str(folder), "--bucket", "nightly",
+        "--urgent", str(urgent), "--state", str(state), "--rate", "300000",
+    ]  # fmt: skip
+    with Emulator(job_delay_scale=0) as emu:
+        env = _example_env(tmp_path)
+        env.update({k: v for k, v in emulator_exports(emu).items() if k.startswith("AWS_")})
+        with S3Client(emu.endpoints["s3"], emu.secret_id, emu.secret_key) as client:
+            bucket = Bucket.create(BucketAPI(client), "nightly")
+            first = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+
+            def backup_under_way() -> bool:
+                assert first.poll() is None, first.communicate()
+                if not state.exists():
+                    return False
+                with TransferManager(state, start=False) as watcher:  # reads what the run checkpointed
+                    found = {t.user_data.get("role"): t for t in watcher.get_transfers()}
+                return "backup" in found and found["backup"].files_done >= 15
+
+            until(backup_under_way, "the backup to send 15 files", timeout=60)
+            first.send_signal(stop)
+            out, err = first.communicate(timeout=60)
+            if stop == signal.SIGINT:
+                assert first.returncode == 130, (out, err)
+                assert "interrupted; run it again to continue from the last checkpoint" in out
+            else:
+                assert first.returncode == -signal.SIGKILL
+            assert "started backup transfer 1 on the Low lane: 90 files" in out
+            assert "lane shares while both ran: High" in out  # the urgent transfer was done by then
+            assert 0.60 <= _share(out, "High") <= 0.99, out
+            held = len(list(bucket.objects(prefix="backup/")))
+            assert 6 + 15 <= held < 6 + 90, "stopped too late to test a resume"
+
+            second = subprocess.run(
+                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+            assert second.returncode == 0, (second.stdout, second.stderr)
+            assert "continuing backup transfer 1 from its last checkpoint:" in second.stdout
+            assert "backup 1 complete: 90/90 files" in second.stdout
+            stored = {
+                o.key[len("backup/") :]: bucket.get_bytes(o.key) for o in bucket.objects(prefix="backup/")
+            }
+    expected = dict(tree_files(folder))
+    expected.update({f"report/{name}": data for name, data in tree_files(urgent).items()})
+    assert stored == expected
