@@ -262,7 +262,7 @@ def _report(out: TextIO, infos: Sequence[TransferInfo]) -> int:
     status = 0
     for info in infos:
         tail = f": {info.error}" if info.error else ""
-        print(f"transfer {info.id} {info.status} ({_progress(info)}){tail}", file=out)
+        print(f"{_line(info)}{tail}", file=out)
         if info.status == "failed":
             status = 1
         elif info.status == "suspended" and status == 0:
@@ -293,7 +293,11 @@ def _run_in_foreground(
         infos = _watch(manager, ids, line, follow=follow)
     except KeyboardInterrupt:
         line.end()
-        held = _suspend_all(manager, ids, console)
+        try:
+            held = _suspend_all(manager, ids, console)
+        except KeyboardInterrupt:  # the second Ctrl-C: files in flight stop now and stay pending
+            manager.close(cancel=True)
+            raise
         if held:
             words = " ".join(str(ident) for ident in held)
             console.warn(
@@ -364,20 +368,14 @@ def _who_sends(manager: TransferManager, ident: int, args: argparse.Namespace) -
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Run every queued transfer of the state folder in the foreground until each has ended."""
-    manager = _manager(args, workers=args.workers)
-    try:
+    with _manager(args, workers=args.workers) as manager:
         return _run_in_foreground(args, manager, None, out)
-    finally:
-        manager.close()
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    manager = _manager(args)
-    try:
+    with _manager(args) as manager:
         addresses = {dest.id: dest.address for dest in manager.get_destinations()}
         docs = [_doc(info, addresses.get(info.destination_id, "-")) for info in manager.get_transfers()]
-    finally:
-        manager.close()
     if args.output == "json":
         listing(out, "json", [], docs)
         return 0
@@ -402,12 +400,9 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    manager = _manager(args)
-    try:
+    with _manager(args) as manager:
         info = manager.get_transfer(args.id)
         address = manager.get_destination(info.destination_id).address
-    finally:
-        manager.close()
     doc = _doc(info, address)
     if args.output == "table":
         doc = {key: value for key, value in doc.items() if value is not None}
@@ -415,36 +410,31 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _line(info: TransferInfo) -> str:
+    """``transfer 7 suspended (12/40 files, 96.0 KiB of 320.0 KiB)``: what a command ends with."""
+    return f"transfer {info.id} {info.status} ({_progress(info)})"
+
+
 def cmd_suspend(args: argparse.Namespace, out: TextIO) -> int:
     """Suspend a queued or running transfer; waits while its runner drains the files in flight."""
-    manager = _manager(args)
-    try:
-        info = manager.suspend_transfer(args.id)
-    finally:
-        manager.close()
-    print(f"transfer {info.id} {info.status} ({_progress(info)})", file=out)
+    with _manager(args) as manager:
+        print(_line(manager.suspend_transfer(args.id)), file=out)
     return 0
 
 
 def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
     """Queue a suspended transfer again; the folder's runner (or the next ``run``) sends it."""
-    manager = _manager(args)
-    try:
+    with _manager(args) as manager:
         info = manager.resume_transfer(args.id)
-        who = _who_sends(manager, info.id, args)
-    finally:
-        manager.close()
-    print(f"transfer {info.id} {info.status} ({_progress(info)})", file=out)
-    console_of(args).note(who)
+        print(_line(info), file=out)
+        console_of(args).note(_who_sends(manager, info.id, args))
     return 0
 
 
 def cmd_wait(args: argparse.Namespace, out: TextIO) -> int:
     """Wait for a transfer: 0 complete, 1 failed, 3 suspended, 4 still going after --timeout."""
-    manager = _manager(args)
     console = console_of(args)
-    try:
-        manager.get_transfer(args.id)  # an unknown id fails here, before any note
+    with _manager(args) as manager:
         if manager.runner_pid() is None and manager.get_transfer(args.id).status in _ACTIVE:
             console.warn(
                 f"no manager runs {manager.state_dir}; start one with: cascmd transfer run{_state_flag(args)}"
@@ -452,41 +442,34 @@ def cmd_wait(args: argparse.Namespace, out: TextIO) -> int:
         try:
             info = manager.wait_for_transfer(args.id, timeout=args.timeout)
         except TransferSuspendedError:
-            info = manager.get_transfer(args.id)
-            print(f"transfer {info.id} suspended ({_progress(info)})", file=out)
-            console.note(f"resume it with: cascmd transfer resume {info.id}{_state_flag(args)}")
+            print(_line(manager.get_transfer(args.id)), file=out)
+            console.note(f"resume it with: cascmd transfer resume {args.id}{_state_flag(args)}")
             return EXIT_SUSPENDED
         except TransferStateError:
             if args.timeout is None:
                 raise
             info = manager.get_transfer(args.id)
-            print(f"transfer {info.id} {info.status} ({_progress(info)})", file=out)
+            print(_line(info), file=out)
             console.note(f"still {info.status} after {args.timeout:g} s")
             return EXIT_TIMEOUT
         except KeyboardInterrupt:
             console.note(f"stopped waiting; transfer {args.id} goes on where it runs")
             raise
-    finally:
-        manager.close()
-    print(f"transfer {info.id} {info.status} ({_progress(info)})", file=out)
+    print(_line(info), file=out)
     return 0
 
 
 def cmd_fail(args: argparse.Namespace, out: TextIO) -> int:
     """End a transfer as failed with ``--message``; its files in flight are cancelled."""
-    manager = _manager(args)
-    try:
+    with _manager(args) as manager:
         info = manager.fail_transfer(args.id, args.message)
-    finally:
-        manager.close()
-    print(f"transfer {info.id} failed ({_progress(info)}): {info.error}", file=out)
+    print(f"{_line(info)}: {info.error}", file=out)
     return 0
 
 
 def cmd_delete(args: argparse.Namespace, out: TextIO) -> int:
     """Forget a transfer that is not running (what it sent stays at the destination)."""
-    manager = _manager(args)
-    try:
+    with _manager(args) as manager:
         info = manager.get_transfer(args.id)
         if info.status in _ACTIVE:
             raise CommandFailed(
@@ -494,8 +477,6 @@ def cmd_delete(args: argparse.Namespace, out: TextIO) -> int:
                 f"(cascmd transfer suspend {info.id}{_state_flag(args)})"
             )
         manager.delete_transfer(args.id)
-    finally:
-        manager.close()
     print(f"deleted transfer {info.id}", file=out)
     return 0
 

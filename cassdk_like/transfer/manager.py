@@ -853,6 +853,10 @@ class TransferManager:
         """
         record = self._record(transfer_id, operation)
         run = self._runs.get(record.id) if self._lock is not None else None
+        if run is None and self._lock is not None and record.status not in FINISHED:
+            with self._cond:  # made by another manager since the last tick
+                self._sync()
+                run = self._runs.get(record.id)
         if run is None and self._lock is None and record.status not in FINISHED:
             run = _Run(record, self._store.transfer_files(record.id))
         if run is None:

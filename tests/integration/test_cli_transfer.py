@@ -16,6 +16,7 @@ from typing import Dict, Iterator
 import pytest
 
 from cassdk_like.bucket import Bucket, BucketAPI, S3Client
+from cassdk_like.cli.output import human_size
 from cassdk_like.emulator import Emulator
 from cassdk_like.transfer import TransferManager
 from tests.helpers.cascmd import ROOT, Ran, cascmd_env, emulator_exports, run_cascmd
@@ -147,8 +148,6 @@ def test_detach_records_and_run_sends_and_wait_reports(
 
 
 def _size(root: Path) -> str:
-    from cassdk_like.cli.output import human_size
-
     return human_size(sum(len(data) for data in tree_files(root).values()))
 
 

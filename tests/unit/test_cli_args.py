@@ -12,6 +12,7 @@ from cassdk_like import ConsoleProgress, ProgressEvent, console_progress
 from cassdk_like.cli.args import command_line, parse_size, vault_name
 from cassdk_like.cli.main import build_parser
 from cassdk_like.cli.output import human_size
+from cassdk_like.cli.transfer import parse_rate
 
 DASHED = "-" + "Ab0_-" * 19  # 96 characters, as the service's ids may begin with '-'
 
@@ -112,3 +113,33 @@ def test_the_console_progress_draws_only_on_a_terminal() -> None:
     assert "backup.tar:   0%" in shown  # drawn at once, then at most every 0.2 s
     assert "backup.tar: 100%" in shown
     assert "1.00M/1.00M" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("800", 800.0),
+        ("800B/s", 800.0),
+        ("10MB/s", 10e6),
+        ("10 MB / s", 10e6),
+        ("64kB", 64e3),
+        ("64KB", 64e3),
+        ("2MiB/s", 2 * 1024 * 1024.0),
+        ("1.5KiB", 1536.0),
+        ("500kbit", 62_500.0),
+        ("500kbit/s", 62_500.0),
+        ("8Mbps", 1e6),
+        ("8Mb/s", 1e6),  # a lower-case b is a bit
+        ("1Gbit", 125e6),
+        ("unlimited", None),
+        ("-1", None),
+    ],
+)
+def test_transfer_rates_read_bytes_binary_and_bit_units(text: str, rate: object) -> None:
+    assert parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["", "fast", "10XB/s", "10 parsecs", "0MB/s", "1e3", "-5kB", "MB/s"])
+def test_transfer_rates_refuse_what_they_cannot_read(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_rate(text)

@@ -213,3 +213,20 @@ def test_a_runner_in_another_process_obeys_suspend_and_resume(emu: Emulator, tmp
             child.stdout.close()
     assert emu.stats.count("PutObject") - puts == files
     assert bucket_files(bucket, "x/t") == tree_files(source)
+
+
+def test_the_runner_sends_a_transfer_another_manager_created(emu: Emulator, tmp_path: Path) -> None:
+    bucket = make_bucket(emu, "s3")
+    source = make_tree(tmp_path / "src", files=12, size=4000)
+    state = tmp_path / "state"
+    with TransferManager(state, settings=profiles(emu), max_workers=2) as runner:
+        with TransferManager(state, settings=profiles(emu), start=False) as controller:
+            b = SendInterface(controller)
+            address = address_of(bucket, "s3", "made-elsewhere")
+            dest = b.createDestination(address, sendRateMax=320, profile="s3")  # 40 KB/s: about 1.2 s
+            made = b.createTransfer(dest, b.createManifest(mappings={"/t": str(source)}))
+        # the runner may not have ticked yet: its own calls find the new transfer all the same
+        assert runner.suspend_transfer(made["transferId"]).status == "suspended"
+        runner.resume_transfer(made["transferId"])
+        assert runner.wait_for_transfer(made["transferId"], timeout=60).files_done == 12
+    assert bucket_files(bucket, "made-elsewhere/t") == tree_files(source)
