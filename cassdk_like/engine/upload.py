@@ -48,7 +48,7 @@ from cassdk_like.engine.parts import (
     witness_of,
 )
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import Pacer
 from cassdk_like.engine.retry import RetryCounter
 from cassdk_like.engine.runner import Runner
 from cassdk_like.engine.sources import PathSource, UploadSourceLike, open_upload_source
@@ -111,7 +111,7 @@ def upload_multipart(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     resume: bool = False,
     keep_for_resume: bool = False,
     context: Optional[TransferContext] = None,

@@ -27,7 +27,7 @@ import attrs
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, NoSuchKey, NotFound, S3Client
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.config import load_profile, resolve_credentials
-from cassdk_like.engine import TransferConfig
+from cassdk_like.engine import Pacer, TransferConfig
 from cassdk_like.engine.placement import TemporaryFile, local_error
 from cassdk_like.transfer.errors import InvalidDestinationError
 from cassdk_like.vault import CasAPI, CASClient, Vault
@@ -163,8 +163,17 @@ class Destination(abc.ABC):
         """What is stored at ``key`` (None: nothing)."""
 
     @abc.abstractmethod
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
-        """Store the file at ``source`` as ``key``; returns the bytes sent."""
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+    ) -> int:
+        """Store the file at ``source`` as ``key``; returns the bytes sent. ``limiter`` paces the
+        bytes as they go out (a chunk, a part or a small object at a time)."""
 
     def make_folder(self, key: str) -> None:  # noqa: B027 (most stores keep no folders)
         """An empty folder of the manifest (object stores keep none)."""
@@ -193,7 +202,15 @@ class FolderDestination(Destination):
         except OSError as exc:
             raise local_error("cannot make the folder", path, exc, operation="send_file") from exc
 
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+    ) -> int:
         target = self._path(key)
         self.make_folder(key.rpartition("/")[0])
         sent = 0
@@ -208,6 +225,8 @@ class FolderDestination(Destination):
                     chunk = reader.read(_COPY_CHUNK)
                     if not chunk:
                         break
+                    if limiter is not None:
+                        limiter.consume(len(chunk), cancel_token)
                     temp.write(chunk)
                     sent += len(chunk)
             if mtime_ns is not None:
@@ -233,10 +252,18 @@ class BucketDestination(Destination):
         mtime = found.metadata.get(MTIME_METADATA)
         return RemoteFile(found.size, int(mtime) if mtime and mtime.isdigit() else None)
 
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+    ) -> int:
         metadata = {} if mtime_ns is None else {MTIME_METADATA: str(mtime_ns // 1000)}
         done = self.bucket.upload_file(
-            source, key, metadata=metadata, config=self.config, cancel_token=cancel_token
+            source, key, metadata=metadata, config=self.config, cancel_token=cancel_token, limiter=limiter
         )
         return done.size
 
@@ -262,11 +289,21 @@ class VaultDestination(Destination):
     def stat(self, key: str) -> Optional[RemoteFile]:
         return None
 
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+    ) -> int:
         if self._vault is None:
             self._vault = Vault.get_vault_by_name(self.api, self.address.container)
         size = os.path.getsize(source)
-        self._vault.upload_archive(source, key, config=self.config, cancel_token=cancel_token)
+        self._vault.upload_archive(
+            source, key, config=self.config, cancel_token=cancel_token, limiter=limiter
+        )
         return size
 
     def close(self) -> None:

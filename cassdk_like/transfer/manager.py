@@ -8,9 +8,10 @@ the file-level workers live here and the part-level work stays on the shared sch
 
 Scheduling (docs/transfer.md §4): a free worker takes the next file from the destination's lane
 chosen by ``LaneShare``, and within that lane from the transfer of lowest ``priority`` (ties:
-the older transfer).  Before a file goes out its bytes are paced by the transfer's own limiter
-(``sendRateMax`` of the transfer) and by the destination's (``sendRateMax`` of the destination),
-both ``engine.ratelimit.BandwidthLimiter``.  Rates are bytes per second here.
+the older transfer).  A file's bytes are paced as they go out (a part, a small object or a copy
+chunk at a time) by the transfer's own limiter (``sendRateMax`` of the transfer) and the
+destination's (``sendRateMax`` of the destination) together, as one ``JointLimiter`` that looks
+the two up on every payment so live changes apply to files in flight.  Rates are bytes per second.
 
 Durability (docs/transfer.md §5): every finished file is recorded in memory and written to the
 state database at most ``checkpoint_seconds`` apart, at suspend, at the end and at ``close``; after
@@ -33,7 +34,7 @@ import attrs
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import CASError, TransferCancelledError
 from cassdk_like.engine import TransferConfig, positive_int
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import BandwidthLimiter, JointLimiter
 from cassdk_like.transfer.destinations import (
     Address,
     ConnectionSettings,
@@ -1168,10 +1169,10 @@ class TransferManager:
                 ) from exc
             if self._skip(run, destination, key, info):
                 return SKIPPED, 0, None
-            for limiter in (run.limiter, dest.limiter):
-                if limiter is not None:
-                    limiter.consume(info.st_size, run.token)
-            sent = destination.send_file(entry.src, key, mtime_ns=info.st_mtime_ns, cancel_token=run.token)
+            pacer = JointLimiter(lambda: (run.limiter, dest.limiter))
+            sent = destination.send_file(
+                entry.src, key, mtime_ns=info.st_mtime_ns, cancel_token=run.token, limiter=pacer
+            )
             return DONE, sent, None
         except TransferCancelledError:
             return PENDING, 0, None

@@ -35,7 +35,7 @@ from cassdk_like.bucket.lowlevel import PresignedPost
 from cassdk_like.bucket.lowlevel._base import Content
 from cassdk_like.core.auth.presigned import PresignedURL
 from cassdk_like.core.cancel import CancelToken
-from cassdk_like.engine import DownloadResult, ProgressCallback, TransferConfig
+from cassdk_like.engine import DownloadResult, Pacer, ProgressCallback, TransferConfig
 
 __all__ = ["Bucket", "list_all_buckets"]
 
@@ -174,6 +174,7 @@ class Bucket:
         cancel_token: Optional[CancelToken] = None,
         upload_id: Optional[str] = None,
         keep_for_resume: bool = False,
+        limiter: Optional[Pacer] = None,
     ) -> UploadedObject:
         """Upload a path, a file object or a stream (``size`` then required) as ``key``.
 
@@ -181,6 +182,9 @@ class Bucket:
         most 10,000); every body checksummed, the whole object's SHA-256 stored as metadata.
         A failure aborts the multipart upload unless ``keep_for_resume=True``; then pass the
         error's ``upload_id`` back to finish it, sending only the parts still missing.
+        ``limiter`` (a ``BandwidthLimiter``, or any ``Pacer``, also one shared with other
+        transfers) is paid for each part before it is sent, and for a single-PUT object as a
+        whole; ``config.bandwidth_limit`` makes one of its own.
         """
         return upload_object(
             self.api,
@@ -198,6 +202,7 @@ class Bucket:
             cancel_token=cancel_token,
             upload_id=upload_id,
             keep_for_resume=keep_for_resume,
+            limiter=limiter,
         )
 
     def download_file(
