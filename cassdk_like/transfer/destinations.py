@@ -19,12 +19,21 @@ from __future__ import annotations
 
 import abc
 import os
-from typing import Mapping, Optional, Tuple
+from typing import List, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 import attrs
 
-from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, NoSuchKey, NotFound, S3Client
+from cassdk_like.bucket import (
+    Bucket,
+    BucketAPI,
+    BucketClient,
+    COSClient,
+    NoSuchKey,
+    NoSuchUpload,
+    NotFound,
+    S3Client,
+)
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.config import load_profile, resolve_credentials
 from cassdk_like.engine import Pacer, TransferConfig
@@ -47,6 +56,8 @@ SCHEMES = ("s3", "cos", "cas", "file")
 #: user metadata holding the source's modification time (microseconds) on bucket objects
 MTIME_METADATA = "mtime-us"
 _COPY_CHUNK = 1024 * 1024
+#: how far behind ours a store's clock may be when its upload times are compared with a transfer's
+_CLOCK_SKEW = 900.0
 
 
 @attrs.frozen
@@ -141,6 +152,14 @@ class RemoteFile:
     mtime_us: Optional[int]
 
 
+def _size_of(path: str) -> int:
+    """The file's size, 0 when it cannot be read (the upload then says why, typed)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def join_key(*parts: str) -> str:
     """The slash-joined key of the non-empty parts (each stripped of leading/trailing slashes)."""
     return "/".join(seg for part in parts for seg in part.split("/") if seg)
@@ -151,6 +170,8 @@ class Destination(abc.ABC):
 
     #: whether ``stat`` can tell what the destination holds (skip rules need it)
     can_compare = True
+    #: files larger than this may leave an unfinished upload to continue or ``discard`` (None: none)
+    resumable_above: Optional[int] = None
 
     def __init__(self, address: Address) -> None:
         self.address = address
@@ -171,9 +192,18 @@ class Destination(abc.ABC):
         mtime_ns: Optional[int],
         cancel_token: CancelToken,
         limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
     ) -> int:
         """Store the file at ``source`` as ``key``; returns the bytes sent. ``limiter`` paces the
-        bytes as they go out (a chunk, a part or a small object at a time)."""
+        bytes as they go out (a chunk, a part or a small object at a time).
+
+        ``resumable_since`` (epoch seconds): where the store keeps unfinished uploads, one of
+        ``key`` begun since then is taken as this transfer's own, left by a suspend, a cancel or
+        a crash, and continued (its intact parts are kept); an unfinished upload is kept for that.
+        """
+
+    def discard(self, key: str, since: float) -> None:  # noqa: B027 (most stores keep nothing unfinished)
+        """Remove what an unfinished send of ``key`` begun since ``since`` left behind."""
 
     def make_folder(self, key: str) -> None:  # noqa: B027 (most stores keep no folders)
         """An empty folder of the manifest (object stores keep none)."""
@@ -210,6 +240,7 @@ class FolderDestination(Destination):
         mtime_ns: Optional[int],
         cancel_token: CancelToken,
         limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
     ) -> int:
         target = self._path(key)
         self.make_folder(key.rpartition("/")[0])
@@ -236,7 +267,15 @@ class FolderDestination(Destination):
 
 
 class BucketDestination(Destination):
-    """A bucket and prefix, in either dialect; the source's mtime travels as user metadata."""
+    """A bucket and prefix, in either dialect; the source's mtime travels as user metadata.
+
+    A file above the single-PUT threshold goes as a multipart upload that a suspend, a cancel or a
+    crash leaves at the service; the next send of the same key by the same transfer finds it by
+    listing the key's unfinished uploads (nothing local to lose) and sends only the missing or
+    changed parts.
+    """
+
+    resumable_above = Bucket.SinglePutThreshold
 
     def __init__(self, address: Address, client: BucketClient, config: TransferConfig) -> None:
         super().__init__(address)
@@ -260,12 +299,48 @@ class BucketDestination(Destination):
         mtime_ns: Optional[int],
         cancel_token: CancelToken,
         limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
     ) -> int:
         metadata = {} if mtime_ns is None else {MTIME_METADATA: str(mtime_ns // 1000)}
-        done = self.bucket.upload_file(
-            source, key, metadata=metadata, config=self.config, cancel_token=cancel_token, limiter=limiter
-        )
-        return done.size
+        left = None
+        if resumable_since is not None and _size_of(source) > Bucket.SinglePutThreshold:  # else a single PUT
+            left = next(iter(self._unfinished(key, resumable_since)), None)
+        keep = resumable_since is not None
+
+        def upload(upload_id: Optional[str]) -> int:
+            return self.bucket.upload_file(
+                source,
+                key,
+                metadata=metadata,
+                config=self.config,
+                cancel_token=cancel_token,
+                limiter=limiter,
+                upload_id=upload_id,
+                keep_for_resume=keep,
+            ).size
+
+        try:
+            return upload(left)
+        except NoSuchUpload:
+            if left is None:
+                raise
+            return upload(None)  # aborted or expired at the service meanwhile: start afresh
+
+    def discard(self, key: str, since: float) -> None:
+        for upload_id in self._unfinished(key, since):
+            self.bucket.api.abort_multipart_upload(self.bucket.name, key, upload_id)
+
+    def _unfinished(self, key: str, since: float) -> List[str]:
+        """Ids of the unfinished uploads of exactly ``key`` begun since ``since``, newest first
+        (the service's clock may run behind ours by up to ``_CLOCK_SKEW``)."""
+        found = [
+            upload
+            for upload in self.bucket.uploads(prefix=key)
+            if upload.key == key
+            and (upload.initiated is None or upload.initiated.timestamp() >= since - _CLOCK_SKEW)
+        ]
+        found.sort(key=lambda u: u.initiated.timestamp() if u.initiated is not None else 0.0, reverse=True)
+        return [upload.upload_id for upload in found]
 
     def close(self) -> None:
         self.client.close()
@@ -297,6 +372,7 @@ class VaultDestination(Destination):
         mtime_ns: Optional[int],
         cancel_token: CancelToken,
         limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
     ) -> int:
         if self._vault is None:
             self._vault = Vault.get_vault_by_name(self.api, self.address.container)

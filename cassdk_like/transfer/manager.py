@@ -173,6 +173,7 @@ class _Run:
 
     def __init__(self, record: TransferRecord, files: List[Tuple[int, FileEntry, str, int]]) -> None:
         self.id = record.id
+        self.created = record.created
         self.dest_id = record.destination_id
         self.options = dict(record.options)
         self.status = record.status
@@ -324,8 +325,16 @@ class TransferManager:
                     run.token.cancel("the manager is closing")
             self._cond.notify_all()
         self._stop_walks.set()
-        for thread in self._workers + self._helpers:
+        for thread in self._workers:
             thread.join()
+        # then the helpers, also those the last files spawned (a failed transfer's clean-up)
+        while True:
+            with self._cond:
+                running = [thread for thread in self._helpers if thread.is_alive()]
+            if not running:
+                break
+            for thread in running:
+                thread.join()
         with self._cond:
             for run in self._runs.values():
                 self._checkpoint(run)
@@ -1171,7 +1180,12 @@ class TransferManager:
                 return SKIPPED, 0, None
             pacer = JointLimiter(lambda: (run.limiter, dest.limiter))
             sent = destination.send_file(
-                entry.src, key, mtime_ns=info.st_mtime_ns, cancel_token=run.token, limiter=pacer
+                entry.src,
+                key,
+                mtime_ns=info.st_mtime_ns,
+                cancel_token=run.token,
+                limiter=pacer,
+                resumable_since=run.created,
             )
             return DONE, sent, None
         except TransferCancelledError:
@@ -1245,10 +1259,30 @@ class TransferManager:
         elif run.status == "failed":
             self._checkpoint(run, "failed", run.error)
             self._runs.pop(run.id, None)
+            dest = self._dests.get(run.dest_id)
+            if dest is not None and dest.destination is not None:
+                self._spawn(self._discard_unfinished, run, dest.destination)
         elif run.status in ("queued", "transferring") and not run.pending:
             run.status = "complete"
             self._checkpoint(run, "complete")
             self._runs.pop(run.id, None)
+
+    @staticmethod
+    def _discard_unfinished(run: _Run, destination: Destination) -> None:
+        """A failed transfer leaves no multipart upload behind (a suspended one keeps them)."""
+        above = destination.resumable_above
+        if above is None:
+            return
+        prefix = str(run.options.get("destination_path", ""))
+        for entry in run.entries.values():
+            if entry.size > above:
+                key = destination.key_for(prefix, entry.dest)
+                try:
+                    destination.discard(key, run.created)
+                except CASError as exc:
+                    log.warning(
+                        "transfer %s: could not abort the unfinished upload of %r: %s", run.id, key, exc
+                    )
 
 
 def _specs(record: ManifestRecord) -> List[MappingSpec]:

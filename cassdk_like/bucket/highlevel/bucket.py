@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
@@ -46,6 +46,9 @@ class Bucket:
 
     Thread-safe for every operation (it holds no state besides its description).
     """
+
+    #: ``upload_file`` sends up to this many bytes as one Put Object by default, more as multipart
+    SinglePutThreshold: ClassVar[int] = DEFAULT_THRESHOLD
 
     api: BucketAPI = attrs.field(eq=False, repr=False)
     name: str

@@ -297,7 +297,8 @@ class MultipartUpload(_UploadRecord):
         """List every stored part, verify each against the local file, upload the gaps, complete.
 
         ``file_path`` defaults to the upload's own; ``size``, ``config``, ``progress``,
-        ``cancel_token`` and ``limiter`` as in :meth:`upload`. Returns the archive id; errors as in :meth:`upload`.
+        ``cancel_token`` and ``limiter`` as in :meth:`upload`. Returns the archive id; errors as
+        in :meth:`upload`.
         """
         return self.upload(
             file_path,
