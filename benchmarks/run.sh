@@ -69,10 +69,24 @@ SUDO=""
 if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
 
 # -- system packages ------------------------------------------------------------------------------
+# nginx, aria2c and curl only when a chosen suite serves from nginx (its NEEDS_NGINX; all by default)
+need_web=1
+if [[ -n "$only" ]]; then
+    needs="$(PYTHONPATH="$REPO" "${PYTHON:-python3}" - "$only" 2>/dev/null <<'PYEOF' || true
+import sys
+from benchmarks.cassbench.suites import BY_NAME
+names = [n for n in sys.argv[1].split(",") if n]
+print("yes" if any(n not in BY_NAME or BY_NAME[n].NEEDS_NGINX for n in names) else "no")
+PYEOF
+)"
+    if [[ "$needs" == "no" ]]; then need_web=0; fi
+fi
 missing=()
-command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
-command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
+if ((need_web)); then
+    command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+    command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+fi
 [[ -x /usr/bin/time ]] || missing+=(time)
 if ((${#missing[@]})) && ((want_help == 0)); then
     echo "installing ${missing[*]} (apt-get)"

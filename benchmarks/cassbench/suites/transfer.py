@@ -84,14 +84,17 @@ class Case:
 
     @property
     def label(self) -> str:
+        """How runs name the case in results.json and the raw data (``10000x64k``)."""
         return f"{self.count}x{size_label(self.size)}"
 
     @property
     def total(self) -> int:
+        """The bytes one run moves (its MB/s come from these)."""
         return self.count * self.size
 
     @property
     def kib(self) -> int:
+        """The file size in KiB, as the source folders are made and named."""
         return self.size // 1024
 
 
@@ -418,6 +421,7 @@ def _warm_up(endpoint: str, bucket: Any, workers: int) -> None:
 
 
 def run(ctx: Context) -> Dict[str, Any]:
+    """Every case on one rclone server, then the lane runs; returns the suite's summarized figures."""
     args = ctx.args
     cases = plan_cases(args)
     tools = args.transfer_tool_list
@@ -537,18 +541,12 @@ def summarize_runs(
 # -- the report ---------------------------------------------------------------------------------------
 
 
-def _cpu(row: Mapping[str, Any]) -> str:
-    return (
-        f"{fmt(med(row.get('cpu_s')), 2)} ({fmt(med(row.get('user_s')), 2)}/{fmt(med(row.get('sys_s')), 2)})"
-    )
-
-
 def case_rows(case: Mapping[str, Any]) -> List[str]:
     """One upload case as a table: files/s, MB/s, wall, CPU, RSS, server CPU."""
     large = bool(case.get("part_workers"))
     head = (
         "| tool | median files/s (min-max) | median MB/s (min-max) | median wall s | transfer-only files/s "
-        "| CPU s user+sys (user/sys) | peak RSS MiB | server CPU s | "
+        "| CPU s user+sys (min-max) | user / sys s | peak RSS MiB (min-max) | server CPU s | "
         + ("part size MiB | " if large else "")
         + "OK | other procs' CPU s (redone) |"
     )
@@ -556,8 +554,9 @@ def case_rows(case: Mapping[str, Any]) -> List[str]:
     for row in case["rows"]:
         cells = [
             row["name"], bold_span(row.get("files"), 1), span(row.get("mbps")), fmt(med(row.get("wall")), 2),
-            fmt(med(row.get("xfer_files")), 1) if row.get("xfer_files") else "-", _cpu(row),
-            fmt(med(row.get("rss"))), fmt(med(row.get("server_s")), 2),
+            fmt(med(row.get("xfer_files")), 1) if row.get("xfer_files") else "-", span(row.get("cpu_s"), 2),
+            f"{fmt(med(row.get('user_s')), 2)} / {fmt(med(row.get('sys_s')), 2)}", span(row.get("rss")),
+            fmt(med(row.get("server_s")), 2),
         ]  # fmt: skip
         if large:
             cells.append(fmt(row["part_mib"]) if row.get("part_mib") else "-")
@@ -648,6 +647,7 @@ def verdict_lines(lanes: Mapping[str, Any]) -> List[str]:
 
 
 def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
+    """The report's part for this suite: the method, the case tables, the ratios, the lane shares."""
     workers = data["workers"]
     lines = [
         "## 11. Transfer manager: a folder into a bucket vs s5cmd and boto3; lane shares",
