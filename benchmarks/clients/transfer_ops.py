@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from bucket_ops import _names, _pool
+from bucket_ops import folder_names, pool_sum
 
 BUCKET_SETTINGS = "bench"  # the in-memory profile name of the manager's destination
 
@@ -74,7 +74,7 @@ def _part_size(args: argparse.Namespace, names: List[str]) -> Optional[int]:
 
 
 def cassdk_upload(args: argparse.Namespace) -> Dict[str, Any]:
-    names = _names(args)
+    names = folder_names(args)
     with tempfile.TemporaryDirectory(dir=args.state_dir or None) as state_dir:
         start, cpu = time.perf_counter(), time.process_time()
         manager = _manager(args, state_dir, start=True)
@@ -101,7 +101,7 @@ def cassdk_upload(args: argparse.Namespace) -> Dict[str, Any]:
 
 def cassdk_lanes(args: argparse.Namespace) -> Dict[str, Any]:
     folder = Path(args.folder)
-    sizes = [(name, (folder / name).stat().st_size) for name in _names(args)]
+    sizes = [(name, (folder / name).stat().st_size) for name in folder_names(args)]
     lanes = [(name, int(count)) for name, _, count in (item.partition("=") for item in args.lane)]
     with tempfile.TemporaryDirectory(dir=args.state_dir or None) as state_dir:
         manager = _manager(args, state_dir, start=False)
@@ -153,7 +153,7 @@ def boto3_upload(args: argparse.Namespace) -> Dict[str, Any]:
     from boto3.s3.transfer import TransferConfig  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
 
-    names = _names(args)
+    names = folder_names(args)
     folder = Path(args.folder)
     start, cpu = time.perf_counter(), time.process_time()
     config = TransferConfig(max_concurrency=args.part_workers) if args.part_workers else TransferConfig()
@@ -167,7 +167,7 @@ def boto3_upload(args: argparse.Namespace) -> Dict[str, Any]:
         client.upload_file(str(folder / name), args.bucket, args.prefix + name, Config=config)
         return os.path.getsize(folder / name)
 
-    nbytes = _pool(args.workers, names, upload)
+    nbytes = pool_sum(args.workers, names, upload)
     return {
         "transfer_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu, "done": len(names),
         "bytes": nbytes, "part_size": config.multipart_chunksize, "max_concurrency": config.max_concurrency,
