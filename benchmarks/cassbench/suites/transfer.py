@@ -55,7 +55,6 @@ NEEDS_NGINX = False
 NEEDS_EMULATOR = False
 CASES = ("small", "large", "lanes")
 TOOLS = ("cassdk", "s5cmd", "boto3")
-LANES = ("High", "Normal", "Low")
 #: the default proportions of the lanes measured (the report compares with what the client reports)
 DEFAULT_SHARES = {"High": 0.70, "Normal": 0.25, "Low": 0.05}
 #: seconds between two samples of the transfers' progress
