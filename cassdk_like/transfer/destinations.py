@@ -422,8 +422,13 @@ def open_destination(
     profile: str = "default",
     config_path: Optional[str] = None,
     transfer_config: Optional[TransferConfig] = None,
+    connections: int = 10,
 ) -> Destination:
-    """A ready destination for ``address``; nothing is sent until the first file."""
+    """A ready destination for ``address``; nothing is sent until the first file.
+
+    ``connections``: the client's pool size, the most requests that will be in flight at once
+    (files sent together x parts per file), so that none opens a connection only to drop it.
+    """
     config = transfer_config or TransferConfig()
     if address.scheme == "file":
         return FolderDestination(address)
@@ -436,16 +441,31 @@ def open_destination(
             region=settings.region,
             addressing=settings.addressing,
             session_token=token,
+            max_pool_size=connections,
         )
         return BucketDestination(address, s3, config)
     if address.scheme == "cos":
         key_id, secret, token = _credentials(settings, "cos", profile, config_path)
         appid = settings.appid or address.container.rpartition("-")[2]
         cos = COSClient(
-            settings.region, appid, key_id, secret, endpoint=settings.endpoint, session_token=token
+            settings.region,
+            appid,
+            key_id,
+            secret,
+            endpoint=settings.endpoint,
+            session_token=token,
+            max_pool_size=connections,
         )
         return BucketDestination(address, cos, config)
     dialect = settings.dialect or "cas"
     key_id, secret, token = _credentials(settings, dialect, profile, config_path)
-    cas = CASClient(settings.endpoint, settings.appid, key_id, secret, dialect=dialect, session_token=token)
+    cas = CASClient(
+        settings.endpoint,
+        settings.appid,
+        key_id,
+        secret,
+        dialect=dialect,
+        session_token=token,
+        max_pool_size=connections,
+    )
     return VaultDestination(address, cas, config)

@@ -366,6 +366,7 @@ class TransferManager:
             profile=profile,
             config_path=self._config_path,
             transfer_config=self._file_config,
+            connections=self.max_workers * self._file_config.max_workers + 2,
         )
 
     def create_destination(
