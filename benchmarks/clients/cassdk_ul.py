@@ -89,9 +89,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--part-mib", type=int, default=0, help="0: the engine's choice")
     parser.add_argument("--api", choices=("auto", "highlevel", "engine"), default="auto")
+    parser.add_argument(
+        "--buffer-parts", action="store_true", help="TransferConfig(buffer_parts=True): one read per part"
+    )
     args = parser.parse_args(argv)
 
     kwargs: Dict[str, Any] = {"max_workers": args.workers}
+    if args.buffer_parts:
+        kwargs["buffer_parts"] = True
     if args.part_mib:
         kwargs["part_size"] = args.part_mib * MiB
     config = TransferConfig(**kwargs)

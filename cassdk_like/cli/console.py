@@ -62,7 +62,6 @@ class Console:
         ``again`` is the command that keeps waiting; a timeout names it instead of Python advice.
         """
         seen = [job.status_code]
-        self.note(f"job {job.id}: {job.status_code}")
 
         def on_poll(polled: Job) -> None:
             if polled.status_code != seen[-1]:
@@ -75,6 +74,7 @@ class Console:
             self._sleep(seconds)
 
         try:
+            self.note(f"job {job.id}: {job.status_code}")
             return job.wait(timeout=timeout, on_poll=on_poll, sleep=pause)
         except KeyboardInterrupt:
             self.warn(f"job {job.id} goes on at the service; to wait for it again run: {again}")

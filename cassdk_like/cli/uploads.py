@@ -69,20 +69,22 @@ def cmd_upload(args: argparse.Namespace, out: TextIO) -> int:
         console.note(f"resuming upload {upload.id}: {stored} part(s) stored, checking them against the file")
     elif size > threshold:
         upload = vault.initiate_multipart_upload(args.file, args.desc, args.part_size)
-        console.note(f"multipart upload {upload.id}: {size:,} bytes in parts of {upload.part_size:,}")
     name = os.path.basename(args.file)
-    with console.progress(f"upload {name}") as bar:
-        if upload is None:
+    if upload is None:
+        with console.progress(f"upload {name}") as bar:
             archive_id = vault.upload_archive(args.file, args.desc, progress=bar)
-        else:
-            try:
+    else:
+        # from here on the upload exists at the service: any way out names how to finish it
+        try:
+            if not args.upload_id:
+                console.note(f"multipart upload {upload.id}: {size:,} bytes in parts of {upload.part_size:,}")
+            with console.progress(f"upload {name}") as bar:
                 archive_id = upload.upload(args.file, progress=bar, resume=bool(args.upload_id))
-            except KeyboardInterrupt:
-                bar.close()
-                console.warn(_next_steps(args, upload.id))
-                raise
-            except CASError as exc:
-                raise CommandFailed(f"{_stopped(exc)}; {_next_steps(args, upload.id)}") from exc
+        except KeyboardInterrupt:
+            console.warn(_next_steps(args, upload.id))
+            raise
+        except CASError as exc:
+            raise CommandFailed(f"{_stopped(exc)}; {_next_steps(args, upload.id)}") from exc
     print(archive_id, file=out)
     console.finished()
     return 0

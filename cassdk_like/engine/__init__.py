@@ -28,7 +28,7 @@ from cassdk_like.engine.interfaces import (
 )
 from cassdk_like.engine.parts import GenericPartSizer
 from cassdk_like.engine.progress import ProgressCallback, ProgressEvent
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import BandwidthLimiter, JointLimiter, Pacer
 from cassdk_like.engine.scheduler import Lane, Scheduler, default_scheduler
 from cassdk_like.engine.sources import FileObjectSource, PathSource, StreamSource, open_upload_source
 from cassdk_like.engine.stream import StreamResult, iter_range, stream_range
@@ -47,9 +47,11 @@ __all__ = [
     "DownloadSource",
     "FileObjectSource",
     "GenericPartSizer",
+    "JointLimiter",
     "Lane",
     "MultipartTarget",
     "MultipartUploadError",
+    "Pacer",
     "PartBody",
     "PartSizer",
     "PathSource",

@@ -34,7 +34,7 @@ from cassdk_like.engine.fetch import FetchCounters
 from cassdk_like.engine.interfaces import DECODE_ROOM, BlockSource, BlockSpec, RangeResponse
 from cassdk_like.engine.placement import TemporaryFile
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import Pacer
 from cassdk_like.engine.retry import RetryCounter
 from cassdk_like.engine.runner import Runner
 from cassdk_like.engine.window import read_ahead
@@ -312,7 +312,7 @@ def fetch_blocks(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     context: Optional[TransferContext] = None,
 ) -> List[BlockResult]:
     """Fetch and decode ``specs`` (None: every block) in parallel; results in the order given.
@@ -366,7 +366,7 @@ def iter_blocks(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     context: Optional[TransferContext] = None,
 ) -> Iterator[bytes]:
     """Yield the plaintext ``[start, end]`` (inclusive; None: to the end) in order, a block at a time.
@@ -428,7 +428,7 @@ def blocks_to_path(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     context: Optional[TransferContext] = None,
     operation: str = _OPERATION,
     resource: str = "",

@@ -112,6 +112,11 @@ class TransferConfig:
     * ``part_size`` / ``min_part_size``: upload part size, or the least one the target's part
       sizer may pick; the target decides what sizes are valid.  Memory of an upload from a
       seekable source does not depend on it (parts stream from the file).
+    * ``buffer_parts``: read each part of a file once, into one of ``max_workers + 1`` part
+      buffers, hash it there and send it from there, instead of hashing the part's window and
+      then streaming it from the file under a CRC-32 witness.  It saves that second read and
+      the witness (about 0.5 CPU s/GiB, benchmarks/ANALYSIS.md) for ``(max_workers + 1) x part
+      size`` of memory; other sources are always buffered.
     * ``bandwidth_limit``: bytes/s shared by all workers of one transfer (pass a
       ``BandwidthLimiter`` to share one limit between transfers).
     * ``io_chunk_size``: bytes per socket read and hash update (one buffer per worker); at most
@@ -136,6 +141,7 @@ class TransferConfig:
     stream_piece_size: Optional[int] = attrs.field(default=None, validator=_piece_size_or_none)
     part_size: Optional[int] = attrs.field(default=None, validator=_positive_int_or_none)
     min_part_size: int = attrs.field(default=16 * MiB, validator=_positive_int)
+    buffer_parts: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     bandwidth_limit: Optional[float] = attrs.field(default=None, validator=_rate_or_none)
     stream_window: int = attrs.field(default=4, validator=_positive_int)
     io_chunk_size: int = attrs.field(default=MiB, validator=_chunk_size)

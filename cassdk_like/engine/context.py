@@ -15,7 +15,7 @@ from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.engine.config import TransferConfig
 from cassdk_like.engine.progress import ProgressCallback
-from cassdk_like.engine.ratelimit import BandwidthLimiter, limiter_for
+from cassdk_like.engine.ratelimit import Pacer, limiter_for
 from cassdk_like.engine.scheduler import Scheduler, default_scheduler
 
 __all__ = ["TransferContext", "resolve_context"]
@@ -32,7 +32,7 @@ class TransferContext:
     config: TransferConfig = attrs.field(factory=TransferConfig)
     progress: Optional[ProgressCallback] = None
     cancel_token: Optional[CancelToken] = None
-    limiter: Optional[BandwidthLimiter] = None
+    limiter: Optional[Pacer] = None
     scheduler: Scheduler = attrs.field(factory=default_scheduler)
 
     @classmethod
@@ -42,7 +42,7 @@ class TransferContext:
         *,
         progress: Optional[ProgressCallback] = None,
         cancel_token: Optional[CancelToken] = None,
-        limiter: Optional[BandwidthLimiter] = None,
+        limiter: Optional[Pacer] = None,
         scheduler: Optional[Scheduler] = None,
     ) -> TransferContext:
         """Resolve the defaults: limiter from ``config.bandwidth_limit``, ``config.scheduler``, the
@@ -62,7 +62,7 @@ def resolve_context(
     config: Optional[TransferConfig],
     progress: Optional[ProgressCallback],
     cancel_token: Optional[CancelToken],
-    limiter: Optional[BandwidthLimiter],
+    limiter: Optional[Pacer],
     *,
     operation: str,
 ) -> TransferContext:

@@ -66,7 +66,7 @@ from cassdk_like.engine.placement import flush_file, local_error, move_into_plac
 from cassdk_like.engine.planner import RunPlanner
 from cassdk_like.engine.prefix_hash import PrefixHasher
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import Pacer
 from cassdk_like.engine.runner import Runner
 
 __all__ = ["DownloadResult", "download_to_path", "partial_paths"]
@@ -113,7 +113,7 @@ def download_to_path(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     resume: bool = True,
     keep_partial: bool = True,
     context: Optional[TransferContext] = None,

@@ -14,12 +14,19 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional, Protocol
 
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import InvalidArgumentError
 
-__all__ = ["BandwidthLimiter", "limiter_for"]
+__all__ = ["BandwidthLimiter", "JointLimiter", "Pacer", "limiter_for"]
+
+
+class Pacer(Protocol):
+    """What a transfer needs of a limit: pay for bytes, sleeping as the limit requires."""
+
+    def consume(self, nbytes: int, token: Optional[CancelToken] = None) -> None:
+        """Account for ``nbytes``; ``TransferCancelledError`` if ``token`` is cancelled meanwhile."""
 
 
 class BandwidthLimiter:
@@ -70,21 +77,48 @@ class BandwidthLimiter:
 
     def consume(self, nbytes: int, token: Optional[CancelToken] = None) -> None:
         """Account for ``nbytes`` and sleep as needed; ``TransferCancelledError`` if cancelled meanwhile."""
-        if nbytes <= 0:
-            return
-        delay = self.reserve(nbytes)
-        if token is not None:
-            token.sleep(delay)
-        elif delay > 0:
-            self._sleep(delay)
+        if nbytes > 0:
+            _wait(self.reserve(nbytes), token, self._sleep)
 
     def __repr__(self) -> str:
         return f"<BandwidthLimiter {self._rate:.0f} B/s burst={self._burst}>"
 
 
-def limiter_for(
-    rate: Optional[float], shared: Optional[BandwidthLimiter] = None
-) -> Optional[BandwidthLimiter]:
+class JointLimiter:
+    """Several limits at once, e.g. a transfer's own cap inside its destination's.
+
+    Why a callable: the limits may be replaced or removed while a transfer runs (a rate set to
+    none, then to a value again), and every payment must see the ones in force.  Each payment is
+    booked on every limit's timeline and waits for the latest of them, so each limit holds.
+    """
+
+    def __init__(
+        self,
+        limiters: Callable[[], Iterable[Optional[BandwidthLimiter]]],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._limiters = limiters
+        self._sleep = sleep
+
+    def consume(self, nbytes: int, token: Optional[CancelToken] = None) -> None:
+        """Book ``nbytes`` on every limit in force and sleep until the last one allows them."""
+        if nbytes > 0:
+            delays = [limiter.reserve(nbytes) for limiter in self._limiters() if limiter is not None]
+            _wait(max(delays, default=0.0), token, self._sleep)
+
+    def __repr__(self) -> str:
+        return f"<JointLimiter {list(filter(None, self._limiters()))!r}>"
+
+
+def _wait(delay: float, token: Optional[CancelToken], sleep: Callable[[float], None]) -> None:
+    if token is not None:
+        token.sleep(delay)
+    elif delay > 0:
+        sleep(delay)
+
+
+def limiter_for(rate: Optional[float], shared: Optional[Pacer] = None) -> Optional[Pacer]:
     """The caller's shared limiter, else a new one for ``rate`` bytes/s, else None (unlimited)."""
     if shared is not None:
         return shared

@@ -31,7 +31,7 @@ from cassdk_like.engine.fetch import FetchCounters, Piece, PieceFetcher, PieceRe
 from cassdk_like.engine.fileio import write_all
 from cassdk_like.engine.interfaces import DownloadSource, source_integrity
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import Pacer
 from cassdk_like.engine.runner import Runner
 from cassdk_like.engine.window import read_ahead
 
@@ -222,7 +222,7 @@ def stream_range(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     context: Optional[TransferContext] = None,
 ) -> StreamResult:
     """Write ``byte_range`` of ``source`` (None: all of it) to ``file_obj`` in order.
@@ -260,7 +260,7 @@ def iter_range(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     context: Optional[TransferContext] = None,
 ) -> Iterator[bytes]:
     """Yield ``byte_range`` of ``source`` as ``bytes`` chunks (default ``config.io_chunk_size``), in order.

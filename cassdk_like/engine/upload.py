@@ -7,8 +7,9 @@ Why it is built this way (docs/peer-notes.md §2 and §3):
 * a part of a file (``rereadable`` source: a path, a file object with a descriptor) is hashed in
   one streaming pass over its window and then streamed from the file, re-hashed as it is sent
   (``engine.parts``), so memory is a chunk per worker whatever the part size; other sources
-  (pipes, in-memory or remote file objects) are read once, each part into one of
-  ``max_workers + 1`` pooled buffers, so their memory is ``(max_workers + 1) x part size``;
+  (pipes, in-memory or remote file objects), and files with ``TransferConfig.buffer_parts``, are
+  read once, each part into one of ``max_workers + 1`` pooled buffers, so their memory is
+  ``(max_workers + 1) x part size``;
 * a failed upload is never aborted: ``MultipartUploadError`` carries the upload id and the parts
   already stored, and ``upload_multipart(..., resume=True)`` lists the target's parts, re-hashes
   the local bytes of each one, and sends only what is missing or different;
@@ -48,7 +49,7 @@ from cassdk_like.engine.parts import (
     witness_of,
 )
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import Pacer
 from cassdk_like.engine.retry import RetryCounter
 from cassdk_like.engine.runner import Runner
 from cassdk_like.engine.sources import PathSource, UploadSourceLike, open_upload_source
@@ -111,7 +112,7 @@ def upload_multipart(
     config: Optional[TransferConfig] = None,
     progress: Optional[ProgressCallback] = None,
     cancel_token: Optional[CancelToken] = None,
-    limiter: Optional[BandwidthLimiter] = None,
+    limiter: Optional[Pacer] = None,
     resume: bool = False,
     keep_for_resume: bool = False,
     context: Optional[TransferContext] = None,
@@ -153,7 +154,9 @@ class _Upload:
         self.part_size = sizer.part_size(self.size, requested=requested, minimum=self.config.min_part_size)
         self.count = check_part_count(self.size, self.part_size, sizer.max_parts, _OPERATION)
         self.checksums = list(getattr(target, "part_checksums", ()) or ())
-        self.hashed_with = hash_parts_with(self.checksums, rereads=bool(getattr(source, "rereadable", False)))
+        #: hash a file's part window, then stream it from the file (else: one read into a buffer)
+        self.streams = bool(getattr(source, "rereadable", False)) and not self.config.buffer_parts
+        self.hashed_with = hash_parts_with(self.checksums, rereads=self.streams)
         self.witness = witness_of(self.checksums)
         self.upload_id: Optional[str] = getattr(target, "upload_id", None)
         self.listed: Dict[int, str] = {}
@@ -272,7 +275,7 @@ class _Upload:
     def _send_all(self) -> None:
         workers = min(self.config.max_workers, self.count)
         with Runner(workers, self.token, self.tracker, self.ctx) as runner:
-            if getattr(self.source, "rereadable", False):
+            if self.streams:
                 self._send_windows(runner, workers)
             else:
                 self._send_buffered(runner, workers)

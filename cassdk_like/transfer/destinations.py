@@ -19,15 +19,24 @@ from __future__ import annotations
 
 import abc
 import os
-from typing import Mapping, Optional, Tuple
+from typing import List, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 import attrs
 
-from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, COSClient, NoSuchKey, NotFound, S3Client
+from cassdk_like.bucket import (
+    Bucket,
+    BucketAPI,
+    BucketClient,
+    COSClient,
+    NoSuchKey,
+    NoSuchUpload,
+    NotFound,
+    S3Client,
+)
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.config import load_profile, resolve_credentials
-from cassdk_like.engine import TransferConfig
+from cassdk_like.engine import Pacer, TransferConfig
 from cassdk_like.engine.placement import TemporaryFile, local_error
 from cassdk_like.transfer.errors import InvalidDestinationError
 from cassdk_like.vault import CasAPI, CASClient, Vault
@@ -47,6 +56,8 @@ SCHEMES = ("s3", "cos", "cas", "file")
 #: user metadata holding the source's modification time (microseconds) on bucket objects
 MTIME_METADATA = "mtime-us"
 _COPY_CHUNK = 1024 * 1024
+#: how far behind ours a store's clock may be when its upload times are compared with a transfer's
+_CLOCK_SKEW = 900.0
 
 
 @attrs.frozen
@@ -141,6 +152,14 @@ class RemoteFile:
     mtime_us: Optional[int]
 
 
+def _size_of(path: str) -> int:
+    """The file's size, 0 when it cannot be read (the upload then says why, typed)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def join_key(*parts: str) -> str:
     """The slash-joined key of the non-empty parts (each stripped of leading/trailing slashes)."""
     return "/".join(seg for part in parts for seg in part.split("/") if seg)
@@ -151,6 +170,8 @@ class Destination(abc.ABC):
 
     #: whether ``stat`` can tell what the destination holds (skip rules need it)
     can_compare = True
+    #: files larger than this may leave an unfinished upload to continue or ``discard`` (None: none)
+    resumable_above: Optional[int] = None
 
     def __init__(self, address: Address) -> None:
         self.address = address
@@ -163,8 +184,26 @@ class Destination(abc.ABC):
         """What is stored at ``key`` (None: nothing)."""
 
     @abc.abstractmethod
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
-        """Store the file at ``source`` as ``key``; returns the bytes sent."""
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
+    ) -> int:
+        """Store the file at ``source`` as ``key``; returns the bytes sent. ``limiter`` paces the
+        bytes as they go out (a chunk, a part or a small object at a time).
+
+        ``resumable_since`` (epoch seconds): where the store keeps unfinished uploads, one of
+        ``key`` begun since then is taken as this transfer's own, left by a suspend, a cancel or
+        a crash, and continued (its intact parts are kept); an unfinished upload is kept for that.
+        """
+
+    def discard(self, key: str, since: float) -> None:  # noqa: B027 (most stores keep nothing unfinished)
+        """Remove what an unfinished send of ``key`` begun since ``since`` left behind."""
 
     def make_folder(self, key: str) -> None:  # noqa: B027 (most stores keep no folders)
         """An empty folder of the manifest (object stores keep none)."""
@@ -193,7 +232,16 @@ class FolderDestination(Destination):
         except OSError as exc:
             raise local_error("cannot make the folder", path, exc, operation="send_file") from exc
 
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
+    ) -> int:
         target = self._path(key)
         self.make_folder(key.rpartition("/")[0])
         sent = 0
@@ -208,6 +256,8 @@ class FolderDestination(Destination):
                     chunk = reader.read(_COPY_CHUNK)
                     if not chunk:
                         break
+                    if limiter is not None:
+                        limiter.consume(len(chunk), cancel_token)
                     temp.write(chunk)
                     sent += len(chunk)
             if mtime_ns is not None:
@@ -217,7 +267,15 @@ class FolderDestination(Destination):
 
 
 class BucketDestination(Destination):
-    """A bucket and prefix, in either dialect; the source's mtime travels as user metadata."""
+    """A bucket and prefix, in either dialect; the source's mtime travels as user metadata.
+
+    A file above the single-PUT threshold goes as a multipart upload that a suspend, a cancel or a
+    crash leaves at the service; the next send of the same key by the same transfer finds it by
+    listing the key's unfinished uploads (nothing local to lose) and sends only the missing or
+    changed parts.
+    """
+
+    resumable_above = Bucket.SinglePutThreshold
 
     def __init__(self, address: Address, client: BucketClient, config: TransferConfig) -> None:
         super().__init__(address)
@@ -233,12 +291,56 @@ class BucketDestination(Destination):
         mtime = found.metadata.get(MTIME_METADATA)
         return RemoteFile(found.size, int(mtime) if mtime and mtime.isdigit() else None)
 
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
+    ) -> int:
         metadata = {} if mtime_ns is None else {MTIME_METADATA: str(mtime_ns // 1000)}
-        done = self.bucket.upload_file(
-            source, key, metadata=metadata, config=self.config, cancel_token=cancel_token
-        )
-        return done.size
+        left = None
+        if resumable_since is not None and _size_of(source) > Bucket.SinglePutThreshold:  # else a single PUT
+            left = next(iter(self._unfinished(key, resumable_since)), None)
+        keep = resumable_since is not None
+
+        def upload(upload_id: Optional[str]) -> int:
+            return self.bucket.upload_file(
+                source,
+                key,
+                metadata=metadata,
+                config=self.config,
+                cancel_token=cancel_token,
+                limiter=limiter,
+                upload_id=upload_id,
+                keep_for_resume=keep,
+            ).size
+
+        try:
+            return upload(left)
+        except NoSuchUpload:
+            if left is None:
+                raise
+            return upload(None)  # aborted or expired at the service meanwhile: start afresh
+
+    def discard(self, key: str, since: float) -> None:
+        for upload_id in self._unfinished(key, since):
+            self.bucket.api.abort_multipart_upload(self.bucket.name, key, upload_id)
+
+    def _unfinished(self, key: str, since: float) -> List[str]:
+        """Ids of the unfinished uploads of exactly ``key`` begun since ``since``, newest first
+        (the service's clock may run behind ours by up to ``_CLOCK_SKEW``)."""
+        found = [
+            upload
+            for upload in self.bucket.uploads(prefix=key)
+            if upload.key == key
+            and (upload.initiated is None or upload.initiated.timestamp() >= since - _CLOCK_SKEW)
+        ]
+        found.sort(key=lambda u: u.initiated.timestamp() if u.initiated is not None else 0.0, reverse=True)
+        return [upload.upload_id for upload in found]
 
     def close(self) -> None:
         self.client.close()
@@ -262,11 +364,22 @@ class VaultDestination(Destination):
     def stat(self, key: str) -> Optional[RemoteFile]:
         return None
 
-    def send_file(self, source: str, key: str, *, mtime_ns: Optional[int], cancel_token: CancelToken) -> int:
+    def send_file(
+        self,
+        source: str,
+        key: str,
+        *,
+        mtime_ns: Optional[int],
+        cancel_token: CancelToken,
+        limiter: Optional[Pacer] = None,
+        resumable_since: Optional[float] = None,
+    ) -> int:
         if self._vault is None:
             self._vault = Vault.get_vault_by_name(self.api, self.address.container)
         size = os.path.getsize(source)
-        self._vault.upload_archive(source, key, config=self.config, cancel_token=cancel_token)
+        self._vault.upload_archive(
+            source, key, config=self.config, cancel_token=cancel_token, limiter=limiter
+        )
         return size
 
     def close(self) -> None:
@@ -309,8 +422,13 @@ def open_destination(
     profile: str = "default",
     config_path: Optional[str] = None,
     transfer_config: Optional[TransferConfig] = None,
+    connections: int = 10,
 ) -> Destination:
-    """A ready destination for ``address``; nothing is sent until the first file."""
+    """A ready destination for ``address``; nothing is sent until the first file.
+
+    ``connections``: the client's pool size, the most requests that will be in flight at once
+    (files sent together x parts per file), so that none opens a connection only to drop it.
+    """
     config = transfer_config or TransferConfig()
     if address.scheme == "file":
         return FolderDestination(address)
@@ -323,16 +441,31 @@ def open_destination(
             region=settings.region,
             addressing=settings.addressing,
             session_token=token,
+            max_pool_size=connections,
         )
         return BucketDestination(address, s3, config)
     if address.scheme == "cos":
         key_id, secret, token = _credentials(settings, "cos", profile, config_path)
         appid = settings.appid or address.container.rpartition("-")[2]
         cos = COSClient(
-            settings.region, appid, key_id, secret, endpoint=settings.endpoint, session_token=token
+            settings.region,
+            appid,
+            key_id,
+            secret,
+            endpoint=settings.endpoint,
+            session_token=token,
+            max_pool_size=connections,
         )
         return BucketDestination(address, cos, config)
     dialect = settings.dialect or "cas"
     key_id, secret, token = _credentials(settings, dialect, profile, config_path)
-    cas = CASClient(settings.endpoint, settings.appid, key_id, secret, dialect=dialect, session_token=token)
+    cas = CASClient(
+        settings.endpoint,
+        settings.appid,
+        key_id,
+        secret,
+        dialect=dialect,
+        session_token=token,
+        max_pool_size=connections,
+    )
     return VaultDestination(address, cas, config)

@@ -8,9 +8,10 @@ the file-level workers live here and the part-level work stays on the shared sch
 
 Scheduling (docs/transfer.md §4): a free worker takes the next file from the destination's lane
 chosen by ``LaneShare``, and within that lane from the transfer of lowest ``priority`` (ties:
-the older transfer).  Before a file goes out its bytes are paced by the transfer's own limiter
-(``sendRateMax`` of the transfer) and by the destination's (``sendRateMax`` of the destination),
-both ``engine.ratelimit.BandwidthLimiter``.  Rates are bytes per second here.
+the older transfer).  A file's bytes are paced as they go out (a part, a small object or a copy
+chunk at a time) by the transfer's own limiter (``sendRateMax`` of the transfer) and the
+destination's (``sendRateMax`` of the destination) together, as one ``JointLimiter`` that looks
+the two up on every payment so live changes apply to files in flight.  Rates are bytes per second.
 
 Durability (docs/transfer.md §5): every finished file is recorded in memory and written to the
 state database at most ``checkpoint_seconds`` apart, at suspend, at the end and at ``close``; after
@@ -41,7 +42,7 @@ import attrs
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import CASError, TransferCancelledError
 from cassdk_like.engine import TransferConfig, positive_int
-from cassdk_like.engine.ratelimit import BandwidthLimiter
+from cassdk_like.engine.ratelimit import BandwidthLimiter, JointLimiter
 from cassdk_like.transfer.destinations import (
     Address,
     ConnectionSettings,
@@ -196,6 +197,7 @@ class _Run:
 
     def __init__(self, record: TransferRecord, files: List[Tuple[int, FileEntry, str, int]]) -> None:
         self.id = record.id
+        self.created = record.created
         self.dest_id = record.destination_id
         self.options = dict(record.options)
         self.status = record.status
@@ -419,8 +421,16 @@ class TransferManager:
                     run.token.cancel("the manager is closing")
             self._cond.notify_all()
         self._stop_walks.set()
-        for thread in self._workers + self._helpers:
+        for thread in self._workers:
             thread.join()
+        # then the helpers, also those the last files spawned (a failed transfer's clean-up)
+        while True:
+            with self._cond:
+                running = [thread for thread in self._helpers if thread.is_alive()]
+            if not running:
+                break
+            for thread in running:
+                thread.join()
         with self._cond:
             for run in self._runs.values():
                 self._checkpoint(run)
@@ -455,6 +465,7 @@ class TransferManager:
             profile=profile,
             config_path=self._config_path,
             transfer_config=self._file_config,
+            connections=self.max_workers * self._file_config.max_workers + 2,
         )
 
     def create_destination(
@@ -1387,10 +1398,15 @@ class TransferManager:
                 ) from exc
             if self._skip(run, destination, key, info):
                 return SKIPPED, 0, None
-            for limiter in (run.limiter, dest.limiter):
-                if limiter is not None:
-                    limiter.consume(info.st_size, run.token)
-            sent = destination.send_file(entry.src, key, mtime_ns=info.st_mtime_ns, cancel_token=run.token)
+            pacer = JointLimiter(lambda: (run.limiter, dest.limiter))
+            sent = destination.send_file(
+                entry.src,
+                key,
+                mtime_ns=info.st_mtime_ns,
+                cancel_token=run.token,
+                limiter=pacer,
+                resumable_since=run.created,
+            )
             return DONE, sent, None
         except TransferCancelledError:
             return PENDING, 0, None
@@ -1463,10 +1479,30 @@ class TransferManager:
         elif run.status == "failed":
             self._checkpoint(run, "failed", run.error)
             self._runs.pop(run.id, None)
+            dest = self._dests.get(run.dest_id)
+            if dest is not None and dest.destination is not None:
+                self._spawn(self._discard_unfinished, run, dest.destination)
         elif run.status in ("queued", "transferring") and not run.pending:
             run.status = "complete"
             self._checkpoint(run, "complete")
             self._runs.pop(run.id, None)
+
+    @staticmethod
+    def _discard_unfinished(run: _Run, destination: Destination) -> None:
+        """A failed transfer leaves no multipart upload behind (a suspended one keeps them)."""
+        above = destination.resumable_above
+        if above is None:
+            return
+        prefix = str(run.options.get("destination_path", ""))
+        for entry in run.entries.values():
+            if entry.size > above:
+                key = destination.key_for(prefix, entry.dest)
+                try:
+                    destination.discard(key, run.created)
+                except CASError as exc:
+                    log.warning(
+                        "transfer %s: could not abort the unfinished upload of %r: %s", run.id, key, exc
+                    )
 
 
 def _specs(record: ManifestRecord) -> List[MappingSpec]:

@@ -2,7 +2,8 @@
 
 ``python -m tests.helpers.transfer_child SPEC.json``.  The spec (written by the parent, mode 0600:
 it holds the emulator's key pair) names the endpoint, credentials, state folder, source folder,
-bucket address, rate and checkpoint interval.  The child prints ``TRANSFER <id>`` once the
+bucket address, rate and checkpoint interval, and optionally ``part_size`` / ``part_workers``
+for each file's multipart upload.  The child prints ``TRANSFER <id>`` once the
 transfer is queued, then waits to be killed.
 """
 
@@ -12,6 +13,7 @@ import json
 import sys
 import threading
 
+from cassdk_like.engine import TransferConfig
 from cassdk_like.transfer import ConnectionSettings, SendInterface, TransferManager
 
 
@@ -24,7 +26,12 @@ def main(path: str) -> None:
         secret_id=spec["secret_id"],
         secret_key=spec["secret_key"],
     )
-    manager = TransferManager(spec["state_dir"], settings={"emu": settings}, max_workers=spec["workers"])
+    file_config = None
+    if "part_size" in spec:
+        file_config = TransferConfig(part_size=spec["part_size"], max_workers=spec["part_workers"])
+    manager = TransferManager(
+        spec["state_dir"], settings={"emu": settings}, max_workers=spec["workers"], file_config=file_config
+    )
     send = SendInterface(manager)
     dest = send.createDestination(spec["address"], sendRateMax=spec["rate_kbps"], profile="emu")
     manifest = send.createManifest(mappings={"/t": spec["source"]})

@@ -135,8 +135,8 @@ def test_ctrl_c_during_a_fetch_keeps_what_was_downloaded_and_says_how_to_go_on(
     rule = emulator.faults.add_latency(30, operation="GetJobOutput", count=None)
     target = tmp_path / "restored.tar"
 
-    def press_ctrl_c(screen: bytes) -> Optional[bytes]:
-        return b"\x03" if b": Succeeded" in screen else None
+    def press_ctrl_c(screen: bytes) -> Optional[bytes]:  # once the bar is drawn: the download has begun
+        return b"\x03" if b"%|" in screen else None
 
     status, shown = run_in_terminal(
         [*CASCMD, "fetch", "fetch-int", "--", job, str(target)], env, on_output=press_ctrl_c, timeout=30

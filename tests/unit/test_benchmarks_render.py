@@ -221,6 +221,7 @@ def test_every_suite_module_imports_without_nginx_aria2c_or_boto3(tmp_path: Path
                 "bucket",
                 "direct",
                 "par",
+                "transfer",
                 "pattern",
                 "profile",
                 "diag",

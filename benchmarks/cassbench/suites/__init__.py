@@ -22,6 +22,7 @@ from benchmarks.cassbench.suites import (
     profile,
     reduct,
     rss,
+    transfer,
     upload,
     upload_rss,
 )
@@ -41,9 +42,22 @@ RUN_ORDER: Tuple[ModuleType, ...] = (
     bucket,
     direct,
     par,
+    transfer,
 )
 BY_NAME: Dict[str, ModuleType] = {suite.NAME: suite for suite in RUN_ORDER}
 #: numbered benchmarks, then the targets table, then the explanatory suites
-REPORT_HEAD = ("dl", "ul", "hash", "rss", "ul-rss", "glacier", "reduct", "bucket", "direct", "par")
+REPORT_HEAD = (
+    "dl",
+    "ul",
+    "hash",
+    "rss",
+    "ul-rss",
+    "glacier",
+    "reduct",
+    "bucket",
+    "direct",
+    "par",
+    "transfer",
+)
 REPORT_TAIL = ("pattern", "profile", "diag")
 ALL_SUITES = tuple(BY_NAME)

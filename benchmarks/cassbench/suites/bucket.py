@@ -224,10 +224,12 @@ def measured_run(
     prepare: Callable[[], None] = clean_outputs,
     cleanup: Callable[[], None] = clean_outputs,
     suite: str = NAME,
+    env: Optional[Dict[str, str]] = None,
 ) -> Dict[str, Any]:
     """Settle, time one client run, check what it did (``check``: an error or None), redo when noisy.
 
-    ``suite``: the suite the run is recorded under (suite par times its runs here too)."""
+    ``suite``: the suite the run is recorded under (suites par and transfer time their runs here
+    too); ``env``: the client's environment (default ``client_env(tool)``)."""
     args = ctx.args
     result: Dict[str, Any] = {}
     what = f"{suite} {meta['direction']} {meta['server']}-{meta['state']} {meta['label']} {tool:9s}"
@@ -236,7 +238,7 @@ def measured_run(
         quiet = harness.settle(meta["state"], WORK, args.idle, args.max_quiet_wait)
         result = harness.timed_run(
             cmd, work=WORK, log=WORK / "logs" / "runs.log", server_pids=server_pids, timeout=timeout,
-            env=client_env(tool),
+            env=env if env is not None else client_env(tool),
         )  # fmt: skip
         error = check(result) if result["rc"] == 0 else None
         if error is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping
 
-from benchmarks.cassbench.runs import upload_run
+from benchmarks.cassbench.runs import upload_command, upload_run
 from benchmarks.cassbench.stats import (
     MiB,
     bold_span,
@@ -40,6 +40,7 @@ NEEDS_EMULATOR = True
 DEFAULT_PART_MIB = 16
 CLIENT_NAMES = {
     "cassdk": "**cassdk_like** (CAS dialect, `upload_archive`)",
+    "cassdk-buffered": "**cassdk_like** `buffer_parts=True` (one read per part)",
     "boto3-glacier": "boto3 glacier `upload_multipart_part` (glacier dialect)",
 }
 
@@ -59,6 +60,11 @@ def run(ctx: Context) -> Dict[str, Any]:
     log(f"== upload client CPU: cassdk_like vs boto3 glacier, {part} MiB parts, {args.ul_runs} runs, warm")
     for number in range(1, args.ul_runs + 1):
         upload_run(ctx, suite=NAME, state="warm", label=args.main_label, run=number, part_mib=part)
+        buffered = [*upload_command(args, ctx.main["path"], part), "--buffer-parts"]
+        upload_run(
+            ctx, suite=NAME, state="warm", label=args.main_label, run=number, tool="cassdk-buffered",
+            cmd=buffered,
+        )  # fmt: skip
         upload_run(
             ctx, suite=NAME, state="warm", label=args.main_label, run=number, tool="boto3-glacier",
             cmd=boto3_command(ctx, part),
@@ -104,14 +110,17 @@ def render(data: Mapping[str, Any], results: Mapping[str, Any]) -> List[str]:
         "*transfer-only* times only the upload calls.",
         "",
     ]
-    mine, peer = by_tool.get("cassdk", {}), by_tool.get("boto3-glacier", {})
-    if mine.get("cpu") and peer.get("cpu"):
-        lines += [
-            f"cassdk_like / boto3: client CPU {med(mine['cpu']) / med(peer['cpu']):.2f}, "
-            f"speed {med(mine['mbps']) / med(peer['mbps']):.2f}, "
-            f"peak RSS {med(mine['rss']) / med(peer['rss']):.2f}.",
-            "",
-        ]
+    peer = by_tool.get("boto3-glacier", {})
+    for tool, who in (("cassdk", "cassdk_like"), ("cassdk-buffered", "cassdk_like with buffer_parts")):
+        mine = by_tool.get(tool, {})
+        if mine.get("cpu") and peer.get("cpu"):
+            lines += [
+                f"{who} / boto3: client CPU "
+                f"{med(mine['cpu']) / med(peer['cpu']):.2f}, "
+                f"speed {med(mine['mbps']) / med(peer['mbps']):.2f}, "
+                f"peak RSS {med(mine['rss']) / med(peer['rss']):.2f}.",
+                "",
+            ]
     for row in data["rows"]:
         for error in row.get("errors", []):
             lines.append(f"* {CLIENT_NAMES.get(row['tool'], row['tool'])} failed: {error}")

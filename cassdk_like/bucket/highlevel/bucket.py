@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
@@ -35,7 +35,7 @@ from cassdk_like.bucket.lowlevel import PresignedPost
 from cassdk_like.bucket.lowlevel._base import Content
 from cassdk_like.core.auth.presigned import PresignedURL
 from cassdk_like.core.cancel import CancelToken
-from cassdk_like.engine import DownloadResult, ProgressCallback, TransferConfig
+from cassdk_like.engine import DownloadResult, Pacer, ProgressCallback, TransferConfig
 
 __all__ = ["Bucket", "list_all_buckets"]
 
@@ -46,6 +46,9 @@ class Bucket:
 
     Thread-safe for every operation (it holds no state besides its description).
     """
+
+    #: ``upload_file`` sends up to this many bytes as one Put Object by default, more as multipart
+    SinglePutThreshold: ClassVar[int] = DEFAULT_THRESHOLD
 
     api: BucketAPI = attrs.field(eq=False, repr=False)
     name: str
@@ -174,6 +177,7 @@ class Bucket:
         cancel_token: Optional[CancelToken] = None,
         upload_id: Optional[str] = None,
         keep_for_resume: bool = False,
+        limiter: Optional[Pacer] = None,
     ) -> UploadedObject:
         """Upload a path, a file object or a stream (``size`` then required) as ``key``.
 
@@ -181,6 +185,9 @@ class Bucket:
         most 10,000); every body checksummed, the whole object's SHA-256 stored as metadata.
         A failure aborts the multipart upload unless ``keep_for_resume=True``; then pass the
         error's ``upload_id`` back to finish it, sending only the parts still missing.
+        ``limiter`` (a ``BandwidthLimiter``, or any ``Pacer``, also one shared with other
+        transfers) is paid for each part before it is sent, and for a single-PUT object as a
+        whole; ``config.bandwidth_limit`` makes one of its own.
         """
         return upload_object(
             self.api,
@@ -198,6 +205,7 @@ class Bucket:
             cancel_token=cancel_token,
             upload_id=upload_id,
             keep_for_resume=keep_for_resume,
+            limiter=limiter,
         )
 
     def download_file(

@@ -40,6 +40,7 @@ from cassdk_like.core.labels import labelled, source_label
 from cassdk_like.engine import (
     DownloadResult,
     MultipartUploadError,
+    Pacer,
     ProgressCallback,
     ProgressEvent,
     TransferConfig,
@@ -139,6 +140,7 @@ def upload_object(
     cancel_token: Optional[CancelToken] = None,
     upload_id: Optional[str] = None,
     keep_for_resume: bool = False,
+    limiter: Optional[Pacer] = None,
 ) -> UploadedObject:
     """``Bucket.upload_file``: see the module docstring.  Every mistake knowable locally (names,
     sizes, the source) is refused before the first request, naming the object and the file."""
@@ -157,7 +159,7 @@ def upload_object(
             )
         if not isinstance(source, (str, bytes, os.PathLike)):
             check_binary_reader(source, operation, resource, label)
-        ctx = TransferContext.create(config, progress=progress, cancel_token=cancel_token)
+        ctx = TransferContext.create(config, progress=progress, cancel_token=cancel_token, limiter=limiter)
         src, owned = _open_source(source, size, operation, resource)
         try:
             if upload_id is None and (src.size <= threshold or src.size == 0):
@@ -221,6 +223,8 @@ def _single_put(
     )
     digests = {strategy.name: _hex(strategy, data) for strategy in strategies}
     sha256 = digests[SHA256.name]
+    if ctx.limiter is not None:
+        ctx.limiter.consume(len(data), ctx.cancel_token)
     if ctx.cancel_token is not None:
         ctx.cancel_token.raise_if_cancelled()
     result = api.put_object(

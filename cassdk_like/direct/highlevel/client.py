@@ -39,7 +39,7 @@ from cassdk_like.direct.models import (
 )
 from cassdk_like.direct.validation import check_selection, pick_blocks
 from cassdk_like.engine import (
-    BandwidthLimiter,
+    Pacer,
     ProgressCallback,
     TransferConfig,
     TransferContext,
@@ -79,7 +79,7 @@ class Client:
         verify: Union[bool, str] = True,
         max_workers: int = DEFAULT_WORKERS,
         window: int = DEFAULT_WINDOW,
-        limiter: Optional[BandwidthLimiter] = None,
+        limiter: Optional[Pacer] = None,
     ) -> None:
         if not isinstance(credentials, Credentials):
             raise InvalidArgumentError(

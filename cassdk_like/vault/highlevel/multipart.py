@@ -27,7 +27,7 @@ from cassdk_like.core.exceptions import (
 )
 from cassdk_like.core.integrity import MAX_PARTS, combine_tree_hashes, hash_bytes
 from cassdk_like.core.labels import labelled, source_label
-from cassdk_like.engine import CancelToken, ProgressCallback, TransferConfig, upload_multipart
+from cassdk_like.engine import CancelToken, Pacer, ProgressCallback, TransferConfig, upload_multipart
 from cassdk_like.vault.highlevel.adapters import VAULT_PART_SIZER, UploadTarget
 from cassdk_like.vault.highlevel.response import CASResponse
 
@@ -240,13 +240,14 @@ class MultipartUpload(_UploadRecord):
         progress: Optional[ProgressCallback] = None,
         cancel_token: Optional[CancelToken] = None,
         resume: Optional[bool] = None,
+        limiter: Optional[Pacer] = None,
     ) -> str:
         """Upload every part of ``file_path_or_fileobj`` (default: ``file_path``); returns the archive id.
 
         ``resume`` (default: unless List Parts showed no stored part) first lists the stored
         parts and skips those matching the local bytes. ``size`` is the byte count of a file
-        object that cannot say it; ``config``, ``progress`` and ``cancel_token`` as in
-        ``Vault.upload_archive``. On failure the upload is kept (``MultipartUploadError`` names
+        object that cannot say it; ``config``, ``progress``, ``cancel_token`` and ``limiter`` as
+        in ``Vault.upload_archive``. On failure the upload is kept (``MultipartUploadError`` names
         its id) so ``resume()`` can finish it later; ``TransferCancelledError`` when cancelled.
         """
         source = file_path_or_fileobj if file_path_or_fileobj is not None else self.file_path
@@ -269,6 +270,7 @@ class MultipartUpload(_UploadRecord):
                 config=config,
                 progress=progress,
                 cancel_token=cancel_token,
+                limiter=limiter,
                 resume=again,
             )
         self.archive_id, self.archive_tree_hash, self.size_total = (
@@ -290,14 +292,22 @@ class MultipartUpload(_UploadRecord):
         config: Optional[TransferConfig] = None,
         progress: Optional[ProgressCallback] = None,
         cancel_token: Optional[CancelToken] = None,
+        limiter: Optional[Pacer] = None,
     ) -> str:
         """List every stored part, verify each against the local file, upload the gaps, complete.
 
-        ``file_path`` defaults to the upload's own; ``size``, ``config``, ``progress`` and
-        ``cancel_token`` as in :meth:`upload`. Returns the archive id; errors as in :meth:`upload`.
+        ``file_path`` defaults to the upload's own; ``size``, ``config``, ``progress``,
+        ``cancel_token`` and ``limiter`` as in :meth:`upload`. Returns the archive id; errors as
+        in :meth:`upload`.
         """
         return self.upload(
-            file_path, size=size, config=config, progress=progress, cancel_token=cancel_token, resume=True
+            file_path,
+            size=size,
+            config=config,
+            progress=progress,
+            cancel_token=cancel_token,
+            resume=True,
+            limiter=limiter,
         )
 
     def complete(self, size_total: Optional[int] = None, tree_hash: Optional[str] = None) -> str:

@@ -23,7 +23,7 @@ from cassdk_like.core.exceptions import (
 )
 from cassdk_like.core.integrity import hash_file
 from cassdk_like.core.labels import labelled, source_label
-from cassdk_like.engine import CancelToken, ProgressCallback, ProgressEvent, TransferConfig
+from cassdk_like.engine import CancelToken, Pacer, ProgressCallback, ProgressEvent, TransferConfig
 from cassdk_like.engine.progress import ProgressTracker
 from cassdk_like.vault.highlevel.multipart import empty_file_error, initiate_for, is_path, local_file_size
 from cassdk_like.vault.lowlevel.validation import check_binary_reader, check_description
@@ -109,17 +109,26 @@ def _read_exactly(stream: Any, total: int) -> bytes:
 
 
 class _ReportingReader:
-    """The request body of one upload, counting what the transport reads from it.
+    """The request body of one upload, counting (and pacing) what the transport reads from it.
 
     A retry seeks back to the start: what that attempt had sent is taken back from the count
-    (the tracker's reports hold still until real progress passes them).
+    (the tracker's reports hold still until real progress passes them); the limit is paid again,
+    since the bytes go out again.
     """
 
     mode = "rb"
 
-    def __init__(self, raw: IO[bytes], tracker: ProgressTracker) -> None:
+    def __init__(
+        self,
+        raw: IO[bytes],
+        tracker: ProgressTracker,
+        limiter: Optional[Pacer] = None,
+        token: Optional[CancelToken] = None,
+    ) -> None:
         self._raw = raw
         self._tracker = tracker
+        self._limiter = limiter
+        self._token = token
         self._sent = 0
 
     def seekable(self) -> bool:
@@ -135,6 +144,8 @@ class _ReportingReader:
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
+        if self._limiter is not None:
+            self._limiter.consume(len(data), self._token)
         self._sent += len(data)
         self._tracker.add(len(data))
         self._tracker.emit()
@@ -142,18 +153,25 @@ class _ReportingReader:
 
 
 def _send_seekable(
-    vault: Vault, fileobj: BinaryIO, total: int, desc: Optional[str], progress: Optional[ProgressCallback]
+    vault: Vault,
+    fileobj: BinaryIO,
+    total: int,
+    desc: Optional[str],
+    progress: Optional[ProgressCallback],
+    pacing: Tuple[Optional[Pacer], Optional[CancelToken]] = (None, None),
 ) -> CASResponse:
-    """Hash, then send; with ``progress``, the sending pass is reported as it goes."""
+    """Hash, then send; with ``progress`` or a limiter, the sending pass is reported (and paced)
+    as it goes."""
     api = vault.cas_api
-    if progress is None:  # the client hashes in one pass, then streams
+    limiter, token = pacing
+    if progress is None and limiter is None:  # the client hashes in one pass, then streams
         return api.upload_archive(vault.name, fileobj, size=total, desc=desc)
     start = fileobj.tell()
     hashes = hash_file(fileobj, start, total, operation="upload_archive")
     fileobj.seek(start)
     tracker = ProgressTracker(total, progress)
     tracker.emit(force=True)
-    body = cast(BinaryIO, _ReportingReader(fileobj, tracker))
+    body = cast(BinaryIO, _ReportingReader(fileobj, tracker, limiter, token))
     response = api.upload_archive(vault.name, body, hashes.sha256, hashes.tree_hash, total, desc)
     tracker.finish()
     return response
@@ -166,6 +184,7 @@ def _single_request(
     desc: Optional[str],
     label: Optional[str],
     progress: Optional[ProgressCallback] = None,
+    pacing: Tuple[Optional[Pacer], Optional[CancelToken]] = (None, None),
 ) -> str:
     """One Upload Archive request: the file is read twice (hashed, then streamed), never held."""
     api, op = vault.cas_api, "upload_archive"
@@ -176,15 +195,18 @@ def _single_request(
             reason = exc.strerror or str(exc)
             raise LocalFileError(f"cannot open the file: {reason}", operation=op, local_path=label) from exc
         with fileobj:
-            response = _send_seekable(vault, fileobj, total, desc, progress)
+            response = _send_seekable(vault, fileobj, total, desc, progress, pacing)
     elif source.seekable():
-        response = _send_seekable(vault, source, total, desc, progress)
+        response = _send_seekable(vault, source, total, desc, progress, pacing)
     else:  # a pipe below the threshold: small enough to hold, and the body must be re-sendable
         data = _read_exactly(source, total)
         if len(data) != total:
             raise LocalFileError(
                 f"the stream ended after {len(data)} of {total} bytes", operation=op, local_path=label
             )
+        limiter, token = pacing
+        if limiter is not None:  # held in memory: paid for as a whole
+            limiter.consume(len(data), token)
         response = api.upload_archive(vault.name, data, desc=desc)
     archive_id = response.headers.get(api.dialect.h("archive-id"))
     if not archive_id:
@@ -208,6 +230,7 @@ def upload_archive(
     config: Optional[TransferConfig],
     progress: Optional[ProgressCallback],
     cancel_token: Optional[CancelToken],
+    limiter: Optional[Pacer] = None,
 ) -> str:
     """``Vault.upload_archive``: one request up to ``threshold`` bytes, else multipart via the engine."""
     op, res = "upload_archive", f"vault {vault.name!r}"
@@ -226,13 +249,24 @@ def upload_archive(
                     operation=op, resource=res, local_path=label,
                 )  # fmt: skip
             return upload.resume(
-                source, size=size, config=config, progress=progress, cancel_token=cancel_token
+                source,
+                size=size,
+                config=config,
+                progress=progress,
+                cancel_token=cancel_token,
+                limiter=limiter,
             )
         if total > threshold:
             file_path = os.fspath(source) if isinstance(source, (str, os.PathLike)) else None
             upload = initiate_for(vault, total, desc, part_size, file_path, config)
             return upload.upload(
-                source, size=size, config=config, progress=progress, cancel_token=cancel_token, resume=False
+                source,
+                size=size,
+                config=config,
+                progress=progress,
+                cancel_token=cancel_token,
+                resume=False,
+                limiter=limiter,
             )
         if cancel_token is not None and cancel_token.cancelled:
             raise TransferCancelledError(
@@ -240,7 +274,7 @@ def upload_archive(
             )
         started = time.monotonic()
         reported = is_path(source) or bool(cast(Any, source).seekable())
-        archive_id = _single_request(vault, source, total, desc, label, progress)
+        archive_id = _single_request(vault, source, total, desc, label, progress, (limiter, cancel_token))
         if progress is not None and not reported:  # a small pipe: one event at the end
             elapsed = time.monotonic() - started
             rate = total / elapsed if elapsed > 0 else 0.0

@@ -21,7 +21,7 @@ from cassdk_like.core.byterange import ByteRange, ByteRangeLike
 from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidByteRangeError
 from cassdk_like.core.integrity import MiB
 from cassdk_like.core.labels import labelled
-from cassdk_like.engine import CancelToken, ProgressCallback, TransferConfig
+from cassdk_like.engine import CancelToken, Pacer, ProgressCallback, TransferConfig
 from cassdk_like.vault.highlevel.api import CasAPI
 from cassdk_like.vault.highlevel.archive import Archive
 from cassdk_like.vault.highlevel.job import Job
@@ -174,6 +174,7 @@ class Vault(_VaultRecord):
         config: Optional[TransferConfig] = None,
         progress: Optional[ProgressCallback] = None,
         cancel_token: Optional[CancelToken] = None,
+        limiter: Optional[Pacer] = None,
     ) -> str:
         """Upload a file (path or binary file object) and return the new archive id.
 
@@ -182,7 +183,8 @@ class Vault(_VaultRecord):
         engine's choice, 16 MiB x 2^n). ``upload_id`` resumes an earlier multipart upload of the
         same file. ``desc`` is the archive description; ``size`` the byte count of a file object
         that cannot say it. ``config`` (a ``TransferConfig``) tunes workers and sizes,
-        ``progress`` receives ``ProgressEvent`` callbacks, ``cancel_token`` stops the transfer.
+        ``progress`` receives ``ProgressEvent`` callbacks, ``cancel_token`` stops the transfer;
+        ``limiter`` (a ``BandwidthLimiter`` or any ``Pacer``) paces the bytes as they go out.
         ``file_path`` is the seed's keyword; ``file_path_or_fileobj`` is kept for existing callers.
 
         Raises ``InvalidArgumentError`` (zero-byte file, bad description) and ``LocalFileError``
@@ -209,6 +211,7 @@ class Vault(_VaultRecord):
             config=config,
             progress=progress,
             cancel_token=cancel_token,
+            limiter=limiter,
         )
 
     def delete_archive(self, archive_id: str) -> CASResponse:

@@ -1,6 +1,7 @@
 """kill -9 in the middle of a transfer, then a new process resumes it from its checkpoint: every
 object byte-identical, and no file sent again beyond the one each worker had in flight (the
-checkpoint is written after every file here; docs/transfer.md §5)."""
+checkpoint is written after every file here; docs/transfer.md §5); a large file's multipart
+upload is continued, so only the parts in flight at the kill go out again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+from cassdk_like.core.integrity import MiB
 from cassdk_like.emulator import Emulator
+from cassdk_like.engine import TransferConfig
 from cassdk_like.transfer import SendInterface, TransferManager
 from cassdk_like.transfer.store import DB_NAME
 from tests.helpers.transfer_world import (
@@ -86,3 +89,54 @@ def test_kill_9_mid_transfer_then_a_new_process_resumes(emu: Emulator, tmp_path:
     assert bucket_files(bucket, "crash/t") == tree_files(source)
     resent = emu.stats.count("PutObject") - puts - FILES
     assert 0 <= resent <= WORKERS, resent
+
+
+def test_kill_9_mid_file_then_the_multipart_upload_goes_on(emu: Emulator, tmp_path: Path) -> None:
+    bucket = make_bucket(emu, "s3")
+    source = tmp_path / "src"
+    source.mkdir()
+    files, parts_each, part = 3, 6, 5 * MiB
+    for i in range(files):
+        (source / f"big-{i}.bin").write_bytes(os.urandom(parts_each * part - 1000 * i))
+    state = tmp_path / "state"
+    workers, part_workers = 2, 2
+    parts_before = emu.stats.count("UploadPart", service="s3")
+    child, _transfer_id = spawn_transfer_child(
+        emu,
+        tmp_path / "spec.json",
+        state_dir=str(state),
+        source=str(source),
+        address=address_of(bucket, "s3", "big"),
+        rate_kbps=80_000,  # 10 MB/s: the 90 MiB take about 9 s
+        checkpoint_seconds=0.001,
+        workers=workers,
+        part_size=part,
+        part_workers=part_workers,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while emu.stats.count("UploadPart", service="s3") - parts_before < 7:
+            assert time.monotonic() < deadline, "the child sent too little"
+            assert child.poll() is None, "the child died"
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+        if child.stdout is not None:
+            child.stdout.close()
+    assert list(bucket.uploads(prefix="big/")), "the kill left no upload to continue"
+
+    config = TransferConfig(part_size=part, max_workers=part_workers)
+    settings = {"emu": profiles(emu)["s3"]}
+    with TransferManager(state, settings=settings, max_workers=workers, file_config=config) as manager:
+        done = SendInterface(manager).waitForTransfer(manager.get_transfers()[0].id)
+    assert done["status"] == "complete"
+    assert bucket_files(bucket, "big/t") == tree_files(source)
+    assert list(bucket.uploads(prefix="big/")) == []
+    sent = emu.stats.count("UploadPart", service="s3") - parts_before
+    print(f"transfer crash: {files * parts_each} parts, {sent} sent (kill after 7)")
+    # every part once, plus at most the parts in flight at the kill (one per part worker per file)
+    assert files * parts_each <= sent <= files * parts_each + workers * part_workers, sent

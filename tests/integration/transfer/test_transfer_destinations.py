@@ -3,14 +3,20 @@ structures, and a second run with OVERWRITE_DIFFERENT sends nothing again."""
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from pathlib import Path
+from typing import List, Optional
 
 import pytest
 
 from cassdk_like import CasAPI, CASClient
+from cassdk_like.core.integrity import MiB
 from cassdk_like.emulator import Emulator
+from cassdk_like.engine import CancelToken, TransferConfig
 from cassdk_like.transfer import OVERWRITE_DIFFERENT, SendInterface, TransferFailedError, TransferManager
+from cassdk_like.transfer.destinations import ConnectionSettings, open_destination, parse_address
 from tests.helpers.transfer_world import (
     address_of,
     bucket_files,
@@ -87,3 +93,55 @@ def test_a_missing_bucket_fails_the_transfer_with_the_services_answer(emu: Emula
         shown = send.getTransfer(transfer)
     assert shown["status"] == "failed"
     assert shown["errorMessage"]
+
+
+class _RecordingPacer:
+    """A limit that records every payment instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.paid: List[int] = []
+        self._lock = threading.Lock()
+
+    def consume(self, nbytes: int, token: Optional[CancelToken] = None) -> None:
+        with self._lock:
+            self.paid.append(nbytes)
+
+
+@pytest.mark.parametrize("scheme", ["s3", "cas", "file"])
+def test_a_large_file_is_paced_part_by_part_not_as_a_whole(
+    emu: Emulator, tmp_path: Path, scheme: str
+) -> None:
+    """A rate cap must spread a large file over its sending time, so every destination pays for
+    its bytes a part (a vault's single request: a body read; a folder: a copy chunk) at a time,
+    each byte once."""
+    size = 21 * MiB + 5  # above a bucket's 16 MiB single-PUT threshold
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(size))
+    if scheme == "s3":
+        address = address_of(make_bucket(emu, "s3"), "s3")
+    elif scheme == "cas":
+        CasAPI(CASClient(emu.endpoints["cas"], emu.appid, emu.secret_id, emu.secret_key)).create_vault(
+            vault := f"pace-{uuid.uuid4().hex[:8]}"
+        )
+        address = f"cas://{vault}"
+    else:
+        address = f"file://{tmp_path / 'out'}"
+    config = TransferConfig(part_size=5 * MiB, max_workers=2)
+    dest = open_destination(
+        parse_address(address),
+        profiles(emu).get(scheme, ConnectionSettings()),
+        profile=scheme,
+        transfer_config=config,
+    )
+    pacer = _RecordingPacer()
+    try:
+        # (a vault sends this as one request: its threshold is 100 MiB; it pays as the body streams)
+        sent = dest.send_file(
+            str(source), "big.bin", mtime_ns=None, cancel_token=CancelToken(), limiter=pacer
+        )
+    finally:
+        dest.close()
+    assert sent == size
+    assert sum(pacer.paid) == size
+    assert max(pacer.paid) <= 5 * MiB
+    assert len(pacer.paid) >= 3

@@ -3,11 +3,14 @@ beyond the documented bound (docs/transfer.md §5), every object byte-identical.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Dict
 
+from cassdk_like.core.integrity import MiB
 from cassdk_like.emulator import Emulator
+from cassdk_like.engine import TransferConfig
 from cassdk_like.transfer import SendInterface, TransferManager
 from tests.helpers.transfer_world import (
     address_of,
@@ -111,3 +114,24 @@ def test_fail_transfer_stops_it_with_the_message(emu: Emulator, tmp_path: Path) 
         assert shown["filesComplete"] < FILES
         send.deleteTransfer(transfer)
         assert send.getTransfers() == []
+
+
+def test_a_failed_transfer_leaves_no_multipart_upload_behind(emu: Emulator, tmp_path: Path) -> None:
+    """Unfinished uploads are kept for a resume only while the transfer can still resume."""
+    bucket = make_bucket(emu, "s3")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "big.bin").write_bytes(os.urandom(30 * MiB))
+    parts = emu.stats.count("UploadPart", service="s3")
+    config = TransferConfig(part_size=5 * MiB, max_workers=2)
+    with TransferManager(tmp_path / "state", settings=profiles(emu), file_config=config) as manager:
+        send = SendInterface(manager)
+        dest = send.createDestination(address_of(bucket, "s3", "f"), sendRateMax=40_000, profile="s3")
+        manifest = send.createManifest(mappings={"/t": str(source)})
+        transfer = send.createTransfer(dest, manifest)
+        until(lambda: emu.stats.count("UploadPart", service="s3") > parts, "a first part")
+        assert [u.key for u in bucket.uploads(prefix="f/")] == ["f/t/big.bin"]
+        send.failTransfer(transfer, errorMessage="operator stopped it")
+    # closing the manager waited for the clean-up
+    assert list(bucket.uploads(prefix="f/")) == []
+    assert bucket_files(bucket, "f/") == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import List
+from typing import List, Optional
 
 import pytest
 
@@ -20,7 +20,14 @@ from cassdk_like.core.exceptions import (
 )
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MiB
-from cassdk_like.engine import BandwidthLimiter, BufferPool, CancelToken, ProgressEvent, TransferConfig
+from cassdk_like.engine import (
+    BandwidthLimiter,
+    BufferPool,
+    CancelToken,
+    JointLimiter,
+    ProgressEvent,
+    TransferConfig,
+)
 from cassdk_like.engine.buffers import anonymous_pages
 from cassdk_like.engine.progress import ProgressTracker
 from cassdk_like.engine.retry import RetryCounter, is_retryable
@@ -87,6 +94,26 @@ def test_limiter_rejects_bad_rates() -> None:
     for bad in (0, -1, float("inf"), True):
         with pytest.raises(InvalidArgumentError):
             BandwidthLimiter(bad)
+
+
+def test_joint_limiter_books_every_limit_and_waits_for_the_slowest() -> None:
+    clock = FakeClock()
+    slept: List[float] = []
+    fast = BandwidthLimiter(1000, clock=clock)
+    slow = BandwidthLimiter(250, clock=clock)
+    limits: List[Optional[BandwidthLimiter]] = [fast, slow]
+    joint = JointLimiter(lambda: limits, sleep=slept.append)
+    joint.consume(500)
+    assert slept == [pytest.approx(2.0)]  # 500 B at 250 B/s; the 1000 B/s limit alone would say 0.5
+    # both timelines were booked: each limit also paces its other users
+    assert fast.reserve(0) == pytest.approx(0.5)
+    assert slow.reserve(0) == pytest.approx(2.0)
+    limits[1] = None  # a limit removed while the transfer runs counts no more
+    joint.consume(500)
+    assert slept[-1] == pytest.approx(1.0)
+    limits[0] = None
+    joint.consume(500)  # no limit in force: no wait at all
+    assert len(slept) == 2
 
 
 def test_limiter_sleep_wakes_on_cancel() -> None:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, List, Tuple
 
+import attrs
 import pytest
 
 from cassdk_like.core.byterange import ByteRange
@@ -423,6 +424,27 @@ def test_a_file_part_is_re_read_under_a_crc32_witness_and_a_stream_part_is_not(t
     upload_multipart(Unseekable(data), from_pipe, part_size=MiB, size=len(data))
     assert set(from_pipe.digest_names) == {("sha256", "sha256-tree")}
     assert b"".join(from_file.parts[k][1] for k in sorted(from_file.parts)) == data
+
+
+def test_buffer_parts_reads_a_file_part_once_and_sends_what_it_hashed(tmp_path: Path) -> None:
+    data = os.urandom(3 * MiB + 5)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    target = _DigestRecorder()
+    bodies: List[type] = []
+    sent = target.upload_part
+
+    def record(number: int, body: PartBody) -> str:
+        bodies.append(type(body.content()))
+        return sent(number, body)
+
+    target.upload_part = record  # type: ignore[method-assign]
+    config = attrs.evolve(CFG, buffer_parts=True)
+    result = upload_multipart(str(path), target, part_size=MiB, config=config)
+    assert set(target.digest_names) == {("sha256", "sha256-tree")}  # no witness: nothing is re-read
+    assert set(bodies) == {memoryview}
+    assert b"".join(target.parts[k][1] for k in sorted(target.parts)) == data
+    assert result.tree_hash == tree_hash(data)
 
 
 def test_the_witness_is_crc32_whatever_the_target_sends() -> None:
