@@ -373,6 +373,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    """Every transfer of the state folder, as the store has it (progress as of the last checkpoint)."""
     with _manager(args) as manager:
         addresses = {dest.id: dest.address for dest in manager.get_destinations()}
         docs = [_doc(info, addresses.get(info.destination_id, "-")) for info in manager.get_transfers()]
@@ -400,6 +401,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    """One transfer's settings and progress; a FIELD/VALUE table or the JSON document."""
     with _manager(args) as manager:
         info = manager.get_transfer(args.id)
         address = manager.get_destination(info.destination_id).address
