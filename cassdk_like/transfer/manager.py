@@ -309,7 +309,10 @@ class TransferManager:
         if start:
             try:
                 self.start()
-            except BaseException:
+            except BaseException:  # another runner: release what was opened
+                for dest in self._dests.values():
+                    if dest.destination is not None:
+                        dest.destination.close()
                 self._store.close()
                 raise
 
