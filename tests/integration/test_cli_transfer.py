@@ -6,12 +6,13 @@ input that ends in one line on stderr with cascmd's exit statuses and changes no
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict, Iterator, Optional
 
 import pytest
 
@@ -20,6 +21,7 @@ from cassdk_like.cli.output import human_size
 from cassdk_like.emulator import Emulator
 from cassdk_like.transfer import TransferManager
 from tests.helpers.cascmd import ROOT, Ran, cascmd_env, emulator_exports, run_cascmd
+from tests.helpers.terminal import run_in_terminal
 from tests.helpers.transfer_world import bucket_files, make_tree, tree_files, until
 
 ENTRY = [sys.executable, "-c", "import sys; from cassdk_like.cli.main import main; sys.exit(main())"]
@@ -299,3 +301,29 @@ def test_a_suspend_from_another_shell_reaches_a_running_run(
     assert _transfer("resume", ident).status == 0
     assert _transfer("run").status == 0
     assert bucket_files(bucket, "r") == tree_files(source)
+
+
+def test_at_a_terminal_the_progress_line_is_redrawn_and_ctrl_c_suspends(
+    env: Dict[str, str], tmp_path: Path
+) -> None:
+    source = make_tree(tmp_path / "src", files=40, size=5000)
+    out = tmp_path / "copy"
+
+    def press_ctrl_c(screen: bytes) -> Optional[bytes]:
+        return b"\x03" if screen.count(b"\r") >= 3 else None  # once the line was redrawn a few times
+
+    status, shown = run_in_terminal(
+        [*ENTRY[1:], "transfer", "create", str(source), f"file://{out}", "--rate", "50kB/s"],
+        env,
+        on_output=press_ctrl_c,
+        timeout=60,
+    )
+    screen = shown.decode(errors="replace")
+    assert status == 130, screen
+    assert "Traceback" not in screen
+    assert re.search(r"\rtransfer 1 transferring: \d+/40 files", screen), screen
+    assert "cascmd transfer resume 1 && cascmd transfer run" in " ".join(screen.split())
+    assert _json(_transfer("show", "1", "-o", "json"))["status"] == "suspended"  # type: ignore[index]
+    assert _transfer("resume", "1").status == 0
+    assert _transfer("run", "-q").status == 0
+    assert tree_files(out) == tree_files(source)
