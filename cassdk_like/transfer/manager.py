@@ -523,15 +523,24 @@ class TransferManager:
         return self._destination_info(record)
 
     def _dest(self, destination_id: object, operation: str) -> _Dest:
+        """The destination's runtime; a manager that does not run the folder reads its record
+        again, as another process may have made, changed or deleted it."""
         dest = self._dests.get(destination_id) if isinstance(destination_id, str) else None
-        if dest is None and isinstance(destination_id, str):  # made by another process since
+        if self._lock is None and isinstance(destination_id, str):
             record = self._store.destination(destination_id)
-            if record is not None:
+            if record is None:
+                dest = self._dests.pop(destination_id, None)
+                if dest is not None and dest.destination is not None:
+                    dest.destination.close()
+                dest = None
+            elif dest is None:
                 dest = self._dests[record.id] = self._open(record)
+            else:
+                dest.record = record
         return _found(dest, "destination", destination_id, operation)
 
     def _destination_info(self, record: DestinationRecord) -> DestinationInfo:
-        dest = self._dests.get(record.id)
+        dest = self._dests.get(record.id) if self._lock is not None else None
         current = dest.record if dest is not None else record
         return DestinationInfo(
             current.id,
@@ -552,9 +561,11 @@ class TransferManager:
 
     def get_destinations(self, limit: Optional[int] = None) -> List[DestinationInfo]:
         """Every destination, oldest first; at most ``limit`` of them when it is given (0 or None: all)."""
-        found = [
-            self._destination_info(d.record) for d in sorted(self._dests.values(), key=lambda d: d.record.seq)
-        ]
+        if self._lock is None:  # another process may have made or deleted some
+            records = self._store.destinations()
+        else:
+            records = [d.record for d in sorted(self._dests.values(), key=lambda d: d.record.seq)]
+        found = [self._destination_info(record) for record in records]
         return found[:limit] if limit else found
 
     def delete_destination(self, destination_id: str) -> None:
@@ -597,7 +608,7 @@ class TransferManager:
         with self._cond:
             dest = self._dest(destination_id, operation)
             self._store.update_destination(dest.id, send_rate_max=rate, change_rate=True)
-            dest.update(attrs.evolve(dest.record, send_rate_max=rate))
+            self._synced()
         return rate
 
     def set_priority_lanes(self, destination_id: str, lanes: Mapping[str, float]) -> Dict[str, float]:
@@ -622,8 +633,7 @@ class TransferManager:
                 resource=resource,
             )
             self._store.update_destination(dest.id, lanes=checked)
-            dest.update(attrs.evolve(dest.record, lanes=checked))
-            self._cond.notify_all()
+            self._synced()
         return dict(checked)
 
     def update_transfer_defaults(self, destination_id: str, **changes: Any) -> Dict[str, Any]:
@@ -647,6 +657,7 @@ class TransferManager:
             merged = {**dest.record.defaults, **check_options(given, dest.record.lanes, operation, resource)}
             self._store.update_destination(dest.id, defaults=merged)
             dest.record = attrs.evolve(dest.record, defaults=merged)
+            self._synced()
             return dict(merged)
 
     # -- manifests ----------------------------------------------------------------------------------
@@ -1109,7 +1120,7 @@ class TransferManager:
                 f"transfer {transfer_id!r}",
             )
             self._store.set_transfer(run.id, options={**run.options, **checked})
-            self._changed()
+            self._synced()
         return self.get_transfer(transfer_id)
 
     def set_transfer_send_rate_max(self, transfer_id: int, send_rate_max: Optional[float]) -> Optional[float]:
@@ -1122,7 +1133,7 @@ class TransferManager:
             run = self._run(transfer_id, operation)
             rate = check_rate("sendRateMax", send_rate_max, operation, f"transfer {transfer_id!r}")
             self._store.set_transfer(run.id, options={**run.options, "send_rate_max": rate})
-            self._changed()
+            self._synced()
         return rate
 
     # -- control across processes (docs/transfer.md §5) ----------------------------------------------
@@ -1132,6 +1143,12 @@ class TransferManager:
         have it applied now where this manager can (lock held)."""
         self._store.request_control(transfer_id, action, message, time.time())
         self._changed()
+
+    def _synced(self) -> None:
+        """After a change to options, rates or lanes was written to the store (lock held): the
+        runner takes it now, on the same path as its tick; others read the store anyway."""
+        if self._lock is not None:
+            self._sync()
 
     def _changed(self) -> None:
         """After a change was written to the store (lock held): the runner applies it at once, on
