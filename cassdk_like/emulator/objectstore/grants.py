@@ -8,9 +8,16 @@ grant. The registry never sees a URL. In memory, thread-safe; it ends with the e
 
 Admin API, on either bucket service (``/_emulator/<s3|cos>/par-grants``)::
 
-    POST /par-grants                 {"uid", "signature_sha256": [...], "proof_sha256", "expires_at"}
+    POST /par-grants                 {"uid", "signature_sha256": [...], "proof_sha256", "expires_at",
+                                      "token": {"limit", "document_sha256": [...], "files": {...}}}
     POST /par-grants/<uid>/revoke    {"proof"}   204; 403 wrong or missing proof; 404 unknown uid
-    GET  /par-grants/<uid>           {"uid", "revoked", "expires_at", "requests_refused"}
+    POST /par-grants/<uid>/amend     {"proof", "expires_at", "files", "close"}   (token grants)
+    GET  /par-grants/<uid>           {"uid", "revoked", "expires_at", "requests_refused", "token"}
+
+``token`` (optional) makes the grant a shared token's: ``files`` maps each file URL's signature
+digest to ``[file index, size]``. ``amend`` changes the expiry, replaces the file URLs (the old
+ones are refused from then on, the byte counts carry over) or, with ``close``, refuses every
+redemption that has not started (docs/transfer.md §8.4).
 """
 
 from __future__ import annotations
@@ -19,10 +26,17 @@ import hashlib
 import hmac
 import re
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from cassdk_like.emulator.errors import ApiError
+from cassdk_like.emulator.objectstore.budgets import (
+    Budget,
+    bad_parameter,
+    check_digests,
+    parse_budget,
+    parse_files,
+)
 from cassdk_like.emulator.wire import Request, Response, empty_response, json_response
 
 __all__ = ["GRANTS_PATH", "GrantRegistry"]
@@ -42,10 +56,18 @@ class _Grant:
     expires_at: int
     revoked: bool = False
     refused: int = 0
+    budget: Optional[Budget] = None
+    #: signatures an amendment replaced: refused from then on
+    dropped: Set[str] = field(default_factory=set)
 
 
-def _bad(message: str) -> ApiError:
-    return ApiError("InvalidParameterValueException", message, status=400)
+_bad = bad_parameter
+
+
+def _unix_time(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad("expires_at must be a Unix time in seconds")
+    return value
 
 
 class GrantRegistry:
@@ -80,6 +102,14 @@ class GrantRegistry:
                 if self._clock() > grant.expires_at:
                     grant.refused += 1
                     return "The pre-authenticated request has expired"
+                if digest in grant.dropped:
+                    grant.refused += 1
+                    return "The pre-authenticated request was replaced"
+                if grant.budget is not None:
+                    reason = grant.budget.charge(digest, request.headers)
+                    if reason is not None:
+                        grant.refused += 1
+                    return reason
         return None
 
     # -- the admin API ------------------------------------------------------------------------------
@@ -89,38 +119,65 @@ class GrantRegistry:
         proof, expires = doc.get("proof_sha256"), doc.get("expires_at")
         if not isinstance(uid, str) or not _UID.match(uid):
             raise _bad("uid must be 1-64 letters, digits or dashes")
-        if (
-            not isinstance(signatures, list)
-            or not signatures
-            or not all(isinstance(s, str) and _HEX64.match(s) for s in signatures)
-        ):
-            raise _bad("signature_sha256 must be a non-empty list of SHA-256 hex digests")
+        signatures = check_digests(signatures, "signature_sha256")
         if not isinstance(proof, str) or not _HEX64.match(proof):
             raise _bad("proof_sha256 must be a SHA-256 hex digest")
-        if isinstance(expires, bool) or not isinstance(expires, int):
-            raise _bad("expires_at must be a Unix time in seconds")
+        expires = _unix_time(expires)
+        budget = None
+        if doc.get("token") is not None:
+            budget, covered = parse_budget(doc["token"])
+            if not set(covered) <= set(signatures):
+                raise _bad("the token's digests must be among signature_sha256")
         with self._lock:
             if uid in self._grants:
                 raise ApiError("ResourceInUseException", f"grant {uid} is already registered", status=409)
             taken = [s for s in signatures if s in self._by_signature]
             if taken:
                 raise ApiError("ResourceInUseException", "a signature is already registered", status=409)
-            self._grants[uid] = _Grant(uid, list(signatures), proof, expires)
+            self._grants[uid] = _Grant(uid, list(signatures), proof, expires, budget=budget)
             for signature in signatures:
                 self._by_signature[signature] = uid
 
-    def revoke(self, uid: str, doc: Dict[str, Any]) -> None:
+    def _proven(self, uid: str, doc: Dict[str, Any]) -> _Grant:
+        """The grant ``uid`` when ``doc`` holds its close proof (call with the lock held)."""
         proof = doc.get("proof")
+        grant = self._grants.get(uid)
+        if grant is None:
+            raise ApiError("ResourceNotFoundException", f"no grant {uid}", status=404)
+        if not isinstance(proof, str) or not proof:
+            raise ApiError("AccessDeniedException", "a close proof is required", status=403)
+        digest = hashlib.sha256(proof.encode("utf-8")).hexdigest()
+        if not hmac.compare_digest(digest, grant.proof_sha256):
+            raise ApiError("AccessDeniedException", "the close proof does not match", status=403)
+        return grant
+
+    def revoke(self, uid: str, doc: Dict[str, Any]) -> None:
         with self._lock:
-            grant = self._grants.get(uid)
-            if grant is None:
-                raise ApiError("ResourceNotFoundException", f"no grant {uid}", status=404)
-            if not isinstance(proof, str) or not proof:
-                raise ApiError("AccessDeniedException", "a close proof is required", status=403)
-            digest = hashlib.sha256(proof.encode("utf-8")).hexdigest()
-            if not hmac.compare_digest(digest, grant.proof_sha256):
-                raise ApiError("AccessDeniedException", "the close proof does not match", status=403)
-            grant.revoked = True
+            self._proven(uid, doc).revoked = True
+
+    def amend(self, uid: str, doc: Dict[str, Any]) -> None:
+        """A shared token's new expiry, new file URLs (the old ones dropped) or closing."""
+        expires = None if doc.get("expires_at") is None else _unix_time(doc["expires_at"])
+        close = doc.get("close", False)
+        if not isinstance(close, bool):
+            raise _bad("close must be true or false")
+        files = parse_files(doc["files"]) if doc.get("files") is not None else None
+        with self._lock:
+            grant = self._proven(uid, doc)
+            budget = grant.budget
+            if budget is None:
+                raise _bad(f"grant {uid} is not a shared token's")
+            if files is not None:
+                if any(s in self._by_signature for s in files):
+                    raise ApiError("ResourceInUseException", "a signature is already registered", status=409)
+                grant.dropped.update(budget.files)
+                budget.files = dict(files)
+                for signature in files:
+                    self._by_signature[signature] = uid
+                grant.signatures.extend(files)
+            if expires is not None:
+                grant.expires_at = expires
+            budget.closed = budget.closed or close
 
     def describe(self, uid: str) -> Dict[str, Any]:
         with self._lock:
@@ -132,6 +189,7 @@ class GrantRegistry:
                 "revoked": grant.revoked,
                 "expires_at": grant.expires_at,
                 "requests_refused": grant.refused,
+                "token": None if grant.budget is None else grant.budget.describe(),
             }
 
     def admin(self, request: Request, parts: List[str]) -> Optional[Response]:
@@ -141,6 +199,9 @@ class GrantRegistry:
             return empty_response(201)
         if len(parts) == 2 and parts[1] == "revoke" and request.method == "POST":
             self.revoke(parts[0], request.read_json())
+            return empty_response(204)
+        if len(parts) == 2 and parts[1] == "amend" and request.method == "POST":
+            self.amend(parts[0], request.read_json())
             return empty_response(204)
         if len(parts) == 1 and request.method == "GET":
             return json_response(200, self.describe(parts[0]))

@@ -1,0 +1,172 @@
+"""Shared tokens over real HTTP against the emulator's S3 and COS services (docs/transfer.md §8).
+
+The sender sends a folder to a bucket and makes a token; the holder redeems it with the token
+string (and password) only, no credentials. With the emulator's grant registry the service
+enforces deletion, expiry and the download limit (403); without one the manager says what it
+cannot enforce.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, Optional, Tuple
+
+import attrs
+import pytest
+
+from cassdk_like.emulator import Emulator
+from cassdk_like.transfer import (
+    SendInterface,
+    SharedTokenNotEnforcedWarning,
+    SharedTokenPasswordError,
+    SharedTokenRefusedError,
+    TransferManager,
+    redeem_shared_token,
+)
+from tests.helpers.transfer_world import COS_REGION, address_of, make_bucket, make_tree, profiles, tree_files
+
+World = Tuple[SendInterface, Dict[str, Any], Path]
+
+
+def registry_of(emu: Emulator, dialect: str) -> str:
+    return f"{emu.endpoints[dialect]}/_emulator/{dialect}/par-grants"
+
+
+def connect_of(emu: Emulator, dialect: str) -> Optional[str]:
+    """COS URLs name the bucket's host: the holder's connections go to the emulator's COS port."""
+    return None if dialect == "s3" else emu.endpoints["cos"]
+
+
+@pytest.fixture(params=["s3", "cos"])
+def dialect(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _sent(emu: Emulator, tmp_path: Path, dialect: str, *, registry: bool) -> Iterator[World]:
+    source = make_tree(tmp_path / "src", files=5, size=3000)
+    (source / "empty").mkdir()
+    settings = profiles(emu)
+    if registry:
+        settings[dialect] = attrs.evolve(settings[dialect], grant_registry=registry_of(emu, dialect))
+    bucket = make_bucket(emu, dialect)
+    with TransferManager(tmp_path / "state", settings=settings, max_workers=2) as manager:
+        send = SendInterface(manager)
+        dest = send.createDestination(address_of(bucket, dialect, "share"), profile=dialect)
+        manifest = send.createManifest(mappings={"/tree": str(source)})
+        send.waitForManifest(manifest)
+        assert send.waitForTransfer(send.createTransfer(dest, manifest))["status"] == "complete"
+        yield send, {"manifest": manifest, "source": source, "connect": connect_of(emu, dialect)}, tmp_path
+
+
+@pytest.fixture
+def world(emu: Emulator, tmp_path: Path, dialect: str) -> Iterator[World]:
+    yield from _sent(emu, tmp_path, dialect, registry=True)
+
+
+def test_a_redeemed_token_gives_the_files_byte_identical(world: World) -> None:
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"], description="for the lab")
+    assert made["token"].startswith("cst1-")
+    assert len(made["token"]) < 1200  # a URL and a secret, whatever the file count
+    assert made["enforced"] == {"timeLimit": True, "downloadLimit": True, "revocation": True}
+    assert (made["fileCount"], made["passwordRequired"]) == (5, False)
+    redeemed = redeem_shared_token(made["token"], tmp_path / "got", connect_url=w["connect"])
+    assert tree_files(tmp_path / "got" / "tree") == tree_files(w["source"])
+    assert (tmp_path / "got" / "tree" / "empty").is_dir()
+    assert redeemed.total_size == made["totalSize"]
+    assert not list((tmp_path / "got").rglob(".*cassdk-token"))  # no partial file left behind
+    listed = send.getSharedTokens()
+    assert [t["tokenId"] for t in listed] == [made["tokenId"]]
+    assert listed[0]["token"] is None  # the string is never stored
+    assert listed[0]["downloadsStarted"] == 1
+    assert send.getSharedToken(made["token"])["description"] == "for the lab"
+
+
+def test_a_password_is_needed_and_a_wrong_one_is_refused(world: World) -> None:
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"], password="open sesame", downloadLimit=1)
+    with pytest.raises(SharedTokenPasswordError, match="needs a password"):
+        redeem_shared_token(made["token"], tmp_path / "none", connect_url=w["connect"])
+    with pytest.raises(SharedTokenPasswordError, match="does not open") as wrong:
+        redeem_shared_token(made["token"], tmp_path / "wrong", "open sesam", connect_url=w["connect"])
+    assert "sesam" not in str(wrong.value)
+    assert not (tmp_path / "wrong").exists()
+    # a wrong password started no redemption: the one allowed download is still there
+    redeem_shared_token(made["token"], tmp_path / "right", "open sesame", connect_url=w["connect"])
+    assert tree_files(tmp_path / "right" / "tree") == tree_files(w["source"])
+
+
+def test_the_download_limit_is_enforced_by_the_service(world: World) -> None:
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"], downloadLimit=1)
+    redeem_shared_token(made["token"], tmp_path / "first", connect_url=w["connect"])
+    with pytest.raises(SharedTokenRefusedError) as again:
+        redeem_shared_token(made["token"], tmp_path / "second", connect_url=w["connect"])
+    assert again.value.status == 403
+    assert not (tmp_path / "second" / "tree").exists()
+    assert send.getSharedToken(made)["downloadsStarted"] == 1
+
+
+def test_saved_file_urls_cannot_fetch_more_than_the_limit(world: World, emu: Emulator) -> None:
+    """Redeeming again into the first folder counts as the same redemption, but its files' byte
+    budget is spent: the service refuses a second whole copy."""
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"], downloadLimit=1)
+    redeem_shared_token(made["token"], tmp_path / "once", connect_url=w["connect"])
+    with pytest.raises(SharedTokenRefusedError) as spent:
+        redeem_shared_token(made["token"], tmp_path / "once", connect_url=w["connect"])
+    assert spent.value.status == 403
+    placed = {path: data for path, data in tree_files(tmp_path / "once" / "tree").items() if "/." not in path}
+    assert placed == tree_files(w["source"])  # the first copy stays; only hidden partial files beside it
+
+
+def test_a_deleted_token_is_refused(world: World) -> None:
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"])
+    send.updateObjectUserData(made, "who", "lab")
+    assert send.getSharedToken(made["tokenId"])["userData"] == {"who": "lab"}
+    send.deleteSharedToken(made["token"])
+    with pytest.raises(SharedTokenRefusedError) as refused:
+        redeem_shared_token(made["token"], tmp_path / "late", connect_url=w["connect"])
+    assert refused.value.status in (403, 404)
+    assert send.getSharedTokens() == []
+
+
+def test_update_extends_and_re_mints(world: World) -> None:
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"], timeLimitSeconds=60)
+    longer = send.updateSharedToken(made["token"], timeLimitSeconds=3600, description="longer")
+    assert longer["expires"] >= made["expires"] + 3000
+    assert (longer["timeLimitSeconds"], longer["description"]) == (3600, "longer")
+    redeem_shared_token(made["token"], tmp_path / "after", connect_url=w["connect"])
+    assert tree_files(tmp_path / "after" / "tree") == tree_files(w["source"])
+
+
+def test_expiry_is_enforced_by_the_service(tmp_path: Path, dialect: str) -> None:
+    """The emulator's clock moves past the token's time limit (its registry refuses the document)."""
+    now = [time.time()]
+    with Emulator(clock=lambda: now[0], job_delay_scale=0, region=COS_REGION) as emu:
+        for send, w, root in _sent(emu, tmp_path, dialect, registry=True):
+            made = send.createSharedToken(w["manifest"], timeLimitSeconds=120)
+            now[0] += 600
+            with pytest.raises(SharedTokenRefusedError) as expired:
+                redeem_shared_token(made["token"], root / "late", connect_url=w["connect"])
+            assert expired.value.status == 403
+
+
+def test_without_a_registry_the_limits_that_cannot_hold_are_reported(
+    emu: Emulator, tmp_path: Path, dialect: str
+) -> None:
+    for send, w, root in _sent(emu, tmp_path, dialect, registry=False):
+        with pytest.warns(SharedTokenNotEnforcedWarning, match="cannot be enforced"):
+            made = send.createSharedToken(w["manifest"], downloadLimit=1)
+        assert made["enforced"] == {"timeLimit": True, "downloadLimit": False, "revocation": False}
+        redeem_shared_token(made["token"], root / "one", connect_url=w["connect"])
+        redeem_shared_token(made["token"], root / "two", connect_url=w["connect"])  # honest: not enforced
+        assert tree_files(root / "two" / "tree") == tree_files(w["source"])
+        with pytest.warns(SharedTokenNotEnforcedWarning, match="stay valid"):
+            send.deleteSharedToken(made)
+        with pytest.raises(SharedTokenRefusedError) as gone:  # but the document is gone
+            redeem_shared_token(made["token"], root / "three", connect_url=w["connect"])
+        assert gone.value.status == 404
