@@ -8,19 +8,26 @@ cannot enforce.
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 import attrs
 import pytest
 
+from cassdk_like import CasAPI, CASClient
+from cassdk_like.bucket import Bucket
+from cassdk_like.core.exceptions import HashDoesNotMatchError
 from cassdk_like.emulator import Emulator
 from cassdk_like.transfer import (
+    InvalidSharedTokenError,
     SendInterface,
     SharedTokenNotEnforcedWarning,
     SharedTokenPasswordError,
     SharedTokenRefusedError,
+    SharedTokenUnavailableError,
     TransferManager,
     redeem_shared_token,
 )
@@ -170,3 +177,82 @@ def test_without_a_registry_the_limits_that_cannot_hold_are_reported(
         with pytest.raises(SharedTokenRefusedError) as gone:  # but the document is gone
             redeem_shared_token(made["token"], root / "three", connect_url=w["connect"])
         assert gone.value.status == 404
+
+
+def test_a_vault_delivery_cannot_be_shared(emu: Emulator, tmp_path: Path) -> None:
+    source = make_tree(tmp_path / "src", files=2, size=1000)
+    name = f"tok-{uuid.uuid4().hex[:8]}"
+    CasAPI(CASClient(emu.endpoint, emu.appid, emu.secret_id, emu.secret_key)).create_vault(name)
+    with TransferManager(tmp_path / "state", settings=profiles(emu)) as manager:
+        send = SendInterface(manager)
+        manifest = send.createManifest(mappings={"/t": str(source)})
+        dest = send.createDestination(f"cas://{name}", profile="cas")
+        assert send.waitForTransfer(send.createTransfer(dest, manifest))["status"] == "complete"
+        with pytest.raises(SharedTokenUnavailableError, match="retrieval jobs"):
+            send.createSharedToken(manifest)
+        assert send.getSharedTokens() == []
+
+
+def test_the_token_string_does_not_grow_with_the_file_count(
+    world: World, emu: Emulator, dialect: str
+) -> None:
+    send, w, tmp_path = world
+    many = send.createSharedToken(w["manifest"])
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "one.bin").write_bytes(b"1")
+    dest = send.getSharedToken(many)["destinationId"]
+    manifest = send.createManifest(mappings={"/one": str(single)})
+    send.waitForManifest(manifest)
+    assert send.waitForTransfer(send.createTransfer(dest, manifest))["status"] == "complete"
+    one = send.createSharedToken(manifest)
+    assert (many["fileCount"], one["fileCount"]) == (5, 1)
+    assert abs(len(many["token"]) - len(one["token"])) <= 8  # compression noise only
+
+
+def test_a_changed_object_or_document_is_refused(world: World, emu: Emulator, dialect: str) -> None:
+    """The holder checks each file against the document's SHA-256, and the document's seal."""
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"])
+    bucket = _bucket_of(send, made, emu, dialect)
+    first = sorted(k.key for k in bucket.objects(prefix="share/tree/"))[0]
+    bucket.upload_file(str(_write(tmp_path / "other", b"other bytes")), first)
+    with pytest.raises(HashDoesNotMatchError, match="not the one the token document lists"):
+        redeem_shared_token(made["token"], tmp_path / "got", connect_url=w["connect"])
+    target = tmp_path / "got" / first[len("share/") :]
+    assert not target.exists()  # nothing half-checked at the path
+    document_key = f"share/.cassdk-shared-tokens/{made['tokenId']}"
+    document = json.loads(bucket.get_bytes(document_key))
+    document["expires_at"] += 3600  # try to extend the token
+    bucket.put(document_key, json.dumps(document).encode())
+    with pytest.raises(InvalidSharedTokenError, match="changed"):
+        redeem_shared_token(made["token"], tmp_path / "again", connect_url=w["connect"])
+
+
+def test_a_second_manager_on_the_state_folder_sees_and_deletes_the_token(
+    world: World, emu: Emulator, dialect: str
+) -> None:
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"], downloadLimit=3, description="kept")
+    settings = profiles(emu)
+    settings[dialect] = attrs.evolve(settings[dialect], grant_registry=registry_of(emu, dialect))
+    with TransferManager(tmp_path / "state", settings=settings, start=False) as other:
+        again = SendInterface(other)
+        seen = again.getSharedToken(made["tokenId"])
+        assert (seen["description"], seen["downloadLimit"], seen["token"]) == ("kept", 3, None)
+        again.deleteSharedToken(made["tokenId"])
+    with pytest.raises(SharedTokenRefusedError) as refused:
+        redeem_shared_token(made["token"], tmp_path / "late", connect_url=w["connect"])
+    assert refused.value.status in (403, 404)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _bucket_of(send: SendInterface, token: Dict[str, Any], emu: Emulator, dialect: str) -> Bucket:
+    address = send.getDestination(token["destinationId"])["destinationAddress"]
+    name = address.split("://", 1)[1].split("/", 1)[0]
+    made = make_bucket(emu, dialect)  # a client of the right dialect; its own bucket is left empty
+    return Bucket(made.api, name)
