@@ -49,7 +49,7 @@ import attrs
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from cassdk_like.bucket import MAX_PRESIGN_SECONDS, NoSuchKey
+from cassdk_like.bucket import MAX_PRESIGN_SECONDS, NoSuchKey, NotFound
 from cassdk_like.core.exceptions import (
     CASError,
     CASServerError,
@@ -357,7 +357,7 @@ class SharedTokens:
             resource = f"object {key!r}"
             try:
                 found = destination.bucket.head(key)
-            except NoSuchKey:
+            except (NoSuchKey, NotFound):
                 raise SharedTokenUnavailableError(
                     "a delivered file is no longer in the bucket", operation=operation, resource=resource
                 ) from None
@@ -372,30 +372,35 @@ class SharedTokens:
 
     # -- the document -------------------------------------------------------------------------------
 
-    def _write(
-        self,
-        destination: BucketDestination,
-        state: Dict[str, Any],
-        token_id: str,
-        expires: int,
-        operation: str,
-    ) -> Dict[str, int]:
-        """Mint the file URLs, seal them into the document and put it; {signature digest: index}."""
-        bucket = destination.bucket
+    def _mint(
+        self, destination: BucketDestination, state: Mapping[str, Any], expires: int
+    ) -> Tuple[List[Dict[str, Any]], Dict[str, int]]:
+        """Presigned GETs of every file, alive until ``expires``, and {signature digest: file index}."""
         seconds = max(1, expires - int(self._clock()))
         listed: List[Dict[str, Any]] = []
         digests: Dict[str, int] = {}
         for index, item in enumerate(state["content"]["files"]):
-            url = str(bucket.presigned_get_url(item["key"], seconds))
+            url = str(destination.bucket.presigned_get_url(item["key"], seconds))
             for digest in signature_digests(Grant(get=url)):
                 digests[digest] = index
             listed.append({**item, "url": url})
+        return listed, digests
+
+    def _put(
+        self,
+        destination: BucketDestination,
+        state: Mapping[str, Any],
+        token_id: str,
+        expires: int,
+        listed: List[Dict[str, Any]],
+    ) -> None:
+        """Seal the file list to the token's public key and write the document (docs/transfer.md §8.2)."""
+        bucket = destination.bucket
         header = _files_header(token_id, state["service"], bucket.name, state["generation"], expires)
         public = X25519PublicKey.from_public_bytes(base64.b64decode(state["public_key"]))
         body = canonical({"files": listed, "folders": state["content"]["folders"]})
         document = {**header, "key": state["key_seal"], "files": seal_to_key(body, public, header)}
         bucket.put(state["document_key"], canonical(document), content_type="application/json")
-        return digests
 
     def _token_budget(self, state: Dict[str, Any], digests: Mapping[str, int]) -> Dict[str, List[int]]:
         sizes = [item["size"] for item in state["content"]["files"]]
@@ -450,7 +455,8 @@ class SharedTokens:
             "registry": registry,
             "proof": secrets.token_hex(32) if registry else None,
         }
-        digests = self._write(destination, state, token_id, expires, operation)
+        listed, digests = self._mint(destination, state, expires)
+        self._put(destination, state, token_id, expires, listed)
         if registry is not None:
             try:
                 register_grant(
@@ -560,8 +566,8 @@ class SharedTokens:
                 )
             destination, _registry = self._bucket(record.destination_id, operation, record.id)
             state.update(time_limit=seconds, expires=expires, generation=state["generation"] + 1)
-            digests = self._write(destination, state, record.id, expires, operation)
-            if state["registry"]:
+            listed, digests = self._mint(destination, state, expires)
+            if state["registry"]:  # first, so no listed URL is ever unknown to the registry
                 amend_grant(
                     state["registry"],
                     record.id,
@@ -570,6 +576,7 @@ class SharedTokens:
                     operation=operation,
                     resource=record.id,
                 )
+            self._put(destination, state, record.id, expires, listed)
         if description is not None:
             state["description"] = description
         self._store.set_shared_token(record.id, state, now)
@@ -584,6 +591,7 @@ class SharedTokens:
         record, _given = self.record(token, operation)
         state = record.state
         dest = self._manager._dests.get(record.destination_id)
+        bucket = dest.destination.bucket if dest and isinstance(dest.destination, BucketDestination) else None
         if state["registry"]:
             amend_grant(
                 state["registry"],
@@ -594,15 +602,16 @@ class SharedTokens:
                 resource=record.id,
             )
         else:
+            document = "is deleted" if bucket else "stays: its destination is gone, so nothing deletes it"
             warnings.warn(
                 f"shared token {record.id}: without a grant registry the file URLs already read stay valid "
-                f"until {_utc(state['expires']).isoformat()}; the token document is deleted",
+                f"until {_utc(state['expires']).isoformat()}; the token document {document}",
                 SharedTokenNotEnforcedWarning,
                 stacklevel=3,
             )
-        if dest is not None and isinstance(dest.destination, BucketDestination):
-            with contextlib.suppress(NoSuchKey):
-                dest.destination.bucket.delete_object(state["document_key"])
+        if bucket is not None:
+            with contextlib.suppress(NoSuchKey, NotFound):
+                bucket.delete_object(state["document_key"])
         self._store.delete_shared_token(record.id)
 
 

@@ -150,16 +150,20 @@ def test_update_extends_and_re_mints(world: World) -> None:
     assert tree_files(tmp_path / "after" / "tree") == tree_files(w["source"])
 
 
-def test_expiry_is_enforced_by_the_service(tmp_path: Path, dialect: str) -> None:
-    """The emulator's clock moves past the token's time limit (its registry refuses the document)."""
+@pytest.mark.parametrize("registry", [True, False], ids=["registry", "urls-only"])
+def test_expiry_is_enforced_by_the_service(tmp_path: Path, dialect: str, registry: bool) -> None:
+    """The emulator's clock moves past the token's time limit: with a registry the document is
+    refused, without one the file URLs' own expiry refuses the files."""
     now = [time.time()]
     with Emulator(clock=lambda: now[0], job_delay_scale=0, region=COS_REGION) as emu:
-        for send, w, root in _sent(emu, tmp_path, dialect, registry=True):
+        for send, w, root in _sent(emu, tmp_path, dialect, registry=registry):
             made = send.createSharedToken(w["manifest"], timeLimitSeconds=120)
             now[0] += 600
             with pytest.raises(SharedTokenRefusedError) as expired:
                 redeem_shared_token(made["token"], root / "late", connect_url=w["connect"])
             assert expired.value.status == 403
+            placed = [p for p in (root / "late").rglob("*") if p.is_file() and not p.name.startswith(".")]
+            assert placed == []
 
 
 def test_without_a_registry_the_limits_that_cannot_hold_are_reported(
