@@ -559,7 +559,7 @@ class SharedTokens:
             expires = int(now) + seconds
             if expires > state["horizon"]:
                 raise InvalidTransferArgumentError(
-                    f"a token lives at most {MAX_TIME_LIMIT} s (7 days) from its creation, since its "
+                    f"a token lives at most 7 days ({MAX_TIME_LIMIT} s) from its creation, since its "
                     f"document URL is signed once: at most {max(0, state['horizon'] - int(now))} s are left",
                     operation=operation,
                     resource=record.id,

@@ -8,11 +8,14 @@ cannot enforce.
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 import pytest
@@ -23,6 +26,7 @@ from cassdk_like.core.exceptions import HashDoesNotMatchError
 from cassdk_like.emulator import Emulator
 from cassdk_like.transfer import (
     InvalidSharedTokenError,
+    InvalidTransferArgumentError,
     SendInterface,
     SharedTokenNotEnforcedWarning,
     SharedTokenPasswordError,
@@ -31,6 +35,7 @@ from cassdk_like.transfer import (
     TransferManager,
     redeem_shared_token,
 )
+from cassdk_like.transfer.tokens import SharedTokens, _Token
 from tests.helpers.transfer_world import COS_REGION, address_of, make_bucket, make_tree, profiles, tree_files
 
 World = Tuple[SendInterface, Dict[str, Any], Path]
@@ -132,7 +137,10 @@ def test_a_deleted_token_is_refused(world: World) -> None:
     send, w, tmp_path = world
     made = send.createSharedToken(w["manifest"])
     send.updateObjectUserData(made, "who", "lab")
-    assert send.getSharedToken(made["tokenId"])["userData"] == {"who": "lab"}
+    send.updateObjectUserData(made["token"], "what", "scans")
+    assert send.getSharedToken(made["tokenId"])["userData"] == {"who": "lab", "what": "scans"}
+    send.deleteObjectUserData(made, "what")
+    assert send.getSharedToken(made)["userData"] == {"who": "lab"}
     send.deleteSharedToken(made["token"])
     with pytest.raises(SharedTokenRefusedError) as refused:
         redeem_shared_token(made["token"], tmp_path / "late", connect_url=w["connect"])
@@ -148,6 +156,22 @@ def test_update_extends_and_re_mints(world: World) -> None:
     assert (longer["timeLimitSeconds"], longer["description"]) == (3600, "longer")
     redeem_shared_token(made["token"], tmp_path / "after", connect_url=w["connect"])
     assert tree_files(tmp_path / "after" / "tree") == tree_files(w["source"])
+
+
+def test_an_extended_token_works_past_its_first_limit(tmp_path: Path, dialect: str) -> None:
+    """Updated from 120 s to an hour, the token still works 10 minutes later (emulator clock)."""
+    now = [time.time()]
+    with Emulator(clock=lambda: now[0], job_delay_scale=0, region=COS_REGION) as emu:
+        for send, w, root in _sent(emu, tmp_path, dialect, registry=True):
+            made = send.createSharedToken(w["manifest"], timeLimitSeconds=120)
+            send.updateSharedToken(made["tokenId"], timeLimitSeconds=3600)
+            now[0] += 600
+            redeem_shared_token(made["token"], root / "later", connect_url=w["connect"])
+            assert tree_files(root / "later" / "tree") == tree_files(w["source"])
+            later = SharedTokens(send.manager, clock=lambda: time.time() + 3600)  # the sender, an hour on
+            with pytest.raises(InvalidTransferArgumentError, match=r"at most 7 days .* from its creation"):
+                later.update(made, time_limit_seconds=7 * 86400 - 60)  # would end past the horizon
+            assert send.getSharedToken(made)["timeLimitSeconds"] == 3600  # unchanged
 
 
 @pytest.mark.parametrize("registry", [True, False], ids=["registry", "urls-only"])
@@ -260,3 +284,29 @@ def _bucket_of(send: SendInterface, token: Dict[str, Any], emu: Emulator, dialec
     name = address.split("://", 1)[1].split("/", 1)[0]
     made = make_bucket(emu, dialect)  # a client of the right dialect; its own bucket is left empty
     return Bucket(made.api, name)
+
+
+def test_no_secret_reaches_the_logs_or_the_reprs(
+    world: World, caplog: pytest.LogCaptureFixture, dialect: str
+) -> None:
+    send, w, tmp_path = world
+    caplog.set_level(logging.DEBUG)
+    made = send.createSharedToken(w["manifest"], password="a secret password")
+    redeemed = redeem_shared_token(
+        made["token"], tmp_path / "got", "a secret password", connect_url=w["connect"]
+    )
+    parsed = _Token.parse(made["token"], "test")
+    signature = dict(parse_qsl(urlsplit(parsed.url).query))
+    secrets_seen = [made["token"], "a secret password", base64.urlsafe_b64encode(parsed.secret).decode()[:20]]
+    secrets_seen += [v for k, v in signature.items() if k.lower() in ("x-amz-signature", "q-signature")]
+    # the SDK's own log lines (urllib3's and the emulator's access log are the wire's, not ours)
+    ours = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("cassdk_like.") and not r.name.startswith("cassdk_like.emulator")
+    ]
+    text = "\n".join(ours) + repr(send.manager.get_shared_token(made["token"])) + repr(redeemed)
+    assert "GET /" in text  # the requests were logged
+    assert len(secrets_seen) == 4
+    for secret in secrets_seen:
+        assert secret not in text
