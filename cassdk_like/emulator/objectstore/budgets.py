@@ -7,9 +7,11 @@ its files'. A budget counts *redemptions*: the distinct redemption ids (the
 the token's files. Reading the document never counts, so a wrong password costs nothing; a new
 redemption id is refused, on the document as on a file, once ``limit`` redemptions have started.
 Each file has a byte budget that grows by its size with each redemption started, plus a quarter of
-its size and one byte for retries and the size probe; a request is charged the bytes of its range
-(clipped to the size). So retries and resumed ranged downloads of one redemption cost only what they
-ask for again, and saved file URLs cannot fetch a file more often than redemptions have started.
+its size and one byte for the size probe and slack; a request reserves the bytes of its range
+(clipped to the size) and is charged only what the service sends: an error answer, or a body cut
+short, gives the rest back (``GrantRegistry.settle``). So retries and resumed ranged downloads of
+one redemption cost only the bytes they receive, and saved file URLs cannot fetch a file more often
+than redemptions have started.
 """
 
 from __future__ import annotations
@@ -90,28 +92,34 @@ class Budget:
     served: Dict[int, int] = field(default_factory=dict)
     closed: bool = False
 
-    def charge(self, digest: str, headers: Mapping[str, str]) -> Optional[str]:
-        """Why this request is refused, or None after charging it."""
+    def charge(
+        self, digest: str, headers: Mapping[str, str]
+    ) -> Tuple[Optional[str], Optional[Tuple[int, int]]]:
+        """Why this request is refused (or None), and the (file index, bytes) it reserved."""
         rid = (headers.get(REDEMPTION_HEADER) or _ANONYMOUS).strip()[:_MAX_ID] or _ANONYMOUS
         started = rid in self.redemptions
         if not started and self.closed:
-            return "The shared token was deleted"
+            return "The shared token was deleted", None
         if not started and self.limit is not None and len(self.redemptions) >= self.limit:
-            return f"The shared token's download limit ({self.limit}) is reached"
+            return f"The shared token's download limit ({self.limit}) is reached", None
         if digest in self.documents:
-            return None
+            return None, None
         found = self.files.get(digest)
         if found is None:
-            return "The URL no longer belongs to the shared token"
+            return "The URL no longer belongs to the shared token", None
         index, size = found
         if not started:
             self.redemptions.add(rid)
         cost = charge_of(headers.get("range"), size)
         allowed = len(self.redemptions) * size + size // 4 + 1
         if self.limit is not None and self.served.get(index, 0) + cost > allowed:
-            return "The shared token's download budget for this file is spent"
+            return "The shared token's download budget for this file is spent", None
         self.served[index] = self.served.get(index, 0) + cost
-        return None
+        return None, (index, cost)
+
+    def refund(self, index: int, nbytes: int) -> None:
+        """Give back reserved bytes the service did not send."""
+        self.served[index] = max(0, self.served.get(index, 0) - nbytes)
 
     def describe(self) -> Dict[str, Any]:
         """What the admin API shows (counts only)."""

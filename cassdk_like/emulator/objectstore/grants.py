@@ -27,9 +27,10 @@ import hmac
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from cassdk_like.emulator.errors import ApiError
+from cassdk_like.emulator.faults import Decision
 from cassdk_like.emulator.objectstore.budgets import (
     Budget,
     bad_parameter,
@@ -78,6 +79,8 @@ class GrantRegistry:
         self._lock = threading.Lock()
         self._grants: Dict[str, _Grant] = {}
         self._by_signature: Dict[str, str] = {}
+        #: request id -> (budget, file index, bytes reserved), until ``settle`` sees the answer
+        self._reserved: Dict[str, Tuple[Budget, int, int]] = {}
 
     def __repr__(self) -> str:
         with self._lock:
@@ -106,11 +109,31 @@ class GrantRegistry:
                     grant.refused += 1
                     return "The pre-authenticated request was replaced"
                 if grant.budget is not None:
-                    reason = grant.budget.charge(digest, request.headers)
+                    reason, reserved = grant.budget.charge(digest, request.headers)
                     if reason is not None:
                         grant.refused += 1
+                    elif reserved is not None and request.request_id:
+                        self._reserved[request.request_id] = (grant.budget, *reserved)
                     return reason
         return None
+
+    def settle(self, request: Request, response: Optional[Response], decision: Decision) -> None:
+        """The host's observer: a shared token's file request is charged what the answer sends (an
+        error, or a body the fault injection cuts short, gives the rest of the reservation back)."""
+        with self._lock:
+            found = self._reserved.pop(request.request_id, None)
+            if found is None:
+                return
+            budget, index, reserved = found
+            sent = 0
+            if response is not None and 200 <= response.status < 300:
+                sent = (
+                    response.length
+                    if decision.cut_after is None
+                    else min(decision.cut_after, response.length)
+                )
+            if reserved > sent:
+                budget.refund(index, reserved - sent)
 
     # -- the admin API ------------------------------------------------------------------------------
 

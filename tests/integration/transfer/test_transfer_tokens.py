@@ -120,6 +120,26 @@ def test_the_download_limit_is_enforced_by_the_service(world: World) -> None:
     assert send.getSharedToken(made)["downloadsStarted"] == 1
 
 
+def test_cut_and_retried_bodies_do_not_spend_a_one_download_budget(
+    world: World, emu: Emulator, dialect: str
+) -> None:
+    """Three file bodies are cut after 1000 bytes; the engine resumes each from the byte received,
+    and the budget (charged what was sent) still lets the one allowed redemption finish."""
+    send, w, tmp_path = world
+    made = send.createSharedToken(w["manifest"], downloadLimit=1)
+    cuts = emu.stats.count("GetObject", service=dialect)
+    emu.faults.add_json(
+        {"kind": "cut", "service": dialect, "operation": "GetObject", "path": "*/tree/*", "after_bytes": 1000,
+         "count": 3}
+    )  # fmt: skip
+    redeem_shared_token(made["token"], tmp_path / "flaky", connect_url=w["connect"])
+    assert tree_files(tmp_path / "flaky" / "tree") == tree_files(w["source"])
+    assert emu.stats.count("GetObject", service=dialect) - cuts >= 5 * 2 + 3  # probes, bodies, resumes
+    with pytest.raises(SharedTokenRefusedError) as again:
+        redeem_shared_token(made["token"], tmp_path / "flaky", connect_url=w["connect"])
+    assert again.value.status == 403
+
+
 def test_saved_file_urls_cannot_fetch_more_than_the_limit(world: World, emu: Emulator) -> None:
     """Redeeming again into the first folder counts as the same redemption, but its files' byte
     budget is spent: the service refuses a second whole copy."""

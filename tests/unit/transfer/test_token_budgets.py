@@ -1,5 +1,5 @@
 """The emulator's shared-token budgets (docs/transfer.md §8.4): what counts as a redemption, what a
-file's byte budget allows, and what amending and closing a token's grant change."""
+file's byte budget allows and charges, and what amending and closing a token's grant change."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Dict, List, Optional
 import pytest
 
 from cassdk_like.emulator.errors import ApiError
+from cassdk_like.emulator.faults import Decision
 from cassdk_like.emulator.objectstore.budgets import REDEMPTION_HEADER, charge_of
 from cassdk_like.emulator.objectstore.grants import GrantRegistry
-from cassdk_like.emulator.wire import BodyReader, Request
+from cassdk_like.emulator.wire import BodyReader, Request, Response
 
 PROOF = "p" * 20
 SIZE = 1000
@@ -175,3 +176,32 @@ def test_a_token_budget_must_cover_only_registered_signatures() -> None:
             }
         )
     assert refused.value.status == 400
+
+
+def _answered(request: Request, grants: GrantRegistry, status: int, length: int, cut: Optional[int]) -> None:
+    grants.settle(request, Response(status, body=b"x" * length), Decision(cut_after=cut))
+
+
+def test_a_request_is_charged_only_what_the_answer_sends() -> None:
+    grants = registry(1, [1000.0])
+    first = get("f0", byte_range="bytes=0-999")
+    first.request_id = "req-1"
+    assert grants.refusal(first) is None
+    _answered(first, grants, 206, 1000, cut=300)  # the body was cut after 300 bytes
+    for attempt, byte_range in enumerate(("bytes=300-999", "bytes=300-999", "bytes=300-999")):
+        retry = get("f0", byte_range=byte_range)
+        retry.request_id = f"retry-{attempt}"
+        assert grants.refusal(retry) is None  # 700 reserved each time: 300 + 700 <= 1251
+        _answered(retry, grants, 503 if attempt < 2 else 206, 700, cut=None)  # two errors, then the body
+    spent = get("f0", byte_range="bytes=0-299")
+    assert "budget" in str(grants.refusal(spent))  # 1000 sent + 300 > 1251: no second copy
+
+
+def test_an_unanswered_request_gives_its_reservation_back() -> None:
+    grants = registry(1, [1000.0])
+    for attempt in range(5):
+        broken = get("f0")
+        broken.request_id = f"broken-{attempt}"
+        assert grants.refusal(broken) is None
+        grants.settle(broken, None, Decision())  # the pipeline raised: nothing was sent
+    assert grants.refusal(get("f0")) is None
