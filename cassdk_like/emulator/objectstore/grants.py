@@ -4,7 +4,9 @@ A presigned URL cannot be revoked on S3 or COS; here it can. An issuer registers
 SHA-256 of each signature its URLs and form carry, with the SHA-256 of its close proof and its
 expiry; the service's presign guard (see ``BucketService.add_presign_guard``) then refuses, with
 AccessDenied, every verified presigned request whose signature belongs to a revoked or expired
-grant. The registry never sees a URL. In memory, thread-safe; it ends with the emulator.
+grant. A shared token's grant also carries a download budget (``budgets.py``); ``settle``, a host
+observer the emulator installs, charges each of its file requests what the answer sent. The
+registry never sees a URL. In memory, thread-safe; it ends with the emulator.
 
 Admin API, on either bucket service (``/_emulator/<s3|cos>/par-grants``)::
 
