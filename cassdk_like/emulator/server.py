@@ -131,6 +131,8 @@ class Emulator:
                 self.environment, CosSettings(region=region, max_skew=max_skew, foreign_buckets=foreign)
             )
             self._host.add(self.cos_service, self._ports.get("cos", 0))
+            for bucket_service in (self.s3_service, self.cos_service):  # shared-token byte budgets
+                self._host.add_observer(bucket_service.par_grants.settle)
             if reduct_api_token is None:
                 reduct_api_token = os.environ.get("RS_API_TOKEN") or None
             self.reduct_service = ReductService(self.environment, ReductSettings(api_token=reduct_api_token))

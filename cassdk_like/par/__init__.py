@@ -11,6 +11,9 @@ factory behind ``Bucket.create_par`` (the bucket package cannot import this one)
     par = bucket.create_par("report.pdf", readable=True, duration=900, encrypt_key=pair.public_pem())
     text = par.to_json()                               # send it; only the pair can open it
     ObjectReader(PAR.from_data(text), pair).get_object_as_file("report.pdf")
+
+The sealing, grant-registry and presigned-request building blocks are public too, for services
+that seal documents of their own with the same code (the transfer manager's shared tokens).
 """
 
 from cassdk_like.bucket import register_par_factory
@@ -29,10 +32,14 @@ from cassdk_like.par.errors import (
     PARTransferError,
     PARWriteError,
 )
-from cassdk_like.par.grant import Grant, PostForm
+from cassdk_like.par.grant import Grant, PostForm, signature_digests
+from cassdk_like.par.http import par_request, par_transport
 from cassdk_like.par.keys import MIN_PASSPHRASE_LENGTH, PARKeyPair, Passphrase
 from cassdk_like.par.par import FORMAT_VERSION, PAR, CloseResult
-from cassdk_like.par.sealing import has_hpke
+from cassdk_like.par.registry import amend as amend_grant
+from cassdk_like.par.registry import describe as describe_grant
+from cassdk_like.par.registry import register as register_grant
+from cassdk_like.par.sealing import canonical, has_hpke, open_sealed, seal_to_key, seal_with_passphrase
 from cassdk_like.par.transfer import (
     BucketReader,
     BucketWriter,
@@ -69,9 +76,19 @@ __all__ = [
     "Passphrase",
     "PostForm",
     "UploadedThroughPAR",
+    "amend_grant",
+    "canonical",
     "check_par_key",
     "create_par",
+    "describe_grant",
     "has_hpke",
+    "open_sealed",
+    "par_request",
+    "par_transport",
+    "register_grant",
+    "seal_to_key",
+    "seal_with_passphrase",
+    "signature_digests",
 ]
 
 register_par_factory(create_par)

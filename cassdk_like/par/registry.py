@@ -13,14 +13,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from cassdk_like.core.exceptions import TransportError
 from cassdk_like.core.http import HttpRequest, RetryPolicy, Transport
 from cassdk_like.par.errors import PARRevocationError
 
-__all__ = ["register", "revoke"]
+__all__ = ["amend", "describe", "register", "revoke"]
 
 
 def _base(url: str) -> str:
@@ -28,19 +28,21 @@ def _base(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _post(url: str, path: str, document: Dict[str, Any], operation: str, resource: str) -> int:
+def _call(
+    method: str, url: str, path: str, document: Optional[Mapping[str, Any]], operation: str, resource: str
+) -> Tuple[int, bytes]:
     request = HttpRequest.from_url(
-        "POST",
+        method,
         url.rstrip("/") + path,
-        headers={"Content-Type": "application/json"},
-        body=json.dumps(document, sort_keys=True).encode("utf-8"),
+        headers={"Content-Type": "application/json"} if document is not None else {},
+        body=None if document is None else json.dumps(document, sort_keys=True).encode("utf-8"),
         operation=operation,
         resource=resource,
     )
     try:
         with Transport(_base(url), retry_policy=RetryPolicy(total_attempts=3)) as transport:
             response = transport.send(request)
-            status = response.status
+            status, body = response.status, response.read()
             response.close()
     except TransportError as exc:
         raise PARRevocationError(
@@ -48,7 +50,18 @@ def _post(url: str, path: str, document: Dict[str, Any], operation: str, resourc
             operation=operation,
             resource=resource,
         ) from exc
-    return status
+    return status, body
+
+
+def _post(url: str, path: str, document: Mapping[str, Any], operation: str, resource: str) -> int:
+    return _call("POST", url, path, document, operation, resource)[0]
+
+
+def _expect(status: int, ok: Tuple[int, ...], message: str, operation: str, resource: str) -> None:
+    if status not in ok:
+        raise PARRevocationError(
+            f"{message} (HTTP {status})", status=status, operation=operation, resource=resource
+        )
 
 
 def register(
@@ -59,23 +72,22 @@ def register(
     close_proof: str,
     expires_at: _dt.datetime,
     operation: str = "create_par",
+    token: Optional[Mapping[str, Any]] = None,
+    resource: Optional[str] = None,
 ) -> None:
-    """Record a new grant: the digests of its signatures, of its close proof, and its expiry."""
-    document = {
+    """Record a new grant: the digests of its signatures, of its close proof, and its expiry;
+    ``token``: a shared token's download budget (docs/transfer.md §8.4)."""
+    document: Dict[str, Any] = {
         "uid": uid,
         "signature_sha256": list(signatures),
         "proof_sha256": hashlib.sha256(close_proof.encode("ascii")).hexdigest(),
         "expires_at": int(expires_at.timestamp()),
     }
-    resource = f"PAR {uid}"
+    if token is not None:
+        document["token"] = dict(token)
+    resource = resource or f"PAR {uid}"
     status = _post(registry, "", document, operation, resource)
-    if status not in (200, 201):
-        raise PARRevocationError(
-            f"the grant registry refused to register the PAR (HTTP {status})",
-            status=status,
-            operation=operation,
-            resource=resource,
-        )
+    _expect(status, (200, 201), "the grant registry refused to register the PAR", operation, resource)
 
 
 def revoke(registry: str, uid: str, close_proof: str, *, service: Optional[str] = None) -> None:
@@ -90,3 +102,25 @@ def revoke(registry: str, uid: str, close_proof: str, *, service: Optional[str] 
             operation="close",
             resource=resource,
         )
+
+
+def amend(
+    registry: str, uid: str, close_proof: str, changes: Mapping[str, Any], *, operation: str, resource: str
+) -> None:
+    """Change a shared token's grant: ``expires_at`` (Unix seconds), ``files`` (the new file URLs'
+    digests, which replace the old ones) and/or ``close`` (refuse redemptions not yet started)."""
+    status = _post(registry, f"/{uid}/amend", {**changes, "proof": close_proof}, operation, resource)
+    _expect(status, (200, 204), "the grant registry did not amend the grant", operation, resource)
+
+
+def describe(registry: str, uid: str, *, operation: str, resource: str) -> Dict[str, Any]:
+    """What the registry says of grant ``uid``: revoked, expiry, refusals, a token's counts."""
+    status, body = _call("GET", registry, f"/{uid}", None, operation, resource)
+    try:
+        found = json.loads(body.decode("utf-8")) if status == 200 else None
+    except (UnicodeDecodeError, ValueError):
+        found = None
+    if not isinstance(found, dict):  # an error status, or a 200 without a JSON object
+        _expect(status, (), "the grant registry did not describe the grant", operation, resource)
+    assert isinstance(found, dict)
+    return found

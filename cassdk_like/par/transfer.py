@@ -122,8 +122,10 @@ class _Session:
         connect_url: Optional[str],
         retry_policy: Optional[RetryPolicy],
         workers: int = 10,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> None:
         self.par = par
+        self._headers = dict(headers or {})
         self.operation = operation
         self.buffer = buffer
         self.connect_url = connect_url
@@ -156,7 +158,7 @@ class _Session:
             operation=self.operation,
             resource=self.resource,
             connect_url=self.connect_url,
-            headers=headers,
+            headers={**self._headers, **(headers or {})},
             body=body,
             stream=stream,
         )
@@ -243,7 +245,9 @@ def _write_error(exc: BaseException, resource: str, operation: str, path: Option
 
 class ObjectReader:
     """Reads the object behind a read PAR. ``buffer``: seconds of validity a request needs left;
-    ``connect_url``: where connections go when not to the URL's host (the Host header keeps it)."""
+    ``connect_url``: where connections go when not to the URL's host (the Host header keeps it);
+    ``headers``: sent with every request (a presigned GET does not sign them; a shared token's
+    redemption id travels this way, docs/transfer.md §8.4)."""
 
     _operation = "get_object_as_file"
 
@@ -256,10 +260,12 @@ class ObjectReader:
         connect_url: Optional[str] = None,
         config: Optional[TransferConfig] = None,
         retry_policy: Optional[RetryPolicy] = None,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> None:
         if not isinstance(par, PAR):
             raise PARError(f"expected a PAR, got {type(par).__name__}", operation=type(self).__name__)
         self._par = par
+        self._headers = dict(headers or {})
         self._decrypt_key = decrypt_key
         self._buffer = buffer
         self._connect_url = connect_url
@@ -280,6 +286,7 @@ class ObjectReader:
             connect_url=self._connect_url,
             retry_policy=self._retry_policy,
             workers=self._config.max_workers,
+            headers=self._headers,
         )
 
     def get_object_as_file(

@@ -9,8 +9,13 @@ from cassdk_like.transfer.destinations import Address, ConnectionSettings, parse
 from cassdk_like.transfer.errors import (
     InvalidDestinationError,
     InvalidManifestError,
+    InvalidSharedTokenError,
     InvalidTransferArgumentError,
     LaneConfigError,
+    SharedTokenNotEnforcedWarning,
+    SharedTokenPasswordError,
+    SharedTokenRefusedError,
+    SharedTokenUnavailableError,
     TransferError,
     TransferFailedError,
     TransferNotFoundError,
@@ -33,6 +38,7 @@ from cassdk_like.transfer.manifests import (
 from cassdk_like.transfer.options import OVERWRITE_ALWAYS, OVERWRITE_DIFFERENT, OVERWRITE_NEVER
 from cassdk_like.transfer.send_interface import SendInterface
 from cassdk_like.transfer.store import SCHEMA_VERSION
+from cassdk_like.transfer.tokens import RedeemedToken, SharedTokenInfo, redeem_shared_token
 
 __all__ = [
     "DEFAULT_LANES",
@@ -49,10 +55,17 @@ __all__ = [
     "DestinationInfo",
     "InvalidDestinationError",
     "InvalidManifestError",
+    "InvalidSharedTokenError",
     "InvalidTransferArgumentError",
     "LaneConfigError",
     "ManifestInfo",
+    "RedeemedToken",
     "SendInterface",
+    "SharedTokenInfo",
+    "SharedTokenNotEnforcedWarning",
+    "SharedTokenPasswordError",
+    "SharedTokenRefusedError",
+    "SharedTokenUnavailableError",
     "TransferError",
     "TransferFailedError",
     "TransferInfo",
@@ -61,5 +74,6 @@ __all__ = [
     "TransferStateError",
     "TransferSuspendedError",
     "parse_address",
+    "redeem_shared_token",
     "validate_lanes",
 ]

@@ -125,7 +125,9 @@ def parse_address(text: object, *, operation: str = "createDestination") -> Addr
 
 @attrs.frozen(repr=False)
 class ConnectionSettings:
-    """How to reach a service: endpoint, region, APPID, vault dialect, S3 addressing and a key pair.
+    """How to reach a service: endpoint, region, APPID, vault dialect, S3 addressing and a key pair;
+    ``grant_registry``: the URL of the bucket service's grant registry, which lets shared tokens be
+    revoked and their download limit enforced (docs/transfer.md §8.4).
 
     Any field left None is resolved as the SDK's clients resolve it (environment, profile file).
     Never shown in a repr, never stored in the state folder.
@@ -139,6 +141,7 @@ class ConnectionSettings:
     secret_id: Optional[str] = None
     secret_key: Optional[str] = None
     session_token: Optional[str] = None
+    grant_registry: Optional[str] = None
 
     def __repr__(self) -> str:
         return f"ConnectionSettings(endpoint={self.endpoint!r}, region={self.region!r}, secrets=<hidden>)"
@@ -398,6 +401,7 @@ def resolve_settings(
         region=found.get("region"),
         appid=found.get("appid"),
         dialect=found.get("dialect"),
+        grant_registry=found.get("grant_registry"),
     )
 
 

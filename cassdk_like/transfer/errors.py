@@ -9,9 +9,14 @@
         |   +-- InvalidManifestError      a bad mapping, a missing source, a bad glob list
         |   +-- InvalidDestinationError   an address the manager cannot parse or open
         |   +-- LaneConfigError           priority lanes against the rules (docs/transfer.md §4)
+        |   +-- InvalidSharedTokenError   not a token string, or its document was changed
         +-- TransferStateError            the object is in the wrong state (suspend a finished one)
+        |   +-- SharedTokenUnavailableError  nothing a token could share (docs/transfer.md §8)
         |   +-- TransferSuspendedError    a wait on a transfer that is suspended (``waitForTransfer``)
         +-- TransferFailedError           the transfer failed (``waitForTransfer``)
+        +-- SharedTokenPasswordError      a token's password is missing or wrong
+        +-- SharedTokenRefusedError       (also a PARReadError) the service or the token's expiry
+                                          refused a redemption: ``status``, ``code``
 
 Every error names the operation (the manager method) and the id it was given. Raised before any
 state changes: a refused call leaves the state directory as it was.
@@ -20,12 +25,18 @@ state changes: a refused call leaves the state directory as it was.
 from __future__ import annotations
 
 from cassdk_like.core.exceptions import CASClientError, InvalidArgumentError
+from cassdk_like.par import PARNotRevocableWarning, PARReadError
 
 __all__ = [
     "InvalidDestinationError",
     "InvalidManifestError",
+    "InvalidSharedTokenError",
     "InvalidTransferArgumentError",
     "LaneConfigError",
+    "SharedTokenNotEnforcedWarning",
+    "SharedTokenPasswordError",
+    "SharedTokenRefusedError",
+    "SharedTokenUnavailableError",
     "TransferError",
     "TransferFailedError",
     "TransferNotFoundError",
@@ -68,3 +79,26 @@ class TransferSuspendedError(TransferStateError):
 
 class TransferFailedError(TransferError):
     """The transfer ended failed; ``reason`` holds its error message."""
+
+
+class InvalidSharedTokenError(InvalidTransferArgumentError):
+    """The text is not a shared token of this SDK, or the token document it names was changed."""
+
+
+class SharedTokenUnavailableError(TransferStateError):
+    """The manifest has nothing a token can share: no completed transfer to a bucket (a vault needs
+    retrieval jobs, a folder is local), or an object without the SHA-256 a holder must verify."""
+
+
+class SharedTokenPasswordError(TransferError):
+    """The token needs a password that was not given, or the one given does not open it (never shown)."""
+
+
+class SharedTokenRefusedError(TransferError, PARReadError):
+    """A redemption was refused: the service answered ``status`` (403 once the token is deleted,
+    expired or its download limit is reached; 404 when its document is gone) or the token expired."""
+
+
+class SharedTokenNotEnforcedWarning(PARNotRevocableWarning):
+    """The destination has no grant registry: a download limit cannot be enforced, and a deleted
+    token's URLs already read stay valid until they expire (docs/transfer.md §8.4)."""

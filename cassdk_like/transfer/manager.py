@@ -91,6 +91,7 @@ from cassdk_like.transfer.store import (
     Store,
     TransferRecord,
 )
+from cassdk_like.transfer.tokens import TOKEN_PREFIX, SharedTokenInfo, SharedTokens
 
 __all__ = [
     "DestinationInfo",
@@ -1237,6 +1238,8 @@ class TransferManager:
                 return object_id
             if object_id.isdigit():
                 return f"transfer:{self._record(int(object_id), operation).id}"
+            if object_id.startswith(("tok-", TOKEN_PREFIX)):
+                return SharedTokens(self).record(object_id, operation)[0].id
         raise TransferNotFoundError("no such object", operation=operation, resource=f"object {object_id!r}")
 
     def update_user_data(self, object_id: Union[str, int], key: str, value: Optional[str] = None) -> None:
@@ -1259,6 +1262,46 @@ class TransferManager:
             raise TransferNotFoundError(
                 f"no user data {key!r}", operation=operation, resource=f"object {object_id!r}"
             )
+
+    # -- shared tokens (docs/transfer.md §8; the logic is in tokens.py) -----------------------------
+
+    def create_shared_token(
+        self,
+        manifest_id: str,
+        password: Optional[str] = None,
+        download_limit: Optional[int] = None,
+        time_limit_seconds: Optional[int] = None,
+        description: Optional[str] = None,
+    ) -> SharedTokenInfo:
+        """A token that lets its holder download what the latest completed S3/COS transfer of
+        ``manifest_id`` delivered, without credentials (``redeem_shared_token``). ``password``: also
+        needed to redeem; ``download_limit``: redemptions allowed (enforced only with a grant
+        registry); ``time_limit_seconds``: 1 to 7 days (the default); ``description``: kept and
+        reported. ``SharedTokenUnavailableError`` when nothing can be shared,
+        ``InvalidTransferArgumentError`` for a bad limit.
+        """
+        tokens = SharedTokens(self)
+        return tokens.create(manifest_id, password, download_limit, time_limit_seconds, description)
+
+    def get_shared_token(self, token: Any) -> SharedTokenInfo:
+        """The token given by its string, its ``tok-`` id or its structure."""
+        return SharedTokens(self).get(token)
+
+    def get_shared_tokens(self, limit: Optional[int] = None) -> List[SharedTokenInfo]:
+        """The tokens of this state folder, oldest first, at most ``limit`` (None or 0: all); their
+        strings are never kept, so ``token`` is None."""
+        return SharedTokens(self).list(limit)
+
+    def update_shared_token(
+        self, token: Any, time_limit_seconds: Optional[int] = None, description: Optional[str] = None
+    ) -> SharedTokenInfo:
+        """``token`` with a new ``time_limit_seconds`` (counted from now, within 7 days of its creation;
+        the URLs are re-minted) and/or a new ``description``."""
+        return SharedTokens(self).update(token, time_limit_seconds, description)
+
+    def delete_shared_token(self, token: Any) -> None:
+        """Stop ``token``: no redemption can start any more; one under way may finish."""
+        SharedTokens(self).delete(token)
 
     # -- requests (the ...Async commands) -----------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from cassdk_like.transfer.errors import InvalidTransferArgumentError
 from cassdk_like.transfer.manager import DestinationInfo, ManifestInfo, TransferInfo, TransferManager
+from cassdk_like.transfer.tokens import SharedTokenInfo
 
 __all__ = ["SendInterface", "bytes_per_second", "kilobits_per_second"]
 
@@ -60,7 +61,7 @@ def _transfer_id(value: Any) -> Any:
 
 def _object_id(value: Any) -> Any:
     if isinstance(value, Mapping):
-        for key in ("transferId", "manifestId", "destinationId"):
+        for key in ("tokenId", "transferId", "manifestId", "destinationId"):
             if key in value:
                 return value[key]
     return value
@@ -130,6 +131,28 @@ def _transfer(info: TransferInfo) -> Dict[str, Any]:
     }
 
 
+def _token(info: SharedTokenInfo) -> Dict[str, Any]:
+    return {
+        "token": info.token,
+        "tokenId": info.id,
+        "manifestId": info.manifest_id,
+        "transferId": info.transfer_id,
+        "destinationId": info.destination_id,
+        "passwordRequired": info.password_required,
+        "downloadLimit": info.download_limit,
+        "downloadsStarted": info.downloads_started,
+        "timeLimitSeconds": info.time_limit_seconds,
+        "expires": info.expires,
+        "description": info.description,
+        "fileCount": info.file_count,
+        "totalSize": info.total_size,
+        "enforced": dict(info.enforced),
+        "created": info.created,
+        "updated": info.updated,
+        "userData": dict(info.user_data),
+    }
+
+
 class SendInterface:
     """JetStream's ``SendInterface`` over ``manager``, a ``TransferManager`` (docs/transfer.md §6).
     Thread-safe.
@@ -146,6 +169,10 @@ class SendInterface:
       ``fileTimeResolutionMicroseconds``, ``timeoutSeconds``, ``fileCount``, ``filesComplete``,
       ``filesSkipped``, ``bytesTotal``, ``bytesComplete``, ``created``, ``updated``,
       ``lastCheckpoint``, ``userData``;
+    * a *Token Structure*: ``token`` (the string; None where the caller did not give it),
+      ``tokenId``, ``manifestId``, ``transferId``, ``destinationId``, ``passwordRequired``,
+      ``downloadLimit``, ``downloadsStarted``, ``timeLimitSeconds``, ``expires``, ``description``,
+      ``fileCount``, ``totalSize``, ``enforced``, ``created``, ``updated``, ``userData``;
     * a *request*: ``{"requestId": n}``, read back with ``getRequestStatus`` / ``getRequestResult``.
 
     Errors are the manager's (``TransferError`` and its subclasses), raised before any state changes.
@@ -474,6 +501,45 @@ class SendInterface:
     def deleteTransfer(self, transferId: Any) -> None:
         """Delete ``transferId``; ``TransferStateError`` while it is active (suspend or fail it first)."""
         self.manager.delete_transfer(_transfer_id(transferId))
+
+    # -- shared tokens (docs/transfer.md §8) ----------------------------------------------------------
+
+    def createSharedToken(
+        self,
+        manifestId: Any,
+        password: Optional[str] = None,
+        downloadLimit: Optional[int] = None,
+        timeLimitSeconds: Optional[int] = None,
+        description: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """A Token Structure whose ``token`` lets a client download the files of ``manifestId`` as the
+        latest completed S3/COS transfer delivered them (``cassdk_like.transfer.redeem_shared_token``);
+        ``password``: needed as well; ``downloadLimit``: times a download can be initiated with it;
+        ``timeLimitSeconds``: at most 7 days (the default); ``description``: kept and reported.
+        """
+        info = self.manager.create_shared_token(
+            _id(manifestId, "manifestId"), password, downloadLimit, timeLimitSeconds, description
+        )
+        return _token(info)
+
+    def getSharedToken(self, token: Any) -> Dict[str, Any]:
+        """The Token Structure of ``token`` (its string, ``tokenId`` or structure)."""
+        return _token(self.manager.get_shared_token(token))
+
+    def getSharedTokens(self, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Every Token Structure, oldest first, at most ``limit``; ``token`` is None (never stored)."""
+        return [_token(info) for info in self.manager.get_shared_tokens(limit)]
+
+    def updateSharedToken(
+        self, token: Any, timeLimitSeconds: Optional[int] = None, description: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """``token`` with a new ``timeLimitSeconds`` (from now, within 7 days of its creation) and/or
+        ``description``."""
+        return _token(self.manager.update_shared_token(token, timeLimitSeconds, description))
+
+    def deleteSharedToken(self, token: Any) -> None:
+        """Delete ``token``; a download already under way continues."""
+        self.manager.delete_shared_token(token)
 
     # -- user data ----------------------------------------------------------------------------------
 

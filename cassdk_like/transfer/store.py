@@ -38,12 +38,13 @@ __all__ = [
     "ManifestRecord",
     "RequestRecord",
     "RunnerLock",
+    "SharedTokenRecord",
     "Store",
     "TransferRecord",
 ]
 
 #: bump with a migration step in ``Store._migrate`` whenever the tables change
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "transfers.sqlite3"
 LOCK_NAME = "runner.lock"
 #: what ``controls.action`` asks of a transfer's runner
@@ -77,6 +78,9 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE TABLE IF NOT EXISTS user_data (
     object_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (object_id, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shared_tokens (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, manifest_id TEXT NOT NULL, transfer_id INTEGER NOT NULL,
+    destination_id TEXT NOT NULL, state TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS controls (
     transfer_id INTEGER PRIMARY KEY, action TEXT NOT NULL, message TEXT, created REAL NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('control_version', '0');
@@ -148,6 +152,25 @@ class RequestRecord:
     error: Optional[str]
     created: float
     finished: Optional[float]
+
+
+@attrs.frozen(repr=False)
+class SharedTokenRecord:
+    """A shared token as kept here (docs/transfer.md §8.5): never its secret nor its password.
+    ``state`` holds the public key its file list is sealed to, the sealed (not opened) key, the
+    file list, the limits and the grant registry's revocation proof."""
+
+    id: str
+    seq: int
+    manifest_id: str
+    transfer_id: int
+    destination_id: str
+    state: Dict[str, Any]
+    created: float
+    updated: float
+
+    def __repr__(self) -> str:
+        return f"SharedTokenRecord(id={self.id!r}, manifest_id={self.manifest_id!r})"
 
 
 Row = Tuple[Any, ...]
@@ -222,7 +245,7 @@ class Store:
                     operation="TransferManager",
                     resource=str(self.path),
                 )
-            elif int(row[0]) < SCHEMA_VERSION:  # 1 -> 2: the controls table, made above
+            elif int(row[0]) < SCHEMA_VERSION:  # 2: shared_tokens, 3: controls, made by the script above
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     @property
@@ -295,7 +318,7 @@ class Store:
             conn.execute("DELETE FROM user_data WHERE object_id = ?", (destination_id,))
 
     def next_seq(self, table: str) -> int:
-        assert table in ("destinations", "manifests")
+        assert table in ("destinations", "manifests", "shared_tokens")
         rows = self._query(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}")  # noqa: S608 (fixed names)
         return int(rows[0][0])
 
@@ -545,6 +568,44 @@ class Store:
             cursor = conn.execute("DELETE FROM user_data WHERE object_id = ? AND key = ?", (object_id, key))
             return cursor.rowcount > 0
 
+    # -- shared tokens ------------------------------------------------------------------------------
+
+    def add_shared_token(self, record: SharedTokenRecord) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO shared_tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.seq,
+                    record.manifest_id,
+                    record.transfer_id,
+                    record.destination_id,
+                    json.dumps(record.state, sort_keys=True),
+                    record.created,
+                    record.updated,
+                ),
+            )
+
+    def shared_tokens(self) -> List[SharedTokenRecord]:
+        return [_shared_token(row) for row in self._query("SELECT * FROM shared_tokens ORDER BY seq")]
+
+    def shared_token(self, token_id: str) -> Optional[SharedTokenRecord]:
+        rows = self._query("SELECT * FROM shared_tokens WHERE id = ?", (token_id,))
+        return _shared_token(rows[0]) if rows else None
+
+    def set_shared_token(self, token_id: str, state: Mapping[str, Any], updated: float) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE shared_tokens SET state = ?, updated = ? WHERE id = ?",
+                (json.dumps(dict(state), sort_keys=True), updated, token_id),
+            )
+
+    def delete_shared_token(self, token_id: str) -> None:
+        """The token and its user data, in one transaction."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM shared_tokens WHERE id = ?", (token_id,))
+            conn.execute("DELETE FROM user_data WHERE object_id = ?", (token_id,))
+
 
 class RunnerLock:
     """An exclusive, non-blocking ``flock`` on the folder's ``runner.lock``, holding the owner's pid.
@@ -661,3 +722,7 @@ def _manifest(row: Row) -> ManifestRecord:
 
 def _transfer(row: Row) -> TransferRecord:
     return TransferRecord(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7], row[8])
+
+
+def _shared_token(row: Row) -> SharedTokenRecord:
+    return SharedTokenRecord(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7])

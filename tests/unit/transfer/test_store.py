@@ -150,7 +150,7 @@ def test_controls_bump_the_version_and_are_taken_once_newest_per_transfer(tmp_pa
     assert store.control_version() == before + 6
 
 
-def test_a_version_1_database_is_migrated_with_its_transfers(tmp_path: Path) -> None:
+def test_a_version_2_database_gains_the_controls_and_keeps_its_transfers(tmp_path: Path) -> None:
     store = Store(tmp_path)
     _destination(store)
     _manifest(store)
@@ -159,7 +159,7 @@ def test_a_version_1_database_is_migrated_with_its_transfers(tmp_path: Path) -> 
     conn = sqlite3.connect(str(tmp_path / DB_NAME))
     conn.execute("DROP TABLE controls")
     conn.execute("DELETE FROM meta WHERE key = 'control_version'")
-    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
     again = Store(tmp_path)
