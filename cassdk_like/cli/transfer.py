@@ -19,7 +19,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
 
 from cassdk_like.cli.args import CommandFailed
 from cassdk_like.cli.console import Console, console_of
@@ -47,6 +47,8 @@ __all__ = [
     "parse_rate",
     "state_dir",
 ]
+
+_Handler = Callable[[argparse.Namespace, TextIO], int]
 
 #: where transfers are kept when neither ``--state-dir``, the environment nor the profile says
 DEFAULT_STATE_DIR = Path("~/.cassdk/transfers")
@@ -503,10 +505,6 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def _ident(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("id", type=_transfer_id, metavar="ID", help="the transfer id (cascmd transfer list)")
-
-
 def add_transfer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``cascmd transfer <command>``."""
     common = _common()
@@ -562,52 +560,33 @@ def add_transfer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     run.add_argument("--workers", type=int, default=4, help="files sent at once (default 4)")
     run.set_defaults(handler=cmd_run)
 
-    shown = commands.add_parser(
-        "list",
-        parents=[common],
-        help="every transfer with its progress",
-        epilog="example: cascmd transfer list --output json",
-    )
-    add_output_option(shown, "table")
-    shown.set_defaults(handler=cmd_list)
-
-    show = commands.add_parser(
-        "show",
-        parents=[common],
-        help="one transfer's settings and progress",
-        epilog="example: cascmd transfer show 7",
-    )
-    _ident(show)
-    add_output_option(show, "table")
-    show.set_defaults(handler=cmd_show)
-
-    for name, handler, text in (
-        ("suspend", cmd_suspend, "suspend a transfer (its files in flight finish first)"),
-        ("resume", cmd_resume, "queue a suspended transfer again"),
-        ("delete", cmd_delete, "forget a transfer that is not running"),
-    ):
+    def command(
+        name: str, handler: _Handler, text: str, example: str, *, ident: bool = True
+    ) -> argparse.ArgumentParser:
         cmd = commands.add_parser(
-            name, parents=[common], help=text, epilog=f"example: cascmd transfer {name} 7"
+            name, parents=[common], help=text, epilog=f"example: cascmd transfer {example}"
         )
-        _ident(cmd)
+        if ident:
+            cmd.add_argument(
+                "id", type=_transfer_id, metavar="ID", help="the transfer id (cascmd transfer list)"
+            )
         cmd.set_defaults(handler=handler)
+        return cmd
 
-    wait = commands.add_parser(
+    add_output_option(
+        command("list", cmd_list, "every transfer with its progress", "list --output json", ident=False),
+        "table",
+    )
+    add_output_option(command("show", cmd_show, "one transfer's settings and progress", "show 7"), "table")
+    command("suspend", cmd_suspend, "suspend a transfer (its files in flight finish first)", "suspend 7")
+    command("resume", cmd_resume, "queue a suspended transfer again", "resume 7")
+    command("delete", cmd_delete, "forget a transfer that is not running", "delete 7")
+    wait = command(
         "wait",
-        parents=[common],
-        help="wait for a transfer: exit 0 complete, 1 failed, 3 suspended, 4 timed out",
-        epilog="example: cascmd transfer wait 7 --timeout 3600 || echo not done",
+        cmd_wait,
+        "wait for a transfer: exit 0 complete, 1 failed, 3 suspended, 4 timed out",
+        "wait 7 --timeout 3600 || echo not done",
     )
-    _ident(wait)
     wait.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long")
-    wait.set_defaults(handler=cmd_wait)
-
-    fail = commands.add_parser(
-        "fail",
-        parents=[common],
-        help="end a transfer as failed",
-        epilog='example: cascmd transfer fail 7 --message "superseded by 9"',
-    )
-    _ident(fail)
+    fail = command("fail", cmd_fail, "end a transfer as failed", 'fail 7 --message "superseded by 9"')
     fail.add_argument("--message", help="the error the transfer keeps (default: failed by request)")
-    fail.set_defaults(handler=cmd_fail)
