@@ -221,6 +221,8 @@ class _Run:
                 self.bytes_done += nbytes
         self.limiter = _limiter(None, self.options.get("send_rate_max"))
         self.token = CancelToken()
+        #: files in flight that a suspend interrupts (their upload is kept and continued later)
+        self.interruptible: Dict[int, CancelToken] = {}
         self.last_checkpoint = time.monotonic()
         self.last_ok = time.monotonic()
         self.not_before = 0.0
@@ -1213,6 +1215,8 @@ class TransferManager:
             if action == SUSPEND and run.status in ("queued", "transferring"):
                 run.status = "suspending"
                 self._store.set_transfer(run.id, status="suspending")
+                for token in run.interruptible.values():  # the parts in flight end; the upload stays
+                    token.cancel("the transfer is suspending")
             elif action == RESUME and run.status == "suspended":
                 run.status = "queued"
                 run.last_ok = time.monotonic()
@@ -1419,6 +1423,9 @@ class TransferManager:
             idx = run.pending.popleft()
             entry = run.entries[idx]
             run.in_flight.add(idx)
+            above = dest.destination.resumable_above
+            if above is not None and entry.size > above:
+                run.interruptible[idx] = run.token.child()
             dest.share.charge(lane, entry.size)
             if run.status == "queued":
                 run.status = "transferring"
@@ -1438,12 +1445,14 @@ class TransferManager:
                 if job is None:
                     return
             run, dest, idx, entry = job
-            state, nbytes, error = self._send(run, dest, entry)
+            state, nbytes, error = self._send(run, dest, idx, entry)
             with self._cond:
                 self._finish(run, idx, entry, state, nbytes, error)
                 self._cond.notify_all()
 
-    def _send(self, run: _Run, dest: _Dest, entry: FileEntry) -> Tuple[str, int, Optional[CASError]]:
+    def _send(
+        self, run: _Run, dest: _Dest, idx: int, entry: FileEntry
+    ) -> Tuple[str, int, Optional[CASError]]:
         """Send one file: (state, bytes, error); ``state`` is DONE, SKIPPED, PENDING (cancelled)
         or "error"."""
         destination = dest.destination
@@ -1466,7 +1475,7 @@ class TransferManager:
                 entry.src,
                 key,
                 mtime_ns=info.st_mtime_ns,
-                cancel_token=run.token,
+                cancel_token=run.interruptible.get(idx, run.token),
                 limiter=pacer,
                 resumable_since=run.created,
             )
@@ -1496,6 +1505,9 @@ class TransferManager:
     ) -> None:
         """Account one file (lock held), then checkpoint / settle as due."""
         run.in_flight.discard(idx)
+        interruptible = run.interruptible.pop(idx, None)
+        if interruptible is not None:
+            interruptible.detach()
         now = time.monotonic()
         if state in (DONE, SKIPPED):
             run.entries.pop(idx, None)

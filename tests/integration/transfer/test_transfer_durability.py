@@ -135,3 +135,37 @@ def test_a_failed_transfer_leaves_no_multipart_upload_behind(emu: Emulator, tmp_
     # closing the manager waited for the clean-up
     assert list(bucket.uploads(prefix="f/")) == []
     assert bucket_files(bucket, "f/") == {}
+
+
+def test_a_suspend_interrupts_a_large_file_and_the_resume_continues_its_upload(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Suspending must not wait for a large file to finish: its parts in flight end, the
+    multipart upload stays, and the resume sends only the parts still missing."""
+    bucket = make_bucket(emu, "s3")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "big.bin").write_bytes(os.urandom(40 * MiB))
+    part, part_workers = 5 * MiB, 2
+    parts = emu.stats.count("UploadPart", service="s3")
+    config = TransferConfig(part_size=part, max_workers=part_workers)
+    with TransferManager(tmp_path / "state", settings=profiles(emu), file_config=config) as manager:
+        send = SendInterface(manager)
+        dest = send.createDestination(
+            address_of(bucket, "s3", "s"), sendRateMax=40_000, profile="s3"
+        )  # 5 MB/s
+        manifest = send.createManifest(mappings={"/t": str(source)})
+        transfer = send.createTransfer(dest, manifest)
+        until(lambda: emu.stats.count("UploadPart", service="s3") - parts >= 2, "two parts")
+        send.suspendTransferAsync(transfer)
+        until(lambda: send.getTransfer(transfer)["status"] == "suspended", "the suspend", timeout=10)
+        sent_before = emu.stats.count("UploadPart", service="s3") - parts
+        assert sent_before < 8, "the suspend waited for the whole file"
+        assert [u.key for u in bucket.uploads(prefix="s/")] == ["s/t/big.bin"]  # kept to go on
+        send.setSendRateMaxAsync(dest, -1)
+        send.resumeTransferAsync(transfer)
+        assert send.waitForTransfer(transfer)["status"] == "complete"
+    assert bucket_files(bucket, "s/t") == tree_files(source)
+    assert list(bucket.uploads(prefix="s/")) == []
+    sent = emu.stats.count("UploadPart", service="s3") - parts
+    assert 8 <= sent <= 8 + part_workers, sent  # every part once, plus those cut by the suspend
