@@ -1447,8 +1447,12 @@ class TransferManager:
             run, dest, idx, entry = job
             state, nbytes, error = self._send(run, dest, idx, entry)
             with self._cond:
+                before = run.status
                 self._finish(run, idx, entry, state, nbytes, error)
-                self._cond.notify_all()
+                # wake the others only for news: a file to send again or a transfer that moved on
+                # (waiters poll anyway; waking all of them after every small file costs CPU)
+                if state not in (DONE, SKIPPED) or run.status != before:
+                    self._cond.notify_all()
 
     def _send(
         self, run: _Run, dest: _Dest, idx: int, entry: FileEntry
