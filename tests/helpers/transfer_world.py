@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,6 +53,27 @@ def spawn_transfer_child(emu: Emulator, spec_path: Path, **spec: object) -> Tupl
         child.wait(10)
         raise AssertionError(f"the child did not start its transfer: {line!r}")
     return child, int(line.split()[1])
+
+
+def kill_9_when(
+    child: subprocess.Popen[str], check: Callable[[], bool], what: str, timeout: float = 60
+) -> None:
+    """SIGKILL ``child`` as soon as ``check`` holds (failing if it dies first or ``what`` takes
+    longer than ``timeout``); the child is reaped and its pipe closed whatever happens."""
+    try:
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            assert child.poll() is None, "the child died"
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 def profiles(emu: Emulator) -> Dict[str, ConnectionSettings]:

@@ -6,9 +6,7 @@ upload is continued, so only the parts in flight at the kill go out again."""
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
-import time
 from pathlib import Path
 
 from cassdk_like.core.integrity import MiB
@@ -19,6 +17,7 @@ from cassdk_like.transfer.store import DB_NAME
 from tests.helpers.transfer_world import (
     address_of,
     bucket_files,
+    kill_9_when,
     make_bucket,
     make_tree,
     profiles,
@@ -59,20 +58,7 @@ def test_kill_9_mid_transfer_then_a_new_process_resumes(emu: Emulator, tmp_path:
         checkpoint_seconds=0.001,
         workers=WORKERS,
     )
-    try:
-        deadline = time.monotonic() + 30
-        while _done_in_state(state) < 10:
-            assert time.monotonic() < deadline, "the child sent nothing"
-            assert child.poll() is None, "the child died"
-            time.sleep(0.01)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(10)
-        if child.stdout is not None:
-            child.stdout.close()
+    kill_9_when(child, lambda: _done_in_state(state) >= 10, "ten files sent", timeout=30)
     recorded = _done_in_state(state)
     sent_before = emu.stats.count("PutObject") - puts
     assert recorded < FILES
@@ -113,20 +99,7 @@ def test_kill_9_mid_file_then_the_multipart_upload_goes_on(emu: Emulator, tmp_pa
         part_size=part,
         part_workers=part_workers,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while emu.stats.count("UploadPart", service="s3") - parts_before < 7:
-            assert time.monotonic() < deadline, "the child sent too little"
-            assert child.poll() is None, "the child died"
-            time.sleep(0.01)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(10)
-        if child.stdout is not None:
-            child.stdout.close()
+    kill_9_when(child, lambda: emu.stats.count("UploadPart", service="s3") - parts_before >= 7, "7 parts")
     assert list(bucket.uploads(prefix="big/")), "the kill left no upload to continue"
 
     config = TransferConfig(part_size=part, max_workers=part_workers)
