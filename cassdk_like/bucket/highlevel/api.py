@@ -13,7 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Type
 
 from cassdk_like.bucket.dialect import BucketDialect
-from cassdk_like.bucket.errors import BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchBucket, NoSuchKey
+from cassdk_like.bucket.errors import (
+    BucketAlreadyExists,
+    BucketAlreadyOwnedByYou,
+    NoSuchBucket,
+    NoSuchKey,
+    NoSuchUpload,
+)
 from cassdk_like.bucket.highlevel.models import (
     BucketInfo,
     BucketObject,
@@ -227,7 +233,12 @@ class BucketAPI:
             response = self._client.list_multipart_uploads(
                 bucket, prefix=prefix, key_marker=key_marker, upload_id_marker=id_marker
             )
-            uploads, after = parse_uploads(self._ok(response, NoSuchBucket))
+            if not response.ok:
+                error = self.dialect.parse_error(response, missing=NoSuchBucket)
+                if isinstance(error, NoSuchUpload) and key_marker is None:
+                    return  # rclone's answer for a bucket that never had an upload (docs/peer-notes.md §8)
+                raise error
+            uploads, after = parse_uploads(response)
             yield from uploads
             if after is None or (after == (key_marker, id_marker)):
                 return

@@ -54,6 +54,12 @@ def test_head_reads_metadata_and_missing_keys_are_no_such_key(api: BucketAPI, bu
         Bucket(api, bucket).get_bytes("missing")
 
 
+def test_a_bucket_that_never_had_an_upload_lists_none(api: BucketAPI, bucket: str) -> None:
+    # rclone answers this listing 404 NoSuchUpload, real S3 and moto an empty one: both are "none"
+    assert list(Bucket(api, bucket).uploads()) == []
+    assert list(Bucket(api, bucket).uploads(prefix="some/key")) == []
+
+
 def test_uploads_in_progress_are_listed_and_aborted(api: BucketAPI, bucket: str) -> None:
     ids = {api.create_multipart_upload(bucket, f"up/{i}") for i in range(3)}
     view = Bucket(api, bucket)
