@@ -56,8 +56,9 @@ def test_head_reads_metadata_and_missing_keys_are_no_such_key(api: BucketAPI, bu
 
 def test_a_bucket_that_never_had_an_upload_lists_none(api: BucketAPI, bucket: str) -> None:
     # rclone answers this listing 404 NoSuchUpload, real S3 and moto an empty one: both are "none"
+    # (a prefix without "/": moto < 5.2 refuses SigV4 on escaped query values, docs/peer-notes.md §7)
     assert list(Bucket(api, bucket).uploads()) == []
-    assert list(Bucket(api, bucket).uploads(prefix="some/key")) == []
+    assert list(Bucket(api, bucket).uploads(prefix="somekey")) == []
 
 
 def test_uploads_in_progress_are_listed_and_aborted(api: BucketAPI, bucket: str) -> None:
