@@ -442,7 +442,9 @@ def blocks_to_path(
     ctx = resolve_context(context, config, progress, cancel_token, limiter, operation=operation)
     read = _RangeRead.plan(source, start, end, window, ctx, operation)
     size = 0
-    with TemporaryFile(path, operation=operation, resource=resource) as target:
+    with TemporaryFile(
+        path, operation=operation, resource=resource, writeback_size=ctx.config.writeback_size
+    ) as target:
         for data in read.slices():
             target.write(data)
             size += len(data)

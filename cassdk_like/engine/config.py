@@ -15,6 +15,7 @@ from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.core.integrity import MAX_PARTS, MiB, calc_part_size, validate_part_size
 from cassdk_like.engine.scheduler import Scheduler
+from cassdk_like.engine.writeback import WRITEBACK_SIZE
 
 __all__ = ["DEFAULT_RETRY_POLICY", "MAX_CHUNK_SIZE", "KiB", "TransferConfig"]
 
@@ -81,6 +82,11 @@ def _int(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
         raise InvalidArgumentError(f"{attribute.name} must be an integer, got {value!r}")
 
 
+def _bytes(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidArgumentError(f"{attribute.name} must be an integer number of bytes >= 0, got {value!r}")
+
+
 def _scheduler_or_none(
     _inst: object, attribute: attrs.Attribute[Optional[Scheduler]], value: Optional[Scheduler]
 ) -> None:
@@ -123,6 +129,9 @@ class TransferConfig:
       64 MiB.
     * ``write_chunk_size``: bytes per ``pwrite`` into the partial file; small writes keep page-cache
       allocation cheap for the writer and the other workers; at most 64 MiB.
+    * ``writeback_size``: a download flushes its partial file to disk (``fdatasync``, in the
+      background) each time this many more bytes were written, so the fsync before the rename
+      has only the tail left; 0: only that final fsync.
     * ``retry_policy``: attempts and backoff per piece/part; a body that breaks after making
       progress resumes at the current byte and its failure budget starts again.
     * ``hash_attempts``: fetches of one piece whose digest does not match before giving up.
@@ -146,6 +155,7 @@ class TransferConfig:
     stream_window: int = attrs.field(default=4, validator=_positive_int)
     io_chunk_size: int = attrs.field(default=MiB, validator=_chunk_size)
     write_chunk_size: int = attrs.field(default=256 * KiB, validator=_chunk_size)
+    writeback_size: int = attrs.field(default=WRITEBACK_SIZE, validator=_bytes)
     retry_policy: RetryPolicy = attrs.field(
         default=DEFAULT_RETRY_POLICY, validator=attrs.validators.instance_of(RetryPolicy)
     )

@@ -12,8 +12,9 @@ Why it is built this way (docs/vault-protocol.md §3.4, docs/peer-notes.md §1 a
 * workers ``pwrite`` at their own offsets into ``<dest>.cassdk-partial`` (created at full size),
   so there is no writer thread and no reordering buffer; memory is one ``io_chunk_size`` buffer per
   worker whatever the file size;
-* the destination never holds partial bytes: the partial file is fsync'ed and renamed over it
-  only after every piece and the whole-output check passed;
+* the destination never holds partial bytes: the partial file is fsync'ed (flushed in the
+  background as it fills, ``engine.writeback``) and renamed over it only after every piece and
+  the whole-output check passed;
 * on failure, cancel or Ctrl-C the partial file and its journal stay (``keep_partial=True``), and
   a later call -- in this process or a new one after kill -9 -- fetches only the missing pieces
   (each piece is journaled as soon as its bytes are in, also inside a run, so a kill -9 costs at
@@ -68,6 +69,7 @@ from cassdk_like.engine.prefix_hash import PrefixHasher
 from cassdk_like.engine.progress import ProgressCallback, ProgressTracker
 from cassdk_like.engine.ratelimit import Pacer
 from cassdk_like.engine.runner import Runner
+from cassdk_like.engine.writeback import Writeback
 
 __all__ = ["DownloadResult", "download_to_path", "partial_paths"]
 
@@ -146,11 +148,14 @@ class _FileSink:
     whose memory went back to its host) that spinning is a large share of a download's CPU.
     """
 
-    def __init__(self, fd: int, chunk_size: int, write_size: int, path: str) -> None:
+    def __init__(
+        self, fd: int, chunk_size: int, write_size: int, path: str, writeback: Optional[Writeback]
+    ) -> None:
         self._fd = fd
         self._chunk = chunk_size
         self._write = write_size
         self._path = path
+        self._writeback = writeback
         self._local = threading.local()
         self._writing = threading.Lock()
 
@@ -166,6 +171,8 @@ class _FileSink:
                 while view:
                     written = os.pwrite(self._fd, view[: self._write], offset)
                     view, offset = view[written:], offset + written
+                    if self._writeback is not None:
+                        self._writeback.wrote(written)
         except OSError as exc:
             raise _local_error("cannot write the partial file", self._path, exc) from exc
 
@@ -193,6 +200,8 @@ class _Download:
         self.runner: Optional[Runner] = None
         #: follows the download with the whole-object digest when pieces cannot be combined
         self.prefix: Optional[PrefixHasher] = None
+        #: flushes the partial file while it downloads, so the final fsync has little left
+        self.writeback: Optional[Writeback] = None
         self.fd_closed = False
         self.lock = threading.Lock()
 
@@ -214,6 +223,7 @@ class _Download:
             self.writer.start()
             try:
                 self._follow(pieces, fd)
+                self.writeback = Writeback(fd, self.config.writeback_size)
                 self._fetch([p for p in pieces if p.index not in self.results], fd)
                 tree_hash, verified = self._verify(pieces, fd)
                 self._finish(fd)
@@ -355,7 +365,7 @@ class _Download:
             local_path=self.path,
             on_timing=planner.observe,
         )
-        sink = _FileSink(fd, cfg.io_chunk_size, cfg.write_chunk_size, self.temp)
+        sink = _FileSink(fd, cfg.io_chunk_size, cfg.write_chunk_size, self.temp, self.writeback)
 
         def more(got_run: bool) -> None:
             if got_run:  # one task per run, so other transfers' tasks interleave on the scheduler
@@ -470,7 +480,7 @@ class _Download:
         fetch again the pieces it finished since the last background commit.
         """
         self.writer.close(commit=True)
-        flush_file(fd, self.temp, operation=_OPERATION)
+        flush_file(fd, self.temp, operation=_OPERATION, writeback=self.writeback)
         self.fd_closed = True
         os.close(fd)
         move_into_place(self.temp, self.path, operation=_OPERATION)
@@ -480,6 +490,8 @@ class _Download:
         """After a failure: keep a resumable partial file + journal, or remove both."""
         if self.prefix is not None:
             self.prefix.stop()  # before the fd can be closed under its reads
+        if self.writeback is not None:
+            self.writeback.stop()  # likewise, before the fd can be closed under a flush
         self.writer.close(commit=self.keep_partial and not self.fd_closed)
         if self.runner is not None and not self.runner.joined:
             return  # a worker may still write: never close an fd number it could reuse

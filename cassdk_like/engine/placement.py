@@ -19,6 +19,7 @@ from cassdk_like.core.exceptions import LocalFileError
 from cassdk_like.engine.destination import check_destination
 from cassdk_like.engine.fileio import write_all
 from cassdk_like.engine.journal import fsync_folder, remove_quietly
+from cassdk_like.engine.writeback import WRITEBACK_SIZE, Writeback
 
 __all__ = ["TEMP_SUFFIX", "TemporaryFile", "flush_file", "local_error", "move_into_place"]
 
@@ -32,9 +33,12 @@ def local_error(message: str, path: str, exc: OSError, *, operation: str) -> Loc
     return LocalFileError(f"{message}: {exc.strerror or exc}", operation=operation, local_path=path)
 
 
-def flush_file(fd: int, temp: str, *, operation: str) -> None:
-    """fsync ``fd`` (the temporary file ``temp``) so its bytes survive a crash after the rename."""
+def flush_file(fd: int, temp: str, *, operation: str, writeback: Optional[Writeback] = None) -> None:
+    """fsync ``fd`` (the temporary file ``temp``) so its bytes survive a crash after the rename;
+    ``writeback`` (which flushed it in the background) is stopped first and its error raised."""
     try:
+        if writeback is not None:
+            writeback.finish()
         os.fsync(fd)
     except OSError as exc:
         raise local_error("cannot flush the partial file", temp, exc, operation=operation) from exc
@@ -57,8 +61,12 @@ class TemporaryFile:
     The destination is checked before anything is fetched (``check_destination``).
     """
 
-    def __init__(self, path: object, *, operation: str, resource: str = "") -> None:
+    def __init__(
+        self, path: object, *, operation: str, resource: str = "", writeback_size: int = WRITEBACK_SIZE
+    ) -> None:
         self.operation = operation
+        self.writeback_size = writeback_size
+        self.writeback: Optional[Writeback] = None
         self.path = check_destination(path, operation=operation, resource=resource)
         self.temp = f"{self.path}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
         self.file: Optional[io.FileIO] = None
@@ -71,6 +79,7 @@ class TemporaryFile:
         except OSError as exc:
             raise self._error("cannot create the partial file", exc) from exc
         self.file = os.fdopen(fd, "wb", buffering=0)
+        self.writeback = Writeback(fd, self.writeback_size)
         return self
 
     def write(self, data: bytes) -> None:
@@ -80,6 +89,8 @@ class TemporaryFile:
             write_all(self.file, memoryview(data), operation=self.operation)
         except OSError as exc:
             raise self._error("cannot write the partial file", exc) from exc
+        if self.writeback is not None:
+            self.writeback.wrote(len(data))
 
     def _error(self, message: str, exc: OSError) -> LocalFileError:
         return local_error(message, self.temp, exc, operation=self.operation)
@@ -87,7 +98,7 @@ class TemporaryFile:
     def commit(self) -> None:
         """Flush, close and rename over the destination."""
         assert self.file is not None
-        flush_file(self.file.fileno(), self.temp, operation=self.operation)
+        flush_file(self.file.fileno(), self.temp, operation=self.operation, writeback=self.writeback)
         self.file.close()
         move_into_place(self.temp, self.path, operation=self.operation)
         self.committed = True
@@ -98,6 +109,8 @@ class TemporaryFile:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
+        if self.writeback is not None:
+            self.writeback.stop()  # before the fd is closed under a flush
         if self.file is not None:
             with contextlib.suppress(OSError):
                 self.file.close()

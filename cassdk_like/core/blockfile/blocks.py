@@ -16,7 +16,7 @@ from typing import Callable, Optional, Union
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cassdk_like.core.blockfile.codecs import (
@@ -181,6 +181,26 @@ def _spare_room(spare: Optional[Spare], codec: Codec, expected_length: int) -> O
     return out[:expected_length]
 
 
+#: bytes decrypted per step when the plaintext overwrites its own cipher text
+_IN_PLACE_STEP = 256 * 1024
+
+
+def _decrypt_over(decryptor: CipherContext, cipher: memoryview, target: memoryview) -> int:
+    """Decrypt ``cipher`` into ``target``, which starts at the same byte; the bytes written.
+
+    OpenSSL could do it in one call, but recent cryptography releases (51 here) refuse buffers
+    that overlap, so each step goes through a small scratch buffer and is copied over the cipher
+    text it has consumed; the block's memory stays one buffer.
+    """
+    scratch = memoryview(bytearray(_IN_PLACE_STEP + _AES_BLOCK))
+    written = 0
+    for start in range(0, len(cipher), _IN_PLACE_STEP):
+        count = decryptor.update_into(cipher[start : start + _IN_PLACE_STEP], scratch)
+        target[written : written + count] = scratch[:count]
+        written += count
+    return written
+
+
 def _refuse(resource: str, why: str) -> BlockDecryptError:
     return BlockDecryptError(why, operation="decrypt block", resource=resource)
 
@@ -195,9 +215,8 @@ def _open_v1(data: Buffer, key: DataKey, resource: str, room: Optional[memoryvie
     cipher = view[_V1_PREFIX:]
     padded: Buffer
     if room is not None:
-        # OpenSSL decrypts in place when output and input start at the same byte
         target = room[_V1_PREFIX:]
-        written = decryptor.update_into(cipher, target)
+        written = _decrypt_over(decryptor, cipher, target)
         decryptor.finalize()  # nothing is held back: the input is whole cipher blocks
         padded = target[:written]
     else:
@@ -241,7 +260,7 @@ def _open_v2(
         decryptor = Cipher(algorithms.AES(key.reveal()), modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(associated)
         target = room[_V2_PREFIX:]
-        written = decryptor.update_into(view[_V2_PREFIX : len(view) - TAG_SIZE], target)
+        written = _decrypt_over(decryptor, view[_V2_PREFIX : len(view) - TAG_SIZE], target)
         decryptor.finalize()
     except InvalidTag:
         raise _refuse(
