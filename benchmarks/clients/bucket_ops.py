@@ -63,6 +63,7 @@ def _write(folder: Path, name: str, data: bytes) -> int:
 
 def run_cassdk(args: argparse.Namespace) -> Dict[str, Any]:
     import sync_timer  # noqa: PLC0415
+    from config_opts import parse_opts  # noqa: PLC0415
 
     from cassdk_like.bucket import Bucket, BucketAPI, S3Client  # noqa: PLC0415
     from cassdk_like.engine import TransferConfig  # noqa: PLC0415
@@ -74,9 +75,9 @@ def run_cassdk(args: argparse.Namespace) -> Dict[str, Any]:
         max_pool_size=max(10, args.workers),
     )  # fmt: skip
     bucket = Bucket(BucketAPI(client), args.bucket)
-    config = TransferConfig(max_workers=args.workers)
+    config = TransferConfig(max_workers=args.workers, **parse_opts(args.opt))
     folder = Path(args.folder) if args.folder else Path()
-    out: Dict[str, Any] = {}
+    out: Dict[str, Any] = {"opt": args.opt} if args.opt else {}
     with client:
         start, cpu = time.perf_counter(), time.process_time()
         if args.op == "download":
@@ -225,6 +226,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--names-from", default="", help="get-many: the folder whose file names to fetch")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--chunk-mib", type=int, default=0, help="boto3 (default 8) and minio part size")
+    parser.add_argument(
+        "--opt", default="", help="cassdk: more TransferConfig fields, e.g. buffer_parts=true"
+    )
     args = parser.parse_args(argv)
     if args.op in ("download", "upload") and not (args.key and args.file):
         parser.error(f"--op {args.op} needs --key and --file")

