@@ -18,6 +18,7 @@ import attrs
 from cassdk_like.bucket.addressing import COSAddressing, Route, S3Addressing
 from cassdk_like.bucket.dialect import BucketDialect
 from cassdk_like.bucket.validation import check_bucket_name, check_key
+from cassdk_like.core.auth.sigv4_canonical import UNSIGNED_PAYLOAD
 from cassdk_like.core.checksums import MD5, SHA256, IntegrityStrategy, digest_bytes, digest_file
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.core.http.bodies import Content, request_body
@@ -156,18 +157,30 @@ class ClientCore:
         *,
         sha256: Optional[str] = None,
         md5: Optional[str] = None,
+        crc32: Optional[str] = None,
         checksum: bool = True,
     ) -> Tuple[Body, Dict[str, str]]:
         """The body plus Content-Length and checksum headers.
 
-        ``sha256`` / ``md5`` are the caller's hex digests of the body (sent as
-        ``x-amz-checksum-sha256`` / ``Content-MD5``); with ``checksum`` the dialect's own checksum is
-        computed in one pass when not given.  SigV4's payload hash reuses the SHA-256.
+        ``sha256`` / ``md5`` / ``crc32`` are the caller's hex digests of the body (sent as
+        ``x-amz-checksum-sha256`` / ``Content-MD5`` / ``x-amz-checksum-crc32``); with ``checksum``
+        the dialect's own checksum is computed in one pass when none is given.  SigV4's payload
+        hash reuses the SHA-256; a CRC-32 body over HTTPS goes as ``UNSIGNED-PAYLOAD`` (TLS and
+        the CRC the service verifies guard it, as botocore does), so it is never SHA-256 hashed.
+        Over plain HTTP the signer hashes the body: nothing else would guard it against tampering.
         """
         sha256 = _check_hex(sha256, 64, "sha256", target)
         md5 = _check_hex(md5, 32, "md5", target)
+        crc32 = _check_hex(crc32, 8, "crc32", target)
+        if crc32 is not None and (sha256 is not None or "crc32" not in self._dialect.multipart_checksums):
+            raise InvalidArgumentError(
+                f"crc32 is a {self._dialect.name} part checksum only if the dialect takes it (S3), "
+                "and it is sent instead of sha256, not with it",
+                operation=target.operation,
+                resource=target.resource,
+            )
         body, length = request_body(content, size, operation=target.operation, resource=target.resource)
-        strategies = self._strategies(checksum, sha256, md5)
+        strategies = self._strategies(checksum and crc32 is None, sha256, md5)
         if not strategies:
             digests: Dict[str, str] = {}
         elif isinstance(body, RequestBody):
@@ -180,6 +193,10 @@ class ClientCore:
         if sha256 is not None and self._dialect.part_checksum == "sha256":
             headers["x-amz-content-sha256"] = sha256
             headers["x-amz-checksum-sha256"] = b64_of_hex(sha256)
+        if crc32 is not None:
+            headers["x-amz-checksum-crc32"] = b64_of_hex(crc32)
+            if target.route.base_url.lower().startswith("https:"):
+                headers["x-amz-content-sha256"] = UNSIGNED_PAYLOAD
         if md5 is not None:
             headers["Content-MD5"] = b64_of_hex(md5)
         return body, headers
