@@ -165,9 +165,10 @@ class ClientCore:
         ``sha256`` / ``md5`` / ``crc32`` are the caller's hex digests of the body (sent as
         ``x-amz-checksum-sha256`` / ``Content-MD5`` / ``x-amz-checksum-crc32``); with ``checksum``
         the dialect's own checksum is computed in one pass when none is given.  SigV4's payload
-        hash reuses the SHA-256; a CRC-32 body over HTTPS goes as ``UNSIGNED-PAYLOAD`` (TLS and
-        the CRC the service verifies guard it, as botocore does), so it is never SHA-256 hashed.
-        Over plain HTTP the signer hashes the body: nothing else would guard it against tampering.
+        hash reuses the SHA-256.  A CRC-32 body over HTTPS is signed as ``UNSIGNED-PAYLOAD`` (TLS
+        and the CRC the service verifies guard it, as botocore does), so it is never SHA-256
+        hashed; over plain HTTP nothing else guards it against tampering, so its SHA-256 is
+        computed here, in one pass, for the signature only.
         """
         sha256 = _check_hex(sha256, 64, "sha256", target)
         md5 = _check_hex(md5, 32, "md5", target)
@@ -180,23 +181,26 @@ class ClientCore:
                 resource=target.resource,
             )
         body, length = request_body(content, size, operation=target.operation, resource=target.resource)
+        unsigned = crc32 is not None and target.route.base_url.lower().startswith("https:")
         strategies = self._strategies(checksum and crc32 is None, sha256, md5)
+        if crc32 is not None and not unsigned:
+            strategies = [*strategies, SHA256]
         if not strategies:
             digests: Dict[str, str] = {}
         elif isinstance(body, RequestBody):
             digests = digest_file(body.fileobj, body.offset, length, strategies, operation=target.operation)
         else:
             digests = digest_bytes(body, strategies)
-        sha256 = sha256 or digests.get(SHA256.name)
         md5 = md5 or digests.get(MD5.name)
         headers = {"Content-Length": str(length)}
-        if sha256 is not None and self._dialect.part_checksum == "sha256":
-            headers["x-amz-content-sha256"] = sha256
-            headers["x-amz-checksum-sha256"] = b64_of_hex(sha256)
         if crc32 is not None:
             headers["x-amz-checksum-crc32"] = b64_of_hex(crc32)
-            if target.route.base_url.lower().startswith("https:"):
-                headers["x-amz-content-sha256"] = UNSIGNED_PAYLOAD
+            headers["x-amz-content-sha256"] = UNSIGNED_PAYLOAD if unsigned else digests[SHA256.name]
+        else:
+            sha256 = sha256 or digests.get(SHA256.name)
+            if sha256 is not None and self._dialect.part_checksum == "sha256":
+                headers["x-amz-content-sha256"] = sha256
+                headers["x-amz-checksum-sha256"] = b64_of_hex(sha256)
         if md5 is not None:
             headers["Content-MD5"] = b64_of_hex(md5)
         return body, headers

@@ -19,8 +19,8 @@ from cassdk_like.bucket.highlevel.adapters import (
     part_checksum_of,
     part_sizer_for,
 )
-from cassdk_like.core.checksums import CRC32
 from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.checksums import CRC32
 from cassdk_like.core.exceptions import InvalidArgumentError, InvalidPartSizeError
 from cassdk_like.engine.parts import hash_parts_with, witness_of
 
