@@ -265,3 +265,48 @@ def test_resume_of_an_upload_with_an_algorithm_this_sdk_does_not_send_is_refused
     with pytest.raises(InvalidArgumentError, match="created with CRC32C part checksums"):
         Bucket(BucketAPI(s3), "bkt").upload_file(path, "big", upload_id="UP")
     assert [m for m, _q in fake.requests] == ["GET"]  # nothing sent, nothing aborted
+
+
+def test_low_level_upload_part_and_complete_with_crc32(
+    s3_path: S3Client, mock: responses.RequestsMock
+) -> None:
+    mock.add(responses.PUT, ANY_URL, status=200, headers={"ETag": '"e2"'})
+    mock.add(responses.POST, ANY_URL, status=200)
+    body = b"part-two"
+    crc = struct.pack(">I", zlib.crc32(body)).hex()
+    s3_path.upload_part("bkt", "big", "UP1", 2, body, crc32=crc.upper())
+    s3_path.complete_multipart_upload(
+        "bkt", "big", "UP1", [(1, "e1", None, "0000abcd"), (2, "e2", None, crc)]
+    )
+    part, complete = mock.calls
+    assert part.request.headers["x-amz-checksum-crc32"] == _crc32_b64(body)
+    assert part.request.headers["x-amz-content-sha256"] == hashlib.sha256(body).hexdigest()  # plain HTTP
+    assert "x-amz-checksum-sha256" not in part.request.headers
+    root = ElementTree.fromstring(complete.request.body)
+    assert [p.findtext(f"{NS}ChecksumCRC32") for p in root.iter(f"{NS}Part")] == [
+        "AACrzQ==",
+        _crc32_b64(body),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"crc32": "0000abcd", "sha256": "ab" * 32}, "instead of sha256"),
+        ({"crc32": "abc"}, "crc32 must be 8 hexadecimal digits"),
+    ],
+)
+def test_low_level_crc32_mistakes_are_refused_before_sending(
+    s3_path: S3Client, mock: responses.RequestsMock, options: Dict[str, str], message: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        s3_path.upload_part("bkt", "big", "UP1", 1, b"x", **options)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="both a SHA-256 and a CRC-32"):
+        s3_path.complete_multipart_upload("bkt", "big", "UP1", [(1, "e1", "ab" * 32, "0000abcd")])
+    assert len(mock.calls) == 0
+
+
+def test_cos_parts_take_no_crc32(cos: COSClient, mock: responses.RequestsMock) -> None:
+    with pytest.raises(InvalidArgumentError, match="crc32"):
+        cos.upload_part(f"b-{APPID}", "big", "UP1", 1, b"x", crc32="0000abcd")
+    assert len(mock.calls) == 0
