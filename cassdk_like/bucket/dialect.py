@@ -60,7 +60,8 @@ class BucketDialect:
       ``"md5"`` (``Content-MD5``, COS verifies it).
     * ``multipart_checksums``: the checksums the parts of a multipart upload may carry, the
       default first: S3 ``"crc32"`` (``x-amz-checksum-crc32``: a third of SHA-256's CPU, as boto3
-      sends) or ``"sha256"``; COS ``"md5"``.  Defaults to ``part_checksum`` alone.
+      sends) or ``"sha256"``; COS ``"md5"``.  Defaults to ``part_checksum`` alone, which parts
+      also default to where the signature hashes every body (S3 over plain HTTP).
     * ``crc64_header``: the response header carrying COS's CRC-64/ECMA of what it stored, if any.
     * ``replace_directive``: the metadata directive value of a copy that replaces the metadata.
     * ``xml_namespace``: the namespace request documents are written in (None: none).

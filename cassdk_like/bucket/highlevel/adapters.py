@@ -108,12 +108,19 @@ def part_sizer_for(dialect: BucketDialect) -> S3PartSizer:
     return S3PartSizer(min_size=dialect.min_part_size)
 
 
-def part_checksum_of(dialect: BucketDialect, requested: Optional[str], *, resource: str) -> str:
-    """The checksum a multipart upload's parts carry: ``requested``, or the dialect's default.
+def part_checksum_of(
+    dialect: BucketDialect, requested: Optional[str], *, resource: str, hashed_payload: bool = False
+) -> str:
+    """The checksum a multipart upload's parts carry: ``requested``, else the dialect's default,
+    else, when each body is SHA-256 hashed for its signature anyway (``hashed_payload``: S3 over
+    plain HTTP), the single PUT's checksum if parts take it: that hash then doubles as the checksum,
+    where a CRC-32 would be one more pass.
 
     Refused before any request when the dialect's service does not verify it on a part.
     """
     if requested is None:
+        if hashed_payload and dialect.part_checksum in dialect.multipart_checksums:
+            return dialect.part_checksum
         return dialect.multipart_checksums[0]
     name = requested.strip().lower() if isinstance(requested, str) else None
     if name not in dialect.multipart_checksums:

@@ -190,7 +190,8 @@ class Bucket:
         transfers) is paid for each part before it is sent, and for a single-PUT object as a
         whole; ``config.bandwidth_limit`` makes one of its own.
         ``part_checksum`` is what each multipart part carries for the service to verify: on S3
-        ``"crc32"`` (the default: a third of SHA-256's CPU) or ``"sha256"``, on COS ``"md5"``;
+        ``"crc32"`` (the default over HTTPS: a third of SHA-256's CPU) or ``"sha256"`` (the
+        default over plain HTTP, where the signature hashes every body anyway), on COS ``"md5"``;
         a resumed upload keeps the one it was created with.
         """
         return upload_object(

@@ -1,13 +1,14 @@
 """Uploads and downloads of whole objects on the shared transfer engine (docs/bucket-protocol.md §10).
 
 Upload: up to ``threshold`` bytes go in one Put Object; above it the engine uploads parts in
-parallel (bounded memory, per-part retries, resume by upload id).  Either way every request body
-carries a checksum the service verifies (a single PUT the dialect's, S3 SHA-256 or COS MD5; a part
-``part_checksum``, by default S3 CRC-32 or COS MD5), and the SHA-256 of the whole object is stored
-as user metadata (``sha256``) when the source can be read before the upload starts (a path or a
-seekable file object: one sequential pass; a pipe cannot, so its object gets none).  That digest,
-checked by every download, is the end-to-end guarantee; a part's checksum only guards its trip.
-A resumed upload keeps the checksum it was created with (List Parts names it).
+parallel (bounded memory, per-part retries, resume by upload id).  Every request body carries a
+checksum the service verifies: a single PUT the dialect's (S3 SHA-256, COS MD5), a part
+``part_checksum`` (S3 CRC-32 by default, SHA-256 over plain HTTP where SigV4 hashes the body
+anyway; COS MD5).  The SHA-256 of the whole object is stored as user metadata (``sha256``) when
+the source can be read before the upload starts (a path or a seekable file object: one
+sequential pass; a pipe cannot, so its object gets none); checked by every download, it is the
+end-to-end guarantee, while a part's checksum guards its trip.  A resumed upload keeps the
+checksum it was created with (List Parts names it).
 A failed, cancelled or interrupted multipart upload is aborted, so nothing is left in the bucket,
 unless ``keep_for_resume=True``: then the error carries the upload id for a later call.
 
@@ -159,7 +160,9 @@ def upload_object(
     with labelled(operation, _resource(bucket, key), label):
         _check_names(api, bucket, key, operation)
         resource = _resource(bucket, key)
-        checksum = part_checksum_of(api.dialect, part_checksum, resource=resource)
+        checksum = part_checksum_of(
+            api.dialect, part_checksum, resource=resource, hashed_payload=api.client.hashes_payload(bucket)
+        )
         if (
             isinstance(threshold, bool)
             or not isinstance(threshold, int)

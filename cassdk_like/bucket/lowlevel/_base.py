@@ -56,6 +56,12 @@ def content_md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")  # noqa: S324 - the header's hash
 
 
+def _hashes_payload(route: Route) -> bool:
+    """Whether a body on ``route`` is signed by its SHA-256 even when it carries a CRC-32: over
+    plain HTTP nothing else guards it against tampering (over HTTPS it is ``UNSIGNED-PAYLOAD``)."""
+    return not route.base_url.lower().startswith("https:")
+
+
 def _check_hex(value: Optional[str], length: int, what: str, target: Target) -> Optional[str]:
     if value is None:
         return None
@@ -99,6 +105,11 @@ class ClientCore:
         check_key(key, operation, bucket, self._dialect.max_key_bytes)
         resource = f"object {key!r} in bucket {bucket!r}"
         return Target(operation, route, route.path(key), resource, bucket, key)
+
+    def hashes_payload(self, bucket: str) -> bool:
+        """True when a body sent to ``bucket`` is SHA-256 hashed for its signature whatever
+        checksum it carries (a plain-HTTP connection), so that SHA-256 is the cheapest one to send."""
+        return _hashes_payload(self._bucket_target("hashes_payload", bucket).route)
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -181,7 +192,7 @@ class ClientCore:
                 resource=target.resource,
             )
         body, length = request_body(content, size, operation=target.operation, resource=target.resource)
-        unsigned = crc32 is not None and target.route.base_url.lower().startswith("https:")
+        unsigned = crc32 is not None and not _hashes_payload(target.route)
         strategies = self._strategies(checksum and crc32 is None, sha256, md5)
         if crc32 is not None and not unsigned:
             strategies = [*strategies, SHA256]

@@ -11,7 +11,7 @@ import struct
 import uuid
 import zlib
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 import pytest
 
@@ -112,16 +112,18 @@ def test_a_crc32_upload_resumes_by_its_listed_crcs_and_downloads_verified(
             part_size=5 * MiB,
             config=TransferConfig(max_workers=1, min_part_size=5 * MiB),
             keep_for_resume=True,
+            part_checksum="crc32",  # over plain HTTP the default is the SHA-256 the signature needs
         )
     assert isinstance(caught.value.__cause__, LocalFileError)
     upload_id = caught.value.upload_id
     assert upload_id is not None
     page = api.list_parts(s3_bucket.name, "big", upload_id)
-    assert page.checksum_algorithm == "crc32"  # the default, declared at Create
+    assert page.checksum_algorithm == "crc32"  # declared at Create
     assert [p.checksum_crc32 for p in page.parts] == [
         _crc32_b64(data[: 5 * MiB]),
         _crc32_b64(data[5 * MiB : 10 * MiB]),
     ]
+    # no part_checksum: the resume learns CRC-32 from the listing (the default here is SHA-256)
     done = s3_bucket.upload_file(io.BytesIO(data), "big", upload_id=upload_id, config=CONFIG)
     assert (done.parts_skipped, done.parts_uploaded) == (2, 2)
     stored = s3.head_object(s3_bucket.name, "big", checksum_mode=True).headers["x-amz-checksum-crc32"]
@@ -132,12 +134,15 @@ def test_a_crc32_upload_resumes_by_its_listed_crcs_and_downloads_verified(
     assert out.read_bytes() == data
 
 
-def test_sha256_parts_on_request_round_trip(s3: BucketClient, s3_bucket: Bucket, tmp_path: Path) -> None:
+@pytest.mark.parametrize("requested", ["sha256", None])
+def test_sha256_parts_on_request_and_by_default_over_plain_http(
+    s3: BucketClient, s3_bucket: Bucket, tmp_path: Path, requested: Optional[str]
+) -> None:
     data = _data(11 * MiB, seed=8)
     src = tmp_path / "src.bin"
     src.write_bytes(data)
     s3_bucket.upload_file(
-        src, "sha", threshold=5 * MiB, part_size=5 * MiB, config=CONFIG, part_checksum="sha256"
+        src, "sha", threshold=5 * MiB, part_size=5 * MiB, config=CONFIG, part_checksum=requested
     )
     headers = s3.head_object(s3_bucket.name, "sha", checksum_mode=True).headers
     assert headers["x-amz-checksum-sha256"].endswith("-3")

@@ -147,6 +147,17 @@ def test_the_part_checksum_asked_for_or_the_dialects(
     assert part_checksum_of(dialect, requested, resource="r") == expected  # type: ignore[arg-type]
 
 
+def test_a_payload_hashed_for_its_signature_makes_that_hash_the_default() -> None:
+    assert part_checksum_of(S3, None, resource="r", hashed_payload=True) == "sha256"
+    assert part_checksum_of(S3, "crc32", resource="r", hashed_payload=True) == "crc32"
+    assert part_checksum_of(COS, None, resource="r", hashed_payload=True) == "md5"
+
+
+def test_only_plain_http_hashes_every_payload(s3: S3Client, s3_path: S3Client, cos: COSClient) -> None:
+    assert (s3.hashes_payload("bkt"), s3_path.hashes_payload("bkt")) == (False, True)
+    assert cos.hashes_payload(f"b-{APPID}") is False
+
+
 @pytest.mark.parametrize(
     ("dialect", "requested"), [(S3, "md5"), (S3, "crc32c"), (COS, "crc32"), (COS, "sha256"), (S3, 32)]
 )
