@@ -22,7 +22,7 @@ from cassdk_like.bucket import Bucket, BucketAPI, COSClient, S3Client
 from cassdk_like.core.exceptions import InvalidArgumentError
 from cassdk_like.engine import TransferConfig
 
-from ._wire import ANY_URL, APPID
+from ._wire import ANY_URL, APPID, AWS_ID, AWS_KEY, AWS_NOW
 
 MiB = 1024 * 1024
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -327,3 +327,31 @@ def test_cos_parts_take_no_crc32(cos: COSClient, mock: responses.RequestsMock) -
     with pytest.raises(InvalidArgumentError, match="crc32"):
         cos.upload_part(f"b-{APPID}", "big", "UP1", 1, b"x", crc32="0000abcd")
     assert len(mock.calls) == 0
+
+
+def test_over_https_a_crc32_part_is_signed_with_the_unsigned_payload_line(
+    s3: S3Client, mock: responses.RequestsMock
+) -> None:
+    """The signature's payload line is UNSIGNED-PAYLOAD, not the body's SHA-256 (none is computed)."""
+    from cassdk_like.core.auth.sigv4 import SigV4Signer
+
+    mock.add(responses.PUT, ANY_URL, status=200)
+    body = b"part-one"
+    s3.upload_part("examplebucket", "big", "UP1", 1, body, crc32=struct.pack(">I", zlib.crc32(body)).hex())
+    request = mock.calls[0].request
+    assert request.headers["x-amz-checksum-crc32"] == _crc32_b64(body)
+    names = re.search(r"SignedHeaders=([^,]+)", request.headers["Authorization"]).group(1).split(";")  # type: ignore[union-attr]
+    assert "x-amz-checksum-crc32" in names
+    signer = SigV4Signer(
+        AWS_ID,
+        AWS_KEY,
+        region="us-east-1",
+        service="s3",
+        clock=lambda: AWS_NOW,
+        normalize_path=False,
+        double_encode=False,
+    )
+    signed = {k: v for k, v in request.headers.items() if k.lower() in names}
+    query = [("partNumber", "1"), ("uploadId", "UP1")]
+    expected = signer.sign("PUT", "/big", query, signed, "UNSIGNED-PAYLOAD")
+    assert request.headers["Authorization"] == expected["Authorization"]
