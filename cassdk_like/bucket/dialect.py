@@ -8,7 +8,7 @@ or the typed error of an answer (``parse_error``), so no code outside this modul
 from __future__ import annotations
 
 import re
-from typing import Optional, Type, Union
+from typing import Optional, Tuple, Type, Union
 
 import attrs
 
@@ -55,8 +55,13 @@ class BucketDialect:
 
     * ``list_v2``: listings page with ``list-type=2`` and continuation tokens (S3), or with
       ``marker`` / ``NextMarker`` (COS's GET Bucket).
-    * ``part_checksum``: the checksum sent with every part and single PUT: ``"sha256"``
-      (``x-amz-checksum-sha256``, S3 verifies it) or ``"md5"`` (``Content-MD5``, COS verifies it).
+    * ``part_checksum``: the checksum sent with a single PUT: ``"sha256"``
+      (``x-amz-checksum-sha256``, S3 verifies it; the same pass gives the metadata digest) or
+      ``"md5"`` (``Content-MD5``, COS verifies it).
+    * ``multipart_checksums``: the checksums the parts of a multipart upload may carry, the
+      default first: S3 ``"crc32"`` (``x-amz-checksum-crc32``: a third of SHA-256's CPU, as boto3
+      sends) or ``"sha256"``; COS ``"md5"``.  Defaults to ``part_checksum`` alone, which parts
+      also default to where the signature hashes every body (S3 over plain HTTP).
     * ``crc64_header``: the response header carrying COS's CRC-64/ECMA of what it stored, if any.
     * ``replace_directive``: the metadata directive value of a copy that replaces the metadata.
     * ``xml_namespace``: the namespace request documents are written in (None: none).
@@ -72,7 +77,12 @@ class BucketDialect:
     xml_namespace: Optional[str] = None
     max_key_bytes: int = 1024
     min_part_size: int = 5 * 1024 * 1024
+    multipart_checksums: Tuple[str, ...] = attrs.field()
     errors: ErrorDecoder = attrs.field(eq=False, repr=False)
+
+    @multipart_checksums.default
+    def _single_put_checksum(self) -> Tuple[str, ...]:
+        return (self.part_checksum,)
 
     @errors.default
     def _errors_from_wire(self) -> ErrorDecoder:
@@ -128,6 +138,7 @@ S3 = BucketDialect(
     S3_WIRE,
     list_v2=True,
     part_checksum="sha256",
+    multipart_checksums=("crc32", "sha256"),
     replace_directive="REPLACE",
     xml_namespace="http://s3.amazonaws.com/doc/2006-03-01/",
 )

@@ -7,9 +7,10 @@ The engine knows nothing of buckets (engine/interfaces.py); these classes are th
   (``PreconditionFailed``) instead of mixing two versions (aws/aws-cli#2321).  Its integrity is the
   whole-object SHA-256 this SDK stores in user metadata, else the ETag when that is the object's
   MD5 (single-part, not encrypted with KMS or customer keys), else none (docs/bucket-protocol.md §10).
-* :class:`ObjectUploadTarget` is one multipart upload: every part carries the dialect's checksum
-  (S3 ``x-amz-checksum-sha256``, COS ``Content-MD5``), which the service verifies; a part's token is
-  that digest, so a resumed upload recognises the parts already stored from List Parts.
+* :class:`ObjectUploadTarget` is one multipart upload: every part carries the upload's checksum
+  (S3 ``x-amz-checksum-crc32`` or ``x-amz-checksum-sha256``, COS ``Content-MD5``), which the
+  service verifies; a part's token is that digest, so a resumed upload recognises the parts
+  already stored from List Parts.
 * :data:`S3_PART_SIZER`: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000.
 """
 
@@ -26,11 +27,11 @@ import attrs
 from cassdk_like.bucket.dialect import BucketDialect
 from cassdk_like.bucket.errors import PreconditionFailed
 from cassdk_like.bucket.highlevel.api import BucketAPI
-from cassdk_like.bucket.highlevel.models import BucketObject
+from cassdk_like.bucket.highlevel.models import BucketObject, PartSummary
 from cassdk_like.bucket.lowlevel import CompletedPart
 from cassdk_like.bucket.validation import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 from cassdk_like.core.byterange import ByteRange
-from cassdk_like.core.checksums import MD5, NO_INTEGRITY, SHA256, IntegrityStrategy
+from cassdk_like.core.checksums import CRC32, MD5, NO_INTEGRITY, SHA256, IntegrityStrategy
 from cassdk_like.core.exceptions import BadResponseError, InvalidArgumentError, InvalidPartSizeError
 from cassdk_like.engine import CompletedUpload, PartBody, RangeResponse
 
@@ -40,6 +41,7 @@ __all__ = [
     "ObjectUploadTarget",
     "S3PartSizer",
     "integrity_of",
+    "part_checksum_of",
     "part_sizer_for",
 ]
 
@@ -49,6 +51,8 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: server-side encryption whose ETag is not the MD5 of the bytes
 _OPAQUE_ETAG_ENCRYPTION = ("aws:kms", "aws:kms:dsse", "cos/kms")
+#: the part checksums by the name ``upload_file(part_checksum=...)`` and the dialect give them
+_PART_CHECKSUMS: Mapping[str, IntegrityStrategy] = {s.name: s for s in (CRC32, SHA256, MD5)}
 
 
 @attrs.frozen
@@ -102,6 +106,31 @@ def part_sizer_for(dialect: BucketDialect) -> S3PartSizer:
     if dialect.min_part_size == S3_PART_SIZER.min_size:
         return S3_PART_SIZER
     return S3PartSizer(min_size=dialect.min_part_size)
+
+
+def part_checksum_of(
+    dialect: BucketDialect, requested: Optional[str], *, resource: str, hashed_payload: bool = False
+) -> str:
+    """The checksum a multipart upload's parts carry: ``requested``, else the dialect's default,
+    else, when each body is SHA-256 hashed for its signature anyway (``hashed_payload``: S3 over
+    plain HTTP), the single PUT's checksum if parts take it: that hash then doubles as the checksum,
+    where a CRC-32 would be one more pass.
+
+    Refused before any request when the dialect's service does not verify it on a part.
+    """
+    if requested is None:
+        if hashed_payload and dialect.part_checksum in dialect.multipart_checksums:
+            return dialect.part_checksum
+        return dialect.multipart_checksums[0]
+    name = requested.strip().lower() if isinstance(requested, str) else None
+    if name not in dialect.multipart_checksums:
+        raise InvalidArgumentError(
+            f"part_checksum must be one of {', '.join(map(repr, dialect.multipart_checksums))} "
+            f"on {dialect.name}, got {requested!r}",
+            operation="upload_file",
+            resource=resource,
+        )
+    return name
 
 
 def integrity_of(obj: BucketObject) -> Tuple[IntegrityStrategy, Optional[str]]:
@@ -158,17 +187,28 @@ class ObjectSource:
 class ObjectUploadTarget:
     """One multipart upload of an object, as the engine's ``MultipartTarget``. Thread-safe.
 
-    ``part_size`` numbers the byte ranges of the parts List Parts reports.
+    ``part_size`` numbers the byte ranges of the parts List Parts reports; ``checksum`` is the one
+    the upload was created with (``part_checksum_of``; None: the dialect's default).
     """
 
-    def __init__(self, api: BucketAPI, bucket: str, key: str, upload_id: str, *, part_size: int) -> None:
+    def __init__(
+        self,
+        api: BucketAPI,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        *,
+        part_size: int,
+        checksum: Optional[str] = None,
+    ) -> None:
         self._api = api
         self.part_sizer = part_sizer_for(api.dialect)
         self.bucket = bucket
         self.key = key
         self.upload_id = upload_id
         self.part_size = part_size
-        self._checksum = SHA256 if api.dialect.part_checksum == "sha256" else MD5
+        resource = f"object {key!r} in bucket {bucket!r}"
+        self._checksum = _PART_CHECKSUMS[part_checksum_of(api.dialect, checksum, resource=resource)]
         self.part_checksums: Sequence[IntegrityStrategy] = (self._checksum,)
         self._etags: Dict[int, str] = {}
         self._lock = threading.Lock()
@@ -178,7 +218,7 @@ class ObjectUploadTarget:
         digest = body.digests[self._checksum.name]
         content = body.content()
         size = body.byte_range.length
-        sums = {"sha256": digest} if self._checksum is SHA256 else {"md5": digest}
+        sums = {self._checksum.name: digest}
         result = self._api.upload_part(
             self.bucket, self.key, self.upload_id, number, content, size=size, **sums
         )
@@ -193,7 +233,8 @@ class ObjectUploadTarget:
 
     def list_parts(self) -> Iterator[Tuple[int, ByteRange, str]]:
         """Every stored part (all pages), its range from ``part_size``, and its digest when the
-        service lists it (S3 ``ChecksumSHA256``; COS: the ETag, which is the part's MD5)."""
+        service lists it (S3 ``ChecksumCRC32`` / ``ChecksumSHA256``; COS: the ETag, which is the
+        part's MD5)."""
         for part in self._api.list_all_parts(self.bucket, self.key, self.upload_id):
             if part.size <= 0:
                 continue
@@ -203,21 +244,23 @@ class ObjectUploadTarget:
             yield (
                 part.number,
                 ByteRange(start, start + part.size - 1),
-                self._listed_token(part.etag, part.checksum_sha256),
+                self._listed_token(part),
             )
 
-    def _listed_token(self, etag: str, checksum: Optional[str]) -> str:
-        if self._checksum is SHA256:
+    def _listed_token(self, part: PartSummary) -> str:
+        if self._checksum is not MD5:
+            checksum = part.checksum_crc32 if self._checksum is CRC32 else part.checksum_sha256
             if not checksum:
                 return ""  # unknown: the engine sends the part again
             try:
                 return base64.b64decode(checksum, validate=True).hex()
             except (binascii.Error, ValueError):
                 return ""
-        return etag.lower() if _HEX32.fullmatch(etag.lower()) else ""
+        etag = part.etag.lower()
+        return etag if _HEX32.fullmatch(etag) else ""
 
     def complete(self, parts: Sequence[Tuple[int, str]], size: int) -> CompletedUpload:
-        """Complete Multipart Upload with every part's ETag (and SHA-256 on S3)."""
+        """Complete Multipart Upload with every part's ETag (and its CRC-32 or SHA-256 on S3)."""
         listed = []
         with self._lock:
             etags = dict(self._etags)
@@ -225,7 +268,8 @@ class ObjectUploadTarget:
             etag = etags.get(number)
             if etag is None:
                 raise self._bad(f"part {number} has no ETag to complete with")
-            listed.append(CompletedPart(number, etag, token if self._checksum is SHA256 else None))
+            sums = {self._checksum.name: token} if self._checksum is not MD5 else {}
+            listed.append(CompletedPart(number, etag, **sums))
         done = self._api.complete_multipart_upload(self.bucket, self.key, self.upload_id, listed)
         return CompletedUpload(done.etag, done.crc64)
 

@@ -28,6 +28,7 @@ from cassdk_like.bucket.highlevel.models import (
     DeleteResult,
     ObjectPage,
     ObjectSummary,
+    PartsPage,
     PartSummary,
     PutResult,
     UploadSummary,
@@ -244,13 +245,18 @@ class BucketAPI:
                 return
             key_marker, id_marker = after
 
+    def list_parts(self, bucket: str, key: str, upload_id: str, **options: Any) -> PartsPage:
+        """One page of List Parts (``part_number_marker``, ``max_parts``), with the upload's
+        checksum algorithm when the service names it."""
+        return parse_parts(self._ok(self._client.list_parts(bucket, key, upload_id, **options)))
+
     def list_all_parts(self, bucket: str, key: str, upload_id: str) -> Iterator[PartSummary]:
         """Every stored part of one upload (all pages), by number."""
         marker: Optional[int] = None
         while True:
-            response = self._client.list_parts(bucket, key, upload_id, part_number_marker=marker)
-            parts, after = parse_parts(self._ok(response))
-            yield from parts
+            page = self.list_parts(bucket, key, upload_id, part_number_marker=marker)
+            after = page.next_marker
+            yield from page.parts
             if after is None or after == marker:
                 return
             marker = after

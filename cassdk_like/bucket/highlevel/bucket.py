@@ -178,6 +178,7 @@ class Bucket:
         upload_id: Optional[str] = None,
         keep_for_resume: bool = False,
         limiter: Optional[Pacer] = None,
+        part_checksum: Optional[str] = None,
     ) -> UploadedObject:
         """Upload a path, a file object or a stream (``size`` then required) as ``key``.
 
@@ -188,6 +189,10 @@ class Bucket:
         ``limiter`` (a ``BandwidthLimiter``, or any ``Pacer``, also one shared with other
         transfers) is paid for each part before it is sent, and for a single-PUT object as a
         whole; ``config.bandwidth_limit`` makes one of its own.
+        ``part_checksum`` is what each multipart part carries for the service to verify: on S3
+        ``"crc32"`` (the default over HTTPS: a third of SHA-256's CPU) or ``"sha256"`` (the
+        default over plain HTTP, where the signature hashes every body anyway), on COS ``"md5"``;
+        a resumed upload keeps the one it was created with.
         """
         return upload_object(
             self.api,
@@ -206,6 +211,7 @@ class Bucket:
             upload_id=upload_id,
             keep_for_resume=keep_for_resume,
             limiter=limiter,
+            part_checksum=part_checksum,
         )
 
     def download_file(

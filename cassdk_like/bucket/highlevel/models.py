@@ -20,6 +20,7 @@ __all__ = [
     "ObjectPage",
     "ObjectSummary",
     "PartSummary",
+    "PartsPage",
     "PutResult",
     "UploadSummary",
 ]
@@ -117,13 +118,25 @@ class UploadSummary:
 
 @attrs.frozen
 class PartSummary:
-    """One stored part: number, size, ETag, and its SHA-256 (base64) when the upload carries one."""
+    """One stored part: number, size, ETag, and its SHA-256 or CRC-32 (base64) when the upload
+    carries one."""
 
     number: int
     size: int
     etag: str
     last_modified: Optional[_dt.datetime] = None
     checksum_sha256: Optional[str] = None
+    checksum_crc32: Optional[str] = None
+
+
+@attrs.frozen
+class PartsPage:
+    """One page of List Parts: its parts, the marker of the next page (None: the last), and the
+    checksum algorithm the upload was created with (lower case, None when the answer names none)."""
+
+    parts: Tuple[PartSummary, ...]
+    next_marker: Optional[int] = None
+    checksum_algorithm: Optional[str] = None
 
 
 @attrs.frozen

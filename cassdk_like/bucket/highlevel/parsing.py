@@ -20,6 +20,7 @@ from cassdk_like.bucket.highlevel.models import (
     DeleteFailure,
     ObjectPage,
     ObjectSummary,
+    PartsPage,
     PartSummary,
     UploadSummary,
     plain_etag,
@@ -185,23 +186,25 @@ def parse_uploads(response: HttpResponse) -> Tuple[List[UploadSummary], Optional
     return uploads, (key_marker, id_marker)
 
 
-def parse_parts(response: HttpResponse) -> Tuple[List[PartSummary], Optional[int]]:
-    """The parts of one page, and the next part-number marker when truncated."""
+def parse_parts(response: HttpResponse) -> PartsPage:
+    """One page of List Parts (the next part-number marker only when truncated)."""
     root = document(response, "ListPartsResult")
-    parts = [
+    parts = tuple(
         PartSummary(
             number=_int(text_of(item, "PartNumber")),
             size=_int(text_of(item, "Size")),
             etag=plain_etag(text_of(item, "ETag")),
             last_modified=iso_date(text_of(item, "LastModified")),
             checksum_sha256=text_of(item, "ChecksumSHA256"),
+            checksum_crc32=text_of(item, "ChecksumCRC32"),
         )
         for item in children(root, "Part")
-    ]
-    if (text_of(root, "IsTruncated") or "").lower() != "true":
-        return parts, None
-    marker = _int(text_of(root, "NextPartNumberMarker"), parts[-1].number if parts else 0)
-    return parts, marker
+    )
+    algorithm = (text_of(root, "ChecksumAlgorithm") or "").strip().lower() or None
+    marker: Optional[int] = None
+    if (text_of(root, "IsTruncated") or "").lower() == "true":
+        marker = _int(text_of(root, "NextPartNumberMarker"), parts[-1].number if parts else 0)
+    return PartsPage(parts, marker, algorithm)
 
 
 def parse_complete(response: HttpResponse, bucket: str, key: str, crc64: Optional[str]) -> CompletedUpload:

@@ -1,10 +1,14 @@
 """Uploads and downloads of whole objects on the shared transfer engine (docs/bucket-protocol.md §10).
 
 Upload: up to ``threshold`` bytes go in one Put Object; above it the engine uploads parts in
-parallel (bounded memory, per-part retries, resume by upload id).  Either way every request body
-carries the dialect's checksum, which the service verifies, and the SHA-256 of the whole object is
-stored as user metadata (``sha256``) when the source can be read before the upload starts (a path
-or a seekable file object: one sequential pass; a pipe cannot, so its object gets none).
+parallel (bounded memory, per-part retries, resume by upload id).  Every request body carries a
+checksum the service verifies: a single PUT the dialect's (S3 SHA-256, COS MD5), a part
+``part_checksum`` (S3 CRC-32 by default, SHA-256 over plain HTTP where SigV4 hashes the body
+anyway; COS MD5).  The SHA-256 of the whole object is stored as user metadata (``sha256``) when
+the source can be read before the upload starts (a path or a seekable file object: one
+sequential pass; a pipe cannot, so its object gets none); checked by every download, it is the
+end-to-end guarantee, while a part's checksum guards its trip.  A resumed upload keeps the
+checksum it was created with (List Parts names it).
 A failed, cancelled or interrupted multipart upload is aborted, so nothing is left in the bucket,
 unless ``keep_for_resume=True``: then the error carries the upload id for a later call.
 
@@ -23,7 +27,12 @@ from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, 
 
 import attrs
 
-from cassdk_like.bucket.highlevel.adapters import ObjectSource, ObjectUploadTarget, part_sizer_for
+from cassdk_like.bucket.highlevel.adapters import (
+    ObjectSource,
+    ObjectUploadTarget,
+    part_checksum_of,
+    part_sizer_for,
+)
 from cassdk_like.bucket.highlevel.api import BucketAPI
 from cassdk_like.bucket.validation import MAX_SINGLE_PUT, check_bucket_name, check_key
 from cassdk_like.core.byterange import ByteRange
@@ -141,14 +150,19 @@ def upload_object(
     upload_id: Optional[str] = None,
     keep_for_resume: bool = False,
     limiter: Optional[Pacer] = None,
+    part_checksum: Optional[str] = None,
 ) -> UploadedObject:
     """``Bucket.upload_file``: see the module docstring.  Every mistake knowable locally (names,
-    sizes, the source) is refused before the first request, naming the object and the file."""
+    sizes, the source, the part checksum) is refused before the first request, naming the object
+    and the file."""
     operation = "upload_file"
     label = source_label(source)
     with labelled(operation, _resource(bucket, key), label):
         _check_names(api, bucket, key, operation)
         resource = _resource(bucket, key)
+        checksum = part_checksum_of(
+            api.dialect, part_checksum, resource=resource, hashed_payload=api.client.hashes_payload(bucket)
+        )
         if (
             isinstance(threshold, bool)
             or not isinstance(threshold, int)
@@ -176,6 +190,7 @@ def upload_object(
                 storage_class,
                 upload_id,
                 keep_for_resume,
+                checksum,
             )
         finally:
             if owned:
@@ -252,12 +267,44 @@ def _hex(strategy: IntegrityStrategy, data: bytes) -> str:
     return hasher.hexdigest()
 
 
-def _resume_part_size(api: BucketAPI, bucket: str, key: str, upload_id: str, size: int) -> Optional[int]:
-    """The part size of an upload begun earlier: part 1's size when it does not cover the whole file."""
-    for part in api.list_all_parts(bucket, key, upload_id):
-        if part.number == 1 and part.size < size:
-            return part.size
-    return None
+def _resumed(
+    api: BucketAPI, bucket: str, key: str, upload_id: str, size: int
+) -> Tuple[Optional[int], Optional[str]]:
+    """Of an upload begun earlier, from one List Parts of its first part: the part size (part 1's
+    size when it does not cover the whole file) and the checksum its parts carry (the algorithm
+    the answer names, else the one part 1 carries; None: neither says)."""
+    page = api.list_parts(bucket, key, upload_id, max_parts=1)
+    first = page.parts[0] if page.parts else None
+    part_size = first.size if first is not None and first.number == 1 and first.size < size else None
+    algorithm = page.checksum_algorithm
+    if algorithm is None and first is not None:
+        algorithm = "crc32" if first.checksum_crc32 else "sha256" if first.checksum_sha256 else None
+    return part_size, algorithm
+
+
+def _resumed_checksum(
+    api: BucketAPI, upload_id: str, algorithm: Optional[str], chosen: str, resource: str
+) -> str:
+    """The upload's own checksum wins over the one asked for (or the default): its parts must all
+    carry what Create declared.  None named leaves ``chosen``; one this SDK does not send (another
+    tool's CRC32C, say) is refused before any part is sent."""
+    if algorithm is None or algorithm == chosen:
+        return chosen
+    if algorithm not in api.dialect.multipart_checksums:
+        raise InvalidArgumentError(
+            f"upload {upload_id!r} was created with {algorithm.upper()} part checksums, which "
+            f"upload_file does not send (it sends {', '.join(api.dialect.multipart_checksums)})",
+            operation="upload_file",
+            resource=resource,
+        )
+    log.debug(
+        "upload %r of %s was created with %s part checksums: sending those, not %s",
+        upload_id,
+        resource,
+        algorithm,
+        chosen,
+    )
+    return algorithm
 
 
 def _multipart(
@@ -272,10 +319,13 @@ def _multipart(
     storage_class: Optional[str],
     upload_id: Optional[str],
     keep_for_resume: bool,
+    checksum: str,
 ) -> UploadedObject:
     resume = upload_id is not None
-    if upload_id is not None and part_size is None:
-        part_size = _resume_part_size(api, bucket, key, upload_id, src.size)
+    if upload_id is not None:
+        listed_size, algorithm = _resumed(api, bucket, key, upload_id, src.size)
+        part_size = listed_size if part_size is None else part_size
+        checksum = _resumed_checksum(api, upload_id, algorithm, checksum, _resource(bucket, key))
     chosen = part_sizer_for(api.dialect).part_size(
         src.size,
         requested=part_size if part_size is not None else ctx.config.part_size,
@@ -290,10 +340,10 @@ def _multipart(
             "metadata": _metadata(metadata, sha256),
             "storage_class": storage_class,
         }
-        if api.dialect.part_checksum == "sha256":
-            options["checksum_algorithm"] = "SHA256"
+        if checksum != "md5":
+            options["checksum_algorithm"] = checksum.upper()
         upload_id = api.create_multipart_upload(bucket, key, **options)
-    target = ObjectUploadTarget(api, bucket, key, upload_id, part_size=chosen)
+    target = ObjectUploadTarget(api, bucket, key, upload_id, part_size=chosen, checksum=checksum)
     try:
         result = upload_multipart(
             src, target, part_size=chosen, resume=resume, keep_for_resume=keep_for_resume, context=ctx

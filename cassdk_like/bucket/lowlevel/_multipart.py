@@ -2,7 +2,7 @@
 
 from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from cassdk_like.bucket.lowlevel._base import ClientCore, Content, b64_of_hex
+from cassdk_like.bucket.lowlevel._base import ClientCore, Content, Target, b64_of_hex
 from cassdk_like.bucket.lowlevel._objects import ObjectOps
 from cassdk_like.bucket.lowlevel._xml import complete_document
 from cassdk_like.bucket.validation import MAX_PARTS, check_part_number, check_upload_id
@@ -13,15 +13,21 @@ __all__ = ["CompletedPart", "MultipartOps"]
 
 
 class CompletedPart(NamedTuple):
-    """One part as Complete Multipart Upload names it: number, ETag, and its SHA-256 (hex) when the
-    upload was created with ``checksum_algorithm="SHA256"``."""
+    """One part as Complete Multipart Upload names it: number, ETag, and its SHA-256 or CRC-32 (hex)
+    when the upload was created with ``checksum_algorithm="SHA256"`` or ``"CRC32"``."""
 
     number: int
     etag: str
     sha256: Optional[str] = None
+    crc32: Optional[str] = None
 
 
-PartLike = Union[CompletedPart, Tuple[int, str], Tuple[int, str, Optional[str]]]
+PartLike = Union[
+    CompletedPart,
+    Tuple[int, str],
+    Tuple[int, str, Optional[str]],
+    Tuple[int, str, Optional[str], Optional[str]],
+]
 
 
 class MultipartOps(ObjectOps, ClientCore):
@@ -44,7 +50,8 @@ class MultipartOps(ObjectOps, ClientCore):
     ) -> HttpResponse:
         """Create Multipart Upload (``POST ?uploads``); the metadata is the object's, set now.
 
-        ``checksum_algorithm="SHA256"`` (S3) makes every part carry, and Complete list, its SHA-256.
+        ``checksum_algorithm="CRC32"`` or ``"SHA256"`` (S3) makes every part carry, and Complete
+        list, that checksum.
         """
         target = self._object_target("create_multipart_upload", bucket, key)
         headers = self._object_headers(
@@ -68,13 +75,17 @@ class MultipartOps(ObjectOps, ClientCore):
         size: Optional[int] = None,
         sha256: Optional[str] = None,
         md5: Optional[str] = None,
+        crc32: Optional[str] = None,
         checksum: bool = True,
     ) -> HttpResponse:
         """Upload Part ``part_number`` (1..10,000) from bytes or a seekable file object; the answer's
-        ETag is the part's token for Complete.  Checksums as for ``put_object``."""
+        ETag is the part's token for Complete.  Checksums as for ``put_object``; ``crc32`` (8 hex
+        digits, S3) goes as ``x-amz-checksum-crc32`` instead of a SHA-256."""
         target = self._upload_target("upload_part", bucket, key, upload_id)
         number = check_part_number(part_number, target.operation, target.resource)
-        body, headers = self._payload(target, content, size, sha256=sha256, md5=md5, checksum=checksum)
+        body, headers = self._payload(
+            target, content, size, sha256=sha256, md5=md5, crc32=crc32, checksum=checksum
+        )
         query = [("partNumber", str(number)), ("uploadId", upload_id)]
         return self._send(target, "PUT", query=query, headers=headers, body=body)
 
@@ -111,10 +122,11 @@ class MultipartOps(ObjectOps, ClientCore):
     def complete_multipart_upload(
         self, bucket: str, key: str, upload_id: str, parts: Sequence[PartLike]
     ) -> HttpResponse:
-        """Complete Multipart Upload from every part's (number, ETag[, SHA-256 hex]), numbers strictly
-        ascending.  S3 may answer 200 with an ``<Error>`` body: the high level checks it."""
+        """Complete Multipart Upload from every part's (number, ETag[, SHA-256 hex[, CRC-32 hex]]),
+        numbers strictly ascending.  S3 may answer 200 with an ``<Error>`` body: the high level
+        checks it."""
         target = self._upload_target("complete_multipart_upload", bucket, key, upload_id)
-        checked: List[Tuple[int, str, Optional[str]]] = []
+        checked: List[Tuple[int, str, Optional[Tuple[str, str]]]] = []
         for item in parts:
             part = CompletedPart(*item)
             number = check_part_number(part.number, target.operation, target.resource)
@@ -128,7 +140,7 @@ class MultipartOps(ObjectOps, ClientCore):
                 raise InvalidArgumentError(
                     f"part {number} has no ETag", operation=target.operation, resource=target.resource
                 )
-            checked.append((number, part.etag, b64_of_hex(part.sha256) if part.sha256 else None))
+            checked.append((number, part.etag, _part_checksum(part, target)))
         if not 1 <= len(checked) <= MAX_PARTS:
             raise InvalidArgumentError(
                 f"Complete takes 1..{MAX_PARTS} parts, got {len(checked)}",
@@ -144,3 +156,18 @@ class MultipartOps(ObjectOps, ClientCore):
         """Abort Multipart Upload (204): the parts are dropped."""
         target = self._upload_target("abort_multipart_upload", bucket, key, upload_id)
         return self._send(target, "DELETE", query=[("uploadId", upload_id)])
+
+
+def _part_checksum(part: CompletedPart, target: Target) -> Optional[Tuple[str, str]]:
+    """The (element, base64 value) of the part's checksum in the Complete document, if any."""
+    if part.sha256 and part.crc32:
+        raise InvalidArgumentError(
+            f"part {part.number} has both a SHA-256 and a CRC-32; an upload uses one",
+            operation=target.operation,
+            resource=target.resource,
+        )
+    if part.sha256:
+        return ("ChecksumSHA256", b64_of_hex(part.sha256))
+    if part.crc32:
+        return ("ChecksumCRC32", b64_of_hex(part.crc32))
+    return None

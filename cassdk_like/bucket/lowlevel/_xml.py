@@ -38,15 +38,18 @@ def create_bucket_document(location: str, namespace: Optional[str]) -> bytes:
     return _bytes(root)
 
 
-def complete_document(parts: Sequence[Tuple[int, str, Optional[str]]], namespace: Optional[str]) -> bytes:
-    """``<CompleteMultipartUpload>`` of (number, ETag, base64 SHA-256 or None), numbers ascending."""
+def complete_document(
+    parts: Sequence[Tuple[int, str, Optional[Tuple[str, str]]]], namespace: Optional[str]
+) -> bytes:
+    """``<CompleteMultipartUpload>`` of (number, ETag, (checksum element, base64 value) or None),
+    numbers ascending."""
     root = _root("CompleteMultipartUpload", namespace)
     for number, etag, checksum in parts:
         part = _add(root, "Part")
         _add(part, "PartNumber", str(number))
         _add(part, "ETag", etag if etag.startswith('"') else f'"{etag}"')
         if checksum:
-            _add(part, "ChecksumSHA256", checksum)
+            _add(part, *checksum)
     return _bytes(root)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import struct
+import zlib
 
 import pytest
 import responses
@@ -14,10 +16,13 @@ from cassdk_like.bucket.highlevel.adapters import (
     S3_PART_SIZER,
     ObjectUploadTarget,
     integrity_of,
+    part_checksum_of,
     part_sizer_for,
 )
 from cassdk_like.core.byterange import ByteRange
+from cassdk_like.core.checksums import CRC32
 from cassdk_like.core.exceptions import InvalidArgumentError, InvalidPartSizeError
+from cassdk_like.engine.parts import hash_parts_with, witness_of
 
 from ._wire import ANY_URL, APPID
 
@@ -84,7 +89,7 @@ def test_s3_parts_are_named_by_their_sha256(s3_path: S3Client, mock: responses.R
         ANY_URL,
         body=b'<CompleteMultipartUploadResult><ETag>"x-2"</ETag></CompleteMultipartUploadResult>',
     )
-    target = ObjectUploadTarget(BucketAPI(s3_path), "bkt", "k", "UP", part_size=5 * MiB)
+    target = ObjectUploadTarget(BucketAPI(s3_path), "bkt", "k", "UP", part_size=5 * MiB, checksum="sha256")
     assert list(target.list_parts()) == [
         (1, ByteRange(0, 5 * MiB - 1), sha.hex()),
         (2, ByteRange(5 * MiB, 5 * MiB + 6), ""),  # no checksum listed: resume sends it again
@@ -93,6 +98,74 @@ def test_s3_parts_are_named_by_their_sha256(s3_path: S3Client, mock: responses.R
     done = target.complete([(1, sha.hex()), (2, "cd" * 32)], 5 * MiB + 7)
     assert done.object_id == "x-2"
     assert b'<ETag>"e1"</ETag>' in mock.calls[-1].request.body
+    assert f"<ChecksumSHA256>{base64.b64encode(sha).decode()}</ChecksumSHA256>".encode() in (
+        mock.calls[-1].request.body
+    )
+
+
+def test_s3_parts_are_named_by_their_crc32_by_default(
+    s3_path: S3Client, mock: responses.RequestsMock
+) -> None:
+    crc = struct.pack(">I", zlib.crc32(b"part one"))  # S3's form: the big-endian 4 bytes, base64
+    sha = base64.b64encode(hashlib.sha256(b"part one").digest()).decode()
+    listing = (
+        "<ListPartsResult><IsTruncated>false</IsTruncated><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>"
+        f'<Part><PartNumber>1</PartNumber><Size>5242880</Size><ETag>"e1"</ETag><ChecksumCRC32>{base64.b64encode(crc).decode()}</ChecksumCRC32></Part>'
+        f'<Part><PartNumber>2</PartNumber><Size>7</Size><ETag>"e2"</ETag><ChecksumSHA256>{sha}</ChecksumSHA256></Part>'
+        "</ListPartsResult>"
+    )
+    mock.add(responses.GET, ANY_URL, body=listing.encode())
+    mock.add(
+        responses.POST,
+        ANY_URL,
+        body=b'<CompleteMultipartUploadResult><ETag>"x-2"</ETag></CompleteMultipartUploadResult>',
+    )
+    target = ObjectUploadTarget(BucketAPI(s3_path), "bkt", "k", "UP", part_size=5 * MiB)
+    assert target.part_checksums == (CRC32,)
+    # the part checksum is the witness too: no second CRC-32 of a re-read part
+    assert hash_parts_with(target.part_checksums, rereads=True) == [CRC32]
+    assert witness_of(target.part_checksums) is CRC32
+    assert list(target.list_parts()) == [
+        (1, ByteRange(0, 5 * MiB - 1), crc.hex()),
+        (2, ByteRange(5 * MiB, 5 * MiB + 6), ""),  # a SHA-256 is no CRC-32 token: sent again
+    ]
+    assert target.token_for(1, {"crc32": crc.hex(), "sha256": "ab" * 32}) == crc.hex()
+    target.complete([(1, crc.hex()), (2, "0000abcd")], 5 * MiB + 7)
+    body = mock.calls[-1].request.body
+    assert f"<ChecksumCRC32>{base64.b64encode(crc).decode()}</ChecksumCRC32>".encode() in body
+    assert b"<ChecksumCRC32>AACrzQ==</ChecksumCRC32>" in body
+    assert b"ChecksumSHA256" not in body
+
+
+@pytest.mark.parametrize(
+    ("dialect", "requested", "expected"),
+    [(S3, None, "crc32"), (S3, "SHA256", "sha256"), (S3, "crc32", "crc32"), (COS, None, "md5")],
+)
+def test_the_part_checksum_asked_for_or_the_dialects(
+    dialect: object, requested: object, expected: str
+) -> None:
+    assert part_checksum_of(dialect, requested, resource="r") == expected  # type: ignore[arg-type]
+
+
+def test_a_payload_hashed_for_its_signature_makes_that_hash_the_default() -> None:
+    assert part_checksum_of(S3, None, resource="r", hashed_payload=True) == "sha256"
+    assert part_checksum_of(S3, "crc32", resource="r", hashed_payload=True) == "crc32"
+    assert part_checksum_of(COS, None, resource="r", hashed_payload=True) == "md5"
+
+
+def test_only_plain_http_hashes_every_payload(s3: S3Client, s3_path: S3Client, cos: COSClient) -> None:
+    assert (s3.hashes_payload("bkt"), s3_path.hashes_payload("bkt")) == (False, True)
+    assert cos.hashes_payload(f"b-{APPID}") is False
+
+
+@pytest.mark.parametrize(
+    ("dialect", "requested"), [(S3, "md5"), (S3, "crc32c"), (COS, "crc32"), (COS, "sha256"), (S3, 32)]
+)
+def test_a_part_checksum_the_service_does_not_verify_is_refused(dialect: object, requested: object) -> None:
+    with pytest.raises(InvalidArgumentError, match="part_checksum must be one of") as info:
+        part_checksum_of(dialect, requested, resource="object 'k' in bucket 'b'")  # type: ignore[arg-type]
+    assert info.value.operation == "upload_file"
+    assert info.value.resource == "object 'k' in bucket 'b'"
 
 
 def test_cos_parts_are_named_by_their_md5_etag(cos: COSClient, mock: responses.RequestsMock) -> None:
