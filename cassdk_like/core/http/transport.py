@@ -335,14 +335,14 @@ class Transport:
         attempt: int,
         token: Optional[CancelToken] = None,
     ) -> HttpResponse:
-        if reader is not None:
+        headers = self.build_headers(request)
+        if self._sign is not None and request.sign:
+            self._sign(request, headers)
+        if reader is not None:  # after signing: a signer may have read the body to hash it
             try:
                 reader.rewind()
             except (OSError, ValueError) as exc:
                 raise self._local_error(request, exc) from exc
-        headers = self.build_headers(request)
-        if self._sign is not None and request.sign:
-            self._sign(request, headers)
         prepared = self._prepare(request, headers, reader)
         with self._lock:
             self._request_count += 1
