@@ -1361,6 +1361,27 @@ case("part-size-above-5GiB", InvalidPartSizeError, "upload_file", dialect="s3")(
 )
 
 
+def _part_checksum_case(checksum: str, says: str) -> Prepare:
+    def prepare(b: BucketWorld, f: Folders) -> Attempt:
+        path = f.file("big.bin", 6 * MiB + 1)
+        return Attempt(
+            lambda: b.bucket.upload_file(path, "big.bin", part_checksum=checksum, threshold=MiB),
+            resource=_object(b, "big.bin"),
+            local_path=path,
+            says=says,
+        )
+
+    return prepare
+
+
+case("part-checksum-md5-on-s3", InvalidArgumentError, "upload_file", dialect="s3")(
+    _part_checksum_case("md5", "part_checksum must be one of 'crc32', 'sha256' on s3, got 'md5'")
+)
+case("part-checksum-crc32-on-cos", InvalidArgumentError, "upload_file", dialect="cos")(
+    _part_checksum_case("crc32", "part_checksum must be one of 'md5' on cos, got 'crc32'")
+)
+
+
 @case("parts-more-than-10000", InvalidPartSizeError, "upload_file", dialect="cos")
 def _too_many_parts(b: BucketWorld, f: Folders) -> Attempt:
     """A sparse 10 GiB file in 1 MiB parts: 10,240 parts (nothing is read before the refusal)."""
