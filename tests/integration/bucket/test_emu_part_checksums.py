@@ -19,6 +19,7 @@ from cassdk_like.bucket import BadDigest, Bucket, BucketAPI, BucketClient, Compl
 from cassdk_like.core.exceptions import CASServerError, LocalFileError
 from cassdk_like.emulator import Emulator
 from cassdk_like.engine import MultipartUploadError, TransferConfig
+from tests.helpers.failing_reads import FailAfter
 
 MiB = 1024 * 1024
 CONFIG = TransferConfig(max_workers=2, piece_size=MiB, min_part_size=5 * MiB)
@@ -86,19 +87,6 @@ def test_a_part_with_a_wrong_crc32_is_refused_and_the_right_ones_make_a_composit
     assert api.get_object(name, "k").body == one + two
 
 
-class _FailAfter(io.BytesIO):
-    """Part-sized reads past ``limit`` fail (the whole-object hash reads in small chunks)."""
-
-    def __init__(self, data: bytes, limit: int) -> None:
-        super().__init__(data)
-        self.limit = limit
-
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def,override]
-        if self.tell() >= self.limit and len(buf) > 2 * MiB:
-            raise OSError("simulated read error")
-        return super().readinto(buf)
-
-
 def test_a_crc32_upload_resumes_by_its_listed_crcs_and_downloads_verified(
     s3: BucketClient, s3_bucket: Bucket, tmp_path: Path
 ) -> None:
@@ -106,7 +94,7 @@ def test_a_crc32_upload_resumes_by_its_listed_crcs_and_downloads_verified(
     data = _data(16 * MiB + 3, seed=7)
     with pytest.raises(MultipartUploadError) as caught:
         s3_bucket.upload_file(
-            _FailAfter(data, 10 * MiB),
+            FailAfter(data, 10 * MiB),
             "big",
             threshold=5 * MiB,
             part_size=5 * MiB,

@@ -23,6 +23,7 @@ from cassdk_like.engine import MultipartUploadError, TransferConfig
 from cassdk_like.engine.download import partial_paths
 from cassdk_like.engine.journal import load_journal
 from tests.helpers.bucket_download_child import CONFIG as CHILD_CONFIG
+from tests.helpers.failing_reads import FailAfter
 
 MiB = 1024 * 1024
 ROOT = Path(__file__).resolve().parents[3]
@@ -56,25 +57,12 @@ def test_round_trips_are_checked_end_to_end(
     assert (result.verified, result.integrity) == (True, "sha256")
 
 
-class _FailAfter(io.BytesIO):
-    """Part-sized reads past ``limit`` fail (the whole-object hash reads in small chunks)."""
-
-    def __init__(self, data: bytes, limit: int) -> None:
-        super().__init__(data)
-        self.limit = limit
-
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def,override]
-        if self.tell() >= self.limit and len(buf) > 2 * MiB:
-            raise OSError("simulated read error")
-        return super().readinto(buf)
-
-
 def test_a_resumed_upload_sends_only_the_missing_parts(bucket: Bucket, api: BucketAPI) -> None:
     data = _data(16 * MiB, seed=11)
     one_worker = TransferConfig(max_workers=1, min_part_size=5 * MiB)
     with pytest.raises(MultipartUploadError) as caught:
         bucket.upload_file(
-            _FailAfter(data, 10 * MiB),
+            FailAfter(data, 10 * MiB),
             "r.bin",
             threshold=5 * MiB,
             part_size=5 * MiB,

@@ -139,34 +139,36 @@ def test_parts_carry_crc32_by_default_and_go_unsigned_over_https(
     ]
 
 
-def test_over_plain_http_parts_default_to_the_sha256_their_signature_needs_anyway(
-    s3_path: S3Client, mock: responses.RequestsMock, data: Tuple[Path, bytes]
-) -> None:
-    path, payload = data
-    fake = FakeS3(mock)
-    Bucket(BucketAPI(s3_path), "bkt").upload_file(path, "big", threshold=0, config=ONE_WORKER)
-    assert fake.create(mock.calls).headers["x-amz-checksum-algorithm"] == "SHA256"
-    for number, piece in enumerate(_pieces(payload), 1):
-        headers, _sent = fake.parts[number]
-        assert headers["x-amz-checksum-sha256"] == _sha256_b64(piece)
-        assert headers["x-amz-content-sha256"] == hashlib.sha256(piece).hexdigest()
-        assert "x-amz-checksum-crc32" not in headers
-
-
-def test_over_plain_http_a_crc32_part_payload_is_still_signed(
-    s3_path: S3Client, mock: responses.RequestsMock, data: Tuple[Path, bytes]
+@pytest.mark.parametrize(
+    ("asked", "algorithm", "header", "expected", "absent"),
+    [
+        (None, "SHA256", "x-amz-checksum-sha256", "sha256", "x-amz-checksum-crc32"),
+        ("crc32", "CRC32", "x-amz-checksum-crc32", "crc32", "x-amz-checksum-sha256"),
+    ],
+    ids=["default-is-the-sha256-the-signature-needs-anyway", "crc32-payload-still-signed"],
+)
+def test_over_plain_http_every_part_payload_is_signed(
+    s3_path: S3Client,
+    mock: responses.RequestsMock,
+    data: Tuple[Path, bytes],
+    asked: Optional[str],
+    algorithm: str,
+    header: str,
+    expected: str,
+    absent: str,
 ) -> None:
     path, payload = data
     fake = FakeS3(mock)
     Bucket(BucketAPI(s3_path), "bkt").upload_file(
-        path, "big", threshold=0, config=ONE_WORKER, part_checksum="crc32"
+        path, "big", threshold=0, config=ONE_WORKER, part_checksum=asked
     )
-    assert fake.create(mock.calls).headers["x-amz-checksum-algorithm"] == "CRC32"
+    assert fake.create(mock.calls).headers["x-amz-checksum-algorithm"] == algorithm
+    checksum_of = _sha256_b64 if expected == "sha256" else _crc32_b64
     for number, piece in enumerate(_pieces(payload), 1):
         headers, _sent = fake.parts[number]
-        assert headers["x-amz-checksum-crc32"] == _crc32_b64(piece)
+        assert headers[header] == checksum_of(piece)
         assert headers["x-amz-content-sha256"] == hashlib.sha256(piece).hexdigest()
-        assert "x-amz-checksum-sha256" not in headers
+        assert absent not in headers
 
 
 def test_sha256_parts_on_request(

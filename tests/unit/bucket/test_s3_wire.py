@@ -96,18 +96,23 @@ def test_keys_are_encoded_once_in_the_signature(s3_path: S3Client, mock: respons
     assert request.headers["Authorization"] == expected["Authorization"]
 
 
-def test_a_file_object_is_streamed_with_its_checksum(
-    s3_path: S3Client, mock: responses.RequestsMock, tmp_path
+@pytest.mark.parametrize("checksum", [True, False], ids=["with-checksum", "signer-hashes-it"])
+def test_a_file_object_is_streamed_whole_and_signed(
+    s3_path: S3Client, mock: responses.RequestsMock, tmp_path, checksum: bool
 ) -> None:  # type: ignore[no-untyped-def]
+    """Without a checksum the signer reads the body to hash it: it is rewound after signing."""
     path = tmp_path / "f.bin"
     path.write_bytes(b"x" * 10 + b"payload")
     mock.add(responses.PUT, ANY_URL, status=200)
     with open(path, "rb") as fileobj:
         fileobj.seek(10)
-        s3_path.put_object("bkt", "k", fileobj, size=7)
+        s3_path.put_object("bkt", "k", fileobj, size=7, checksum=checksum)
     request = _sent(mock).request
     assert request.headers["Content-Length"] == "7"
     assert request.headers["x-amz-content-sha256"] == hashlib.sha256(b"payload").hexdigest()
+    assert ("x-amz-checksum-sha256" in request.headers) is checksum
+    body = request.body if isinstance(request.body, bytes) else b"".join(request.body)
+    assert body == b"payload"
 
 
 def test_create_bucket_outside_us_east_1_sends_a_location(
@@ -282,20 +287,3 @@ def test_session_token_is_signed(mock: responses.RequestsMock) -> None:
     assert headers["X-Amz-Security-Token"] == "TOKEN"
     assert "x-amz-security-token" in headers["Authorization"]
     assert "TOKEN" not in repr(client)
-
-
-def test_a_file_object_without_a_checksum_is_hashed_by_the_signer_and_still_sent_whole(
-    s3_path: S3Client, mock: responses.RequestsMock, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
-    """The signer reads the body to hash it: the body is rewound after signing, not before."""
-    path = tmp_path / "f.bin"
-    path.write_bytes(b"x" * 10 + b"payload")
-    mock.add(responses.PUT, ANY_URL, status=200)
-    with open(path, "rb") as fileobj:
-        fileobj.seek(10)
-        s3_path.put_object("bkt", "k", fileobj, size=7, checksum=False)
-    request = _sent(mock).request
-    assert "x-amz-checksum-sha256" not in request.headers
-    assert request.headers["x-amz-content-sha256"] == hashlib.sha256(b"payload").hexdigest()
-    body = request.body if isinstance(request.body, bytes) else b"".join(request.body)
-    assert body == b"payload"
