@@ -9,7 +9,8 @@ commit (docs/bucket-protocol.md §3).
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable, List, Optional
+import threading
+from typing import Callable, Dict, List, Optional
 
 from cassdk_like.emulator.db import Database
 from cassdk_like.emulator.objectstore.errors import bucket_not_empty, no_such_bucket, no_such_key
@@ -27,13 +28,22 @@ Precondition = Callable[[Optional[ObjectRecord]], None]
 
 
 class ObjectStore:
-    """The buckets and objects of one realm. Thread-safe (through the Database)."""
+    """The buckets and objects of one realm. Thread-safe (through the Database).
+
+    Bucket records are cached once found: every request looks its bucket up (the signature check
+    wants its region), and on the database's one connection those look-ups queued behind other
+    requests' commits (benchmarks/ANALYSIS.md, "Buckets"). Only this store creates or deletes its
+    realm's buckets, and one process holds the database, so the cache is never stale.
+    """
 
     def __init__(self, db: Database, realm: str, clock: Callable[[], float]) -> None:
         db.add_tables(SCHEMA, REFERENCED_BLOBS)
         self.db = db
         self.realm = realm
         self.clock = clock
+        self._buckets: Dict[str, BucketRecord] = {}
+        #: held over a miss's database read, so a delete cannot be undone by a read begun before it
+        self._buckets_lock = threading.Lock()
 
     # -- buckets --------------------------------------------------------------------------------
 
@@ -52,8 +62,15 @@ class ObjectStore:
         return None
 
     def bucket(self, name: str) -> Optional[BucketRecord]:
-        row = self.db.row("SELECT * FROM os_buckets WHERE realm = ? AND name = ?", (self.realm, name))
-        return None if row is None else BucketRecord(row["name"], row["region"], row["created"])
+        found = self._buckets.get(name)
+        if found is not None:
+            return found
+        with self._buckets_lock:
+            row = self.db.row("SELECT * FROM os_buckets WHERE realm = ? AND name = ?", (self.realm, name))
+            if row is None:
+                return None  # absence is never cached: the bucket may be created next
+            found = self._buckets[name] = BucketRecord(row["name"], row["region"], row["created"])
+        return found
 
     def require_bucket(self, name: str) -> BucketRecord:
         found = self.bucket(name)
@@ -103,6 +120,8 @@ class ObjectStore:
                 conn.execute("DELETE FROM os_parts WHERE upload_id = ?", (upload_id,))
             conn.execute("DELETE FROM os_uploads WHERE realm = ? AND bucket = ?", (self.realm, name))
             conn.execute("DELETE FROM os_buckets WHERE realm = ? AND name = ?", (self.realm, name))
+        with self._buckets_lock:
+            self._buckets.pop(name, None)
         self.db.discard(*blobs)
 
     # -- objects --------------------------------------------------------------------------------
