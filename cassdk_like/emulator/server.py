@@ -41,6 +41,15 @@ __all__ = ["Emulator"]
 PathLike = Union[str, Path]
 
 
+def new_secret_key(token: Callable[[int], str] = secrets.token_urlsafe) -> str:
+    """A fresh secret key that never starts with "-": a command line would take it for an option
+    (``cascmd --secret-key -x...`` fails), and users paste the printed key into one."""
+    while True:
+        key = token(24)
+        if not key.startswith("-"):
+            return key
+
+
 class Emulator:
     """Local services sharing one account, one data dir, faults, statistics and observers.
     Thread-safe; use as a context manager or call start()/stop().
@@ -155,7 +164,7 @@ class Emulator:
             self._db.meta_set("appid", appid)
         if secret_id is None or secret_key is None:
             secret_id = stored["secret_id"] or "AKID" + secrets.token_hex(16)
-            secret_key = stored["secret_key"] or secrets.token_urlsafe(24)
+            secret_key = stored["secret_key"] or new_secret_key()
             self._db.meta_set("secret_id", secret_id)
             self._db.meta_set("secret_key", secret_key)
         return appid, secret_id, secret_key
