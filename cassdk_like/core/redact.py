@@ -7,6 +7,7 @@ granting anything and are what an operator needs to debug a signature mismatch.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from typing import Dict, Iterable, Mapping, Tuple
@@ -14,8 +15,10 @@ from typing import Dict, Iterable, Mapping, Tuple
 __all__ = [
     "REDACTED",
     "SENSITIVE_HEADERS",
+    "LogRedactionFilter",
     "Redactor",
     "redact_headers",
+    "redact_library_logs",
     "redact_text",
     "redact_url",
     "redact_url_queries",
@@ -111,3 +114,33 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"<Redactor with {len(self._secrets)} secret(s)>"
+
+
+class LogRedactionFilter(logging.Filter):
+    """Rewrites a record's message with signatures, tokens and URL queries masked.
+
+    For loggers this package does not write itself: their messages are formatted before any of
+    our scrubbing could see them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_url_queries(redact_text(message))
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+#: third-party loggers whose DEBUG lines carry request URLs (urllib3 logs each request line whole,
+#: presigned query included)
+LIBRARY_LOGGERS = ("urllib3.connectionpool",)
+
+_LIBRARY_FILTER = LogRedactionFilter()
+
+
+def redact_library_logs() -> None:
+    """Attach the redaction filter to :data:`LIBRARY_LOGGERS`; idempotent."""
+    for name in LIBRARY_LOGGERS:
+        library_logger = logging.getLogger(name)
+        if _LIBRARY_FILTER not in library_logger.filters:
+            library_logger.addFilter(_LIBRARY_FILTER)

@@ -32,7 +32,7 @@ from cassdk_like.core.http import (
     default_user_agent,
 )
 from cassdk_like.core.http import transport as transport_module
-from cassdk_like.core.redact import redact_headers, redact_text
+from cassdk_like.core.redact import LogRedactionFilter, redact_headers, redact_text
 from cassdk_like.vault.dialect import CAS
 from cassdk_like.vault.errors import ThrottlingException
 
@@ -508,6 +508,32 @@ def test_redaction_helpers() -> None:
     )
     assert headers == {"Authorization": "***", "x-amz-security-token": "***", "Host": "h", "X": "has ***"}
     assert redact_headers({"Authorization": qsign})["Authorization"].endswith("q-signature=***")
+
+
+def test_a_transport_masks_signed_queries_in_urllib3_request_lines(make: Callable[..., Transport]) -> None:
+    make()
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    assert sum(isinstance(f, LogRedactionFilter) for f in pool_logger.filters) == 1
+    make()  # a second transport adds no second filter
+    assert sum(isinstance(f, LogRedactionFilter) for f in pool_logger.filters) == 1
+    line = '%s://%s:%s "%s %s %s" %s %s'
+    signed = (
+        "http",
+        "h",
+        80,
+        "GET",
+        "/b/k?X-Amz-Credential=AK%2F1&X-Amz-Signature=abc123",
+        "HTTP/1.1",
+        200,
+        3,
+    )
+    record = pool_logger.makeRecord("urllib3.connectionpool", logging.DEBUG, "f", 1, line, signed, None)
+    assert pool_logger.filters[0].filter(record)
+    assert record.getMessage() == 'http://h:80 "GET /b/k?*** HTTP/1.1" 200 3'
+    plain = ("http", "h", 80, "GET", "/b/k", "HTTP/1.1", 200, 3)
+    untouched = pool_logger.makeRecord("urllib3.connectionpool", logging.DEBUG, "f", 1, line, plain, None)
+    assert LogRedactionFilter().filter(untouched)
+    assert untouched.args == plain  # still formatted lazily
 
 
 def test_register_secret_scrubs_later_values(make: Callable[..., Transport]) -> None:

@@ -50,7 +50,7 @@ from cassdk_like.core.http.request import (
 from cassdk_like.core.http.response import BodyStream, HttpResponse
 from cassdk_like.core.http.retry import RetryBudget, RetryPolicy, parse_retry_after
 from cassdk_like.core.http.watchdog import watchdog
-from cassdk_like.core.redact import Redactor, redact_url_queries
+from cassdk_like.core.redact import Redactor, redact_library_logs, redact_url_queries
 
 __all__ = ["SEND_BLOCKSIZE", "SignFn", "Transport", "default_user_agent"]
 
@@ -181,6 +181,7 @@ class Transport:
         self._default_headers = dict(default_headers or {})
         self._request_id_headers = tuple(request_id_headers)
         self.redactor = Redactor(secrets)
+        redact_library_logs()
         self._sleep = sleep
         self._rng = rng
         self._proxies_by_base: Dict[str, Dict[str, str]] = {}

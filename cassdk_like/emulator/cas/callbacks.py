@@ -13,6 +13,8 @@ import threading
 import urllib.request
 from typing import Any, Dict, Optional, Tuple
 
+from cassdk_like.core.redact import redact_url, redact_url_queries
+
 __all__ = ["Notifier"]
 
 _log = logging.getLogger("cassdk_like.emulator")
@@ -63,7 +65,7 @@ class Notifier:
                     response.read()
                 ok = True
             except Exception as exc:  # any failure of a user's receiver is only logged
-                _log.warning("callback POST to %s failed: %s", url, exc)
+                _log.warning("callback POST to %s failed: %s", redact_url(url), redact_url_queries(str(exc)))
                 ok = False
             with self._lock:
                 if ok:

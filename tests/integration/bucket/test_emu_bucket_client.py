@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import time
 from typing import Callable, Dict
-from urllib.parse import urlsplit
 
 import attrs
 import pytest
@@ -30,6 +29,7 @@ from cassdk_like.bucket.errors import BadRequest
 from cassdk_like.core.http.retry import RetryPolicy
 from cassdk_like.emulator import Emulator
 from tests.helpers.peer_process import loopback_session
+from tests.helpers.presigned import fetch_presigned
 
 MiB = 1024 * 1024
 TRICKY = ["a b", "c+d", "é/ü", "x%y", "plain", "q?r&s=t", " lead", "trail "]
@@ -157,31 +157,17 @@ def test_a_wrong_secret_is_refused(
         assert isinstance(wrong.list_buckets().to_error(), SignatureDoesNotMatch)
 
 
-def _fetch(
-    http: requests.Session, method: str, url: str, emu: Emulator, dialect: str, **kwargs: object
-) -> requests.Response:
-    """Use a presigned URL: S3's points at the emulator; COS's names the bucket host, so the
-    request goes to the emulator's port with that Host (as the URL was signed for it)."""
-    if dialect == "s3":
-        return http.request(method, url, timeout=10, **kwargs)  # type: ignore[arg-type]
-    parts = urlsplit(url)
-    target = emu.endpoints["cos"] + parts.path + "?" + parts.query
-    headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
-    headers["Host"] = parts.netloc
-    return http.request(method, target, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
-
-
 def test_presigned_urls_grant_exactly_what_they_say(bucket: Bucket, emu: Emulator, dialect: str) -> None:
     bucket.put("k", b"0123456789")
     with loopback_session() as http:
         url = bucket.presigned_get_url("k", 60)
-        assert _fetch(http, "GET", url, emu, dialect).content == b"0123456789"
-        ranged = _fetch(http, "GET", url, emu, dialect, headers={"Range": "bytes=2-3"})
+        assert fetch_presigned(http, "GET", url, emu, dialect).content == b"0123456789"
+        ranged = fetch_presigned(http, "GET", url, emu, dialect, headers={"Range": "bytes=2-3"})
         assert ranged.content == b"23"
         other_key = str(url).replace("/k?", "/other?")
-        assert _fetch(http, "GET", other_key, emu, dialect).status_code == 403
+        assert fetch_presigned(http, "GET", other_key, emu, dialect).status_code == 403
         put_url = bucket.presigned_put_url("up", 60)
-        assert _fetch(http, "PUT", put_url, emu, dialect, data=b"via url").status_code == 200
+        assert fetch_presigned(http, "PUT", put_url, emu, dialect, data=b"via url").status_code == 200
     assert bucket.get_bytes("up") == b"via url"
 
 
@@ -193,9 +179,9 @@ def test_an_expired_presigned_url_is_refused(dialect: str, client_for: Callable[
         bucket.put("k", b"x")
         url = bucket.presigned_get_url("k", 60)
         with loopback_session() as http:
-            assert _fetch(http, "GET", url, emu, dialect).status_code == 200
+            assert fetch_presigned(http, "GET", url, emu, dialect).status_code == 200
             now[0] += 120
-            assert _fetch(http, "GET", url, emu, dialect).status_code == 403
+            assert fetch_presigned(http, "GET", url, emu, dialect).status_code == 403
 
 
 @pytest.mark.parametrize("dialect", ["s3", "cos"], indirect=True)
@@ -207,7 +193,9 @@ def test_a_post_policy_lets_a_form_write_under_its_prefix_only(
     )
 
     def send(fields: Dict[str, str], content: bytes, name: str = "note.txt") -> requests.Response:
-        return _fetch(http, "POST", post.url, emu, dialect, data=fields, files={"file": (name, content)})
+        return fetch_presigned(
+            http, "POST", post.url, emu, dialect, data=fields, files={"file": (name, content)}
+        )
 
     with loopback_session() as http:
         ok = send(post.fields, b"hello form")
