@@ -9,6 +9,7 @@
     |   |   +-- InvalidDescriptionError
     |   |   +-- InvalidPartSizeError
     |   |   +-- InvalidByteRangeError
+    |   |   +-- PartsMismatchError
     |   +-- LocalFileError                   a local path is missing, unreadable, a folder, ...
     |   +-- MissingCredentialsError
     |   +-- TransportError                   retryable; carries ``attempts``
@@ -57,6 +58,7 @@ __all__ = [
     "JobWaitTimeoutError",
     "LocalFileError",
     "MissingCredentialsError",
+    "PartsMismatchError",
     "TimedOut",
     "TimedOutError",
     "TransferCancelledError",
@@ -128,6 +130,11 @@ class InvalidDescriptionError(InvalidArgumentError):
 
 class InvalidPartSizeError(InvalidArgumentError):
     """A part size that is not 1 MiB x 2^n (or needs more than 10,000 parts)."""
+
+
+class PartsMismatchError(InvalidArgumentError):
+    """An unfinished upload's stored parts do not fit the local file: another part size, or the
+    file changed since; that upload cannot become this file."""
 
 
 class InvalidByteRangeError(InvalidArgumentError):

@@ -31,6 +31,7 @@ from cassdk_like.core.checksums import Hasher
 from cassdk_like.core.exceptions import (
     CASError,
     InvalidArgumentError,
+    PartsMismatchError,
     TransferCancelledError,
     TransportError,
     UploadArchiveError,
@@ -264,7 +265,7 @@ class _Upload:
         for number, rng, token in self.target.list_parts():
             index = number - 1
             if not 0 <= index < self.count or rng != self._range(index):
-                raise InvalidArgumentError(
+                raise PartsMismatchError(
                     f"stored part {rng} does not fit {self.part_size}-byte parts of {self.size} bytes "
                     "(wrong part size, or the file changed)",
                     operation=_OPERATION,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import abc
 import os
-from typing import List, Mapping, Optional, Tuple
+from typing import Callable, List, Mapping, Optional, Tuple, Type, TypeVar
 from urllib.parse import unquote
 
 import attrs
@@ -36,10 +36,12 @@ from cassdk_like.bucket import (
 )
 from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.config import load_profile, resolve_credentials
+from cassdk_like.core.dates import iso_date
+from cassdk_like.core.exceptions import PartsMismatchError
 from cassdk_like.engine import Pacer, TransferConfig
 from cassdk_like.engine.placement import TemporaryFile, local_error
 from cassdk_like.transfer.errors import InvalidDestinationError
-from cassdk_like.vault import CasAPI, CASClient, Vault
+from cassdk_like.vault import CasAPI, CASClient, ResourceNotFoundException, Vault
 
 __all__ = [
     "SCHEMES",
@@ -166,6 +168,34 @@ def _size_of(path: str) -> int:
 def join_key(*parts: str) -> str:
     """The slash-joined key of the non-empty parts (each stripped of leading/trailing slashes)."""
     return "/".join(seg for part in parts for seg in part.split("/") if seg)
+
+
+_R = TypeVar("_R")
+
+
+def _continue_or_restart(
+    upload: Callable[[Optional[str]], _R],
+    left: Optional[str],
+    gone: Type[Exception],
+    abort: Callable[[str], None],
+) -> _R:
+    """``upload(left)``, continuing the unfinished upload ``left`` (None: a new upload).
+
+    Afresh when the store no longer has it (``gone``: aborted or expired meanwhile), or when its
+    stored parts no longer fit the file (it changed since): that upload is aborted first, since it
+    can never become this file.
+    """
+    try:
+        return upload(left)
+    except gone:
+        if left is None:
+            raise
+        return upload(None)
+    except PartsMismatchError:
+        if left is None:
+            raise
+        abort(left)
+        return upload(None)
 
 
 class Destination(abc.ABC):
@@ -322,12 +352,10 @@ class BucketDestination(Destination):
                 keep_for_resume=keep,
             ).size
 
-        try:
-            return upload(left)
-        except NoSuchUpload:
-            if left is None:
-                raise
-            return upload(None)  # aborted or expired at the service meanwhile: start afresh
+        def abort(upload_id: str) -> None:
+            self.bucket.api.abort_multipart_upload(self.bucket.name, key, upload_id)
+
+        return _continue_or_restart(upload, left, NoSuchUpload, abort)
 
     def discard(self, key: str, since: float) -> None:
         for upload_id in self._unfinished(key, since):
@@ -352,7 +380,11 @@ class BucketDestination(Destination):
 class VaultDestination(Destination):
     """A vault: each file becomes an archive described by its destination path.
 
-    A vault cannot say what it holds without an inventory job, so nothing is ever skipped.
+    A vault cannot say what it holds without an inventory job, so nothing is ever skipped. A file
+    above the vault's single-request threshold goes as a multipart upload, which the vault keeps
+    through a suspend, a cancel or a crash; the next send of the same path by the same transfer
+    finds it among the vault's unfinished uploads by its description and sends only the parts that
+    are missing or differ from the local bytes.
     """
 
     can_compare = False
@@ -363,9 +395,17 @@ class VaultDestination(Destination):
         self.api = CasAPI(client)
         self.config = config
         self._vault: Optional[Vault] = None
+        # read when the destination opens, so that a changed class default applies to new ones
+        self._threshold = Vault.NormalUploadThreshold
+        self.resumable_above = self._threshold
 
     def stat(self, key: str) -> Optional[RemoteFile]:
         return None
+
+    def _the_vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = Vault.get_vault_by_name(self.api, self.address.container)
+        return self._vault
 
     def send_file(
         self,
@@ -377,13 +417,47 @@ class VaultDestination(Destination):
         limiter: Optional[Pacer] = None,
         resumable_since: Optional[float] = None,
     ) -> int:
-        if self._vault is None:
-            self._vault = Vault.get_vault_by_name(self.api, self.address.container)
+        vault = self._the_vault()
         size = os.path.getsize(source)
-        self._vault.upload_archive(
-            source, key, config=self.config, cancel_token=cancel_token, limiter=limiter
-        )
+        left = None
+        keep = resumable_since is not None
+        if resumable_since is not None and size > self._threshold:
+            left = next(iter(self._unfinished(key, resumable_since)), None)
+
+        def upload(upload_id: Optional[str]) -> str:
+            return vault.upload_archive(
+                source,
+                key,
+                upload_id=upload_id,
+                threshold=self._threshold,
+                config=self.config,
+                cancel_token=cancel_token,
+                limiter=limiter,
+                keep_for_resume=keep,
+            )
+
+        def abort(upload_id: str) -> None:
+            vault.cas_api.abort_multipart_upload(vault.name, upload_id)
+
+        _continue_or_restart(upload, left, ResourceNotFoundException, abort)
         return size
+
+    def discard(self, key: str, since: float) -> None:
+        vault = self._the_vault()
+        for upload_id in self._unfinished(key, since):
+            vault.cas_api.abort_multipart_upload(vault.name, upload_id)
+
+    def _unfinished(self, key: str, since: float) -> List[str]:
+        """Ids of the unfinished uploads described as ``key`` begun since ``since``, newest first
+        (the vault's clock may run behind ours by up to ``_CLOCK_SKEW``)."""
+        found: List[Tuple[float, str]] = []
+        for upload in self._the_vault().list_all_multipart_uploads():
+            begun = iso_date(upload.creation_date)
+            started = begun.timestamp() if begun is not None else None
+            if upload.description == key and (started is None or started >= since - _CLOCK_SKEW):
+                found.append((started or 0.0, upload.id))
+        found.sort(reverse=True)
+        return [upload_id for _started, upload_id in found]
 
     def close(self) -> None:
         self.client.close()

@@ -2,9 +2,10 @@
 
 ``python -m tests.helpers.transfer_child SPEC.json``.  The spec (written by the parent, mode 0600:
 it holds the emulator's key pair) names the endpoint, credentials, state folder, source folder,
-bucket address, rate and checkpoint interval, and optionally ``part_size`` / ``part_workers``
-for each file's multipart upload.  The child prints ``TRANSFER <id>`` once the
-transfer is queued, then waits to be killed.
+bucket or vault address, rate and checkpoint interval, and optionally ``part_size`` /
+``part_workers`` for each file's multipart upload, ``appid`` / ``dialect`` for a vault's
+service, and ``vault_threshold`` for the size above which a vault upload goes multipart.  The
+child prints ``TRANSFER <id>`` once the transfer is queued, then waits to be killed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 
 from cassdk_like.engine import TransferConfig
 from cassdk_like.transfer import ConnectionSettings, SendInterface, TransferManager
+from cassdk_like.vault import Vault
 
 
 def main(path: str) -> None:
@@ -23,9 +25,13 @@ def main(path: str) -> None:
     settings = ConnectionSettings(
         endpoint=spec["endpoint"],
         region="us-east-1",
+        appid=spec.get("appid"),
+        dialect=spec.get("dialect"),
         secret_id=spec["secret_id"],
         secret_key=spec["secret_key"],
     )
+    if "vault_threshold" in spec:
+        Vault.NormalUploadThreshold = spec["vault_threshold"]
     file_config = None
     if "part_size" in spec:
         file_config = TransferConfig(part_size=spec["part_size"], max_workers=spec["part_workers"])

@@ -34,9 +34,10 @@ def until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
 
 
 def spawn_transfer_child(emu: Emulator, spec_path: Path, **spec: object) -> Tuple[subprocess.Popen[str], int]:
-    """``tests.helpers.transfer_child`` running a transfer in its own process to the emulator's S3;
-    ``spec`` names ``state_dir``, ``source``, ``address``, ``rate_kbps``, ``checkpoint_seconds`` and
-    ``workers``. Returns the child and the id of the transfer it queued."""
+    """``tests.helpers.transfer_child`` running a transfer in its own process to the emulator (its S3
+    unless ``spec`` names another ``endpoint``); ``spec`` names ``state_dir``, ``source``,
+    ``address``, ``rate_kbps``, ``checkpoint_seconds`` and ``workers``. Returns the child and the
+    id of the transfer it queued."""
     spec_path.touch(mode=0o600)  # it holds the emulator's key pair
     account = {"endpoint": emu.endpoints["s3"], "secret_id": emu.secret_id, "secret_key": emu.secret_key}
     spec_path.write_text(json.dumps({**account, **spec}), encoding="utf-8")

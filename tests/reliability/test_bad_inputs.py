@@ -62,6 +62,7 @@ from cassdk_like.core.exceptions import (
     InvalidPartSizeError,
     InvalidVaultNameError,
     MissingCredentialsError,
+    PartsMismatchError,
 )
 from cassdk_like.direct import Client as DirectClient
 from cassdk_like.direct import DirectIO, InvalidBlockSelectionError
@@ -300,6 +301,23 @@ def _part_size_resume(w: World, f: Folders) -> Attempt:
         resource=f"vault {w.vault.name!r}",
         local_path=path,
         says=f"upload {upload.id!r} was initiated with {MiB}-byte parts",
+    )
+
+
+@case("file-shrank-before-resume", PartsMismatchError, "upload_multipart", requests=exactly(2))
+def _file_shrank_resume(w: World, f: Folders) -> Attempt:
+    """A stored part that lies past the file's new end: refused after listing, before any part."""
+    path = f.file("big.bin", 3 * MiB)
+    upload = w.vault.initiate_multipart_upload(path, part_size=MiB)
+    with open(path, "rb") as reader:
+        reader.seek(2 * MiB)
+        upload.upload_part((2 * MiB, 3 * MiB - 1), reader.read())
+    os.truncate(path, 2 * MiB + 5)
+    return Attempt(
+        lambda: w.vault.upload_archive(path, upload_id=upload.id),
+        resource=f"upload {upload.id!r} in vault {w.vault.name!r}",
+        local_path=path,
+        says="stored part 2097152-3145727 does not fit",
     )
 
 

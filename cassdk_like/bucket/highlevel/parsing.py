@@ -8,8 +8,6 @@ answer that is not the document expected is a ``BadResponseError``, never a sile
 
 from __future__ import annotations
 
-import datetime as _dt
-import email.utils
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import unquote_plus
 from xml.etree import ElementTree
@@ -25,6 +23,7 @@ from cassdk_like.bucket.highlevel.models import (
     UploadSummary,
     plain_etag,
 )
+from cassdk_like.core.dates import http_date, iso_date
 from cassdk_like.core.exceptions import BadResponseError
 from cassdk_like.core.http.response import HttpResponse
 from cassdk_like.core.xmldoc import child, children, local_name, parse_xml, text_of
@@ -60,27 +59,6 @@ def document(response: HttpResponse, what: str) -> ElementTree.Element:
             resource=response.resource or None,
         )
     return root
-
-
-def iso_date(value: Optional[str]) -> Optional[_dt.datetime]:
-    """``2019-05-24T11:49:50.000Z`` as an aware datetime (None when absent or unreadable)."""
-    if not value:
-        return None
-    try:
-        parsed = _dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_dt.timezone.utc)
-
-
-def http_date(value: Optional[str]) -> Optional[_dt.datetime]:
-    """A ``Last-Modified`` header as an aware datetime."""
-    if not value:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _int(value: Optional[str], default: int = 0) -> int:

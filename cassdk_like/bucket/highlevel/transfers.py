@@ -8,7 +8,9 @@ anyway; COS MD5).  The SHA-256 of the whole object is stored as user metadata (`
 the source can be read before the upload starts (a path or a seekable file object: one
 sequential pass; a pipe cannot, so its object gets none); checked by every download, it is the
 end-to-end guarantee, while a part's checksum guards its trip.  A resumed upload keeps the
-checksum it was created with (List Parts names it).
+checksum it was created with (List Parts names it); its metadata was written at Create, from the
+file as it was then, so once it completes the stored SHA-256 is compared with the file's and
+rewritten when the file changed in between.
 A failed, cancelled or interrupted multipart upload is aborted, so nothing is left in the bucket,
 unless ``keep_for_resume=True``: then the error carries the upload id for a later call.
 
@@ -43,6 +45,7 @@ from cassdk_like.core.exceptions import (
     HashDoesNotMatchError,
     InvalidArgumentError,
     TransferCancelledError,
+    UploadArchiveError,
 )
 from cassdk_like.core.http.bodies import check_binary_reader
 from cassdk_like.core.labels import labelled, source_label
@@ -365,11 +368,25 @@ def _multipart(
             resource=f"object {key!r} in bucket {bucket!r}",
             local_path=exc.local_path,
         ) from exc.__cause__
+    etag = result.archive_id
+    if resume and sha256 is not None:
+        try:
+            etag = _restamp_digest(api, bucket, key, sha256, content_type, metadata, storage_class) or etag
+        except UploadArchiveError:
+            raise
+        except CASError as exc:
+            raise UploadArchiveError(
+                f"the object was written, but whether its stored SHA-256 is the file's could not be "
+                f"checked (the file may have changed after upload {upload_id!r} began): {exc}",
+                operation="upload_file",
+                resource=_resource(bucket, key),
+                local_path=exc.local_path,
+            ) from exc
     return UploadedObject(
         bucket,
         key,
         src.size,
-        result.archive_id,
+        etag,
         sha256,
         True,
         upload_id=upload_id,
@@ -377,6 +394,46 @@ def _multipart(
         parts_uploaded=result.parts_uploaded,
         parts_skipped=result.parts_skipped,
         crc64=result.tree_hash or None,
+    )
+
+
+def _restamp_digest(
+    api: BucketAPI,
+    bucket: str,
+    key: str,
+    sha256: str,
+    content_type: Optional[str],
+    metadata: Optional[Mapping[str, str]],
+    storage_class: Optional[str],
+) -> Optional[str]:
+    """After a resumed upload: its parts hold the file as it is now (each was checked against the
+    local bytes), but its ``sha256`` metadata is the file's as it was at Create.  When the two
+    differ, a copy of the object onto itself replaces the metadata, so that downloads verify the
+    bytes the object holds; returns the new ETag (None: nothing to change).  No copy can do that
+    above 5 GiB, and the object is then reported as written but stamped with a stale digest."""
+    head = api.head_object(bucket, key)
+    if head.sha256 == sha256:
+        return None
+    resource = _resource(bucket, key)
+    if head.size > MAX_SINGLE_PUT:
+        raise UploadArchiveError(
+            f"the object was written with the file's current bytes, but its stored SHA-256 is "
+            f"{head.sha256 or 'missing'} (the file changed after upload {key!r} began), not "
+            f"{sha256}; no copy can correct the metadata of an object over 5 GiB, so downloads will "
+            "refuse it: upload the file again without upload_id",
+            operation="upload_file",
+            resource=resource,
+        )
+    log.info("%s: the file changed since its upload began; rewriting its stored SHA-256", resource)
+    return api.copy_object(
+        bucket,
+        key,
+        bucket,
+        key,
+        metadata=_metadata({**head.metadata, **(metadata or {})}, sha256),
+        content_type=content_type or head.content_type,
+        storage_class=storage_class,
+        source_if_match=f'"{head.etag}"',
     )
 
 

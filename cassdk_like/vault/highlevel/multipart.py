@@ -241,6 +241,7 @@ class MultipartUpload(_UploadRecord):
         cancel_token: Optional[CancelToken] = None,
         resume: Optional[bool] = None,
         limiter: Optional[Pacer] = None,
+        keep_for_resume: bool = False,
     ) -> str:
         """Upload every part of ``file_path_or_fileobj`` (default: ``file_path``); returns the archive id.
 
@@ -248,7 +249,8 @@ class MultipartUpload(_UploadRecord):
         parts and skips those matching the local bytes. ``size`` is the byte count of a file
         object that cannot say it; ``config``, ``progress``, ``cancel_token`` and ``limiter`` as
         in ``Vault.upload_archive``. On failure the upload is kept (``MultipartUploadError`` names
-        its id) so ``resume()`` can finish it later; ``TransferCancelledError`` when cancelled.
+        its id) so ``resume()`` can finish it later; ``TransferCancelledError`` when cancelled,
+        which aborts the upload unless ``keep_for_resume=True``.
         """
         source = file_path_or_fileobj if file_path_or_fileobj is not None else self.file_path
         if source is None:
@@ -272,6 +274,7 @@ class MultipartUpload(_UploadRecord):
                 cancel_token=cancel_token,
                 limiter=limiter,
                 resume=again,
+                keep_for_resume=keep_for_resume,
             )
         self.archive_id, self.archive_tree_hash, self.size_total = (
             result.archive_id,
@@ -293,12 +296,13 @@ class MultipartUpload(_UploadRecord):
         progress: Optional[ProgressCallback] = None,
         cancel_token: Optional[CancelToken] = None,
         limiter: Optional[Pacer] = None,
+        keep_for_resume: bool = False,
     ) -> str:
         """List every stored part, verify each against the local file, upload the gaps, complete.
 
         ``file_path`` defaults to the upload's own; ``size``, ``config``, ``progress``,
-        ``cancel_token`` and ``limiter`` as in :meth:`upload`. Returns the archive id; errors as
-        in :meth:`upload`.
+        ``cancel_token``, ``limiter`` and ``keep_for_resume`` as in :meth:`upload`. Returns the
+        archive id; errors as in :meth:`upload`.
         """
         return self.upload(
             file_path,
@@ -308,6 +312,7 @@ class MultipartUpload(_UploadRecord):
             cancel_token=cancel_token,
             resume=True,
             limiter=limiter,
+            keep_for_resume=keep_for_resume,
         )
 
     def complete(self, size_total: Optional[int] = None, tree_hash: Optional[str] = None) -> str:

@@ -231,6 +231,7 @@ def upload_archive(
     progress: Optional[ProgressCallback],
     cancel_token: Optional[CancelToken],
     limiter: Optional[Pacer] = None,
+    keep_for_resume: bool = False,
 ) -> str:
     """``Vault.upload_archive``: one request up to ``threshold`` bytes, else multipart via the engine."""
     op, res = "upload_archive", f"vault {vault.name!r}"
@@ -255,6 +256,7 @@ def upload_archive(
                 progress=progress,
                 cancel_token=cancel_token,
                 limiter=limiter,
+                keep_for_resume=keep_for_resume,
             )
         if total > threshold:
             file_path = os.fspath(source) if isinstance(source, (str, os.PathLike)) else None
@@ -267,6 +269,7 @@ def upload_archive(
                 cancel_token=cancel_token,
                 resume=False,
                 limiter=limiter,
+                keep_for_resume=keep_for_resume,
             )
         if cancel_token is not None and cancel_token.cancelled:
             raise TransferCancelledError(

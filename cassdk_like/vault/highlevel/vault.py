@@ -175,6 +175,7 @@ class Vault(_VaultRecord):
         progress: Optional[ProgressCallback] = None,
         cancel_token: Optional[CancelToken] = None,
         limiter: Optional[Pacer] = None,
+        keep_for_resume: bool = False,
     ) -> str:
         """Upload a file (path or binary file object) and return the new archive id.
 
@@ -189,7 +190,8 @@ class Vault(_VaultRecord):
 
         Raises ``InvalidArgumentError`` (zero-byte file, bad description) and ``LocalFileError``
         before anything is sent; ``MultipartUploadError`` when a multipart upload fails, naming the
-        upload id it keeps for a resume; ``TransferCancelledError`` when cancelled.
+        upload id it keeps for a resume; ``TransferCancelledError`` when cancelled, which aborts a
+        multipart upload unless ``keep_for_resume=True``.
         """
         if (file_path is None) == (file_path_or_fileobj is None):
             which = "no file to upload" if file_path is None else "two files to upload"
@@ -212,6 +214,7 @@ class Vault(_VaultRecord):
             progress=progress,
             cancel_token=cancel_token,
             limiter=limiter,
+            keep_for_resume=keep_for_resume,
         )
 
     def delete_archive(self, archive_id: str) -> CASResponse:

@@ -18,8 +18,8 @@ import pytest
 from cassdk_like.bucket import BadDigest, Bucket, BucketAPI, BucketClient, CompletedPart, InvalidPart
 from cassdk_like.core.exceptions import CASServerError, LocalFileError
 from cassdk_like.emulator import Emulator
-from cassdk_like.engine import MultipartUploadError, TransferConfig
-from tests.helpers.failing_reads import FailAfter
+from cassdk_like.engine import TransferConfig
+from tests.helpers.failing_reads import interrupted_upload
 
 MiB = 1024 * 1024
 CONFIG = TransferConfig(max_workers=2, piece_size=MiB, min_part_size=5 * MiB)
@@ -92,18 +92,10 @@ def test_a_crc32_upload_resumes_by_its_listed_crcs_and_downloads_verified(
 ) -> None:
     api = BucketAPI(s3)
     data = _data(16 * MiB + 3, seed=7)
-    with pytest.raises(MultipartUploadError) as caught:
-        s3_bucket.upload_file(
-            FailAfter(data, 10 * MiB),
-            "big",
-            threshold=5 * MiB,
-            part_size=5 * MiB,
-            config=TransferConfig(max_workers=1, min_part_size=5 * MiB),
-            keep_for_resume=True,
-            part_checksum="crc32",  # over plain HTTP the default is the SHA-256 the signature needs
-        )
-    assert isinstance(caught.value.__cause__, LocalFileError)
-    upload_id = caught.value.upload_id
+    # over plain HTTP the default is the SHA-256 the signature needs
+    failed = interrupted_upload(s3_bucket, data, "big", 10 * MiB, part_checksum="crc32")
+    assert isinstance(failed.__cause__, LocalFileError)
+    upload_id = failed.upload_id
     assert upload_id is not None
     page = api.list_parts(s3_bucket.name, "big", upload_id)
     assert page.checksum_algorithm == "crc32"  # declared at Create

@@ -19,11 +19,11 @@ import pytest
 from cassdk_like.bucket import Bucket, BucketAPI, BucketClient, PreconditionFailed
 from cassdk_like.core.exceptions import LocalFileError
 from cassdk_like.emulator import Emulator
-from cassdk_like.engine import MultipartUploadError, TransferConfig
+from cassdk_like.engine import TransferConfig
 from cassdk_like.engine.download import partial_paths
 from cassdk_like.engine.journal import load_journal
 from tests.helpers.bucket_download_child import CONFIG as CHILD_CONFIG
-from tests.helpers.failing_reads import FailAfter
+from tests.helpers.failing_reads import interrupted_upload
 
 MiB = 1024 * 1024
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,26 +57,46 @@ def test_round_trips_are_checked_end_to_end(
     assert (result.verified, result.integrity) == (True, "sha256")
 
 
-def test_a_resumed_upload_sends_only_the_missing_parts(bucket: Bucket, api: BucketAPI) -> None:
+def test_a_resumed_upload_sends_only_the_missing_parts(
+    bucket: Bucket, api: BucketAPI, emu: Emulator, dialect: str
+) -> None:
     data = _data(16 * MiB, seed=11)
-    one_worker = TransferConfig(max_workers=1, min_part_size=5 * MiB)
-    with pytest.raises(MultipartUploadError) as caught:
-        bucket.upload_file(
-            FailAfter(data, 10 * MiB),
-            "r.bin",
-            threshold=5 * MiB,
-            part_size=5 * MiB,
-            config=one_worker,
-            keep_for_resume=True,
-        )
-    assert isinstance(caught.value.__cause__, LocalFileError)
-    upload_id = caught.value.upload_id
+    failed = interrupted_upload(bucket, data, "r.bin", 10 * MiB)
+    assert isinstance(failed.__cause__, LocalFileError)
+    upload_id = failed.upload_id
     assert upload_id is not None
     assert [p.number for p in api.list_all_parts(bucket.name, "r.bin", upload_id)] == [1, 2]
+    copies = emu.stats.count("CopyObject", service=dialect)
     done = bucket.upload_file(io.BytesIO(data), "r.bin", upload_id=upload_id, config=CONFIG)
     assert (done.parts_skipped, done.parts_uploaded) == (2, 2)
     assert done.sha256 == hashlib.sha256(data).hexdigest()
     assert bucket.get_bytes("r.bin") == data
+    assert list(bucket.uploads()) == []
+    assert emu.stats.count("CopyObject", service=dialect) == copies  # the stored digest was right
+
+
+@pytest.mark.parametrize("changed_at", [1 * MiB, 13 * MiB], ids=["in-a-stored-part", "after-them"])
+def test_a_resumed_upload_of_a_changed_file_stores_the_digest_of_what_it_holds(
+    bucket: Bucket, api: BucketAPI, emu: Emulator, dialect: str, tmp_path: Path, changed_at: int
+) -> None:
+    """The metadata was written at Create from the old bytes; the object holds the new ones."""
+    old = _data(16 * MiB, seed=21)
+    failed = interrupted_upload(
+        bucket, old, "c.bin", 10 * MiB, content_type="application/x-test", metadata={"owner": "ops"}
+    )
+    new = old[:changed_at] + b"edited" + old[changed_at + 6 :]
+    path = _file(tmp_path, new)
+    copies = emu.stats.count("CopyObject", service=dialect)
+    done = bucket.upload_file(
+        path, "c.bin", upload_id=failed.upload_id, config=CONFIG, content_type="application/x-test"
+    )
+    assert emu.stats.count("CopyObject", service=dialect) == copies + 1
+    head = bucket.head("c.bin")
+    assert head.sha256 == done.sha256 == hashlib.sha256(new).hexdigest()
+    assert (head.etag, head.content_type, head.metadata["owner"]) == (done.etag, "application/x-test", "ops")
+    out = tmp_path / "out.bin"
+    assert bucket.download_file("c.bin", out, config=CONFIG).verified
+    assert out.read_bytes() == new
     assert list(bucket.uploads()) == []
 
 

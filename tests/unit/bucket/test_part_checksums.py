@@ -19,7 +19,7 @@ import pytest
 import responses
 
 from cassdk_like.bucket import Bucket, BucketAPI, COSClient, S3Client
-from cassdk_like.core.exceptions import InvalidArgumentError
+from cassdk_like.core.exceptions import InvalidArgumentError, UploadArchiveError
 from cassdk_like.engine import TransferConfig
 
 from ._wire import ANY_URL, APPID, AWS_ID, AWS_KEY, AWS_NOW
@@ -68,18 +68,37 @@ def _body(request: responses.PreparedRequest) -> bytes:
 
 
 class FakeS3:
-    """Answers Create, Upload Part, List Parts and Complete; keeps what each part request sent."""
+    """Answers Create, Upload Part, List Parts, Complete, Head (``stored_sha256`` in the metadata,
+    ``stored_size`` as the length) and Copy; keeps what each part and copy request sent."""
 
-    def __init__(self, mock: responses.RequestsMock, listing: Optional[bytes] = None) -> None:
+    def __init__(
+        self,
+        mock: responses.RequestsMock,
+        listing: Optional[bytes] = None,
+        stored_sha256: str = "",
+        stored_size: int = 11 * MiB,
+        head_status: int = 200,
+    ) -> None:
         self.parts: Dict[int, Tuple[Dict[str, str], bytes]] = {}
+        self.copies: List[Dict[str, str]] = []
         self.requests: List[Tuple[str, Dict[str, str]]] = []
         self.listing = listing
-        for method in (responses.POST, responses.PUT, responses.GET):
+        self.stored = (stored_sha256, stored_size)
+        self.head_status = head_status
+        for method in (responses.POST, responses.PUT, responses.GET, responses.HEAD):
             mock.add_callback(method, ANY_URL, callback=self._answer)
 
     def _answer(self, request: responses.PreparedRequest) -> Tuple[int, Dict[str, str], bytes]:
         query = _query(request)
         self.requests.append((request.method or "", query))
+        if request.method == "HEAD" and self.head_status != 200:
+            return self.head_status, {}, b""
+        if request.method == "HEAD":
+            sha256, size = self.stored
+            return 200, {"ETag": '"x-3"', "Content-Length": str(size), "x-amz-meta-sha256": sha256}, b""
+        if request.method == "PUT" and "x-amz-copy-source" in request.headers:
+            self.copies.append(dict(request.headers))
+            return 200, {}, b'<CopyObjectResult><ETag>"copied"</ETag></CopyObjectResult>'
         if request.method == "POST" and "uploads" in query:
             return (
                 200,
@@ -231,7 +250,7 @@ def test_resume_compares_the_stored_crc32_tokens_and_sends_only_the_others(
         "CRC32",
         [(1, PART, "ChecksumCRC32", _crc32_b64(one)), (2, PART, "ChecksumCRC32", _crc32_b64(b"not it"))],
     )
-    fake = FakeS3(mock, listing)
+    fake = FakeS3(mock, listing, stored_sha256=hashlib.sha256(payload).hexdigest())
     done = Bucket(BucketAPI(s3), "bkt").upload_file(
         path, "big", upload_id="UP", config=TransferConfig(max_workers=1)
     )
@@ -242,6 +261,41 @@ def test_resume_compares_the_stored_crc32_tokens_and_sends_only_the_others(
     first = next(q for m, q in fake.requests if m == "GET")
     assert first["max-parts"] == "1"  # part size and algorithm from one short listing
     assert [row[2] for row in fake.complete(mock.calls)] == [_crc32_b64(p) for p in _pieces(payload)]
+    assert fake.copies == []  # the digest stored at Create is the file's
+
+
+def _first_part_stored(payload: bytes) -> bytes:
+    """A CRC-32 upload's listing with its first part stored."""
+    return _listing("CRC32", [(1, PART, "ChecksumCRC32", _crc32_b64(_pieces(payload)[0]))])
+
+
+def test_a_resume_of_a_changed_file_replaces_the_stale_digest_by_a_copy_onto_itself(
+    s3: S3Client, mock: responses.RequestsMock, data: Tuple[Path, bytes]
+) -> None:
+    path, payload = data
+    fake = FakeS3(mock, _first_part_stored(payload), stored_sha256="ab" * 32)  # Create saw other bytes
+    done = Bucket(BucketAPI(s3), "bkt").upload_file(
+        path, "big", upload_id="UP", config=TransferConfig(max_workers=1), metadata={"owner": "ops"}
+    )
+    (copy,) = fake.copies
+    assert copy["x-amz-copy-source"] == "/bkt/big"
+    assert copy["x-amz-copy-source-if-match"] == '"x-3"'  # only the object just completed
+    assert copy["x-amz-metadata-directive"] == "REPLACE"
+    assert copy["x-amz-meta-sha256"] == hashlib.sha256(payload).hexdigest() == done.sha256
+    assert copy["x-amz-meta-owner"] == "ops"
+    assert done.etag == "copied"
+
+
+def test_a_stale_digest_on_an_object_too_large_to_copy_is_reported_as_such(
+    s3: S3Client, mock: responses.RequestsMock, data: Tuple[Path, bytes]
+) -> None:
+    path, payload = data
+    fake = FakeS3(mock, _first_part_stored(payload), stored_sha256="ab" * 32, stored_size=6 * 1024 * MiB)
+    with pytest.raises(UploadArchiveError, match=r"written with the file's current bytes.*over 5 GiB"):
+        Bucket(BucketAPI(s3), "bkt").upload_file(
+            path, "big", upload_id="UP", config=TransferConfig(max_workers=1)
+        )
+    assert fake.copies == []
 
 
 def test_resume_keeps_the_algorithm_the_upload_was_created_with(
@@ -251,7 +305,11 @@ def test_resume_keeps_the_algorithm_the_upload_was_created_with(
     against an explicit ``part_checksum="crc32"``: S3 refuses parts of another algorithm."""
     path, payload = data
     one, two, three = _pieces(payload)
-    fake = FakeS3(mock, _listing("SHA256", [(1, PART, "ChecksumSHA256", _sha256_b64(one))]))
+    fake = FakeS3(
+        mock,
+        _listing("SHA256", [(1, PART, "ChecksumSHA256", _sha256_b64(one))]),
+        stored_sha256=hashlib.sha256(payload).hexdigest(),
+    )
     with caplog.at_level(logging.DEBUG, logger="cassdk_like.bucket"):
         Bucket(BucketAPI(s3), "bkt").upload_file(
             path, "big", upload_id="UP", config=TransferConfig(max_workers=1), part_checksum="crc32"
@@ -268,7 +326,11 @@ def test_resume_learns_the_algorithm_from_the_parts_when_the_listing_names_none(
 ) -> None:
     path, payload = data
     one = _pieces(payload)[0]
-    fake = FakeS3(mock, _listing(None, [(1, PART, "ChecksumSHA256", _sha256_b64(one))]))
+    fake = FakeS3(
+        mock,
+        _listing(None, [(1, PART, "ChecksumSHA256", _sha256_b64(one))]),
+        stored_sha256=hashlib.sha256(payload).hexdigest(),
+    )
     Bucket(BucketAPI(s3), "bkt").upload_file(
         path, "big", upload_id="UP", config=TransferConfig(max_workers=1)
     )
@@ -357,3 +419,16 @@ def test_over_https_a_crc32_part_is_signed_with_the_unsigned_payload_line(
     query = [("partNumber", "1"), ("uploadId", "UP1")]
     expected = signer.sign("PUT", "/big", query, signed, "UNSIGNED-PAYLOAD")
     assert request.headers["Authorization"] == expected["Authorization"]
+
+
+def test_a_digest_that_cannot_be_checked_after_a_resume_is_reported_as_written_but_unchecked(
+    s3: S3Client, mock: responses.RequestsMock, data: Tuple[Path, bytes]
+) -> None:
+    path, payload = data
+    fake = FakeS3(mock, _first_part_stored(payload), head_status=403)
+    with pytest.raises(UploadArchiveError, match=r"the object was written, but whether its stored SHA-256"):
+        Bucket(BucketAPI(s3), "bkt").upload_file(
+            path, "big", upload_id="UP", config=TransferConfig(max_workers=1)
+        )
+    assert fake.copies == []
+    assert fake.complete(mock.calls)  # Complete went out: the object exists

@@ -19,7 +19,7 @@ from cassdk_like.core.exceptions import (
 )
 from cassdk_like.core.integrity import MiB, tree_hash
 from cassdk_like.emulator import Emulator
-from cassdk_like.engine import CancelToken, MultipartUploadError, TransferConfig
+from cassdk_like.engine import CancelToken, MultipartUploadError, ProgressEvent, TransferConfig
 from cassdk_like.vault.errors import ResourceNotFoundException
 from cassdk_like.vault.highlevel import CasAPI, Job, Vault
 from tests.integration.vault.highlevel.conftest import make_api
@@ -326,3 +326,35 @@ def test_cancel_on_a_slow_link_returns_within_a_second_with_1_mib_reads(
         emulator.faults.reset()
     assert time.monotonic() - started < 1.5  # cancelled at 0.5 s, stopped within a second
     assert not (tmp_path / "slow.bin").exists()
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_cancelled_multipart_upload_is_aborted_unless_kept_for_resume(
+    vault: Vault, data_file: Path, emulator: Emulator, keep: bool
+) -> None:
+    token = CancelToken()
+    emulator.faults.set_rate_limit(2 * MiB)  # per connection: each part takes half a second
+
+    def cancel_after_a_part(event: ProgressEvent) -> None:
+        if event.done >= MiB:
+            token.cancel("stop")
+
+    one_worker = TransferConfig(max_workers=1, poll_interval=0.01, progress_interval=0.0)
+    try:
+        with pytest.raises(TransferCancelledError, match="kept for resume" if keep else "aborted"):
+            vault.upload_archive(
+                data_file, "cancelled", threshold=MiB, part_size=MiB, config=one_worker,
+                progress=cancel_after_a_part, cancel_token=token, keep_for_resume=keep,
+            )  # fmt: skip
+    finally:
+        emulator.faults.reset()
+    left = vault.list_all_multipart_uploads()
+    if not keep:
+        assert left == []
+        return
+    (upload,) = left
+    assert upload.description == "cancelled"
+    archive_id = vault.upload_archive(data_file, "cancelled", upload_id=upload.id, config=SMALL)
+    assert vault.list_all_multipart_uploads() == []
+    job = vault.retrieve_archive(archive_id)
+    assert job.wait(poll_interval=0.01, timeout=30).archive_etag == tree_hash(_data())
