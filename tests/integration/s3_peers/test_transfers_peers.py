@@ -18,6 +18,7 @@ from cassdk_like.core.cancel import CancelToken
 from cassdk_like.core.exceptions import LocalFileError, TransferCancelledError
 from cassdk_like.engine import MultipartUploadError, ProgressEvent, TransferConfig
 from cassdk_like.engine.download import partial_paths
+from tests.helpers.failing_reads import interrupted_upload
 
 pytestmark = pytest.mark.s3peers
 
@@ -141,6 +142,20 @@ def test_a_kept_upload_resumes_from_its_upload_id(view: Bucket) -> None:
     assert done.parts_uploaded + done.parts_skipped == 4
     assert view.get_bytes("resumed.bin") == data
     assert list(view.uploads()) == []
+
+
+def test_a_resume_after_the_file_changed_restamps_the_objects_digest(view: Bucket, tmp_path: Path) -> None:
+    """The copy of the object onto itself with new metadata works on the peer as on S3."""
+    old = _data(16 * MiB, seed=8)
+    failed = interrupted_upload(view, old, "changed.bin", 10 * MiB, metadata={"owner": "ops"})
+    new = old[: 12 * MiB] + b"edited" + old[12 * MiB + 6 :]
+    done = view.upload_file(_file(tmp_path, new), "changed.bin", upload_id=failed.upload_id, config=CONFIG)
+    head = view.head("changed.bin")
+    assert head.sha256 == done.sha256 == hashlib.sha256(new).hexdigest()
+    assert head.metadata["owner"] == "ops"
+    out = tmp_path / "out.bin"
+    assert view.download_file("changed.bin", out, config=CONFIG).verified
+    assert out.read_bytes() == new
 
 
 def test_a_cancelled_upload_is_aborted(view: Bucket, tmp_path: Path) -> None:
