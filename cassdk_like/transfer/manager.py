@@ -1483,6 +1483,11 @@ class TransferManager:
                 limiter=pacer,
                 resumable_since=run.created,
             )
+            above = destination.resumable_above
+            if above is not None and entry.size > above >= sent:
+                # listed large but now small enough for one request: what an interrupted send of
+                # the larger file left at the service can never be continued
+                self._discard_key(run, destination, key)
             return DONE, sent, None
         except TransferCancelledError:
             return PENDING, 0, None
@@ -1575,13 +1580,15 @@ class TransferManager:
         prefix = str(run.options.get("destination_path", ""))
         for entry in run.entries.values():
             if entry.size > above:
-                key = destination.key_for(prefix, entry.dest)
-                try:
-                    destination.discard(key, run.created)
-                except CASError as exc:
-                    log.warning(
-                        "transfer %s: could not abort the unfinished upload of %r: %s", run.id, key, exc
-                    )
+                TransferManager._discard_key(run, destination, destination.key_for(prefix, entry.dest))
+
+    @staticmethod
+    def _discard_key(run: _Run, destination: Destination, key: str) -> None:
+        """Abort what unfinished sends of ``key`` by ``run`` left; a failure is only logged."""
+        try:
+            destination.discard(key, run.created)
+        except CASError as exc:
+            log.warning("transfer %s: could not abort the unfinished upload of %r: %s", run.id, key, exc)
 
 
 def _specs(record: ManifestRecord) -> List[MappingSpec]:

@@ -88,6 +88,28 @@ def test_a_suspend_keeps_the_vault_upload_and_the_resume_sends_only_missing_part
     assert _archives(vault, tmp_path) == {f"t/{k}": v for k, v in tree_files(source).items()}
 
 
+def test_a_file_that_shrank_below_the_threshold_goes_whole_and_its_old_upload_is_aborted(
+    emu: Emulator, vault: Vault, tmp_path: Path
+) -> None:
+    source = _sources(tmp_path / "src", {"big.bin": 24 * MiB})
+    parts = emu.stats.count(PARTS)
+    config = TransferConfig(part_size=PART, max_workers=PART_WORKERS)
+    with TransferManager(tmp_path / "state", settings=profiles(emu), file_config=config) as manager:
+        send = SendInterface(manager)
+        dest, transfer = _send_to(send, vault, source, rate_kbps=40_000)  # 5 MB/s
+        until(lambda: emu.stats.count(PARTS) - parts >= 2, "two parts")
+        send.suspendTransferAsync(transfer)
+        until(lambda: send.getTransfer(transfer)["status"] == "suspended", "the suspend", timeout=10)
+        assert len(vault.list_all_multipart_uploads()) == 1
+        small = os.urandom(MiB)
+        (source / "big.bin").write_bytes(small)  # now one request's worth
+        send.setSendRateMaxAsync(dest, -1)
+        send.resumeTransferAsync(transfer)
+        assert send.waitForTransfer(transfer)["status"] == "complete"
+    assert vault.list_all_multipart_uploads() == []
+    assert _archives(vault, tmp_path) == {"t/big.bin": small}
+
+
 def test_a_failed_transfer_leaves_no_upload_in_the_vault(emu: Emulator, vault: Vault, tmp_path: Path) -> None:
     source = _sources(tmp_path / "src", {"big.bin": 16 * MiB})
     parts = emu.stats.count(PARTS)
