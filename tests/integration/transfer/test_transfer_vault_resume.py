@@ -64,6 +64,23 @@ def _send_to(send: SendInterface, vault: Vault, source: Path, rate_kbps: int) ->
     return dest, send.createTransfer(dest, send.createManifest(mappings={"/t": str(source)}))
 
 
+def _suspended_after_two_parts(
+    send: SendInterface, emu: Emulator, vault: Vault, source: Path, parts: int
+) -> Tuple[Any, Any]:
+    """A transfer of ``source`` at 5 MB/s, suspended once two parts (beyond ``parts``) are stored."""
+    dest, transfer = _send_to(send, vault, source, rate_kbps=40_000)
+    until(lambda: emu.stats.count(PARTS) - parts >= 2, "two parts")
+    send.suspendTransferAsync(transfer)
+    until(lambda: send.getTransfer(transfer)["status"] == "suspended", "the suspend", timeout=10)
+    return dest, transfer
+
+
+def _resume_uncapped(send: SendInterface, dest: Any, transfer: Any) -> None:
+    send.setSendRateMaxAsync(dest, -1)
+    send.resumeTransferAsync(transfer)
+    assert send.waitForTransfer(transfer)["status"] == "complete"
+
+
 def test_a_suspend_keeps_the_vault_upload_and_the_resume_sends_only_missing_parts(
     emu: Emulator, vault: Vault, tmp_path: Path
 ) -> None:
@@ -72,16 +89,11 @@ def test_a_suspend_keeps_the_vault_upload_and_the_resume_sends_only_missing_part
     config = TransferConfig(part_size=PART, max_workers=PART_WORKERS)
     with TransferManager(tmp_path / "state", settings=profiles(emu), file_config=config) as manager:
         send = SendInterface(manager)
-        dest, transfer = _send_to(send, vault, source, rate_kbps=40_000)  # 5 MB/s
-        until(lambda: emu.stats.count(PARTS) - parts >= 2, "two parts")
-        send.suspendTransferAsync(transfer)
-        until(lambda: send.getTransfer(transfer)["status"] == "suspended", "the suspend", timeout=10)
+        dest, transfer = _suspended_after_two_parts(send, emu, vault, source, parts)
         assert emu.stats.count(PARTS) - parts < 12, "the suspend waited for the whole file"
         kept = vault.list_all_multipart_uploads()
         assert [u.description for u in kept] == ["t/big.bin"]  # kept to go on
-        send.setSendRateMaxAsync(dest, -1)
-        send.resumeTransferAsync(transfer)
-        assert send.waitForTransfer(transfer)["status"] == "complete"
+        _resume_uncapped(send, dest, transfer)
     assert vault.list_all_multipart_uploads() == []
     sent = emu.stats.count(PARTS) - parts
     assert 12 <= sent <= 12 + PART_WORKERS, sent  # every part once, plus those cut by the suspend
@@ -96,16 +108,11 @@ def test_a_file_that_shrank_below_the_threshold_goes_whole_and_its_old_upload_is
     config = TransferConfig(part_size=PART, max_workers=PART_WORKERS)
     with TransferManager(tmp_path / "state", settings=profiles(emu), file_config=config) as manager:
         send = SendInterface(manager)
-        dest, transfer = _send_to(send, vault, source, rate_kbps=40_000)  # 5 MB/s
-        until(lambda: emu.stats.count(PARTS) - parts >= 2, "two parts")
-        send.suspendTransferAsync(transfer)
-        until(lambda: send.getTransfer(transfer)["status"] == "suspended", "the suspend", timeout=10)
+        dest, transfer = _suspended_after_two_parts(send, emu, vault, source, parts)
         assert len(vault.list_all_multipart_uploads()) == 1
         small = os.urandom(MiB)
         (source / "big.bin").write_bytes(small)  # now one request's worth
-        send.setSendRateMaxAsync(dest, -1)
-        send.resumeTransferAsync(transfer)
-        assert send.waitForTransfer(transfer)["status"] == "complete"
+        _resume_uncapped(send, dest, transfer)
     assert vault.list_all_multipart_uploads() == []
     assert _archives(vault, tmp_path) == {"t/big.bin": small}
 
