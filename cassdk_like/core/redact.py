@@ -19,6 +19,7 @@ __all__ = [
     "Redactor",
     "redact_headers",
     "redact_library_logs",
+    "redact_line",
     "redact_text",
     "redact_url",
     "redact_url_queries",
@@ -74,6 +75,11 @@ def redact_url_queries(text: str) -> str:
     return _URL_QUERY.sub(lambda m: f"{m.group(1)}?{REDACTED}", text)
 
 
+def redact_line(text: str) -> str:
+    """A log line with signatures and tokens masked and the query of every URL in it hidden."""
+    return redact_url_queries(redact_text(text))
+
+
 def _redact_header_value(name: str, value: str, secrets: Iterable[str]) -> str:
     lowered = name.lower()
     if lowered in ("authorization", "proxy-authorization") and _SIGNED_SCHEME.search(value):
@@ -125,7 +131,7 @@ class LogRedactionFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact_url_queries(redact_text(message))
+        cleaned = redact_line(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True

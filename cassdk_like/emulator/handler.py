@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Mapping, Optional, Set, Tuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from cassdk_like.core.redact import redact_text, redact_url_queries
+from cassdk_like.core.redact import redact_line
 from cassdk_like.emulator.admin import ADMIN_PREFIX, Admin
 from cassdk_like.emulator.db import CHUNK, IncompleteBody
 from cassdk_like.emulator.faults import Decision
@@ -114,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         # the request line of a presigned request carries its signature
-        _log.debug("%s - %s", self.address_string(), redact_url_queries(redact_text(format % args)))
+        _log.debug("%s - %s", self.address_string(), redact_line(format % args))
 
     def do_GET(self) -> None:
         self._serve()

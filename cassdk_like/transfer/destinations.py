@@ -173,31 +173,6 @@ def join_key(*parts: str) -> str:
 _R = TypeVar("_R")
 
 
-def _continue_or_restart(
-    upload: Callable[[Optional[str]], _R],
-    left: Optional[str],
-    gone: Type[Exception],
-    abort: Callable[[str], None],
-) -> _R:
-    """``upload(left)``, continuing the unfinished upload ``left`` (None: a new upload).
-
-    Afresh when the store no longer has it (``gone``: aborted or expired meanwhile), or when its
-    stored parts no longer fit the file (it changed since): that upload is aborted first, since it
-    can never become this file.
-    """
-    try:
-        return upload(left)
-    except gone:
-        if left is None:
-            raise
-        return upload(None)
-    except PartsMismatchError:
-        if left is None:
-            raise
-        abort(left)
-        return upload(None)
-
-
 class Destination(abc.ABC):
     """One open destination. Thread-safe: workers send files through it at once."""
 
@@ -235,8 +210,39 @@ class Destination(abc.ABC):
         a crash, and continued (its intact parts are kept); an unfinished upload is kept for that.
         """
 
-    def discard(self, key: str, since: float) -> None:  # noqa: B027 (most stores keep nothing unfinished)
+    def discard(self, key: str, since: float) -> None:
         """Remove what an unfinished send of ``key`` begun since ``since`` left behind."""
+        for upload_id in self._unfinished(key, since):
+            self._abort_upload(key, upload_id)
+
+    def _unfinished(self, key: str, since: float) -> List[str]:
+        """Ids of the store's unfinished uploads of ``key`` begun since ``since``, newest first
+        (most stores keep none)."""
+        return []
+
+    def _abort_upload(self, key: str, upload_id: str) -> None:  # noqa: B027 (most stores keep none)
+        """Abort the unfinished upload ``upload_id`` of ``key``."""
+
+    def _continue_or_restart(
+        self, key: str, upload: Callable[[Optional[str]], _R], left: Optional[str], gone: Type[Exception]
+    ) -> _R:
+        """``upload(left)``, continuing the unfinished upload ``left`` of ``key`` (None: a new one).
+
+        Afresh when the store no longer has it (``gone``: aborted or expired meanwhile), or when its
+        stored parts no longer fit the file (it changed since): that upload is aborted first, since
+        it can never become this file.
+        """
+        try:
+            return upload(left)
+        except gone:
+            if left is None:
+                raise
+            return upload(None)
+        except PartsMismatchError:
+            if left is None:
+                raise
+            self._abort_upload(key, left)
+            return upload(None)
 
     def make_folder(self, key: str) -> None:  # noqa: B027 (most stores keep no folders)
         """An empty folder of the manifest (object stores keep none)."""
@@ -352,14 +358,10 @@ class BucketDestination(Destination):
                 keep_for_resume=keep,
             ).size
 
-        def abort(upload_id: str) -> None:
-            self.bucket.api.abort_multipart_upload(self.bucket.name, key, upload_id)
+        return self._continue_or_restart(key, upload, left, NoSuchUpload)
 
-        return _continue_or_restart(upload, left, NoSuchUpload, abort)
-
-    def discard(self, key: str, since: float) -> None:
-        for upload_id in self._unfinished(key, since):
-            self.bucket.api.abort_multipart_upload(self.bucket.name, key, upload_id)
+    def _abort_upload(self, key: str, upload_id: str) -> None:
+        self.bucket.api.abort_multipart_upload(self.bucket.name, key, upload_id)
 
     def _unfinished(self, key: str, since: float) -> List[str]:
         """Ids of the unfinished uploads of exactly ``key`` begun since ``since``, newest first
@@ -436,16 +438,12 @@ class VaultDestination(Destination):
                 keep_for_resume=keep,
             )
 
-        def abort(upload_id: str) -> None:
-            vault.cas_api.abort_multipart_upload(vault.name, upload_id)
-
-        _continue_or_restart(upload, left, ResourceNotFoundException, abort)
+        self._continue_or_restart(key, upload, left, ResourceNotFoundException)
         return size
 
-    def discard(self, key: str, since: float) -> None:
+    def _abort_upload(self, key: str, upload_id: str) -> None:
         vault = self._the_vault()
-        for upload_id in self._unfinished(key, since):
-            vault.cas_api.abort_multipart_upload(vault.name, upload_id)
+        vault.cas_api.abort_multipart_upload(vault.name, upload_id)
 
     def _unfinished(self, key: str, since: float) -> List[str]:
         """Ids of the unfinished uploads described as ``key`` begun since ``since``, newest first

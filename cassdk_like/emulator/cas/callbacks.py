@@ -13,7 +13,7 @@ import threading
 import urllib.request
 from typing import Any, Dict, Optional, Tuple
 
-from cassdk_like.core.redact import redact_url, redact_url_queries
+from cassdk_like.core.redact import redact_line, redact_url
 
 __all__ = ["Notifier"]
 
@@ -65,7 +65,7 @@ class Notifier:
                     response.read()
                 ok = True
             except Exception as exc:  # any failure of a user's receiver is only logged
-                _log.warning("callback POST to %s failed: %s", redact_url(url), redact_url_queries(str(exc)))
+                _log.warning("callback POST to %s failed: %s", redact_url(url), redact_line(str(exc)))
                 ok = False
             with self._lock:
                 if ok:
